@@ -1,0 +1,59 @@
+/** The product's own vocabulary, independent of Exchange, the audit log and Table Storage shapes. */
+
+/** One recipient copy of a quarantined message, as kept in the snapshot. */
+export interface QuarantinedMessage {
+  /** Lower-case GUID: the first half of Identity, the join key with audit records. */
+  networkMessageId: string;
+  /** Lower-case second half of Identity: one per recipient copy. */
+  copyId: string;
+  senderAddress: string;
+  recipients: string[];
+  subject: string;
+  receivedAt: Date;
+  expiresAt: Date | undefined;
+  /** Why it was held: QuarantineTypes / Type, e.g. TransportRule, DataLossPrevention, OutboundSpam. */
+  quarantineType: string;
+  policyType: string;
+  policyName: string;
+  direction: string;
+  releaseStatus: string;
+  internetMessageId: string;
+  size: number | undefined;
+}
+
+/** A successful QuarantineReleaseMessage audit record (RequestType 2). */
+export interface ReleaseEvent {
+  /** Audit record Id: the dedupe key. */
+  recordId: string;
+  /** Lower-case NetworkMessageId. */
+  networkMessageId: string;
+  releasedTo: string;
+  /** An admin's UPN, or undefined for a release by Microsoft 365 itself. */
+  releasedBy: string | undefined;
+  releasedAt: Date;
+}
+
+/** One released message copy, as the notification reports it. */
+export interface ReleasedMessageFacts {
+  networkMessageId: string;
+  subject: string;
+  receivedAt: string;
+  recipients: string[];
+  releasedTo: string;
+  /** Admin address, or undefined when Microsoft 365 released it automatically. */
+  releasedBy: string | undefined;
+  releasedAt: string;
+  quarantineType: string;
+  policyName: string;
+}
+
+/**
+ * What the notification stage needs to tell one sender about one or more releases. Timestamps are
+ * ISO strings so the job survives a queue round-trip unchanged.
+ */
+export interface NotificationJob {
+  /** Stable id of the job: derived from its ledger keys, so a duplicate job has the same id. */
+  jobId: string;
+  sender: string;
+  releases: ReleasedMessageFacts[];
+}
