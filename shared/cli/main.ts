@@ -1,0 +1,25 @@
+import { loadSettings } from '../config/settings';
+import { Runtime } from '../app/runtime';
+import { consoleLogger } from '../log/logger';
+import { commandLineEnv } from './environment';
+
+/**
+ * Runs one command-line job: progress on stderr, a one-line JSON summary as the last stdout line,
+ * exit code 0 on success, 1 with one clear line on failure.
+ */
+export async function runCommand(name: string, job: (runtime: Runtime) => Promise<object>): Promise<void> {
+  try {
+    const env = commandLineEnv();
+    // @azure/identity reads AZURE_* from the process environment, so local.settings.json values go there too.
+    for (const [key, value] of Object.entries(env)) if (value !== undefined && process.env[key] === undefined) process.env[key] = value;
+    const runtime = new Runtime(loadSettings(env), consoleLogger);
+    const summary = await job(runtime);
+    process.stdout.write(`${JSON.stringify({ command: name, ok: true, ...summary })}\n`);
+    process.exitCode = 0;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`${name} failed: ${message}\n`);
+    process.stdout.write(`${JSON.stringify({ command: name, ok: false, error: message })}\n`);
+    process.exitCode = 1;
+  }
+}

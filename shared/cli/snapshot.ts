@@ -1,0 +1,3 @@
+import { runCommand } from './main';
+
+void runCommand('snapshot', (runtime) => runtime.snapshot());

@@ -1,0 +1,69 @@
+import { loadSettings, SettingsError } from '../../shared/config/settings';
+
+const base = { M365_TENANT_ID: '00000000-0000-0000-0000-000000000001', AzureWebJobsStorage: 'UseDevelopmentStorage=true' };
+
+function errorOf(env: Record<string, string>): string {
+  try {
+    loadSettings(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(SettingsError);
+    return (error as Error).message;
+  }
+  throw new Error('expected a SettingsError');
+}
+
+describe('settings', () => {
+  it('uses the public-cloud endpoints and documented schedules when nothing else is set', () => {
+    const s = loadSettings(base);
+    expect(s.exchangeEndpoint).toBe('https://outlook.office365.com');
+    expect(s.managementEndpoint).toBe('https://manage.office.com');
+    expect(s.graphEndpoint).toBe('https://graph.microsoft.com');
+    expect(s.snapshotSchedule).toBe('0 */15 * * * *');
+    expect(s.releasesSchedule).toBe('0 */10 * * * *');
+    expect(s.notifyMaxPerMinute).toBe(30);
+    expect(s.notifyDryRun).toBe(false);
+    expect(s.disableInstanceDiscovery).toBe(false);
+  });
+
+  it('names the missing tenant and shows what a valid one looks like', () => {
+    expect(errorOf({ AzureWebJobsStorage: 'UseDevelopmentStorage=true' })).toMatch(/M365_TENANT_ID is missing: expected the tenant GUID, such as/);
+    expect(errorOf({ ...base, M365_TENANT_ID: 'contoso.com' })).toMatch(/M365_TENANT_ID is invalid \(got "contoso.com"\)/);
+  });
+
+  it.each([
+    ['EXCHANGE_ENDPOINT', 'http://outlook.office365.com', /EXCHANGE_ENDPOINT is invalid.*https origin/],
+    ['GRAPH_ENDPOINT', 'https://graph.microsoft.com/v1.0', /GRAPH_ENDPOINT is invalid.*without path/],
+    ['MANAGEMENT_ENDPOINT', 'not a url', /MANAGEMENT_ENDPOINT is invalid/],
+    ['SNAPSHOT_SCHEDULE', '*/15 * * * *', /SNAPSHOT_SCHEDULE is invalid.*six fields/],
+    ['NOTIFY_RELEASES_SINCE', '2026-01-01', /NOTIFY_RELEASES_SINCE is invalid.*with a zone/],
+    ['NOTIFY_MAX_PER_MINUTE', '0', /NOTIFY_MAX_PER_MINUTE is invalid.*from 1 to/],
+    ['NOTIFY_DRY_RUN', 'maybe', /NOTIFY_DRY_RUN is invalid.*true or false/],
+    ['NOTIFY_SENDER_MAILBOX', 'notices@contoso.com\r\nBcc: x@evil.example', /NOTIFY_SENDER_MAILBOX is invalid/],
+    ['NOTIFY_LANGUAGE', 'tlh', /NOTIFY_LANGUAGE is invalid.*one of en/],
+    ['AZURE_AUTHORITY_HOST', 'http://127.0.0.1:1', /AZURE_AUTHORITY_HOST is invalid/],
+  ])('rejects a malformed %s with one line that names it', (name, value, message) => {
+    const text = errorOf({ ...base, [name]: value });
+    expect(text).toMatch(message);
+    expect(text).not.toMatch(/[\r\n]/);
+  });
+
+  it('turns instance discovery off only for sign-in hosts that are not Microsoft clouds', () => {
+    expect(loadSettings({ ...base, AZURE_AUTHORITY_HOST: 'https://login.microsoftonline.us' }).disableInstanceDiscovery).toBe(false);
+    const sim = loadSettings({ ...base, AZURE_AUTHORITY_HOST: 'https://127.0.0.1:8443/' });
+    expect(sim.disableInstanceDiscovery).toBe(true);
+    expect(sim.authorityHost).toBe('https://127.0.0.1:8443');
+  });
+
+  it('accepts identity-based storage by account name and derives both service URLs', () => {
+    const s = loadSettings({ M365_TENANT_ID: base.M365_TENANT_ID, AzureWebJobsStorage__accountName: 'qrnstore01', AzureWebJobsStorage__clientId: 'abc' });
+    expect(s.storage).toEqual({ kind: 'identity', tableUrl: 'https://qrnstore01.table.core.windows.net', queueUrl: 'https://qrnstore01.queue.core.windows.net', clientId: 'abc' });
+  });
+
+  it('explains both storage forms when neither is set', () => {
+    expect(errorOf({ M365_TENANT_ID: base.M365_TENANT_ID })).toMatch(/AzureWebJobsStorage is missing.*__accountName/);
+  });
+
+  it('never echoes a storage connection string (it holds a key) in its error', () => {
+    expect(errorOf({ ...base, AzureWebJobsStorage: 'secret-key-material' })).not.toContain('secret-key-material');
+  });
+});
