@@ -5,7 +5,11 @@ import type { Logger } from '../log/logger';
 import { snapshotQuarantine, type SnapshotSummary } from '../snapshot/snapshotQuarantine';
 import { TableQuarantineSnapshotStore } from '../store/quarantineSnapshotStore';
 import { TableStateStore } from '../store/stateStore';
-import { StorageAccount, TABLES } from '../store/tables';
+import { StorageAccount, TABLES, QUEUE_NAME } from '../store/tables';
+import { ManagementActivityClient } from '../audit/managementActivityClient';
+import { detectReleases, type DetectSummary } from '../detect/detectReleases';
+import { TableReleaseStore } from '../store/releaseStore';
+import { StorageNotificationQueue } from '../notify/storageQueue';
 
 /**
  * The composition root: builds the adapters from settings. Functions and the command line both
@@ -44,5 +48,29 @@ export class Runtime {
 
   async snapshot(now?: () => Date): Promise<SnapshotSummary> {
     return snapshotQuarantine({ exchange: this.exchange, store: await this.snapshotStore(), state: await this.state(), log: this.log, now });
+  }
+
+  // --- detection ---
+  auditFeed(): ManagementActivityClient {
+    const { managementEndpoint, tenantId } = this.settings;
+    return new ManagementActivityClient({ endpoint: managementEndpoint, tenantId, token: this.token(managementEndpoint), log: this.log });
+  }
+
+  jobQueue(): StorageNotificationQueue {
+    return new StorageNotificationQueue(this.storage.queue(QUEUE_NAME));
+  }
+
+  async detect(now?: () => Date): Promise<DetectSummary> {
+    return detectReleases({
+      feed: this.auditFeed(),
+      exchange: this.exchange,
+      snapshot: await this.snapshotStore(),
+      releases: new TableReleaseStore(await this.storage.readyTable(TABLES.releases)),
+      state: await this.state(),
+      queue: this.jobQueue(),
+      log: this.log,
+      notifyReleasesSince: this.settings.notifyReleasesSince,
+      now,
+    });
   }
 }

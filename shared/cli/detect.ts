@@ -1,0 +1,3 @@
+import { runCommand } from './main';
+
+void runCommand('detect', (runtime) => runtime.detect());

@@ -1,0 +1,238 @@
+import type { AuditFeed } from '../audit/managementActivityClient';
+import { classifyAuditRecord, type IgnoreReason } from '../audit/releaseRecords';
+import type { CmdletRunner } from '../exchange/exchangeClient';
+import { listAcceptedDomains } from '../exchange/quarantineSource';
+import type { Logger } from '../log/logger';
+import { makeJob, ledgerKey, type NotificationQueue } from '../notify/jobs';
+import type { ReleasedMessageFacts } from '../domain/types';
+import type { QuarantineSnapshotStore } from '../store/quarantineSnapshotStore';
+import type { ReleaseStore } from '../store/releaseStore';
+import type { StateStore } from '../store/stateStore';
+import { forEachLimited } from '../store/tables';
+import { SNAPSHOT_STATE_KEY, windowsBetween, type SnapshotState } from '../snapshot/snapshotQuarantine';
+import { decideRelease, type SkipReason } from './decide';
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 60 * MINUTE_MS;
+const DAY_MS = 24 * HOUR_MS;
+/** Content can be listed at most 7 days back; stay a little inside so a slow run is not refused. */
+const FEED_REACH_MS = 7 * DAY_MS - 10 * MINUTE_MS;
+/** Every run re-reads this much before its checkpoint: blobs are listed late and out of order. */
+export const OVERLAP_MS = 3 * HOUR_MS;
+/** The whole 7 days are swept this often, for records published days late. */
+export const SWEEP_EVERY_MS = 6 * HOUR_MS;
+/** At most 24 hours per content listing, as the API requires. */
+const LISTING_WINDOW_MS = 12 * HOUR_MS;
+const ACCEPTED_DOMAINS_TTL_MS = 6 * HOUR_MS;
+/** Seen records and done blobs are remembered past the 7 days the feed can return them. */
+const REMEMBER_MS = 10 * DAY_MS;
+const LOOKUP_CONCURRENCY = 8;
+/** One email reports at most this many releases: keeps it readable and its id header within a mail line. */
+export const MAX_RELEASES_PER_JOB = 20;
+
+function chunk<T>(items: readonly T[], size: number): T[][] {
+  const parts: T[][] = [];
+  for (let i = 0; i < items.length; i += size) parts.push(items.slice(i, i + size));
+  return parts;
+}
+
+export const DETECT_STATE_KEY = 'detect';
+
+export interface DetectState {
+  /** Every audit blob listed before this instant (less the overlap) has been stored. */
+  checkpoint?: string;
+  lastSweepAt?: string;
+  /** The first run's time, when NOTIFY_RELEASES_SINCE is not set. */
+  notifySince?: string;
+  acceptedDomains?: string[];
+  acceptedDomainsAt?: string;
+  lastPurgeAt?: string;
+}
+
+export interface DetectSummary {
+  from: string;
+  to: string;
+  sweep: boolean;
+  blobsListed: number;
+  blobsRead: number;
+  recordsRead: number;
+  releases: number;
+  newReleases: number;
+  duplicateReleases: number;
+  ignoredByReason: Partial<Record<IgnoreReason, number>>;
+  matched: number;
+  pending: number;
+  unmatched: number;
+  skippedByReason: Partial<Record<SkipReason, number>>;
+  jobs: number;
+  notifySince: string;
+}
+
+export interface DetectDeps {
+  feed: AuditFeed;
+  exchange: CmdletRunner;
+  snapshot: QuarantineSnapshotStore;
+  releases: ReleaseStore;
+  state: StateStore;
+  queue: NotificationQueue;
+  log: Logger;
+  notifyReleasesSince: Date | undefined;
+  now?: () => Date;
+}
+
+function count<K extends string>(map: Partial<Record<K, number>>, key: K): void {
+  map[key] = (map[key] ?? 0) + 1;
+}
+
+/**
+ * Reads new release records and turns the ones that match the snapshot into notification jobs.
+ * Every step is stored before the state that covers it moves, so a crash and a rerun repeat work
+ * but never lose or double it: records dedupe on Id, blobs are marked done after their records
+ * are stored, and the sending stage's ledger makes a re-enqueued job harmless.
+ */
+export async function detectReleases(deps: DetectDeps): Promise<DetectSummary> {
+  const now = (deps.now ?? (() => new Date()))();
+  const saved = await deps.state.get<DetectState>(DETECT_STATE_KEY);
+  const state: DetectState = { ...saved?.value };
+  let etag = saved?.etag;
+  const save = async (): Promise<void> => {
+    etag = await deps.state.put(DETECT_STATE_KEY, state, etag);
+  };
+
+  // Without NOTIFY_RELEASES_SINCE a fresh deployment starts now: it does not mail about old releases.
+  if (!state.notifySince) {
+    state.notifySince = now.toISOString();
+    await save();
+  }
+  const notifySince = deps.notifyReleasesSince ?? new Date(state.notifySince);
+
+  const earliest = now.getTime() - FEED_REACH_MS;
+  const lastSweep = state.lastSweepAt ? Date.parse(state.lastSweepAt) : Number.NaN;
+  const sweep = !state.checkpoint || Number.isNaN(lastSweep) || now.getTime() - lastSweep >= SWEEP_EVERY_MS;
+  const checkpoint = state.checkpoint ? Date.parse(state.checkpoint) : Number.NaN;
+  const fromMs = sweep || Number.isNaN(checkpoint) ? earliest : Math.max(earliest, Math.min(checkpoint, now.getTime()) - OVERLAP_MS);
+  const summary: DetectSummary = {
+    from: new Date(fromMs).toISOString(),
+    to: now.toISOString(),
+    sweep,
+    blobsListed: 0,
+    blobsRead: 0,
+    recordsRead: 0,
+    releases: 0,
+    newReleases: 0,
+    duplicateReleases: 0,
+    ignoredByReason: {},
+    matched: 0,
+    pending: 0,
+    unmatched: 0,
+    skippedByReason: {},
+    jobs: 0,
+    notifySince: notifySince.toISOString(),
+  };
+
+  await deps.feed.ensureSubscription();
+
+  // 1. Ingest: store every new release record, then mark its blob done, then move the checkpoint.
+  for (const window of windowsBetween(new Date(fromMs), now, LISTING_WINDOW_MS)) {
+    const blobs = await deps.feed.listContent(window.start, window.end);
+    summary.blobsListed += blobs.length;
+    for (const blob of blobs) {
+      if (await deps.releases.isBlobDone(blob.contentId)) continue;
+      const records = await deps.feed.fetchContent(blob);
+      summary.blobsRead++;
+      summary.recordsRead += records.length;
+      for (const raw of records) {
+        const verdict = classifyAuditRecord(raw);
+        if (verdict.kind === 'ignored') {
+          count(summary.ignoredByReason, verdict.reason);
+          if (verdict.reason === 'malformed') deps.log.warn(`Skipped a malformed QuarantineReleaseMessage record (Id "${verdict.recordId}") in audit blob ${blob.contentId}`);
+          continue;
+        }
+        summary.releases++;
+        if (await deps.releases.addIfNew(verdict.event, now)) summary.newReleases++;
+        else summary.duplicateReleases++;
+      }
+      await deps.releases.markBlobDone(blob.contentId, blob.contentCreated, now);
+    }
+    if (!state.checkpoint || Date.parse(state.checkpoint) < window.end.getTime()) {
+      state.checkpoint = window.end.toISOString();
+      await save();
+    }
+  }
+  if (sweep) {
+    state.lastSweepAt = now.toISOString();
+    await save();
+  }
+
+  // 2. Match every pending release against the snapshot and decide who to tell.
+  const pending = await deps.releases.pending();
+  const snapshotState = await deps.state.get<SnapshotState>(SNAPSHOT_STATE_KEY);
+  const watermark = snapshotState ? new Date(snapshotState.value.watermark) : undefined;
+  const acceptedDomains = pending.length > 0 ? await acceptedDomainsCached(deps, state, now, save) : [];
+  const toNotify = new Map<string, { facts: ReleasedMessageFacts; recordIds: string[] }[]>();
+  const seenPairs = new Map<string, { facts: ReleasedMessageFacts; recordIds: string[] }>();
+
+  await forEachLimited(pending, LOOKUP_CONCURRENCY, async (release) => {
+    const rows = await deps.snapshot.findByNetworkMessageId(release.networkMessageId);
+    const decision = decideRelease(release, rows, { now, notifySince, acceptedDomains, snapshotWatermark: watermark });
+    switch (decision.kind) {
+      case 'wait':
+        summary.pending++;
+        return;
+      case 'unmatched':
+        summary.unmatched++;
+        deps.log.warn(`Release ${release.recordId} (NetworkMessageId ${release.networkMessageId}, released to ${release.releasedTo}) was never matched: ${decision.why}. Nobody is notified for it.`);
+        await deps.releases.settle(release.recordId, 'unmatched', decision.why, now);
+        return;
+      case 'skip':
+        count(summary.skippedByReason, decision.reason);
+        if (decision.reason === 'invalid-sender') {
+          deps.log.warn(`Release ${release.recordId} (NetworkMessageId ${release.networkMessageId}): the quarantined message has no usable sender address; nobody is notified.`);
+        }
+        await deps.releases.settle(release.recordId, 'skipped', decision.reason, now);
+        return;
+      case 'notify': {
+        summary.matched++;
+        // Two records for the same message and recipient (a repeated release) make one notice.
+        const key = ledgerKey(decision.facts);
+        const existing = seenPairs.get(key);
+        if (existing) {
+          existing.recordIds.push(release.recordId);
+          return;
+        }
+        const entry = { facts: decision.facts, recordIds: [release.recordId] };
+        seenPairs.set(key, entry);
+        const list = toNotify.get(decision.sender) ?? [];
+        list.push(entry);
+        toNotify.set(decision.sender, list);
+      }
+    }
+  });
+
+  // 3. Hand the jobs over, then mark their releases queued. A crash in between re-enqueues them on
+  // the next run, and the ledger in the sending stage turns the repeat into a no-op.
+  const jobs = [...toNotify.entries()].flatMap(([sender, entries]) => chunk(entries, MAX_RELEASES_PER_JOB).map((part) => makeJob(sender, part.map((e) => e.facts))));
+  await deps.queue.enqueue(jobs);
+  summary.jobs = jobs.length;
+  const queuedIds = [...toNotify.values()].flatMap((entries) => entries.flatMap((e) => e.recordIds));
+  await forEachLimited(queuedIds, LOOKUP_CONCURRENCY, (recordId) => deps.releases.settle(recordId, 'queued', '', now));
+
+  const lastPurge = state.lastPurgeAt ? Date.parse(state.lastPurgeAt) : Number.NaN;
+  if (Number.isNaN(lastPurge) || now.getTime() - lastPurge >= DAY_MS) {
+    await deps.releases.purge(new Date(now.getTime() - REMEMBER_MS));
+    state.lastPurgeAt = now.toISOString();
+    await save();
+  }
+  return summary;
+}
+
+async function acceptedDomainsCached(deps: DetectDeps, state: DetectState, now: Date, save: () => Promise<void>): Promise<string[]> {
+  const fetchedAt = state.acceptedDomainsAt ? Date.parse(state.acceptedDomainsAt) : Number.NaN;
+  if (state.acceptedDomains && state.acceptedDomains.length > 0 && now.getTime() - fetchedAt < ACCEPTED_DOMAINS_TTL_MS) return state.acceptedDomains;
+  const domains = await listAcceptedDomains(deps.exchange);
+  if (domains.length === 0) throw new Error('Get-AcceptedDomain returned no domains; cannot tell internal senders from external ones, so nobody is notified this run.');
+  state.acceptedDomains = domains;
+  state.acceptedDomainsAt = now.toISOString();
+  await save();
+  return domains;
+}

@@ -1,0 +1,126 @@
+import { odata, type TableClient } from '@azure/data-tables';
+import type { ReleaseEvent } from '../domain/types';
+import { forEachLimited, statusOf } from './tables';
+
+export type ReleaseStatus = 'pending' | 'queued' | 'unmatched' | 'skipped';
+
+export interface StoredRelease extends ReleaseEvent {
+  status: ReleaseStatus;
+  reason: string;
+}
+
+/** What detection remembers between runs: each release record by Id, and each audit blob done. */
+export interface ReleaseStore {
+  /** Stores a release the first time its record Id is seen; false when it was seen before. */
+  addIfNew(release: ReleaseEvent, now: Date): Promise<boolean>;
+  pending(): Promise<StoredRelease[]>;
+  settle(recordId: string, status: Exclude<ReleaseStatus, 'pending'>, reason: string, now: Date): Promise<void>;
+  isBlobDone(contentId: string): Promise<boolean>;
+  markBlobDone(contentId: string, contentCreated: string, now: Date): Promise<void>;
+  /** Forgets what can no longer come back from the feed (older than 7 days plus a margin). */
+  purge(before: Date): Promise<number>;
+}
+
+const RELEASE = 'release';
+const BLOB = 'blob';
+
+/** Table keys forbid / \ # ? and control characters; content ids and record ids are outside input. */
+export function keySafe(value: string): string {
+  return value.replace(/[/\\#?%\u0000-\u001f\u007f-\u009f]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`).slice(0, 500);
+}
+
+type ReleaseEntity = {
+  partitionKey: string;
+  rowKey: string;
+  NetworkMessageId: string;
+  ReleasedTo: string;
+  ReleasedBy: string;
+  System: boolean;
+  ReleasedAt: Date;
+  Status: ReleaseStatus;
+  Reason: string;
+  FirstSeenAt: Date;
+  UpdatedAt: Date;
+};
+
+export class TableReleaseStore implements ReleaseStore {
+  constructor(private readonly table: TableClient) {}
+
+  async addIfNew(release: ReleaseEvent, now: Date): Promise<boolean> {
+    const entity: ReleaseEntity = {
+      partitionKey: RELEASE,
+      rowKey: keySafe(release.recordId),
+      NetworkMessageId: release.networkMessageId,
+      ReleasedTo: release.releasedTo,
+      ReleasedBy: release.releasedBy ?? '',
+      System: release.releasedBy === undefined,
+      ReleasedAt: release.releasedAt,
+      Status: 'pending',
+      Reason: '',
+      FirstSeenAt: now,
+      UpdatedAt: now,
+    };
+    try {
+      await this.table.createEntity(entity);
+      return true;
+    } catch (error) {
+      if (statusOf(error) === 409) return false;
+      throw error;
+    }
+  }
+
+  async pending(): Promise<StoredRelease[]> {
+    const found: StoredRelease[] = [];
+    const rows = this.table.listEntities<ReleaseEntity>({ queryOptions: { filter: odata`PartitionKey eq ${RELEASE} and Status eq ${'pending'}` } });
+    for await (const e of rows) {
+      found.push({
+        recordId: e.rowKey ?? '',
+        networkMessageId: e.NetworkMessageId,
+        releasedTo: e.ReleasedTo,
+        releasedBy: e.System ? undefined : e.ReleasedBy,
+        releasedAt: new Date(e.ReleasedAt),
+        status: e.Status,
+        reason: e.Reason,
+      });
+    }
+    return found;
+  }
+
+  async settle(recordId: string, status: Exclude<ReleaseStatus, 'pending'>, reason: string, now: Date): Promise<void> {
+    await this.table.updateEntity({ partitionKey: RELEASE, rowKey: keySafe(recordId), Status: status, Reason: reason, UpdatedAt: now }, 'Merge');
+  }
+
+  async isBlobDone(contentId: string): Promise<boolean> {
+    try {
+      await this.table.getEntity(BLOB, keySafe(contentId), { queryOptions: { select: ['RowKey'] } });
+      return true;
+    } catch (error) {
+      if (statusOf(error) === 404) return false;
+      throw error;
+    }
+  }
+
+  async markBlobDone(contentId: string, contentCreated: string, now: Date): Promise<void> {
+    await this.table.upsertEntity({ partitionKey: BLOB, rowKey: keySafe(contentId), ContentCreated: contentCreated, DoneAt: now }, 'Replace');
+  }
+
+  async purge(before: Date): Promise<number> {
+    const doomed: Array<{ partitionKey: string; rowKey: string }> = [];
+    const filters = [
+      odata`PartitionKey eq ${BLOB} and DoneAt lt ${before}`,
+      // Pending releases are kept until decided, however old: dropping them would lose a notice.
+      odata`PartitionKey eq ${RELEASE} and Status ne ${'pending'} and UpdatedAt lt ${before} and ReleasedAt lt ${before}`,
+    ];
+    for (const filter of filters) {
+      for await (const e of this.table.listEntities({ queryOptions: { filter, select: ['PartitionKey', 'RowKey'] } })) {
+        doomed.push({ partitionKey: e.partitionKey ?? '', rowKey: e.rowKey ?? '' });
+      }
+    }
+    await forEachLimited(doomed, 16, async (row) => {
+      await this.table.deleteEntity(row.partitionKey, row.rowKey).catch((error: unknown) => {
+        if (statusOf(error) !== 404) throw error;
+      });
+    });
+    return doomed.length;
+  }
+}
