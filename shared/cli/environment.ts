@@ -20,3 +20,13 @@ export function commandLineEnv(cwd: string = process.cwd(), env: NodeJS.ProcessE
   for (const [name, value] of Object.entries(values)) if (typeof value === 'string') merged[name] = value;
   return { ...merged, ...env };
 }
+
+/**
+ * The command-line environment, with local.settings.json values also copied into process.env:
+ * @azure/identity reads AZURE_* from there.
+ */
+export function prepareCommandLineEnv(): Env {
+  const env = commandLineEnv();
+  for (const [key, value] of Object.entries(env)) if (value !== undefined && process.env[key] === undefined) process.env[key] = value;
+  return env;
+}

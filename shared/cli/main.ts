@@ -1,7 +1,7 @@
 import { loadSettings } from '../config/settings';
 import { Runtime } from '../app/runtime';
 import { consoleLogger } from '../log/logger';
-import { commandLineEnv } from './environment';
+import { prepareCommandLineEnv } from './environment';
 
 /**
  * Runs one command-line job: progress on stderr, a one-line JSON summary as the last stdout line,
@@ -9,10 +9,7 @@ import { commandLineEnv } from './environment';
  */
 export async function runCommand(name: string, job: (runtime: Runtime) => Promise<object>): Promise<void> {
   try {
-    const env = commandLineEnv();
-    // @azure/identity reads AZURE_* from the process environment, so local.settings.json values go there too.
-    for (const [key, value] of Object.entries(env)) if (value !== undefined && process.env[key] === undefined) process.env[key] = value;
-    const runtime = new Runtime(loadSettings(env), consoleLogger);
+    const runtime = new Runtime(loadSettings(prepareCommandLineEnv()), consoleLogger);
     const summary = await job(runtime);
     process.stdout.write(`${JSON.stringify({ command: name, ok: true, ...summary })}\n`);
     process.exitCode = 0;

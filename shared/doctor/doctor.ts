@@ -1,0 +1,93 @@
+import { loadSettings, type Env, type Settings } from '../config/settings';
+import { Runtime } from '../app/runtime';
+import { listAcceptedDomains } from '../exchange/quarantineSource';
+import { isAcceptedDomain } from '../detect/decide';
+import type { Logger } from '../log/logger';
+
+export interface CheckResult {
+  name: string;
+  ok: boolean;
+  /** What was found when it passed, or the exact fix when it failed. */
+  detail: string;
+}
+
+export interface DoctorOptions {
+  /** Sends one real test notification to this address when given. */
+  sendTestTo?: string;
+  /** Sends the test notification; supplied by the sending stage. */
+  sendTest?: (runtime: Runtime, to: string) => Promise<string>;
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Checks everything the product needs, in the order an admin would fix it: settings, sign-in,
+ * then each Microsoft 365 permission. Later checks that depend on a failed one are still run,
+ * so one pass lists every missing piece.
+ */
+export async function runDoctor(env: Env, log: Logger, options: DoctorOptions = {}): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  const check = async (name: string, run: () => Promise<string>): Promise<boolean> => {
+    try {
+      results.push({ name, ok: true, detail: await run() });
+      return true;
+    } catch (error) {
+      results.push({ name, ok: false, detail: message(error) });
+      return false;
+    }
+  };
+
+  let settings: Settings | undefined;
+  await check('settings', async () => {
+    settings = loadSettings(env);
+    return `tenant ${settings.tenantId}; Exchange ${settings.exchangeEndpoint}; Management ${settings.managementEndpoint}; Graph ${settings.graphEndpoint}`;
+  });
+  if (!settings) return results;
+  const runtime = new Runtime(settings, log);
+
+  await check('storage', async () => {
+    await runtime.state();
+    return settings?.storage.kind === 'identity' ? `reached ${settings.storage.tableUrl} with the app's identity` : 'reached the storage account';
+  });
+  for (const [resource, endpoint] of [
+    ['Exchange Online', settings.exchangeEndpoint],
+    ['Office 365 Management APIs', settings.managementEndpoint],
+    ['Microsoft Graph', settings.graphEndpoint],
+  ] as const) {
+    await check(`token for ${resource}`, async () => {
+      await runtime.token(endpoint)();
+      return `signed in for ${new URL(endpoint).origin}/.default`;
+    });
+  }
+  await check('read quarantine (Get-QuarantineMessage)', async () => {
+    const result = await runtime.exchange.invoke('Get-QuarantineMessage', { Page: 1, PageSize: 1 });
+    return `Exchange.ManageAsApp and a directory role are in place (${result.rows.length} row read)`;
+  });
+  let domains: string[] = [];
+  await check('accepted domains (Get-AcceptedDomain)', async () => {
+    domains = await listAcceptedDomains(runtime.exchange);
+    if (domains.length === 0) throw new Error('Get-AcceptedDomain returned no domains: senders cannot be told apart from external ones.');
+    return domains.join(', ');
+  });
+  await check('audit feed (Audit.General subscription)', async () => {
+    const state = await runtime.auditFeed().ensureSubscription();
+    return state === 'started' ? 'subscription started now (first content can take up to 12 hours)' : 'subscription enabled; ActivityFeed.Read is in place';
+  });
+  await check('sender mailbox', async () => {
+    const mailbox = settings?.notifySenderMailbox;
+    if (!mailbox) throw new Error('Setting NOTIFY_SENDER_MAILBOX is missing: set it to the mailbox notifications are sent from, such as quarantine-notices@contoso.com.');
+    if (domains.length > 0 && !isAcceptedDomain(mailbox, domains)) {
+      throw new Error(`NOTIFY_SENDER_MAILBOX ${mailbox} is not in one of the tenant's accepted domains (${domains.join(', ')}).`);
+    }
+    if (!options.sendTestTo || !options.sendTest) return `${mailbox} (Mail.Send is proven only by sending: run npm run doctor -- --send-test-to you@yourdomain)`;
+    return options.sendTest(runtime, options.sendTestTo);
+  });
+  return results;
+}
+
+export function formatResults(results: readonly CheckResult[]): string {
+  const width = Math.max(...results.map((r) => r.name.length));
+  return results.map((r) => `${r.ok ? 'ok  ' : 'FAIL'}  ${r.name.padEnd(width)}  ${r.detail}`).join('\n');
+}
