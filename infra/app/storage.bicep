@@ -1,0 +1,51 @@
+// Storage for the Functions host (timer leases, queue trigger), the product's tables and queue, and the
+// Flex Consumption deployment package. Shared keys are off: everything authenticates with Entra ID.
+@description('Storage account name: 3-24 lower-case letters and digits.')
+param name string
+
+@description('Azure region.')
+param location string = resourceGroup().location
+
+@description('Tags for the account.')
+param tags object = {}
+
+@description('Blob container the Flex Consumption app is deployed from.')
+param deploymentContainerName string
+
+resource storage 'Microsoft.Storage/storageAccounts@2023-01-01' = {
+  name: name
+  location: location
+  tags: tags
+  kind: 'StorageV2'
+  sku: {
+    name: 'Standard_LRS'
+  }
+  properties: {
+    accessTier: 'Hot'
+    allowBlobPublicAccess: false
+    allowSharedKeyAccess: false
+    defaultToOAuthAuthentication: true
+    minimumTlsVersion: 'TLS1_2'
+    supportsHttpsTrafficOnly: true
+    publicNetworkAccess: 'Enabled'
+    networkAcls: {
+      defaultAction: 'Allow'
+      bypass: 'AzureServices'
+    }
+  }
+
+  resource blobService 'blobServices' = {
+    name: 'default'
+
+    resource deploymentContainer 'containers' = {
+      name: deploymentContainerName
+      properties: {
+        publicAccess: 'None'
+      }
+    }
+  }
+}
+
+output name string = storage.name
+output id string = storage.id
+output blobEndpoint string = storage.properties.primaryEndpoints.blob

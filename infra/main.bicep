@@ -1,0 +1,240 @@
+// quarantine-release-notifier: Azure side of the deployment (azd up).
+// Subscription scope, like Azure-Samples/functions-quickstart-typescript-azd: one resource group holding a
+// Flex Consumption function app (Node 22), its user-assigned identity, a storage account without shared keys,
+// and Log Analytics + Application Insights with local auth off.
+// Microsoft 365 permissions for the identity are granted afterwards by infra/grant-permissions.ps1.
+targetScope = 'subscription'
+
+@minLength(1)
+@maxLength(64)
+@description('Name of the azd environment; names the resource group and seeds the unique suffix of every resource.')
+param environmentName string
+
+@minLength(1)
+@description('Azure region for all resources. It must offer the Flex Consumption plan: az functionapp list-flexconsumption-locations.')
+@metadata({
+  azd: {
+    type: 'location'
+  }
+})
+param location string
+
+@description('Resource group to create or reuse. Empty: rg-<environmentName>.')
+param resourceGroupName string = ''
+
+// ---------------------------------------------------------------------------------------------------
+// Product settings. Each one becomes the app setting of the same name (SETTING_NAMES in
+// shared/config/settings.ts); test/infra/settings-consistency.test.ts keeps the two in step.
+//
+// A string parameter mapped in main.parameters.json to an unset azd variable can arrive as '' instead of
+// its declared default, so every optional string defaults to '' and productDefaults (which mirrors
+// DEFAULTS in shared/config/settings.ts) fills it in here, whichever way azd passes it.
+//
+// Endpoints: public-cloud values by default. GCC High tenants set
+//   EXCHANGE_ENDPOINT   = https://outlook.office365.us
+//   MANAGEMENT_ENDPOINT = https://manage.office365.us
+//   GRAPH_ENDPOINT      = https://graph.microsoft.us
+// and deploy into an Azure Government subscription of the same tenant (azd config set cloud.name
+// AzureUSGovernment). AZURE_AUTHORITY_HOST stays empty there too: the managed identity needs no sign-in host.
+// ---------------------------------------------------------------------------------------------------
+
+@minLength(36)
+@maxLength(36)
+@description('Microsoft 365 tenant id (GUID) whose quarantine is watched (M365_TENANT_ID). It must be the tenant of this Azure subscription: a managed identity only gets tokens in its own tenant.')
+param m365TenantId string
+
+@minLength(3)
+@description('Mailbox the notifications are sent from (NOTIFY_SENDER_MAILBOX), e.g. quarantine-notices@contoso.com. grant-permissions.ps1 scopes Mail.Send to this one mailbox.')
+param notifySenderMailbox string
+
+@description('Exchange Online admin endpoint origin (EXCHANGE_ENDPOINT). Empty: https://outlook.office365.com. GCC High: https://outlook.office365.us.')
+param exchangeEndpoint string = ''
+
+@description('Office 365 Management Activity API origin (MANAGEMENT_ENDPOINT). Empty: https://manage.office.com. GCC High: https://manage.office365.us.')
+param managementEndpoint string = ''
+
+@description('Microsoft Graph origin (GRAPH_ENDPOINT). Empty: https://graph.microsoft.com. GCC High: https://graph.microsoft.us.')
+param graphEndpoint string = ''
+
+@description('Sign-in host (AZURE_AUTHORITY_HOST). Leave empty in Azure; only for the simulator or a non-public cloud outside managed identity. Not set on the app when empty.')
+param azureAuthorityHost string = ''
+
+@description('NCRONTAB schedule of the quarantine snapshot, seconds first (SNAPSHOT_SCHEDULE). Empty: 0 */15 * * * *.')
+param snapshotSchedule string = ''
+
+@description('NCRONTAB schedule of release detection, seconds first (RELEASES_SCHEDULE). Empty: 0 */10 * * * *.')
+param releasesSchedule string = ''
+
+@description('Ignore releases before this ISO-8601 instant with a zone, e.g. 2026-01-31T00:00:00Z (NOTIFY_RELEASES_SINCE). Empty: no cut-off.')
+param notifyReleasesSince string = ''
+
+@description('Most notifications sent per minute from the sender mailbox, 1-10000 (NOTIFY_MAX_PER_MINUTE). Empty: 30, the Exchange Online per-mailbox limit.')
+param notifyMaxPerMinute string = ''
+
+@description('Keep a copy of each notification in the sender mailbox Sent Items (NOTIFY_SAVE_TO_SENT_ITEMS).')
+param notifySaveToSentItems bool = false
+
+@description('Decide and log who would be notified, but send nothing (NOTIFY_DRY_RUN).')
+param notifyDryRun bool = false
+
+@maxLength(200)
+@description('Subject template; {subject} is the original subject (NOTIFY_SUBJECT). Empty: the built-in subject of NOTIFY_LANGUAGE.')
+param notifySubject string = ''
+
+@description('Opening paragraph of the notification (NOTIFY_INTRO). Empty: the built-in text.')
+param notifyIntro string = ''
+
+@description('Closing paragraph of the notification (NOTIFY_FOOTER). Empty: the built-in text.')
+param notifyFooter string = ''
+
+@description('Language of the built-in texts: en, de, fr, es or nl (NOTIFY_LANGUAGE). Empty: en.')
+param notifyLanguage string = ''
+
+// ---------------------------------------------------------------------------------------------------
+// Hosting
+// ---------------------------------------------------------------------------------------------------
+
+@description('Node.js version of the Flex Consumption runtime.')
+@allowed([
+  '20'
+  '22'
+])
+param nodeVersion string = '22'
+
+@description('Most instances the Flex Consumption app scales out to.')
+param maximumInstanceCount int = 100
+
+@description('Memory per instance in MB.')
+@allowed([
+  512
+  2048
+  4096
+])
+param instanceMemoryMB int = 2048
+
+var resourceToken = toLower(uniqueString(subscription().id, environmentName, location))
+var tags = {
+  'azd-env-name': environmentName
+}
+var functionAppName = 'func-qrn-${resourceToken}'
+var deploymentStorageContainerName = 'app-package-${take(functionAppName, 32)}-${take(toLower(uniqueString(functionAppName, resourceToken)), 7)}'
+
+// Mirrors DEFAULTS in shared/config/settings.ts (the test compares them).
+var productDefaults = {
+  EXCHANGE_ENDPOINT: 'https://outlook.office365.com'
+  MANAGEMENT_ENDPOINT: 'https://manage.office.com'
+  GRAPH_ENDPOINT: 'https://graph.microsoft.com'
+  SNAPSHOT_SCHEDULE: '0 */15 * * * *'
+  RELEASES_SCHEDULE: '0 */10 * * * *'
+  NOTIFY_MAX_PER_MINUTE: '30'
+  NOTIFY_LANGUAGE: 'en'
+}
+
+// Optional texts are set as '' when empty: the product reads an empty setting as unset.
+var productAppSettings = {
+  M365_TENANT_ID: m365TenantId
+  EXCHANGE_ENDPOINT: empty(exchangeEndpoint) ? productDefaults.EXCHANGE_ENDPOINT : exchangeEndpoint
+  MANAGEMENT_ENDPOINT: empty(managementEndpoint) ? productDefaults.MANAGEMENT_ENDPOINT : managementEndpoint
+  GRAPH_ENDPOINT: empty(graphEndpoint) ? productDefaults.GRAPH_ENDPOINT : graphEndpoint
+  SNAPSHOT_SCHEDULE: empty(snapshotSchedule) ? productDefaults.SNAPSHOT_SCHEDULE : snapshotSchedule
+  RELEASES_SCHEDULE: empty(releasesSchedule) ? productDefaults.RELEASES_SCHEDULE : releasesSchedule
+  NOTIFY_RELEASES_SINCE: notifyReleasesSince
+  NOTIFY_SENDER_MAILBOX: notifySenderMailbox
+  NOTIFY_MAX_PER_MINUTE: empty(notifyMaxPerMinute) ? productDefaults.NOTIFY_MAX_PER_MINUTE : notifyMaxPerMinute
+  NOTIFY_SAVE_TO_SENT_ITEMS: notifySaveToSentItems ? 'true' : 'false'
+  NOTIFY_DRY_RUN: notifyDryRun ? 'true' : 'false'
+  NOTIFY_SUBJECT: notifySubject
+  NOTIFY_INTRO: notifyIntro
+  NOTIFY_FOOTER: notifyFooter
+  NOTIFY_LANGUAGE: empty(notifyLanguage) ? productDefaults.NOTIFY_LANGUAGE : notifyLanguage
+}
+
+// AZURE_AUTHORITY_HOST is left off the app unless given: @azure/identity would read even an empty value.
+var authorityHostAppSettings = empty(azureAuthorityHost) ? {} : {
+  AZURE_AUTHORITY_HOST: azureAuthorityHost
+}
+
+resource rg 'Microsoft.Resources/resourceGroups@2021-04-01' = {
+  name: !empty(resourceGroupName) ? resourceGroupName : 'rg-${environmentName}'
+  location: location
+  tags: tags
+}
+
+// The app's one identity: storage, Application Insights, and (after grant-permissions.ps1) Microsoft 365.
+module identity './app/identity.bicep' = {
+  name: 'identity'
+  scope: rg
+  params: {
+    name: 'id-qrn-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module storage './app/storage.bicep' = {
+  name: 'storage'
+  scope: rg
+  params: {
+    name: 'st${resourceToken}'
+    location: location
+    tags: tags
+    deploymentContainerName: deploymentStorageContainerName
+  }
+}
+
+module monitoring './app/monitoring.bicep' = {
+  name: 'monitoring'
+  scope: rg
+  params: {
+    logAnalyticsName: 'log-${resourceToken}'
+    applicationInsightsName: 'appi-${resourceToken}'
+    location: location
+    tags: tags
+  }
+}
+
+module rbac './app/rbac.bicep' = {
+  name: 'rbac'
+  scope: rg
+  params: {
+    storageAccountName: storage.outputs.name
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    principalId: identity.outputs.principalId
+  }
+}
+
+module api './app/api.bicep' = {
+  name: 'api'
+  scope: rg
+  params: {
+    name: functionAppName
+    planName: 'plan-${resourceToken}'
+    location: location
+    tags: tags
+    identityId: identity.outputs.id
+    identityClientId: identity.outputs.clientId
+    storageAccountName: storage.outputs.name
+    deploymentStorageContainerName: deploymentStorageContainerName
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    appSettings: union(productAppSettings, authorityHostAppSettings)
+    nodeVersion: nodeVersion
+    maximumInstanceCount: maximumInstanceCount
+    instanceMemoryMB: instanceMemoryMB
+  }
+  // The host reaches storage and Application Insights with the identity from its first start.
+  dependsOn: [
+    rbac
+  ]
+}
+
+// Outputs azd stores in .azure/<env>/.env (azd env get-values).
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = rg.name
+output SERVICE_API_NAME string = api.outputs.name
+output AZURE_FUNCTION_NAME string = api.outputs.name
+output APPLICATIONINSIGHTS_CONNECTION_STRING string = monitoring.outputs.connectionString
+output AZURE_STORAGE_ACCOUNT_NAME string = storage.outputs.name
+// For infra/grant-permissions.ps1 -ManagedIdentityObjectId: the identity's service principal object id.
+output SERVICE_API_IDENTITY_PRINCIPAL_ID string = identity.outputs.principalId
+output SERVICE_API_IDENTITY_CLIENT_ID string = identity.outputs.clientId
