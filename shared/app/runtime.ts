@@ -10,6 +10,15 @@ import { ManagementActivityClient } from '../audit/managementActivityClient';
 import { detectReleases, type DetectSummary } from '../detect/detectReleases';
 import { TableReleaseStore } from '../store/releaseStore';
 import { StorageNotificationQueue } from '../notify/storageQueue';
+// --- sending ---
+import type { NotificationJob } from '../domain/types';
+import { drainQueue, type DrainOptions, type DrainSummary } from '../notify/drainQueue';
+import { GraphMailer } from '../notify/graphMailer';
+import { POISON_QUEUE_NAME, StorageJobMessageQueue, StoragePoisonQueue } from '../notify/jobMessages';
+import { ledgerRetentionCutoff, TableNotificationLedger } from '../notify/ledger';
+import { MailboxPacer, TablePaceStore } from '../notify/pacing';
+import { sendNotification, type SendOutcome } from '../notify/sendNotification';
+// --- end sending ---
 
 /**
  * The composition root: builds the adapters from settings. Functions and the command line both
@@ -73,4 +82,58 @@ export class Runtime {
       now,
     });
   }
+
+  // --- sending ---
+  private graphMailer: GraphMailer | undefined;
+
+  /** Graph sendMail from NOTIFY_SENDER_MAILBOX; one client per runtime. */
+  mailer(): GraphMailer {
+    const { graphEndpoint } = this.settings;
+    this.graphMailer ??= new GraphMailer({ graphEndpoint, token: this.token(graphEndpoint), log: this.log });
+    return this.graphMailer;
+  }
+
+  async notificationLedger(): Promise<TableNotificationLedger> {
+    return new TableNotificationLedger(await this.storage.readyTable(TABLES.ledger));
+  }
+
+  /** The pace counter shares NotifierState with the checkpoints (partition "pace"). */
+  async pacer(): Promise<MailboxPacer> {
+    return new MailboxPacer(new TablePaceStore(await this.storage.readyTable(TABLES.state)), { maxPerMinute: this.settings.notifyMaxPerMinute, log: this.log });
+  }
+
+  poisonQueue(): StoragePoisonQueue {
+    return new StoragePoisonQueue(this.storage.queue(POISON_QUEUE_NAME));
+  }
+
+  /** One job to at most one email; `deliveryId` is the queue message id when there is one. */
+  async sendJob(job: NotificationJob, deliveryId?: string): Promise<SendOutcome> {
+    const s = this.settings;
+    return sendNotification(
+      job,
+      {
+        ledger: await this.notificationLedger(),
+        mailer: this.mailer(),
+        pacing: await this.pacer(),
+        senderMailbox: s.notifySenderMailbox,
+        saveToSentItems: s.notifySaveToSentItems,
+        dryRun: s.notifyDryRun,
+        template: s.template,
+        log: this.log,
+      },
+      deliveryId,
+    );
+  }
+
+  /** For the command line: sends everything queued, with the queue trigger's retry and poison rules. */
+  async drainNotifications(options?: DrainOptions): Promise<DrainSummary> {
+    const queue = new StorageJobMessageQueue(this.storage.queue(QUEUE_NAME), this.storage.queue(POISON_QUEUE_NAME));
+    return drainQueue(queue, (job, deliveryId) => this.sendJob(job, deliveryId), this.log, options);
+  }
+
+  /** Deletes NotificationLedger rows older than the retention (30 days); run daily. */
+  async purgeNotificationLedger(now: Date = new Date()): Promise<number> {
+    return (await this.notificationLedger()).purge(ledgerRetentionCutoff(now));
+  }
+  // --- end sending ---
 }
