@@ -1,0 +1,56 @@
+import { TableServiceClient } from '@azure/data-tables';
+import { QueueServiceClient } from '@azure/storage-queue';
+import { Runtime } from '../../shared/app/runtime';
+import { loadSettings } from '../../shared/config/settings';
+import { MemoryLogger } from '../../shared/log/logger';
+import { M365Simulator } from '../../simulator';
+import { startAzurite, type Azurite } from './azurite';
+
+/**
+ * The product wired to Azurite and the simulated tenant through nothing but its ordinary settings,
+ * exactly as an admin would point it at a real tenant.
+ */
+export class World {
+  readonly log = new MemoryLogger();
+
+  private constructor(
+    readonly azurite: Azurite,
+    readonly sim: M365Simulator,
+  ) {}
+
+  static async start(): Promise<World> {
+    const [azurite, sim] = await Promise.all([startAzurite(), M365Simulator.start()]);
+    const world = new World(azurite, sim);
+    // @azure/identity's EnvironmentCredential reads AZURE_* from the process environment.
+    Object.assign(process.env, sim.settings());
+    return world;
+  }
+
+  env(extra: Record<string, string> = {}): Record<string, string> {
+    return {
+      ...this.sim.settings(),
+      AzureWebJobsStorage: this.azurite.connectionString,
+      NOTIFY_SENDER_MAILBOX: 'quarantine-notices@contoso.com',
+      NOTIFY_RELEASES_SINCE: '2020-01-01T00:00:00Z',
+      ...extra,
+    };
+  }
+
+  runtime(extra: Record<string, string> = {}): Runtime {
+    return new Runtime(loadSettings(this.env(extra)), this.log);
+  }
+
+  /** Empties storage and the simulated tenant between tests. */
+  async reset(): Promise<void> {
+    this.sim.reset();
+    this.log.lines.length = 0;
+    const tables = TableServiceClient.fromConnectionString(this.azurite.connectionString, { allowInsecureConnection: true });
+    for await (const table of tables.listTables()) if (table.name) await tables.deleteTable(table.name);
+    const queues = QueueServiceClient.fromConnectionString(this.azurite.connectionString);
+    for await (const queue of queues.listQueues()) await queues.deleteQueue(queue.name);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([this.azurite.stop(), this.sim.stop()]);
+  }
+}
