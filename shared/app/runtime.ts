@@ -7,7 +7,7 @@ import { TableQuarantineSnapshotStore } from '../store/quarantineSnapshotStore';
 import { TableStateStore } from '../store/stateStore';
 import { StorageAccount, TABLES, QUEUE_NAME } from '../store/tables';
 import { ManagementActivityClient } from '../audit/managementActivityClient';
-import { detectReleases, type DetectSummary } from '../detect/detectReleases';
+import { detectReleases, type DetectDeps, type DetectSummary } from '../detect/detectReleases';
 import { TableReleaseStore } from '../store/releaseStore';
 import { StorageNotificationQueue } from '../notify/storageQueue';
 // --- sending ---
@@ -70,7 +70,11 @@ export class Runtime {
   }
 
   async detect(now?: () => Date): Promise<DetectSummary> {
-    return detectReleases({
+    return detectReleases(await this.detectionDeps(now));
+  }
+
+  async detectionDeps(now?: () => Date): Promise<DetectDeps> {
+    return {
       feed: this.auditFeed(),
       exchange: this.exchange,
       snapshot: await this.snapshotStore(),
@@ -79,8 +83,9 @@ export class Runtime {
       queue: this.jobQueue(),
       log: this.log,
       notifyReleasesSince: this.settings.notifyReleasesSince,
+      housekeeping: [(at) => this.purgeNotificationLedger(at)],
       now,
-    });
+    };
   }
 
   // --- sending ---
@@ -131,7 +136,7 @@ export class Runtime {
     return drainQueue(queue, (job, deliveryId) => this.sendJob(job, deliveryId), this.log, options);
   }
 
-  /** Deletes NotificationLedger rows older than the retention (30 days); run daily. */
+  /** Deletes NotificationLedger rows older than the retention (30 days); detection runs it daily. */
   async purgeNotificationLedger(now: Date = new Date()): Promise<number> {
     return (await this.notificationLedger()).purge(ledgerRetentionCutoff(now));
   }

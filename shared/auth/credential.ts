@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 import type { Settings } from '../config/settings';
 
@@ -17,11 +18,22 @@ export class TokenError extends Error {
  * Microsoft's own sign-in hosts, so it is off for any other AZURE_AUTHORITY_HOST.
  */
 export function createCredential(settings: Settings): TokenCredential {
-  return new DefaultAzureCredential({
-    ...(settings.authorityHost ? { authorityHost: settings.authorityHost } : {}),
-    disableInstanceDiscovery: settings.disableInstanceDiscovery,
-  });
+  // One credential per process and identity: it caches its tokens, and every queue invocation
+  // builds a fresh Runtime, which would otherwise sign in again for each email.
+  const secret = createHash('sha256').update(process.env.AZURE_CLIENT_SECRET ?? '').digest('hex');
+  const key = [settings.authorityHost, settings.disableInstanceDiscovery, process.env.AZURE_CLIENT_ID, process.env.AZURE_TENANT_ID, secret].join('|');
+  let credential = credentials.get(key);
+  if (!credential) {
+    credential = new DefaultAzureCredential({
+      ...(settings.authorityHost ? { authorityHost: settings.authorityHost } : {}),
+      disableInstanceDiscovery: settings.disableInstanceDiscovery,
+    });
+    credentials.set(key, credential);
+  }
+  return credential;
 }
+
+const credentials = new Map<string, TokenCredential>();
 
 /** Token scope for a resource is its origin plus /.default (client-credentials flow). */
 export function scopeFor(endpoint: string): string {

@@ -77,6 +77,8 @@ export interface DetectDeps {
   queue: NotificationQueue;
   log: Logger;
   notifyReleasesSince: Date | undefined;
+  /** Other daily clean-ups that ride on this timer (the notification ledger's), each returning rows deleted. */
+  housekeeping?: ReadonlyArray<(now: Date) => Promise<number>>;
   now?: () => Date;
 }
 
@@ -220,6 +222,7 @@ export async function detectReleases(deps: DetectDeps): Promise<DetectSummary> {
   const lastPurge = state.lastPurgeAt ? Date.parse(state.lastPurgeAt) : Number.NaN;
   if (Number.isNaN(lastPurge) || now.getTime() - lastPurge >= DAY_MS) {
     await deps.releases.purge(new Date(now.getTime() - REMEMBER_MS));
+    for (const clean of deps.housekeeping ?? []) await clean(now);
     state.lastPurgeAt = now.toISOString();
     await save();
   }

@@ -1,0 +1,96 @@
+/**
+ * Sends what is queued, for the command line (`npm run once`): the same work the queue trigger does
+ * in Azure, with the same retry and poison rules (host.json), and an end.
+ *
+ * Up to 4 workers each take one message at a time, so a message is only hidden while it is being
+ * worked on. A failed message is hidden for `retryAfterSeconds` (host.json visibilityTimeout) and
+ * left for a later run; at its last attempt it goes to the poison queue instead. The run ends when
+ * a receive finds nothing visible: failed messages are hidden then, so the run cannot spin on them.
+ */
+import type { NotificationJob } from '../domain/types';
+import type { Logger } from '../log/logger';
+import { failureAction, POISON_QUEUE_NAME, type JobMessageQueue, type QueuedJobMessage } from './jobMessages';
+import { parseJob } from './jobs';
+import type { SendOutcome } from './sendNotification';
+import { MAX_DEQUEUE_COUNT } from './storageQueue';
+
+export interface DrainSummary {
+  /** Messages worked on (each attempt counts). */
+  jobs: number;
+  /** Emails sent. */
+  sent: number;
+  /** Releases reported by those emails (or recorded by a dry run). */
+  told: number;
+  alreadyTold: number;
+  /** Failed attempts left in the queue for a later run. */
+  failed: number;
+  poisoned: number;
+}
+
+export interface DrainOptions {
+  maxInFlight?: number;
+  /** How long a message stays hidden while it is worked on: longer than pacing plus Graph retries. */
+  visibilitySeconds?: number;
+  /** How long a failed message stays hidden before another attempt (host.json visibilityTimeout). */
+  retryAfterSeconds?: number;
+  maxDequeueCount?: number;
+}
+
+export type SendJob = (job: NotificationJob, deliveryId: string) => Promise<SendOutcome>;
+
+export async function drainQueue(queue: JobMessageQueue, send: SendJob, log: Logger, options: DrainOptions = {}): Promise<DrainSummary> {
+  const maxInFlight = options.maxInFlight ?? 4;
+  const visibilitySeconds = options.visibilitySeconds ?? 600;
+  const retryAfterSeconds = options.retryAfterSeconds ?? 30;
+  const maxDequeueCount = options.maxDequeueCount ?? MAX_DEQUEUE_COUNT;
+  const summary: DrainSummary = { jobs: 0, sent: 0, told: 0, alreadyTold: 0, failed: 0, poisoned: 0 };
+
+  const poison = async (message: QueuedJobMessage, reason: string): Promise<void> => {
+    await queue.moveToPoison(message);
+    summary.poisoned++;
+    log.error(`message ${message.id} (attempt ${message.dequeueCount}) moved to ${POISON_QUEUE_NAME}: ${reason}`);
+  };
+
+  const handle = async (message: QueuedJobMessage): Promise<void> => {
+    if (message.dequeueCount > maxDequeueCount) {
+      // Received more often than allowed (an earlier run died mid-attempt): the host gives up on these too.
+      await poison(message, `received ${message.dequeueCount} times, more than maxDequeueCount ${maxDequeueCount}`);
+      return;
+    }
+    summary.jobs++;
+    let outcome: SendOutcome;
+    try {
+      outcome = await send(parseJob(message.text), message.id);
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      const action = failureAction(error, message.dequeueCount, maxDequeueCount);
+      if (action === 'poisonNow') await poison(message, `malformed job, not retried: ${reason}`);
+      else if (action === 'lastAttempt') await poison(message, `attempt ${message.dequeueCount} of ${maxDequeueCount} failed: ${reason}`);
+      else {
+        summary.failed++;
+        log.warn(`message ${message.id} attempt ${message.dequeueCount} of ${maxDequeueCount} failed, retried after ${retryAfterSeconds} s: ${reason}`);
+        await queue.retryLater(message, retryAfterSeconds);
+      }
+      return;
+    }
+    if (outcome.sent) summary.sent++;
+    summary.told += outcome.told;
+    summary.alreadyTold += outcome.alreadyTold;
+    try {
+      await queue.delete(message);
+    } catch (error) {
+      // Done anyway: if the message comes back, the ledger says its releases were told.
+      log.warn(`message ${message.id} was handled but could not be deleted: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+
+  const worker = async (): Promise<void> => {
+    for (;;) {
+      const message = await queue.receive(visibilitySeconds);
+      if (!message) return;
+      await handle(message);
+    }
+  };
+  await Promise.all(Array.from({ length: maxInFlight }, worker));
+  return summary;
+}

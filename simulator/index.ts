@@ -1,0 +1,205 @@
+/**
+ * A local stand-in for the Microsoft 365 endpoints the notifier calls: Entra ID sign-in, Exchange
+ * admin REST, the Office 365 Management Activity API and Microsoft Graph sendMail, each on its own
+ * HTTPS port on 127.0.0.1 (a token's audience is its service's origin). The product reaches it only
+ * through ordinary settings: `sim.settings()`, plus NODE_EXTRA_CA_CERTS = `sim.caCertPath`.
+ *
+ *   const sim = await M365Simulator.start();
+ *   sim.tenant.quarantine.add([quarantineRow({ SenderAddress: 'alice@contoso.com' })]);
+ *   ... run the product with sim.settings() ...
+ *   expect(sim.sentMail).toHaveLength(1);
+ *   await sim.stop();
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { authorityFaultBody, authorityRouter, TokenIssuer } from './authority';
+import { exchangeFaultBody, exchangeRouter } from './exchange';
+import { Faults } from './faults';
+import { graphFaultBody, graphRouter } from './graph';
+import { managementFaultBody, managementRouter } from './management';
+import { InFlight, listen, type Listener, type Router, type ServiceName, type SimRequest, type SimResponse } from './router';
+import { AuditLog, Tenant, type Grants, type LatencySettings, type RecordedRequest, type SentMail, type SimulatorState } from './tenant';
+import { loadOrCreateTls } from './tls';
+
+export interface StartOptions {
+  /** Default: a random GUID. */
+  tenantId?: string;
+  /** The app registration's client id; default a random GUID. */
+  clientId?: string;
+  /** Its secret; default random. */
+  clientSecret?: string;
+}
+
+const SERVICES: readonly ServiceName[] = ['authority', 'exchange', 'management', 'graph'];
+const DEFAULT_GRANTS: Grants = { exchangeManageAsApp: true, exchangeDirectoryRole: true, activityFeedRead: true, mailSend: 'tenant' };
+const DEFAULT_LATENCY: LatencySettings = { exchange: 10, management: 0, graph: 10 };
+const DEFAULT_WINDOW_LIMIT = 5000;
+
+export class M365Simulator implements SimulatorState {
+  readonly tenantId: string;
+  readonly clientId: string;
+  readonly clientSecret: string;
+  readonly tenant: Tenant;
+  readonly audit = new AuditLog();
+  /** All granted by default; change them at any time (checked on every request). */
+  readonly grants: Grants = { ...DEFAULT_GRANTS };
+  readonly sentMail: SentMail[] = [];
+  /** Every request to every service, in arrival order. */
+  readonly requests: RecordedRequest[] = [];
+  readonly faults = new Faults({
+    authority: authorityFaultBody,
+    exchange: exchangeFaultBody,
+    management: managementFaultBody,
+    graph: graphFaultBody,
+  });
+  readonly tokens = new TokenIssuer();
+  /** Get-QuarantineMessage: calls whose filters match more rows than this are truncated. */
+  exchangeWindowLimit = DEFAULT_WINDOW_LIMIT;
+  /** Added to each handled Exchange / Management / Graph request, so concurrent clients really overlap. */
+  latencyMs: LatencySettings = { ...DEFAULT_LATENCY };
+
+  private readonly origin: Record<ServiceName, string> = { authority: '', exchange: '', management: '', graph: '' };
+  private readonly exchangeInFlight = new InFlight();
+  private readonly graphInFlight = new InFlight();
+  private listeners: Listener[] = [];
+
+  private constructor(
+    options: StartOptions,
+    readonly caCertPath: string,
+  ) {
+    this.tenantId = (options.tenantId ?? randomUUID()).toLowerCase();
+    this.clientId = options.clientId ?? randomUUID();
+    this.clientSecret = options.clientSecret ?? `sim~${randomBytes(24).toString('base64url')}`;
+    this.tenant = new Tenant(this.tenantId);
+  }
+
+  /** Starts the four services. TLS: SIMULATOR_TLS_DIR's certificate when set, else a fresh one. */
+  static async start(options: StartOptions = {}): Promise<M365Simulator> {
+    const tls = await loadOrCreateTls();
+    const sim = new M365Simulator(options, tls.certPath);
+    const routers: Record<ServiceName, Router> = {
+      authority: authorityRouter(sim),
+      exchange: exchangeRouter(sim, sim.exchangeInFlight),
+      management: managementRouter(sim),
+      graph: graphRouter(sim, sim.graphInFlight),
+    };
+    try {
+      for (const service of SERVICES) {
+        const listener = await listen(service, tls, (req) => sim.respond(routers[service], req));
+        sim.listeners.push(listener);
+        sim.origin[service] = listener.origin;
+      }
+    } catch (error) {
+      await sim.stop();
+      throw error;
+    }
+    return sim;
+  }
+
+  get origins(): Readonly<Record<ServiceName, string>> {
+    return this.origin;
+  }
+
+  /** Sign-in authority origin, for AZURE_AUTHORITY_HOST. */
+  get authorityHost(): string {
+    return this.origin.authority;
+  }
+
+  get exchangeEndpoint(): string {
+    return this.origin.exchange;
+  }
+
+  get managementEndpoint(): string {
+    return this.origin.management;
+  }
+
+  get graphEndpoint(): string {
+    return this.origin.graph;
+  }
+
+  /** Most requests seen in flight at once: Exchange per tenant, Graph per mailbox. */
+  get peakInFlight(): { exchange: number; graph: number } {
+    return { exchange: this.exchangeInFlight.peak, graph: this.graphInFlight.peak };
+  }
+
+  /** The settings that point the product (and @azure/identity's EnvironmentCredential) here. */
+  settings(): Record<string, string> {
+    return {
+      M365_TENANT_ID: this.tenantId,
+      AZURE_TENANT_ID: this.tenantId,
+      AZURE_CLIENT_ID: this.clientId,
+      AZURE_CLIENT_SECRET: this.clientSecret,
+      AZURE_AUTHORITY_HOST: this.authorityHost,
+      EXCHANGE_ENDPOINT: this.exchangeEndpoint,
+      MANAGEMENT_ENDPOINT: this.managementEndpoint,
+      GRAPH_ENDPOINT: this.graphEndpoint,
+    };
+  }
+
+  /**
+   * Forgets everything tests arranged or observed, keeping the listeners, tenant id, client and
+   * issued tokens: rows, blobs, subscriptions, sent mail, requests, faults, grants, limits.
+   */
+  reset(): void {
+    this.tenant.reset();
+    this.audit.reset();
+    Object.assign(this.grants, DEFAULT_GRANTS);
+    this.sentMail.length = 0;
+    this.requests.length = 0;
+    this.faults.clear();
+    this.exchangeWindowLimit = DEFAULT_WINDOW_LIMIT;
+    this.latencyMs = { ...DEFAULT_LATENCY };
+    this.exchangeInFlight.peak = 0;
+    this.graphInFlight.peak = 0;
+  }
+
+  async stop(): Promise<void> {
+    const listeners = this.listeners;
+    this.listeners = [];
+    await Promise.all(listeners.map((listener) => listener.close()));
+  }
+
+  /** Records the request, answers an injected fault if one applies, else routes it. */
+  private async respond(router: Router, req: SimRequest): Promise<SimResponse> {
+    const record: RecordedRequest = {
+      service: req.service,
+      method: req.method,
+      path: req.path,
+      query: req.query,
+      headers: req.headers,
+      body: req.body,
+      status: 0,
+      at: new Date(),
+    };
+    this.requests.push(record);
+    let response: SimResponse;
+    try {
+      response = this.faults.take(req.service, { method: req.method, path: req.path, query: req.query, body: req.body }) ?? (await router.handle(req));
+    } catch (error) {
+      response = {
+        status: 500,
+        body: { error: { code: 'SimulatorError', message: error instanceof Error ? (error.stack ?? error.message) : String(error) } },
+      };
+    }
+    record.status = response.status;
+    return response;
+  }
+}
+
+export type { FaultSpec, FaultRequest } from './faults';
+export type { ServiceName } from './router';
+export type {
+  AuditBlob,
+  AuditRecord,
+  Grants,
+  GraphMessage,
+  GraphRecipient,
+  LatencySettings,
+  PublishOptions,
+  QuarantineRow,
+  RecordedRequest,
+  SentMail,
+} from './tenant';
+export { AuditLog, QuarantineStore, Tenant } from './tenant';
+export { CONCURRENCY_MESSAGE, EXCHANGE_MAX_CONCURRENT, TRUNCATION_WARNING } from './exchange';
+export { GRAPH_MAX_MAILBOX_CONCURRENCY, MAILBOX_CONCURRENCY_MESSAGE } from './graph';
+export * from './fixtures';

@@ -1,0 +1,92 @@
+/** The ledger and the pace counter on real Table Storage semantics (Azurite): 409s, 412s, ETags. */
+import { TableClient } from '@azure/data-tables';
+import { TableNotificationLedger } from '../../shared/notify/ledger';
+import { MailboxPacer, Semaphore, TablePaceStore } from '../../shared/notify/pacing';
+import { startAzurite, type Azurite } from '../support/azurite';
+import { ID_A } from './fakes';
+
+let azurite: Azurite;
+let table: TableClient;
+
+beforeAll(async () => {
+  azurite = await startAzurite();
+}, 60_000);
+afterAll(() => azurite?.stop());
+
+beforeEach(async () => {
+  table = TableClient.fromConnectionString(azurite.connectionString, `Ledger${Date.now()}${Math.floor(Math.random() * 1000)}`, { allowInsecureConnection: true });
+  await table.createTable();
+});
+
+const key = { networkMessageId: ID_A.toUpperCase(), releasedTo: 'Odd/Name#1?%@Fabrikam.example' };
+const first = { jobId: 'job-1', deliveryId: 'msg-1' };
+const second = { jobId: 'job-2', deliveryId: 'msg-2' };
+
+describe('TableNotificationLedger', () => {
+  it('claims once, recognises its own claim, refuses a live claim of another delivery, and remembers sent', async () => {
+    let now = new Date('2026-08-21T10:00:00Z');
+    const ledger = new TableNotificationLedger(table, () => now);
+    const claim = await ledger.claim(key, first);
+    expect(claim.kind).toBe('claimed');
+    expect(await ledger.claim(key, first)).toMatchObject({ kind: 'claimed' });
+    expect(await ledger.claim(key, second)).toMatchObject({ kind: 'ownedElsewhere', entry: { jobId: 'job-1', deliveryId: 'msg-1' } });
+
+    if (claim.kind !== 'claimed') throw new Error('unreachable');
+    now = new Date('2026-08-21T10:01:00Z');
+    await ledger.markSent(key, first, claim.etag);
+    expect(await ledger.claim(key, second)).toMatchObject({ kind: 'alreadyTold', entry: { status: 'sent', jobId: 'job-1', dryRun: false } });
+    // The key is stored encoded, the address as given.
+    const row = await table.getEntity<Record<string, unknown>>(ID_A, 'odd%2Fname%231%3F%25@fabrikam.example');
+    expect(row.ReleasedTo).toBe('Odd/Name#1?%@Fabrikam.example');
+  });
+
+  it('takes over a stale claim, and only one of two racing takers wins', async () => {
+    let now = new Date('2026-08-21T10:00:00Z');
+    const ledger = new TableNotificationLedger(table, () => now);
+    await ledger.claim(key, first);
+    now = new Date('2026-08-21T10:11:00Z');
+    const results = await Promise.all([ledger.claim(key, second), ledger.claim(key, { jobId: 'job-3', deliveryId: 'msg-3' })]);
+    expect(results.map((r) => r.kind).sort()).toEqual(['claimed', 'ownedElsewhere']);
+    const won = results.find((r) => r.kind === 'claimed');
+    expect(won).toMatchObject({ takenOverFrom: { jobId: 'job-1' } });
+  });
+
+  it('records sent even when its claim was taken over meanwhile (the email is out)', async () => {
+    let now = new Date('2026-08-21T10:00:00Z');
+    const ledger = new TableNotificationLedger(table, () => now);
+    const mine = await ledger.claim(key, first);
+    now = new Date('2026-08-21T10:11:00Z');
+    await ledger.claim(key, second);
+    if (mine.kind !== 'claimed') throw new Error('unreachable');
+    await ledger.markSent(key, first, mine.etag, { dryRun: true });
+    expect(await ledger.claim(key, second)).toMatchObject({ kind: 'alreadyTold', entry: { jobId: 'job-1', dryRun: true } });
+  });
+
+  it('purges rows written before the cutoff', async () => {
+    const ledger = new TableNotificationLedger(table);
+    await ledger.claim(key, first);
+    await ledger.claim({ ...key, releasedTo: 'other@fabrikam.example' }, first);
+    expect(await ledger.purge(new Date(Date.now() - 3_600_000))).toBe(0);
+    expect(await ledger.purge(new Date(Date.now() + 60_000))).toBe(2);
+  });
+});
+
+describe('TablePaceStore', () => {
+  it('holds the per-minute limit across concurrent pacers sharing the row', async () => {
+    const store = new TablePaceStore(table);
+    const time = { now: Date.parse('2026-08-21T12:00:05Z') };
+    const sleep = async (ms: number): Promise<void> => {
+      time.now += ms;
+    };
+    const pacers = [0, 1, 2].map(() => new MailboxPacer(store, { maxPerMinute: 3, clock: () => time.now, sleep, random: () => 0, concurrency: () => new Semaphore(4) }));
+    const taken: number[] = [];
+    await Promise.all(pacers.map((p) => p.run('Notices@Contoso.com', async () => taken.push(Math.floor(time.now / 60_000)))));
+    await Promise.all(pacers.map((p) => p.run('notices@contoso.com', async () => taken.push(Math.floor(time.now / 60_000)))));
+    expect(taken).toHaveLength(6);
+    const row = await store.read('notices@contoso.com');
+    expect(row.window?.count).toBeLessThanOrEqual(3);
+    const perMinute = new Map<number, number>();
+    for (const m of taken) perMinute.set(m, (perMinute.get(m) ?? 0) + 1);
+    for (const n of perMinute.values()) expect(n).toBeLessThanOrEqual(3);
+  });
+});
