@@ -135,7 +135,17 @@ function explain(what: string, answer: HttpAnswer, code: string | undefined, mes
       answer.status,
     );
   }
-  if (code === 'AF20011' || code === 'AF20012' || code === 'AF20022' || code === 'AF20023') {
+  if (code === 'AF20010' || code === 'AF20013') {
+    return new AuditFeedError(
+      `Could not ${what} (${detail}): M365_TENANT_ID does not match the tenant the app signs in to (AZURE_TENANT_ID, or the managed identity's tenant). Set both to the same tenant GUID.`,
+      code,
+      answer.status,
+    );
+  }
+  // With auditing off, starting a subscription answers a code that is no AF code ("StartSubscription [CorrId=...")
+  // and a message that the tenant "does not exist".
+  const auditingOff = code?.startsWith('StartSubscription') === true || /tenant .* does not exist/i.test(message ?? '');
+  if (auditingOff || code === 'AF20011' || code === 'AF20012' || code === 'AF20022' || code === 'AF20023') {
     return new AuditFeedError(
       `Could not ${what} (${detail}): unified audit logging may be turned off for the tenant, or the Audit.General subscription was disabled. ` +
         'Turn auditing on (Set-AdminAuditLogConfig -UnifiedAuditLogIngestionEnabled $true) and wait for it to apply; the subscription is started again automatically.',

@@ -93,7 +93,8 @@ function count<K extends string>(map: Partial<Record<K, number>>, key: K): void 
  * are stored, and the sending stage's ledger makes a re-enqueued job harmless.
  */
 export async function detectReleases(deps: DetectDeps): Promise<DetectSummary> {
-  const now = (deps.now ?? (() => new Date()))();
+  // The feed takes whole seconds: a window that ended mid-second would be cut short on the wire.
+  const now = new Date(Math.floor((deps.now ?? (() => new Date()))().getTime() / 1000) * 1000);
   const saved = await deps.state.get<DetectState>(DETECT_STATE_KEY);
   const state: DetectState = { ...saved?.value };
   let etag = saved?.etag;
