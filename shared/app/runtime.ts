@@ -17,7 +17,7 @@ import { GraphMailer } from '../notify/graphMailer';
 import { POISON_QUEUE_NAME, StorageJobMessageQueue, StoragePoisonQueue } from '../notify/jobMessages';
 import { ledgerRetentionCutoff, TableNotificationLedger } from '../notify/ledger';
 import { MailboxPacer, TablePaceStore } from '../notify/pacing';
-import { sendNotification, type SendOutcome } from '../notify/sendNotification';
+import { sendNotification, type SendDeps, type SendOutcome } from '../notify/sendNotification';
 // --- end sending ---
 
 /**
@@ -113,27 +113,30 @@ export class Runtime {
 
   /** One job to at most one email; `deliveryId` is the queue message id when there is one. */
   async sendJob(job: NotificationJob, deliveryId?: string): Promise<SendOutcome> {
+    return sendNotification(job, await this.sendDeps(), deliveryId);
+  }
+
+  async sendDeps(): Promise<SendDeps> {
     const s = this.settings;
-    return sendNotification(
-      job,
-      {
-        ledger: await this.notificationLedger(),
-        mailer: this.mailer(),
-        pacing: await this.pacer(),
-        senderMailbox: s.notifySenderMailbox,
-        saveToSentItems: s.notifySaveToSentItems,
-        dryRun: s.notifyDryRun,
-        template: s.template,
-        log: this.log,
-      },
-      deliveryId,
-    );
+    return {
+      ledger: await this.notificationLedger(),
+      mailer: this.mailer(),
+      pacing: await this.pacer(),
+      senderMailbox: s.notifySenderMailbox,
+      saveToSentItems: s.notifySaveToSentItems,
+      dryRun: s.notifyDryRun,
+      template: s.template,
+      log: this.log,
+    };
+  }
+
+  jobMessages(): StorageJobMessageQueue {
+    return new StorageJobMessageQueue(this.storage.queue(QUEUE_NAME), this.storage.queue(POISON_QUEUE_NAME));
   }
 
   /** For the command line: sends everything queued, with the queue trigger's retry and poison rules. */
   async drainNotifications(options?: DrainOptions): Promise<DrainSummary> {
-    const queue = new StorageJobMessageQueue(this.storage.queue(QUEUE_NAME), this.storage.queue(POISON_QUEUE_NAME));
-    return drainQueue(queue, (job, deliveryId) => this.sendJob(job, deliveryId), this.log, options);
+    return drainQueue(this.jobMessages(), (job, deliveryId) => this.sendJob(job, deliveryId), this.log, options);
   }
 
   /** Deletes NotificationLedger rows older than the retention (30 days); detection runs it daily. */

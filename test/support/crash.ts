@@ -12,6 +12,8 @@ export class InjectedCrash extends Error {
  */
 export class CrashPlan {
   calls = 0;
+  /** The port method the crash hit, e.g. "markSent". */
+  crashedIn: string | undefined;
 
   constructor(readonly crashAt: number) {}
 
@@ -22,7 +24,10 @@ export class CrashPlan {
         if (typeof value !== 'function') return value;
         return (...args: unknown[]) => {
           this.calls++;
-          if (this.calls === this.crashAt) throw new InjectedCrash(this.calls);
+          if (this.calls === this.crashAt) {
+            this.crashedIn = String(key);
+            throw new InjectedCrash(this.calls);
+          }
           return (value as (...a: unknown[]) => unknown).apply(target, args);
         };
       },
