@@ -1,4 +1,7 @@
-import { loadSettings, type Env, type Settings } from '../config/settings';
+import { randomUUID } from 'node:crypto';
+import { loadSettings, requireSenderMailbox, type Env, type Settings } from '../config/settings';
+import { composeNotification, toGraphMessage } from '../notify/compose';
+import { makeJob } from '../notify/jobs';
 import { Runtime } from '../app/runtime';
 import { listAcceptedDomains } from '../exchange/quarantineSource';
 import { isAcceptedDomain } from '../detect/decide';
@@ -14,8 +17,31 @@ export interface CheckResult {
 export interface DoctorOptions {
   /** Sends one real test notification to this address when given. */
   sendTestTo?: string;
-  /** Sends the test notification; supplied by the sending stage. */
-  sendTest?: (runtime: Runtime, to: string) => Promise<string>;
+}
+
+/**
+ * Sends one notification as a sender would get it, about an invented release, straight through
+ * Graph: it proves Mail.Send for the mailbox and shows the email, and touches no ledger.
+ */
+export async function sendTestNotification(runtime: Runtime, to: string): Promise<string> {
+  const mailbox = requireSenderMailbox(runtime.settings);
+  const now = new Date();
+  const job = makeJob(to, [
+    {
+      networkMessageId: randomUUID(),
+      subject: 'Test notification from quarantine-release-notifier',
+      receivedAt: new Date(now.getTime() - 3_600_000).toISOString(),
+      recipients: ['someone@fabrikam.example'],
+      releasedTo: 'someone@fabrikam.example',
+      releasedBy: 'npm run doctor',
+      releasedAt: now.toISOString(),
+      quarantineType: 'TransportRule',
+      policyName: 'This is a test: nothing was really held',
+    },
+  ]);
+  const email = composeNotification(job, runtime.settings.template);
+  await runtime.mailer().send(mailbox, toGraphMessage(email), runtime.settings.notifySaveToSentItems);
+  return `${mailbox} sent a test notification to ${to} (Graph accepted it; delivery can take a minute)`;
 }
 
 function message(error: unknown): string {
@@ -81,8 +107,8 @@ export async function runDoctor(env: Env, log: Logger, options: DoctorOptions = 
     if (domains.length > 0 && !isAcceptedDomain(mailbox, domains)) {
       throw new Error(`NOTIFY_SENDER_MAILBOX ${mailbox} is not in one of the tenant's accepted domains (${domains.join(', ')}).`);
     }
-    if (!options.sendTestTo || !options.sendTest) return `${mailbox} (Mail.Send is proven only by sending: run npm run doctor -- --send-test-to you@yourdomain)`;
-    return options.sendTest(runtime, options.sendTestTo);
+    if (!options.sendTestTo) return `${mailbox} (Mail.Send is proven only by sending: run npm run doctor -- --send-test-to you@yourdomain)`;
+    return sendTestNotification(runtime, options.sendTestTo);
   });
   return results;
 }

@@ -1,0 +1,70 @@
+import { formatResults, runDoctor, type CheckResult } from '../../shared/doctor/doctor';
+import { World } from '../support/world';
+
+let world: World;
+beforeAll(async () => {
+  world = await World.start();
+}, 60_000);
+afterAll(() => world?.stop());
+beforeEach(() => world.reset());
+
+const failed = (results: CheckResult[]): Record<string, string> => Object.fromEntries(results.filter((r) => !r.ok).map((r) => [r.name, r.detail]));
+
+describe('npm run doctor', () => {
+  it('passes every check when every grant is in place', async () => {
+    const results = await runDoctor(world.env(), world.log);
+    expect(failed(results)).toEqual({});
+    expect(results.map((r) => r.name)).toEqual([
+      'settings',
+      'storage',
+      'token for Exchange Online',
+      'token for Office 365 Management APIs',
+      'token for Microsoft Graph',
+      'read quarantine (Get-QuarantineMessage)',
+      'accepted domains (Get-AcceptedDomain)',
+      'audit feed (Audit.General subscription)',
+      'sender mailbox',
+    ]);
+    expect(formatResults(results)).toMatch(/^ok {4}settings/);
+  });
+
+  it.each([
+    ['Exchange.ManageAsApp', { exchangeManageAsApp: false }, 'read quarantine (Get-QuarantineMessage)', /Exchange\.ManageAsApp.*grant-permissions\.ps1/],
+    ['the Security Reader role', { exchangeDirectoryRole: false }, 'read quarantine (Get-QuarantineMessage)', /Security Reader/],
+    ['ActivityFeed.Read', { activityFeedRead: false }, 'audit feed (Audit.General subscription)', /ActivityFeed\.Read/],
+  ])('names the fix when %s is withheld', async (_what, grants, check, fix) => {
+    Object.assign(world.sim.grants, grants);
+    const problems = failed(await runDoctor(world.env(), world.log));
+    expect(problems[check]).toMatch(fix);
+  });
+
+  it('names the Mail.Send scope when a test notification is refused, and sends one when it is granted', async () => {
+    world.sim.grants.mailSend = ['someone-else@contoso.com'];
+    const refused = failed(await runDoctor(world.env(), world.log, { sendTestTo: 'alice@contoso.com' }));
+    expect(refused['sender mailbox']).toMatch(/Mail\.Send.*quarantine-notices@contoso\.com/);
+
+    world.sim.grants.mailSend = ['quarantine-notices@contoso.com'];
+    expect(failed(await runDoctor(world.env(), world.log, { sendTestTo: 'alice@contoso.com' }))).toEqual({});
+    expect(world.sim.sentMail.map((m) => m.message.toRecipients?.[0].emailAddress.address)).toEqual(['alice@contoso.com']);
+  });
+
+  it('says when auditing is off for the tenant', async () => {
+    world.sim.audit.auditingEnabled = false;
+    expect(failed(await runDoctor(world.env(), world.log))['audit feed (Audit.General subscription)']).toMatch(/audit logging may be turned off/);
+  });
+
+  it('fails sign-in with the credential settings to check when the secret is wrong', async () => {
+    process.env.AZURE_CLIENT_SECRET = 'wrong';
+    try {
+      const problems = failed(await runDoctor(world.env(), world.log));
+      expect(problems['token for Exchange Online']).toMatch(/Could not get a token for https:\/\/127\.0\.0\.1:\d+\/\.default.*AZURE_CLIENT_SECRET/);
+    } finally {
+      process.env.AZURE_CLIENT_SECRET = world.sim.clientSecret;
+    }
+  });
+
+  it('stops at settings with one line naming the setting', async () => {
+    const results = await runDoctor({ ...world.env(), NOTIFY_SENDER_MAILBOX: 'not-an-address' }, world.log);
+    expect(results).toEqual([{ name: 'settings', ok: false, detail: expect.stringMatching(/^Setting NOTIFY_SENDER_MAILBOX is invalid/) }]);
+  });
+});
