@@ -15,7 +15,13 @@ export function makeCert(dir: string): Promise<CertFiles>;
 export function ensureCert(dir: string): Promise<CertFiles>;
 /** The certificate and key in dir, or undefined when missing. */
 export function readCert(dir: string): CertFiles | undefined;
+/**
+ * The file for NODE_EXTRA_CA_CERTS that trusts certPath and the bundle `existing` names (default:
+ * the current NODE_EXTRA_CA_CERTS): <dir>/ca-bundle.pem, or certPath / existing when no merge is needed.
+ */
+export function trustBundle(dir: string, certPath: string, existing?: string): string;
 export function findRepoRoot(start: string): string;
 export function defaultTlsDir(): string;
 export const CERT_FILE: string;
 export const KEY_FILE: string;
+export const BUNDLE_FILE: string;

@@ -17,6 +17,7 @@ const path = require('node:path');
 
 const CERT_FILE = 'cert.pem';
 const KEY_FILE = 'key.pem';
+const BUNDLE_FILE = 'ca-bundle.pem';
 const VALID_DAYS = 365;
 /** A kept certificate is replaced when it has less than this left. */
 const RENEW_BEFORE_MS = 7 * 24 * 60 * 60 * 1000;
@@ -131,4 +132,25 @@ function defaultTlsDir() {
   return path.join(findRepoRoot(__dirname), '.simulator', 'tls');
 }
 
-module.exports = { makeCert, ensureCert, readCert, findRepoRoot, defaultTlsDir, CERT_FILE, KEY_FILE };
+/**
+ * The file to put in NODE_EXTRA_CA_CERTS so a process trusts `certPath` *and* whatever bundle
+ * `existing` (by default the current NODE_EXTRA_CA_CERTS, e.g. a corporate proxy's CA) names.
+ * Node takes one file only, so both are written to <dir>/ca-bundle.pem (atomically: concurrent
+ * runs write the same contents). No existing bundle, or one that already holds the certificate
+ * (a process started by the test launcher): that file is returned as it is.
+ * @param {string} dir
+ * @param {string} certPath
+ * @param {string | undefined} [existing]
+ * @returns {string}
+ */
+function trustBundle(dir, certPath, existing = process.env.NODE_EXTRA_CA_CERTS) {
+  if (!existing || path.resolve(existing) === path.resolve(certPath) || !fs.existsSync(existing)) return certPath;
+  const current = fs.readFileSync(existing, 'utf8');
+  const cert = fs.readFileSync(certPath, 'utf8');
+  if (current.includes(cert.trim())) return existing;
+  const bundlePath = path.join(dir, BUNDLE_FILE);
+  writeAtomically(bundlePath, `${current.trimEnd()}\n${cert}`, 0o644);
+  return bundlePath;
+}
+
+module.exports = { makeCert, ensureCert, readCert, trustBundle, findRepoRoot, defaultTlsDir, CERT_FILE, KEY_FILE, BUNDLE_FILE };

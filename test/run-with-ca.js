@@ -19,7 +19,7 @@ const path = require('node:path');
 const { spawn } = require('node:child_process');
 
 const repoRoot = path.resolve(__dirname, '..');
-const { ensureCert, defaultTlsDir } = require(path.join(repoRoot, 'simulator', 'make-cert.js'));
+const { ensureCert, defaultTlsDir, trustBundle } = require(path.join(repoRoot, 'simulator', 'make-cert.js'));
 
 function resolveCommand(command) {
   if (command.includes('/') || command.includes(path.sep)) return command;
@@ -31,18 +31,6 @@ function resolveCommand(command) {
   return command;
 }
 
-/** Our certificate, plus whatever bundle NODE_EXTRA_CA_CERTS already named (a corporate proxy's CA, say). */
-function trustFile(dir, certPath) {
-  const existing = process.env.NODE_EXTRA_CA_CERTS;
-  if (!existing || path.resolve(existing) === path.resolve(certPath) || !fs.existsSync(existing)) return certPath;
-  const bundlePath = path.join(dir, 'ca-bundle.pem');
-  const contents = `${fs.readFileSync(existing, 'utf8').trimEnd()}\n${fs.readFileSync(certPath, 'utf8')}`;
-  const temporary = `${bundlePath}.${process.pid}.tmp`;
-  fs.writeFileSync(temporary, contents);
-  fs.renameSync(temporary, bundlePath);
-  return bundlePath;
-}
-
 async function main() {
   const [command, ...args] = process.argv.slice(2);
   if (!command) {
@@ -51,7 +39,7 @@ async function main() {
   }
   const dir = defaultTlsDir();
   const { certPath } = await ensureCert(dir);
-  const env = { ...process.env, NODE_EXTRA_CA_CERTS: trustFile(dir, certPath), SIMULATOR_TLS_DIR: dir };
+  const env = { ...process.env, NODE_EXTRA_CA_CERTS: trustBundle(dir, certPath), SIMULATOR_TLS_DIR: dir };
 
   const child = spawn(resolveCommand(command), args, {
     stdio: 'inherit',
