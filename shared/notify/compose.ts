@@ -109,18 +109,7 @@ export function toGraphMessage(email: ComposedEmail): GraphMessage {
 // The job: validation and grouping
 
 /** One release with every field a clean string, whatever the queue delivered. */
-interface Release {
-  networkMessageId: string;
-  subject: string;
-  receivedAt: string;
-  recipients: string[];
-  releasedTo: string;
-  /** undefined: released automatically by Microsoft 365. */
-  releasedBy: string | undefined;
-  releasedAt: string;
-  quarantineType: string;
-  policyName: string;
-}
+type Release = ReleasedMessageFacts;
 
 /** One released message (one NetworkMessageId) and its releases, earliest first. */
 interface Message {

@@ -1,4 +1,4 @@
-import { TableClient, type TableEntityResult } from '@azure/data-tables';
+import { TableClient } from '@azure/data-tables';
 import { QueueClient } from '@azure/storage-queue';
 import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
 import type { StorageSettings } from '../config/settings';
@@ -54,12 +54,6 @@ export class StorageAccount {
   }
 }
 
-/** The service's error code from an @azure/data-tables RestError. */
-export function tableErrorCode(error: unknown): string | undefined {
-  const details = (error as { details?: { odataError?: { code?: string }; errorCode?: string } } | undefined)?.details;
-  return details?.odataError?.code ?? details?.errorCode;
-}
-
 export function statusOf(error: unknown): number | undefined {
   const status = (error as { statusCode?: unknown } | undefined)?.statusCode;
   return typeof status === 'number' ? status : undefined;
@@ -76,5 +70,3 @@ export async function forEachLimited<T>(items: readonly T[], limit: number, work
   });
   await Promise.all(workers);
 }
-
-export type Entity = TableEntityResult<Record<string, unknown>>;
