@@ -1,12 +1,9 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
-import { loadSettings, parseSchedule } from '../shared/config/settings';
-import { Runtime } from '../shared/app/runtime';
-import { contextLogger } from './support/logging';
+import { parseSchedule } from '../shared/config/settings';
+import { runTimerJob } from './support/run';
 
 export async function snapshotQuarantineHandler(_timer: Timer, context: InvocationContext): Promise<void> {
-  const log = contextLogger(context);
-  const summary = await new Runtime(loadSettings(), log).snapshot();
-  log.info(`summary snapshot ${JSON.stringify(summary)}`);
+  await runTimerJob('snapshot', context, (runtime) => runtime.snapshot());
 }
 
 app.timer('snapshotQuarantine', {
