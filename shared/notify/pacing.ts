@@ -2,9 +2,12 @@
  * How fast the sender mailbox may send. Exchange Online accepts 30 messages a minute per mailbox
  * and Outlook serves 4 concurrent requests per app and mailbox, whatever instance they come from.
  *
- * - The per-minute pace is a fixed-window counter in Table Storage, so every instance of the function
- *   app (and a command-line run beside it) counts against the same budget. A fixed window can let up
- *   to twice the limit through around a minute boundary; NOTIFY_MAX_PER_MINUTE below 30 leaves room.
+ * - The per-minute pace is a schedule in Table Storage shared by every instance (and a command-line
+ *   run beside it): each send reserves the next free instant, 60 s / NOTIFY_MAX_PER_MINUTE after the
+ *   previous one (a generic cell-rate schedule with no burst). Unlike a per-minute counter, this holds
+ *   the limit over any rolling minute: a counter lets twice the limit through around a minute boundary
+ *   (the benchmark measured 40 sends in 21 s at a limit of 20). Waiting senders hold distinct slots,
+ *   so they do not all wake and race at once.
  * - The concurrency limit is per process (a semaphore): instances do not share it, and Graph's own
  *   429 + Retry-After (ridden out by the mailer) covers the rest.
  */
@@ -21,28 +24,21 @@ export interface SendPacer {
 
 const MINUTE_MS = 60_000;
 
-/** One minute's count of sends from one mailbox. */
-export interface PaceWindow {
-  /** Start of the minute, ms since the epoch, minute-aligned. */
-  windowStart: number;
-  count: number;
+/** A mailbox's schedule: the earliest instant the next send may go, ms since the epoch. */
+export interface PaceState {
+  nextFreeAt: number;
 }
 
-export type PaceDecision = { kind: 'take'; next: PaceWindow } | { kind: 'wait'; untilMs: number };
-
-/** Whether a send may go now, and the window to store if so; otherwise when the next window opens. */
-export function decidePace(current: PaceWindow | undefined, nowMs: number, maxPerMinute: number): PaceDecision {
-  const windowStart = Math.floor(nowMs / MINUTE_MS) * MINUTE_MS;
-  if (!current || current.windowStart < windowStart) return { kind: 'take', next: { windowStart, count: 1 } };
-  // The stored window is this minute, or a later one opened by an instance whose clock runs ahead: count against it.
-  if (current.count < maxPerMinute) return { kind: 'take', next: { windowStart: current.windowStart, count: current.count + 1 } };
-  return { kind: 'wait', untilMs: current.windowStart + MINUTE_MS };
+/** When this send may go, and the schedule to store for the one after it. */
+export function decidePace(current: PaceState | undefined, nowMs: number, maxPerMinute: number): { slotAt: number; next: PaceState } {
+  const slotAt = Math.max(nowMs, current?.nextFreeAt ?? nowMs);
+  return { slotAt, next: { nextFreeAt: slotAt + MINUTE_MS / maxPerMinute } };
 }
 
-/** Where the counter lives; write is optimistic and answers false when another writer got there first. */
+/** Where the schedule lives; write is optimistic and answers false when another writer got there first. */
 export interface PaceStore {
-  read(mailbox: string): Promise<{ window: PaceWindow | undefined; etag: string | undefined }>;
-  write(mailbox: string, window: PaceWindow, etag: string | undefined): Promise<boolean>;
+  read(mailbox: string): Promise<{ state: PaceState | undefined; etag: string | undefined }>;
+  write(mailbox: string, state: PaceState, etag: string | undefined): Promise<boolean>;
 }
 
 /** The pace could not be met within this invocation; the queue retries the job later. */
@@ -96,10 +92,8 @@ export function sharedMailboxConcurrency(mailbox: string): Semaphore {
 
 export interface PacerOptions {
   maxPerMinute: number;
-  /** Longest one invocation waits for a free minute, in total (default 3 minutes). */
+  /** Longest one invocation waits for its slot (default 3 minutes). */
   maxWaitMs?: number;
-  /** Spread of the wake-up after a full minute, so waiting instances do not all retry at once. */
-  jitterMs?: number;
   concurrency?: (mailbox: string) => Semaphore;
   clock?: () => number;
   sleep?: Sleep;
@@ -111,7 +105,6 @@ export const DEFAULT_MAX_PACE_WAIT_MS = 3 * MINUTE_MS;
 
 export class MailboxPacer implements SendPacer {
   private readonly maxWaitMs: number;
-  private readonly jitterMs: number;
   private readonly concurrency: (mailbox: string) => Semaphore;
   private readonly clock: () => number;
   private readonly sleep: Sleep;
@@ -122,7 +115,6 @@ export class MailboxPacer implements SendPacer {
     private readonly options: PacerOptions,
   ) {
     this.maxWaitMs = options.maxWaitMs ?? DEFAULT_MAX_PACE_WAIT_MS;
-    this.jitterMs = options.jitterMs ?? 2000;
     this.concurrency = options.concurrency ?? sharedMailboxConcurrency;
     this.clock = options.clock ?? Date.now;
     this.sleep = options.sleep ?? realSleep;
@@ -134,50 +126,49 @@ export class MailboxPacer implements SendPacer {
     return this.concurrency(mailbox).use(send);
   }
 
-  /** Counts one send against the mailbox's current minute, waiting for the next minute when it is full. */
+  /** Reserves the mailbox's next free slot and waits for it; a slot beyond the bound goes back to the queue. */
   async takeSlot(mailbox: string): Promise<void> {
     const max = this.options.maxPerMinute;
     const deadline = this.clock() + this.maxWaitMs;
     for (;;) {
-      const { window, etag } = await this.store.read(mailbox);
+      const { state, etag } = await this.store.read(mailbox);
       const now = this.clock();
-      const decision = decidePace(window, now, max);
-      if (decision.kind === 'take') {
-        if (await this.store.write(mailbox, decision.next, etag)) return;
-        // Another sender counted first: read again after a moment, within the same deadline.
-        if (this.clock() > deadline) throw new PaceTimeoutError(mailbox, max, 0);
+      const { slotAt, next } = decidePace(state, now, max);
+      if (slotAt > deadline) throw new PaceTimeoutError(mailbox, max, slotAt - now);
+      if (!(await this.store.write(mailbox, next, etag))) {
+        // Another sender reserved first: read again after a moment, within the same deadline.
         await this.sleep(Math.round(this.random() * 50));
         continue;
       }
-      const wakeAt = decision.untilMs + Math.round(this.random() * this.jitterMs);
-      if (wakeAt > deadline) throw new PaceTimeoutError(mailbox, max, wakeAt - now);
-      this.options.log?.info(`pace: ${max} sends this minute from ${mailbox} (NOTIFY_MAX_PER_MINUTE); waiting ${Math.ceil((wakeAt - now) / 1000)} s`);
-      await this.sleep(wakeAt - now);
+      if (slotAt > now) {
+        if (slotAt - now >= 5000) this.options.log?.info(`pace: ${mailbox} sends at most ${max} a minute (NOTIFY_MAX_PER_MINUTE); waiting ${Math.ceil((slotAt - now) / 1000)} s`);
+        await this.sleep(slotAt - now);
+      }
+      return;
     }
   }
 }
 
 const PACE_PARTITION = 'pace';
 
-/** The counter as one row per mailbox in NotifierState: ETag-conditional writes keep counts exact. */
+/** The schedule as one row per mailbox in NotifierState: ETag-conditional writes keep slots distinct. */
 export class TablePaceStore implements PaceStore {
   constructor(private readonly table: TableClient) {}
 
-  async read(mailbox: string): Promise<{ window: PaceWindow | undefined; etag: string | undefined }> {
+  async read(mailbox: string): Promise<{ state: PaceState | undefined; etag: string | undefined }> {
     try {
       const row = await this.table.getEntity<Record<string, unknown>>(PACE_PARTITION, keySafe(mailbox));
-      const start = row.WindowStart instanceof Date ? row.WindowStart.getTime() : Number.NaN;
-      const count = typeof row.Count === 'number' ? row.Count : Number.NaN;
-      // An unreadable row counts as no window: it is overwritten under its ETag.
-      return { window: Number.isFinite(start) && Number.isFinite(count) ? { windowStart: start, count } : undefined, etag: row.etag };
+      const next = row.NextFreeAt instanceof Date ? row.NextFreeAt.getTime() : Number.NaN;
+      // An unreadable row counts as no schedule: it is overwritten under its ETag.
+      return { state: Number.isFinite(next) ? { nextFreeAt: next } : undefined, etag: row.etag };
     } catch (error) {
-      if (statusOf(error) === 404) return { window: undefined, etag: undefined };
+      if (statusOf(error) === 404) return { state: undefined, etag: undefined };
       throw error;
     }
   }
 
-  async write(mailbox: string, window: PaceWindow, etag: string | undefined): Promise<boolean> {
-    const entity = { partitionKey: PACE_PARTITION, rowKey: keySafe(mailbox), WindowStart: new Date(window.windowStart), Count: window.count };
+  async write(mailbox: string, state: PaceState, etag: string | undefined): Promise<boolean> {
+    const entity = { partitionKey: PACE_PARTITION, rowKey: keySafe(mailbox), NextFreeAt: new Date(state.nextFreeAt) };
     try {
       if (etag) await this.table.updateEntity(entity, 'Replace', { etag });
       else await this.table.createEntity(entity);

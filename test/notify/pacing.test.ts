@@ -1,33 +1,33 @@
 import { RetryableError } from '../../shared/http/retry';
-import { decidePace, MailboxPacer, PaceTimeoutError, Semaphore, type PaceStore, type PaceWindow } from '../../shared/notify/pacing';
+import { decidePace, MailboxPacer, PaceTimeoutError, Semaphore, type PaceState, type PaceStore } from '../../shared/notify/pacing';
 
 const T0 = Date.parse('2026-08-21T12:00:10Z');
 const MINUTE = 60_000;
 
-/** The counter row with ETag semantics, recording every accepted write. */
+/** The schedule row with ETag semantics, recording every accepted write. */
 class MemoryPaceStore implements PaceStore {
-  private row: { window: PaceWindow; etag: string } | undefined;
+  private row: { state: PaceState; etag: string } | undefined;
   private version = 0;
-  readonly accepted: PaceWindow[] = [];
+  readonly accepted: PaceState[] = [];
   conflicts = 0;
 
   async read() {
-    return { window: this.row?.window, etag: this.row?.etag };
+    return { state: this.row?.state, etag: this.row?.etag };
   }
 
-  async write(_mailbox: string, window: PaceWindow, etag: string | undefined): Promise<boolean> {
+  async write(_mailbox: string, state: PaceState, etag: string | undefined): Promise<boolean> {
     await Promise.resolve(); // let a concurrent writer interleave
     if ((this.row?.etag ?? undefined) !== etag) {
       this.conflicts++;
       return false;
     }
-    this.row = { window, etag: `e${++this.version}` };
-    this.accepted.push(window);
+    this.row = { state, etag: `e${++this.version}` };
+    this.accepted.push(state);
     return true;
   }
 }
 
-/** A virtual clock: sleeping advances time instantly, so minute windows cost nothing. */
+/** A virtual clock: sleeping advances time instantly, so minutes of pacing cost nothing. */
 function virtualTime(start = T0) {
   const time = { now: start, slept: [] as number[] };
   return {
@@ -40,46 +40,50 @@ function virtualTime(start = T0) {
   };
 }
 
+/** Most sends that fall within any 60-second window. */
+function busiestMinute(times: number[]): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let most = 0;
+  for (let i = 0, j = 0; i < sorted.length; i++) {
+    while (sorted[i] - sorted[j] >= MINUTE) j++;
+    most = Math.max(most, i - j + 1);
+  }
+  return most;
+}
+
 describe('decidePace', () => {
-  it('counts within the minute and waits for the next one when full', () => {
-    expect(decidePace(undefined, T0, 2)).toEqual({ kind: 'take', next: { windowStart: T0 - 10_000, count: 1 } });
-    expect(decidePace({ windowStart: T0 - 10_000, count: 1 }, T0, 2)).toEqual({ kind: 'take', next: { windowStart: T0 - 10_000, count: 2 } });
-    expect(decidePace({ windowStart: T0 - 10_000, count: 2 }, T0, 2)).toEqual({ kind: 'wait', untilMs: T0 + 50_000 });
-    // A stored window from an earlier minute starts over.
-    expect(decidePace({ windowStart: T0 - 70_000, count: 9 }, T0, 2)).toEqual({ kind: 'take', next: { windowStart: T0 - 10_000, count: 1 } });
+  it('sends at once when the mailbox is idle and spaces the next send by a minute over the limit', () => {
+    expect(decidePace(undefined, T0, 30)).toEqual({ slotAt: T0, next: { nextFreeAt: T0 + 2000 } });
+    expect(decidePace({ nextFreeAt: T0 - 5000 }, T0, 30)).toEqual({ slotAt: T0, next: { nextFreeAt: T0 + 2000 } });
   });
 
-  it('counts against a later window another instance (with a clock ahead) opened', () => {
-    const ahead = T0 + 50_000;
-    expect(decidePace({ windowStart: ahead, count: 1 }, T0, 2)).toEqual({ kind: 'take', next: { windowStart: ahead, count: 2 } });
-    expect(decidePace({ windowStart: ahead, count: 2 }, T0, 2)).toEqual({ kind: 'wait', untilMs: ahead + MINUTE });
+  it('gives a busy mailbox the next free slot, also one reserved by an instance whose clock runs ahead', () => {
+    expect(decidePace({ nextFreeAt: T0 + 1500 }, T0, 30)).toEqual({ slotAt: T0 + 1500, next: { nextFreeAt: T0 + 3500 } });
+    expect(decidePace({ nextFreeAt: T0 + 2 * MINUTE }, T0, 20)).toEqual({ slotAt: T0 + 2 * MINUTE, next: { nextFreeAt: T0 + 2 * MINUTE + 3000 } });
   });
 });
 
 describe('MailboxPacer', () => {
-  it('lets NOTIFY_MAX_PER_MINUTE sends through per minute and waits (with jitter) for the next minute', async () => {
+  it('never lets more than NOTIFY_MAX_PER_MINUTE through in any rolling minute, across a minute boundary too', async () => {
     const store = new MemoryPaceStore();
-    const { time, clock, sleep } = virtualTime();
-    const pacer = new MailboxPacer(store, { maxPerMinute: 3, clock, sleep, random: () => 0.5, jitterMs: 2000, concurrency: () => new Semaphore(4) });
+    const { time, clock, sleep } = virtualTime(T0 + 45_000); // start late in a minute
+    const pacer = new MailboxPacer(store, { maxPerMinute: 20, clock, sleep, random: () => 0.5, concurrency: () => new Semaphore(4) });
     const sentAt: number[] = [];
-    for (let i = 0; i < 7; i++) await pacer.run('notices@contoso.com', async () => sentAt.push(time.now));
-    const perMinute = new Map<number, number>();
-    for (const t of sentAt) perMinute.set(Math.floor(t / MINUTE), (perMinute.get(Math.floor(t / MINUTE)) ?? 0) + 1);
-    expect([...perMinute.values()]).toEqual([3, 3, 1]);
-    // The first wait ends at the next minute plus half the jitter.
-    expect(time.slept[0]).toBe(50_000 + 1000);
+    for (let i = 0; i < 40; i++) await pacer.run('notices@contoso.com', async () => sentAt.push(time.now));
+    expect(busiestMinute(sentAt)).toBe(20);
+    expect(sentAt[39] - sentAt[0]).toBe(39 * 3000);
   });
 
-  it('keeps the count exact when several instances take slots at once (ETag conflicts are retried)', async () => {
+  it('keeps slots distinct when several instances reserve at once (ETag conflicts are retried)', async () => {
     const store = new MemoryPaceStore();
     const { clock, sleep } = virtualTime();
-    const pacers = [0, 1, 2].map(() => new MailboxPacer(store, { maxPerMinute: 4, clock, sleep, random: () => 0.1, concurrency: () => new Semaphore(4) }));
+    const pacers = [0, 1, 2].map(() => new MailboxPacer(store, { maxPerMinute: 4, maxWaitMs: 10 * MINUTE, clock, sleep, random: () => 0.1, concurrency: () => new Semaphore(4) }));
     await Promise.all(pacers.flatMap((p) => [1, 2, 3, 4].map(() => p.takeSlot('notices@contoso.com'))));
     expect(store.conflicts).toBeGreaterThan(0);
-    const perWindow = new Map<number, number>();
-    for (const w of store.accepted) perWindow.set(w.windowStart, (perWindow.get(w.windowStart) ?? 0) + 1);
     expect(store.accepted).toHaveLength(12);
-    for (const count of perWindow.values()) expect(count).toBeLessThanOrEqual(4);
+    const slots = store.accepted.map((s) => s.nextFreeAt);
+    expect(new Set(slots).size).toBe(12);
+    expect(busiestMinute(slots)).toBeLessThanOrEqual(4);
   });
 
   it('never waits longer than its bound: it throws a retryable error instead, without sleeping', async () => {
@@ -92,22 +96,21 @@ describe('MailboxPacer', () => {
     expect(error).toBeInstanceOf(RetryableError);
     expect((error as Error).message).toMatch(/NOTIFY_MAX_PER_MINUTE=1/);
     expect(time.slept).toEqual([]);
+    expect(store.accepted).toHaveLength(1); // the refused slot was not reserved
   });
 
   it('waits up to three minutes by default', async () => {
     const { time, clock, sleep } = virtualTime();
     const pacer = (store: PaceStore) => new MailboxPacer(store, { maxPerMinute: 1, clock, sleep, random: () => 0, concurrency: () => new Semaphore(4) });
-    const full = async (minutesAhead: number): Promise<PaceStore> => {
+    const busyUntil = async (ms: number): Promise<PaceStore> => {
       const store = new MemoryPaceStore();
-      await store.write('m', { windowStart: T0 - 10_000 + minutesAhead * MINUTE, count: 1 }, undefined);
+      await store.write('m', { nextFreeAt: T0 + ms }, undefined);
       return store;
     };
-    // A full window that ends 170 s from now (opened by an instance whose clock is ahead): waited for.
-    await pacer(await full(2)).takeSlot('m');
+    await pacer(await busyUntil(170_000)).takeSlot('m');
     expect(time.slept).toEqual([170_000]);
-    // One that ends 230 s from now: given back to the queue.
     time.now = T0;
-    await expect(pacer(await full(3)).takeSlot('m')).rejects.toBeInstanceOf(PaceTimeoutError);
+    await expect(pacer(await busyUntil(230_000)).takeSlot('m')).rejects.toBeInstanceOf(PaceTimeoutError);
   });
 });
 
