@@ -96,8 +96,9 @@ export async function snapshotQuarantine(deps: SnapshotDeps): Promise<SnapshotSu
   };
 
   const copyWindow = async (window: ReceivedWindow): Promise<void> => {
+    let fetching = listQuarantinePage(deps.exchange, window, 1);
     for (let page = 1; page <= MAX_PAGE; page++) {
-      const result = await listQuarantinePage(deps.exchange, window, page);
+      const result = await fetching;
       summary.calls++;
       const width = window.end.getTime() - window.start.getTime();
       if ((result.truncated || (page === MAX_PAGE && !result.last)) && width > MIN_WINDOW_MS) {
@@ -122,9 +123,15 @@ export async function snapshotQuarantine(deps: SnapshotDeps): Promise<SnapshotSu
         if (parsed.ok) messages.push(parsed.message);
         else skip(parsed.reason, parsed.identity);
       }
+      // Ask Exchange for the next page while this one is written: the two waits overlap.
+      const more = !result.last && page < MAX_PAGE;
+      if (more) {
+        fetching = listQuarantinePage(deps.exchange, window, page + 1);
+        fetching.catch(() => undefined); // awaited below; this only keeps a failed write from leaving it unhandled
+      }
       await deps.store.upsert(messages);
       summary.rowsStored += messages.length;
-      if (result.last) return;
+      if (!more) return;
     }
   };
 
