@@ -27,12 +27,12 @@ import { MailboxPacer, TablePaceStore, type PaceState, type PaceStore } from '..
 import { snapshotQuarantine } from '../../shared/snapshot/snapshotQuarantine';
 import { toEntity } from '../../shared/store/quarantineSnapshotStore';
 import type { StateStore, Versioned } from '../../shared/store/stateStore';
-import { TABLES } from '../../shared/store/tables';
+import { forEachLimited, TABLES } from '../../shared/store/tables';
 import { startAzurite, type Azurite } from '../../simulator/azurite';
 import type { AuditRecord } from '../../simulator';
 import type { DetectProbeResult, ProbeInput, ProbeResult, SnapshotProbeResult } from './probe';
 import { SimProcess } from './simClient';
-import { fmt, list, mb, median, percentile, pool, round, sleep } from './stats';
+import { fmt, list, mb, median, percentile, round, sleep } from './stats';
 import { messagesOf, planMessages, prng, releaseRecords, rowsOf, seededGuid, SENDER_COUNT, senderAddress, type MessagePlan } from './workload';
 
 const MAILBOX = 'quarantine-notices@contoso.com';
@@ -125,7 +125,7 @@ function batchesOf(entities: readonly Entity[]): Entity[][] {
 }
 
 async function rawWrite(table: TableClient, batches: readonly Entity[][]): Promise<void> {
-  await pool(batches, WRITE_CONCURRENCY, async (batch) => {
+  await forEachLimited(batches, WRITE_CONCURRENCY, async (batch) => {
     if (batch.length === 1) {
       await table.upsertEntity(batch[0], 'Replace');
       return;
