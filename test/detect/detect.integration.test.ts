@@ -9,12 +9,7 @@ import type { QuarantineRow } from '../../simulator/tenant';
 import { CrashPlan, InjectedCrash } from '../support/crash';
 import { World } from '../support/world';
 
-let world: World;
-beforeAll(async () => {
-  world = await World.start();
-}, 60_000);
-afterAll(() => world?.stop());
-beforeEach(() => world.reset());
+const world = World.forSuite();
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;

@@ -1,12 +1,7 @@
 import { formatResults, runDoctor, type CheckResult } from '../../shared/doctor/doctor';
 import { World } from '../support/world';
 
-let world: World;
-beforeAll(async () => {
-  world = await World.start();
-}, 60_000);
-afterAll(() => world?.stop());
-beforeEach(() => world.reset());
+const world = World.forSuite();
 
 const failed = (results: CheckResult[]): Record<string, string> => Object.fromEntries(results.filter((r) => !r.ok).map((r) => [r.name, r.detail]));
 

@@ -10,11 +10,7 @@ import { quarantineRow, SYSTEM_RELEASE_USER } from '../../simulator/fixtures';
 import { CrashPlan, InjectedCrash } from '../support/crash';
 import { World } from '../support/world';
 
-let world: World;
-beforeAll(async () => {
-  world = await World.start();
-}, 60_000);
-afterAll(() => world?.stop());
+const world = World.forSuite({ resetEachTest: false });
 
 const HOUR = 3_600_000;
 const ago = (ms: number): Date => new Date(Date.now() - ms);

@@ -15,15 +15,11 @@ const ONCE = join(ROOT, 'dist/shared/cli/once.js');
 const HOUR = 3_600_000;
 const ago = (ms: number): Date => new Date(Date.now() - ms);
 
-let world: World;
 const cwd = mkdtempSync(join(tmpdir(), 'qrn-once-'));
-
-beforeAll(async () => {
+const world = World.forSuite();
+beforeAll(() => {
   execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.json')], { stdio: 'inherit' });
-  world = await World.start();
 }, 120_000);
-afterAll(() => world?.stop());
-beforeEach(() => world.reset());
 
 interface Run {
   code: number | null;

@@ -4,14 +4,9 @@ import { snapshotQuarantineHandler } from '../../functions/snapshotQuarantine';
 import { quarantineRow } from '../../simulator/fixtures';
 import { World } from '../support/world';
 
-let world: World;
+const world = World.forSuite();
 const saved = { ...process.env };
-beforeAll(async () => {
-  world = await World.start();
-}, 60_000);
-afterAll(() => world?.stop());
-beforeEach(async () => {
-  await world.reset();
+beforeEach(() => {
   Object.assign(process.env, world.env());
 });
 afterEach(() => {

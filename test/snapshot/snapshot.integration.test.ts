@@ -5,12 +5,7 @@ import { TABLES } from '../../shared/store/tables';
 import { quarantineRow } from '../../simulator/fixtures';
 import { World } from '../support/world';
 
-let world: World;
-beforeAll(async () => {
-  world = await World.start();
-}, 60_000);
-afterAll(() => world?.stop());
-beforeEach(() => world.reset());
+const world = World.forSuite();
 
 const HOUR = 3_600_000;
 

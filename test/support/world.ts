@@ -12,18 +12,28 @@ import { startAzurite, type Azurite } from './azurite';
  */
 export class World {
   readonly log = new MemoryLogger();
-
-  private constructor(
-    readonly azurite: Azurite,
-    readonly sim: M365Simulator,
-  ) {}
+  azurite!: Azurite;
+  sim!: M365Simulator;
 
   static async start(): Promise<World> {
-    const [azurite, sim] = await Promise.all([startAzurite(), M365Simulator.start()]);
-    const world = new World(azurite, sim);
-    // @azure/identity's EnvironmentCredential reads AZURE_* from the process environment.
-    Object.assign(process.env, sim.settings());
+    const world = new World();
+    await world.open();
     return world;
+  }
+
+  /** One World for a test file: started before its tests, reset before each (unless told not to), stopped after. */
+  static forSuite(options: { resetEachTest?: boolean } = {}): World {
+    const world = new World();
+    beforeAll(() => world.open(), 60_000);
+    afterAll(() => world.stop());
+    if (options.resetEachTest ?? true) beforeEach(() => world.reset());
+    return world;
+  }
+
+  private async open(): Promise<void> {
+    [this.azurite, this.sim] = await Promise.all([startAzurite(), M365Simulator.start()]);
+    // @azure/identity's EnvironmentCredential reads AZURE_* from the process environment.
+    Object.assign(process.env, this.sim.settings());
   }
 
   env(extra: Record<string, string> = {}): Record<string, string> {
@@ -51,6 +61,6 @@ export class World {
   }
 
   async stop(): Promise<void> {
-    await Promise.all([this.azurite.stop(), this.sim.stop()]);
+    await Promise.all([this.azurite?.stop(), this.sim?.stop()]);
   }
 }
