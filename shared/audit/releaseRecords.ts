@@ -1,5 +1,5 @@
+import { isGuid } from '../config/settings';
 import type { ReleaseEvent } from '../domain/types';
-import { isGuid } from '../exchange/quarantineRow';
 import { isRecord } from '../http/json';
 
 export type RecordVerdict =

@@ -1,3 +1,5 @@
+import { printable } from '../log/logger';
+
 /**
  * Every setting the product reads, parsed and validated in one place. A missing or malformed
  * setting becomes a SettingsError whose message names the setting and shows a valid value, so an
@@ -91,6 +93,10 @@ const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // Deliberately plain: one @, no spaces, no control characters, a dotted domain.
 const MAILBOX = /^[^\s@<>",;:\\()[\]\u0000-\u001f\u007f]+@[a-z0-9-]+(\.[a-z0-9-]+)+$/i;
 
+export function isGuid(value: string): boolean {
+  return GUID.test(value);
+}
+
 export function isMailboxAddress(value: string): boolean {
   return value.length <= 320 && MAILBOX.test(value);
 }
@@ -101,13 +107,9 @@ function text(env: Env, name: string): string | undefined {
 }
 
 function fail(name: string, value: string, expected: string): never {
-  throw new SettingsError(`Setting ${name} is invalid (got "${truncate(value)}"): expected ${expected}.`);
+  throw new SettingsError(`Setting ${name} is invalid (got "${printable(value, 57)}"): expected ${expected}.`);
 }
 
-function truncate(value: string): string {
-  const printable = value.replace(/[\u0000-\u001f\u007f]/g, '?');
-  return printable.length > 60 ? `${printable.slice(0, 57)}...` : printable;
-}
 
 /** An https origin (or http/https on loopback, where the simulator and Azurite live). */
 export function parseEndpoint(env: Env, name: keyof typeof DEFAULTS & `${string}_ENDPOINT`): string {

@@ -1,14 +1,10 @@
-import { isMailboxAddress } from '../config/settings';
+import { isGuid, isMailboxAddress } from '../config/settings';
 import type { QuarantinedMessage } from '../domain/types';
 import { isRecord } from '../http/json';
+import { printable } from '../log/logger';
 
 export type RowParse = { ok: true; message: QuarantinedMessage } | { ok: false; reason: string; identity: string };
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export function isGuid(value: string): boolean {
-  return GUID.test(value);
-}
 
 function str(row: Record<string, unknown>, key: string): string {
   const value = row[key];
@@ -63,10 +59,4 @@ export function parseQuarantineRow(raw: unknown): RowParse {
       size: typeof size === 'number' && Number.isFinite(size) ? size : undefined,
     },
   };
-}
-
-/** For log lines about hostile values: no control characters, bounded length. */
-export function printable(value: string, max = 80): string {
-  const clean = value.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
-  return clean.length > max ? `${clean.slice(0, max)}...` : clean;
 }

@@ -30,3 +30,9 @@ export class MemoryLogger implements Logger {
     return this.lines.join('\n');
   }
 }
+
+/** For log lines about hostile values: control characters shown as ?, bounded length. */
+export function printable(value: string, max = 80): string {
+  const clean = value.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
+  return clean.length > max ? `${clean.slice(0, max)}...` : clean;
+}

@@ -8,7 +8,7 @@
  * control, zero-width or bidi characters) and bounded; network message ids must be GUIDs; and every
  * value in the HTML goes through escapeHtml. No value is ever put into an attribute, a link or a URL.
  */
-import { isMailboxAddress, type NotifyTemplateSettings } from '../config/settings';
+import { isGuid, isMailboxAddress, type NotifyTemplateSettings } from '../config/settings';
 import type { NotificationJob, ReleasedMessageFacts } from '../domain/types';
 import { escapeHtml, textToHtmlParagraphs } from './html';
 import { cleanInline, cleanMultiline, codeUnitLength, displayText, sanitizeSubject, truncate } from './sanitize';
@@ -61,7 +61,6 @@ export const NETWORK_MESSAGE_IDS_HEADER = 'x-qrn-network-message-ids';
 export const MAX_SUBJECT_LINE_LENGTH = 255;
 export const MAX_RECIPIENTS_SHOWN = 20;
 
-const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** ISO-8601 instant with an explicit zone; anything else is shown as given rather than guessed at. */
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i;
 
@@ -139,7 +138,7 @@ function validNetworkMessageIds(job: NotificationJob): string[] {
   const ids: string[] = [];
   for (const release of job.releases) {
     const id: unknown = release?.networkMessageId;
-    if (typeof id !== 'string' || !GUID.test(id)) {
+    if (typeof id !== 'string' || !isGuid(id)) {
       throw new NotificationJobError(
         `Notification job ${quote(job.jobId)} has a NetworkMessageId that is not a GUID: ${quote(id)}. ` +
           'Jobs must carry the GUID from the quarantine snapshot; this is a bug upstream.',

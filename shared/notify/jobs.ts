@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import { isMailboxAddress } from '../config/settings';
+import { isGuid, isMailboxAddress } from '../config/settings';
 import type { NotificationJob, ReleasedMessageFacts } from '../domain/types';
-import { isGuid } from '../exchange/quarantineRow';
 import { isRecord } from '../http/json';
 
 /** The key that makes a notification happen once: one message released to one recipient. */

@@ -7,10 +7,9 @@
  * `sent` after Graph accepted it. The claim decision is the plain function `decideClaim`; the
  * table adapter only reads and writes rows.
  */
-import { createHash } from 'node:crypto';
 import { odata, type TableClient } from '@azure/data-tables';
 import type { ReleasedMessageFacts } from '../domain/types';
-import { statusOf } from '../store/tables';
+import { deleteRows, statusOf, tableKey } from '../store/tables';
 
 /** Which release a row is about: the same pair ledgerKey() (jobs.ts) is built from. */
 export type LedgerKey = Pick<ReleasedMessageFacts, 'networkMessageId' | 'releasedTo'>;
@@ -77,17 +76,9 @@ export function decideClaim(existing: LedgerEntry, owner: ClaimOwner, now: Date,
   return { kind: 'takeOver' };
 }
 
-/** RowKeys may not hold / \ # ? or control characters, and addresses legally can. */
-const KEY_UNSAFE = /[%/\\#?\u0000-\u001f\u007f-\u009f]/g;
-/** Keys may be 1 KiB; longer ones are cut and made unique with a hash (they cannot collide with uncut ones). */
-const MAX_KEY_CHARS = 255;
-
-/** Lower-cases and percent-encodes what Table Storage forbids in keys; `%` itself too, so it stays reversible. */
+/** Addresses and ids compare case-insensitively: lower-cased, then made key-safe (addresses may hold / # ?). */
 export function keySafe(value: string): string {
-  const encoded = value.toLowerCase().replace(KEY_UNSAFE, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
-  if (encoded.length <= MAX_KEY_CHARS) return encoded;
-  const hash = createHash('sha256').update(encoded).digest('hex');
-  return `${encoded.slice(0, 190)}~${hash}`;
+  return tableKey(value.toLowerCase());
 }
 
 export function entityKeys(key: LedgerKey): { partitionKey: string; rowKey: string } {
@@ -215,19 +206,9 @@ export class TableNotificationLedger implements NotificationLedger {
     }
   }
 
-  /** Deletes rows last written before `cutoff`; returns how many. Run daily (functions/purgeNotificationLedger.ts). */
+  /** Deletes rows last written before `cutoff`; returns how many. Detection's daily housekeeping runs it. */
   async purge(cutoff: Date): Promise<number> {
-    let deleted = 0;
-    const rows = this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`Timestamp lt ${cutoff}`, select: ['PartitionKey', 'RowKey'] } });
-    for await (const row of rows) {
-      if (row.partitionKey === undefined || row.rowKey === undefined) continue;
-      try {
-        await this.table.deleteEntity(row.partitionKey, row.rowKey);
-        deleted++;
-      } catch (error) {
-        if (statusOf(error) !== 404) throw error;
-      }
-    }
-    return deleted;
+    return deleteRows(this.table, odata`Timestamp lt ${cutoff}`);
   }
+
 }

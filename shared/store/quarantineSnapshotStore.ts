@@ -1,6 +1,6 @@
 import { odata, type TableClient, type TableTransaction } from '@azure/data-tables';
 import type { QuarantinedMessage } from '../domain/types';
-import { forEachLimited } from './tables';
+import { deleteRows, forEachLimited } from './tables';
 
 /** The copy of Get-QuarantineMessage, keyed by NetworkMessageId so a release finds its rows with one query. */
 export interface QuarantineSnapshotStore {
@@ -161,16 +161,7 @@ export class TableQuarantineSnapshotStore implements QuarantineSnapshotStore {
   }
 
   async purge(now: Date): Promise<number> {
-    const doomed: Array<{ partitionKey: string; rowKey: string }> = [];
-    const rows = this.table.listEntities<Record<string, unknown>>({
-      queryOptions: { filter: odata`PurgeAfter lt ${now}`, select: ['PartitionKey', 'RowKey'] },
-    });
-    for await (const row of rows) doomed.push({ partitionKey: asString(row.partitionKey), rowKey: asString(row.rowKey) });
-    await forEachLimited(doomed, WRITE_CONCURRENCY, async (row) => {
-      await this.table.deleteEntity(row.partitionKey, row.rowKey).catch((error: { statusCode?: number }) => {
-        if (error.statusCode !== 404) throw error;
-      });
-    });
-    return doomed.length;
+    return deleteRows(this.table, odata`PurgeAfter lt ${now}`);
   }
+
 }

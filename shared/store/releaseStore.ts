@@ -1,6 +1,6 @@
 import { odata, type TableClient } from '@azure/data-tables';
 import type { ReleaseEvent } from '../domain/types';
-import { forEachLimited, statusOf } from './tables';
+import { deleteRows, statusOf, tableKey } from './tables';
 
 export type ReleaseStatus = 'pending' | 'queued' | 'unmatched' | 'skipped';
 
@@ -24,11 +24,6 @@ export interface ReleaseStore {
 const RELEASE = 'release';
 const BLOB = 'blob';
 
-/** Table keys forbid / \ # ? and control characters; content ids and record ids are outside input. */
-export function keySafe(value: string): string {
-  return value.replace(/[/\\#?%\u0000-\u001f\u007f-\u009f]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`).slice(0, 500);
-}
-
 type ReleaseEntity = {
   partitionKey: string;
   rowKey: string;
@@ -49,7 +44,7 @@ export class TableReleaseStore implements ReleaseStore {
   async addIfNew(release: ReleaseEvent, now: Date): Promise<boolean> {
     const entity: ReleaseEntity = {
       partitionKey: RELEASE,
-      rowKey: keySafe(release.recordId),
+      rowKey: tableKey(release.recordId),
       NetworkMessageId: release.networkMessageId,
       ReleasedTo: release.releasedTo,
       ReleasedBy: release.releasedBy ?? '',
@@ -87,12 +82,12 @@ export class TableReleaseStore implements ReleaseStore {
   }
 
   async settle(recordId: string, status: Exclude<ReleaseStatus, 'pending'>, reason: string, now: Date): Promise<void> {
-    await this.table.updateEntity({ partitionKey: RELEASE, rowKey: keySafe(recordId), Status: status, Reason: reason, UpdatedAt: now }, 'Merge');
+    await this.table.updateEntity({ partitionKey: RELEASE, rowKey: tableKey(recordId), Status: status, Reason: reason, UpdatedAt: now }, 'Merge');
   }
 
   async isBlobDone(contentId: string): Promise<boolean> {
     try {
-      await this.table.getEntity(BLOB, keySafe(contentId), { queryOptions: { select: ['RowKey'] } });
+      await this.table.getEntity(BLOB, tableKey(contentId), { queryOptions: { select: ['RowKey'] } });
       return true;
     } catch (error) {
       if (statusOf(error) === 404) return false;
@@ -101,26 +96,14 @@ export class TableReleaseStore implements ReleaseStore {
   }
 
   async markBlobDone(contentId: string, contentCreated: string, now: Date): Promise<void> {
-    await this.table.upsertEntity({ partitionKey: BLOB, rowKey: keySafe(contentId), ContentCreated: contentCreated, DoneAt: now }, 'Replace');
+    await this.table.upsertEntity({ partitionKey: BLOB, rowKey: tableKey(contentId), ContentCreated: contentCreated, DoneAt: now }, 'Replace');
   }
 
   async purge(before: Date): Promise<number> {
-    const doomed: Array<{ partitionKey: string; rowKey: string }> = [];
-    const filters = [
-      odata`PartitionKey eq ${BLOB} and DoneAt lt ${before}`,
-      // Pending releases are kept until decided, however old: dropping them would lose a notice.
-      odata`PartitionKey eq ${RELEASE} and Status ne ${'pending'} and UpdatedAt lt ${before} and ReleasedAt lt ${before}`,
-    ];
-    for (const filter of filters) {
-      for await (const e of this.table.listEntities({ queryOptions: { filter, select: ['PartitionKey', 'RowKey'] } })) {
-        doomed.push({ partitionKey: e.partitionKey ?? '', rowKey: e.rowKey ?? '' });
-      }
-    }
-    await forEachLimited(doomed, 16, async (row) => {
-      await this.table.deleteEntity(row.partitionKey, row.rowKey).catch((error: unknown) => {
-        if (statusOf(error) !== 404) throw error;
-      });
-    });
-    return doomed.length;
+    const blobs = await deleteRows(this.table, odata`PartitionKey eq ${BLOB} and DoneAt lt ${before}`);
+    // Pending releases are kept until decided, however old: dropping them would lose a notice.
+    const releases = await deleteRows(this.table, odata`PartitionKey eq ${RELEASE} and Status ne ${'pending'} and UpdatedAt lt ${before} and ReleasedAt lt ${before}`);
+    return blobs + releases;
   }
+
 }
