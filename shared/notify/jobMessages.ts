@@ -6,7 +6,7 @@
 import type { QueueClient } from '@azure/storage-queue';
 import { InvalidJobError } from './jobs';
 import { NotificationJobError } from './compose';
-import { decodeMessage, MAX_DEQUEUE_COUNT, POISON_SUFFIX } from './storageQueue';
+import { decodeMessage, encodeText, MAX_DEQUEUE_COUNT, POISON_SUFFIX } from './storageQueue';
 import { QUEUE_NAME, statusOf } from '../store/tables';
 
 export const POISON_QUEUE_NAME = `${QUEUE_NAME}${POISON_SUFFIX}`;
@@ -52,7 +52,7 @@ export class StoragePoisonQueue implements PoisonQueue {
   async add(text: string): Promise<void> {
     this.ready ??= this.queue.createIfNotExists();
     await this.ready;
-    await this.queue.sendMessage(Buffer.from(text, 'utf8').toString('base64'));
+    await this.queue.sendMessage(encodeText(text));
   }
 }
 

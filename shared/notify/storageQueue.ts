@@ -4,7 +4,11 @@ import type { NotificationQueue } from './jobs';
 
 /** The Functions queue trigger expects base64 bodies by default; @azure/storage-queue sends text as is. */
 export function encodeMessage(job: NotificationJob): string {
-  return Buffer.from(JSON.stringify(job), 'utf8').toString('base64');
+  return encodeText(JSON.stringify(job));
+}
+
+export function encodeText(text: string): string {
+  return Buffer.from(text, 'utf8').toString('base64');
 }
 
 export function decodeMessage(text: string): string {
