@@ -7,4 +7,6 @@ module.exports = {
   testTimeout: 60000,
   // Integration suites each start their own Azurite and simulator; two at once is what 2 cores hold.
   maxWorkers: 2,
+  // `npm run test:unit`: pure logic only, no Azurite, no simulator, no child processes.
+  ...(process.env.QRN_UNIT_ONLY === '1' ? { testPathIgnorePatterns: ['\\.integration\\.test\\.ts$', '\\.e2e\\.test\\.ts$', '/test/simulator/'] } : {}),
 };

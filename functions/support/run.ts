@@ -1,7 +1,15 @@
 import type { InvocationContext } from '@azure/functions';
-import { Runtime } from '../../shared/app/runtime';
-import { loadSettings } from '../../shared/config/settings';
+import { processRuntime } from '../../shared/app/processRuntime';
+import type { Runtime } from '../../shared/app/runtime';
+import { messageOf } from '../../shared/log/errors';
+import { runWithLogger, type Logger } from '../../shared/log/logger';
 import { contextLogger } from './logging';
+
+/** Runs `work` with this process's Runtime, every log line of it going to this invocation. */
+export function inInvocation<T>(context: InvocationContext, work: (runtime: Runtime, log: Logger) => Promise<T>): Promise<T> {
+  const log = contextLogger(context);
+  return runWithLogger(log, () => work(processRuntime(log), log));
+}
 
 /**
  * Runs one timer job: its summary as one `summary <name> {...}` trace, or its failure as one error
@@ -10,10 +18,10 @@ import { contextLogger } from './logging';
 export async function runTimerJob(name: string, context: InvocationContext, job: (runtime: Runtime) => Promise<object>): Promise<void> {
   const log = contextLogger(context);
   try {
-    const summary = await job(new Runtime(loadSettings(), log));
+    const summary = await inInvocation(context, (runtime) => job(runtime));
     log.info(`summary ${name} ${JSON.stringify(summary)}`);
   } catch (error) {
-    log.error(`${name} failed: ${error instanceof Error ? error.message : String(error)}`);
+    log.error(`${name} failed: ${messageOf(error)}`);
     throw error;
   }
 }

@@ -1,72 +1,74 @@
-import { createCredential, tokenSource } from '../auth/credential';
+/**
+ * The composition root: builds the adapters from settings and hands them to the use cases. The
+ * Functions host and the command line both come through here, so what an admin tests from a shell
+ * is what runs in Azure. One Runtime lives as long as its process (see processRuntime): clients,
+ * credentials and "this table exists" are built once; only the logger changes per invocation.
+ */
+import { createCredential, storageCredential, tokenSource, type TokenSource } from '../auth/credential';
 import type { Settings } from '../config/settings';
-import { ExchangeAdminClient } from '../exchange/exchangeClient';
-import type { Logger } from '../log/logger';
-import { snapshotQuarantine, type SnapshotSummary } from '../snapshot/snapshotQuarantine';
-import { TableQuarantineSnapshotStore } from '../store/quarantineSnapshotStore';
-import { TableStateStore } from '../store/stateStore';
-import { StorageAccount, TABLES, QUEUE_NAME } from '../store/tables';
 import { ManagementActivityClient } from '../audit/managementActivityClient';
 import { detectReleases, type DetectDeps, type DetectSummary } from '../detect/detectReleases';
-import { TableReleaseStore } from '../store/releaseStore';
-import { StorageNotificationQueue } from '../notify/storageQueue';
-// --- sending ---
-import type { NotificationJob } from '../domain/types';
+import { ExchangeAdminClient } from '../exchange/exchangeClient';
+import { GraphMailer } from '../graph/graphMailer';
+import { POISON_QUEUE_NAME, QUEUE_NAME } from '../jobs/delivery';
+import type { NotificationJob } from '../jobs/notificationJob';
+import type { Logger } from '../log/logger';
+import { ledgerRetentionCutoff } from '../notify/claim';
 import { drainQueue, type DrainOptions, type DrainSummary } from '../notify/drainQueue';
-import { GraphMailer } from '../notify/graphMailer';
-import { POISON_QUEUE_NAME, StorageJobMessageQueue, StoragePoisonQueue } from '../notify/jobMessages';
-import { ledgerRetentionCutoff, TableNotificationLedger } from '../notify/ledger';
-import { MailboxPacer, TablePaceStore } from '../notify/pacing';
+import { MailboxPacer } from '../notify/pacing';
 import { sendNotification, type SendDeps, type SendOutcome } from '../notify/sendNotification';
-// --- end sending ---
+import { queueClient, StorageJobMessageQueue, StorageNotificationQueue, StoragePoisonQueue } from '../queue/storageQueue';
+import { snapshotQuarantine, type SnapshotSummary } from '../snapshot/snapshotQuarantine';
+import { TableNotificationLedger } from '../store/notificationLedger';
+import { TablePaceStore } from '../store/paceStore';
+import { TableQuarantineSnapshotStore } from '../store/quarantineSnapshotStore';
+import { TableReleaseStore } from '../store/releaseStore';
+import { TableStateStore } from '../store/stateStore';
+import { StorageTables, TABLES } from '../store/tables';
 
-/**
- * The composition root: builds the adapters from settings. Functions and the command line both
- * come through here, so what an admin tests from a shell is what runs in Azure.
- */
 export class Runtime {
-  readonly storage: StorageAccount;
+  readonly tables: StorageTables;
   readonly exchange: ExchangeAdminClient;
+  readonly auditFeed: ManagementActivityClient;
+  readonly mailer: GraphMailer;
+  readonly jobQueue: StorageNotificationQueue;
+  readonly poisonQueue: StoragePoisonQueue;
+  readonly jobMessages: StorageJobMessageQueue;
   private readonly credential;
 
   constructor(
     readonly settings: Settings,
     readonly log: Logger,
   ) {
-    this.credential = createCredential(settings);
-    this.storage = new StorageAccount(settings.storage);
-    this.exchange = new ExchangeAdminClient({
-      endpoint: settings.exchangeEndpoint,
-      tenantId: settings.tenantId,
-      token: tokenSource(this.credential, settings.exchangeEndpoint),
-      log,
-    });
+    const s = settings;
+    this.credential = createCredential(s);
+    // One storage credential for every table and queue client of this process.
+    let storageIdentity: ReturnType<typeof storageCredential> | undefined;
+    const storageCredentialOnce = () => (storageIdentity ??= storageCredential(s.storage));
+    this.tables = new StorageTables(s.storage, storageCredentialOnce);
+    this.exchange = new ExchangeAdminClient({ endpoint: s.exchangeEndpoint, tenantId: s.tenantId, token: this.token(s.exchangeEndpoint), log });
+    this.auditFeed = new ManagementActivityClient({ endpoint: s.managementEndpoint, tenantId: s.tenantId, token: this.token(s.managementEndpoint), log });
+    this.mailer = new GraphMailer({ graphEndpoint: s.graphEndpoint, token: this.token(s.graphEndpoint), log });
+    const queue = (name: string) => queueClient(s.storage, name, storageCredentialOnce);
+    this.jobQueue = new StorageNotificationQueue(queue(QUEUE_NAME));
+    this.poisonQueue = new StoragePoisonQueue(queue(POISON_QUEUE_NAME));
+    this.jobMessages = new StorageJobMessageQueue(queue(QUEUE_NAME), queue(POISON_QUEUE_NAME));
   }
 
-  token(endpoint: string) {
+  token(endpoint: string): TokenSource {
     return tokenSource(this.credential, endpoint);
   }
 
   async state(): Promise<TableStateStore> {
-    return new TableStateStore(await this.storage.readyTable(TABLES.state));
+    return new TableStateStore(await this.tables.readyTable(TABLES.state));
   }
 
   async snapshotStore(): Promise<TableQuarantineSnapshotStore> {
-    return new TableQuarantineSnapshotStore(await this.storage.readyTable(TABLES.snapshot));
+    return new TableQuarantineSnapshotStore(await this.tables.readyTable(TABLES.snapshot));
   }
 
   async snapshot(now?: () => Date): Promise<SnapshotSummary> {
     return snapshotQuarantine({ exchange: this.exchange, store: await this.snapshotStore(), state: await this.state(), log: this.log, now });
-  }
-
-  // --- detection ---
-  auditFeed(): ManagementActivityClient {
-    const { managementEndpoint, tenantId } = this.settings;
-    return new ManagementActivityClient({ endpoint: managementEndpoint, tenantId, token: this.token(managementEndpoint), log: this.log });
-  }
-
-  jobQueue(): StorageNotificationQueue {
-    return new StorageNotificationQueue(this.storage.queue(QUEUE_NAME));
   }
 
   async detect(now?: () => Date): Promise<DetectSummary> {
@@ -75,12 +77,12 @@ export class Runtime {
 
   async detectionDeps(now?: () => Date): Promise<DetectDeps> {
     return {
-      feed: this.auditFeed(),
+      feed: this.auditFeed,
       exchange: this.exchange,
       snapshot: await this.snapshotStore(),
-      releases: new TableReleaseStore(await this.storage.readyTable(TABLES.releases)),
+      releases: new TableReleaseStore(await this.tables.readyTable(TABLES.releases)),
       state: await this.state(),
-      queue: this.jobQueue(),
+      queue: this.jobQueue,
       log: this.log,
       notifyReleasesSince: this.settings.notifyReleasesSince,
       housekeeping: [(at) => this.purgeNotificationLedger(at)],
@@ -88,27 +90,16 @@ export class Runtime {
     };
   }
 
-  // --- sending ---
-  private graphMailer: GraphMailer | undefined;
-
-  /** Graph sendMail from NOTIFY_SENDER_MAILBOX; one client per runtime. */
-  mailer(): GraphMailer {
-    const { graphEndpoint } = this.settings;
-    this.graphMailer ??= new GraphMailer({ graphEndpoint, token: this.token(graphEndpoint), log: this.log });
-    return this.graphMailer;
-  }
-
   async notificationLedger(): Promise<TableNotificationLedger> {
-    return new TableNotificationLedger(await this.storage.readyTable(TABLES.ledger));
+    return new TableNotificationLedger(await this.tables.readyTable(TABLES.ledger));
   }
 
-  /** The pace counter shares NotifierState with the checkpoints (partition "pace"). */
-  async pacer(): Promise<MailboxPacer> {
-    return new MailboxPacer(new TablePaceStore(await this.storage.readyTable(TABLES.state)), { maxPerMinute: this.settings.notifyMaxPerMinute, log: this.log });
-  }
+  private mailboxPacer: Promise<MailboxPacer> | undefined;
 
-  poisonQueue(): StoragePoisonQueue {
-    return new StoragePoisonQueue(this.storage.queue(POISON_QUEUE_NAME));
+  /** The pace schedule shares NotifierState with the checkpoints (partition "pace"); one pacer per process holds the concurrency limit. */
+  pacer(): Promise<MailboxPacer> {
+    this.mailboxPacer ??= this.tables.readyTable(TABLES.state).then((table) => new MailboxPacer(new TablePaceStore(table), { maxPerMinute: this.settings.notifyMaxPerMinute, log: this.log }));
+    return this.mailboxPacer;
   }
 
   /** One job to at most one email; `deliveryId` is the queue message id when there is one. */
@@ -120,7 +111,7 @@ export class Runtime {
     const s = this.settings;
     return {
       ledger: await this.notificationLedger(),
-      mailer: this.mailer(),
+      mailer: this.mailer,
       pacing: await this.pacer(),
       senderMailbox: s.notifySenderMailbox,
       saveToSentItems: s.notifySaveToSentItems,
@@ -130,18 +121,13 @@ export class Runtime {
     };
   }
 
-  jobMessages(): StorageJobMessageQueue {
-    return new StorageJobMessageQueue(this.storage.queue(QUEUE_NAME), this.storage.queue(POISON_QUEUE_NAME));
-  }
-
   /** For the command line: sends everything queued, with the queue trigger's retry and poison rules. */
   async drainNotifications(options?: DrainOptions): Promise<DrainSummary> {
-    return drainQueue(this.jobMessages(), (job, deliveryId) => this.sendJob(job, deliveryId), this.log, options);
+    return drainQueue(this.jobMessages, (job, deliveryId) => this.sendJob(job, deliveryId), this.log, options);
   }
 
   /** Deletes NotificationLedger rows older than the retention (30 days); detection runs it daily. */
   async purgeNotificationLedger(now: Date = new Date()): Promise<number> {
     return (await this.notificationLedger()).purge(ledgerRetentionCutoff(now));
   }
-  // --- end sending ---
 }

@@ -2,21 +2,9 @@ import type { TokenSource } from '../auth/credential';
 import { excerpt, isRecord, retryableStatus, send, tryJson, type HttpAnswer } from '../http/json';
 import { DEFAULT_RETRY, withRetry, type RetryPolicy } from '../http/retry';
 import type { Logger } from '../log/logger';
+import type { AuditFeed, ContentBlob } from '../detect/ports';
 
 export const CONTENT_TYPE = 'Audit.General';
-
-export interface ContentBlob {
-  contentId: string;
-  contentUri: string;
-  contentCreated: string;
-}
-
-/** The audit feed as the detection use case needs it. */
-export interface AuditFeed {
-  ensureSubscription(): Promise<'enabled' | 'started'>;
-  listContent(start: Date, end: Date): Promise<ContentBlob[]>;
-  fetchContent(blob: ContentBlob): Promise<unknown[]>;
-}
 
 /** A failure an admin (or, for window errors, a developer) has to act on. */
 export class AuditFeedError extends Error {

@@ -1,13 +1,12 @@
-import { createHash } from 'node:crypto';
-import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
-import type { Settings } from '../config/settings';
+import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
+import type { Settings, StorageSettings } from '../config/settings';
 
 /** Produces a bearer token for one resource. Each outbound client gets its own. */
 export type TokenSource = () => Promise<string>;
 
 export class TokenError extends Error {
-  constructor(message: string) {
-    super(message);
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
     this.name = 'TokenError';
   }
 }
@@ -18,22 +17,13 @@ export class TokenError extends Error {
  * Microsoft's own sign-in hosts, so it is off for any other AZURE_AUTHORITY_HOST.
  */
 export function createCredential(settings: Settings): TokenCredential {
-  // One credential per process and identity: it caches its tokens, and every queue invocation
-  // builds a fresh Runtime, which would otherwise sign in again for each email.
-  const secret = createHash('sha256').update(process.env.AZURE_CLIENT_SECRET ?? '').digest('hex');
-  const key = [settings.authorityHost, settings.disableInstanceDiscovery, process.env.AZURE_CLIENT_ID, process.env.AZURE_TENANT_ID, secret].join('|');
-  let credential = credentials.get(key);
-  if (!credential) {
-    credential = new DefaultAzureCredential({
-      ...(settings.authorityHost ? { authorityHost: settings.authorityHost } : {}),
-      disableInstanceDiscovery: settings.disableInstanceDiscovery,
-    });
-    credentials.set(key, credential);
-  }
-  return credential;
+  // Built once per Runtime, and the Runtime lives as long as its process (app/processRuntime.ts):
+  // the credential caches its tokens, so each email does not sign in again.
+  return new DefaultAzureCredential({
+    ...(settings.authorityHost ? { authorityHost: settings.authorityHost } : {}),
+    disableInstanceDiscovery: settings.disableInstanceDiscovery,
+  });
 }
-
-const credentials = new Map<string, TokenCredential>();
 
 /** Token scope for a resource is its origin plus /.default (client-credentials flow). */
 export function scopeFor(endpoint: string): string {
@@ -52,7 +42,14 @@ export function tokenSource(credential: TokenCredential, endpoint: string): Toke
       throw new TokenError(
         `Could not get a token for ${scope}: ${reason}. In Azure, check the function app's managed identity (AZURE_CLIENT_ID); ` +
           'elsewhere set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET.',
+        { cause: error },
       );
     }
   };
+}
+
+/** The identity that reaches the app's storage account (AzureWebJobsStorage__clientId, or the default chain). */
+export function storageCredential(settings: StorageSettings): TokenCredential {
+  const clientId = settings.kind === 'identity' ? settings.clientId : undefined;
+  return clientId ? new ManagedIdentityCredential({ clientId }) : new DefaultAzureCredential();
 }

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Env } from '../config/settings';
+import { messageOf } from '../log/errors';
 
 /**
  * Settings for command-line runs: the process environment, plus the Values of local.settings.json
@@ -14,7 +15,7 @@ export function commandLineEnv(cwd: string = process.cwd(), env: NodeJS.ProcessE
     const parsed = JSON.parse(readFileSync(file, 'utf8')) as { Values?: Record<string, unknown> };
     values = parsed.Values ?? {};
   } catch (error) {
-    throw new Error(`local.settings.json is not valid JSON (${error instanceof Error ? error.message : String(error)})`);
+    throw new Error(`local.settings.json is not valid JSON (${messageOf(error)})`);
   }
   const merged: Record<string, string | undefined> = {};
   for (const [name, value] of Object.entries(values)) if (typeof value === 'string') merged[name] = value;

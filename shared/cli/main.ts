@@ -2,6 +2,7 @@ import { loadSettings } from '../config/settings';
 import { Runtime } from '../app/runtime';
 import { consoleLogger } from '../log/logger';
 import { prepareCommandLineEnv } from './environment';
+import { messageOf } from '../log/errors';
 
 /**
  * Runs one command-line job: progress on stderr, a one-line JSON summary as the last stdout line,
@@ -14,7 +15,7 @@ export async function runCommand(name: string, job: (runtime: Runtime) => Promis
     process.stdout.write(`${JSON.stringify({ command: name, ok: true, ...summary })}\n`);
     process.exitCode = 0;
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = messageOf(error);
     process.stderr.write(`${name} failed: ${message}\n`);
     process.stdout.write(`${JSON.stringify({ command: name, ok: false, error: message })}\n`);
     process.exitCode = 1;

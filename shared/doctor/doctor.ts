@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { loadSettings, requireSenderMailbox, type Env, type Settings } from '../config/settings';
-import { composeNotification, toGraphMessage } from '../notify/compose';
-import { makeJob } from '../notify/jobs';
+import { composeNotification } from '../email/compose';
+import { makeJob } from '../jobs/notificationJob';
 import { Runtime } from '../app/runtime';
 import { listAcceptedDomains } from '../exchange/quarantineSource';
 import { isAcceptedDomain } from '../detect/decide';
 import type { Logger } from '../log/logger';
+import { messageOf } from '../log/errors';
 
 export interface CheckResult {
   name: string;
@@ -40,12 +41,12 @@ export async function sendTestNotification(runtime: Runtime, to: string): Promis
     },
   ]);
   const email = composeNotification(job, runtime.settings.template);
-  await runtime.mailer().send(mailbox, toGraphMessage(email), runtime.settings.notifySaveToSentItems);
+  await runtime.mailer.send(mailbox, email, runtime.settings.notifySaveToSentItems);
   return `${mailbox} sent a test notification to ${to} (Graph accepted it; delivery can take a minute)`;
 }
 
 function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return messageOf(error);
 }
 
 /**
@@ -98,7 +99,7 @@ export async function runDoctor(env: Env, log: Logger, options: DoctorOptions = 
     return domains.join(', ');
   });
   await check('audit feed (Audit.General subscription)', async () => {
-    const state = await runtime.auditFeed().ensureSubscription();
+    const state = await runtime.auditFeed.ensureSubscription();
     return state === 'started' ? 'subscription started now (first content can take up to 12 hours)' : 'subscription enabled; ActivityFeed.Read is in place';
   });
   await check('sender mailbox', async () => {

@@ -46,14 +46,3 @@ export interface ReleasedMessageFacts {
   quarantineType: string;
   policyName: string;
 }
-
-/**
- * What the notification stage needs to tell one sender about one or more releases. Timestamps are
- * ISO strings so the job survives a queue round-trip unchanged.
- */
-export interface NotificationJob {
-  /** Stable id of the job: derived from its ledger keys, so a duplicate job has the same id. */
-  jobId: string;
-  sender: string;
-  releases: ReleasedMessageFacts[];
-}

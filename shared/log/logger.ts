@@ -1,15 +1,30 @@
-/** The one logging port: Functions' InvocationContext and the CLI's console both fit it. */
+/**
+ * The one logging port: Functions' InvocationContext and the CLI's console both fit it. A line is a
+ * short message plus, optionally, its ids and counts as fields; the fields are written after the
+ * message as one JSON object, so a KQL query can `parse_json` them instead of parsing prose.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+
+export type LogFields = Readonly<Record<string, string | number | boolean | readonly string[] | null | undefined>>;
+
 export interface Logger {
-  info(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
+  info(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
+}
+
+/** `message {"field":...}`: the form every sink writes. */
+export function formatLine(message: string, fields: LogFields | undefined): string {
+  if (!fields) return message;
+  const defined = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
+  return Object.keys(defined).length > 0 ? `${message} ${JSON.stringify(defined)}` : message;
 }
 
 /** For the command line: info to stderr so stdout stays for the JSON summary line. */
 export const consoleLogger: Logger = {
-  info: (m) => console.error(m),
-  warn: (m) => console.error(`WARN ${m}`),
-  error: (m) => console.error(`ERROR ${m}`),
+  info: (m, f) => console.error(formatLine(m, f)),
+  warn: (m, f) => console.error(`WARN ${formatLine(m, f)}`),
+  error: (m, f) => console.error(`ERROR ${formatLine(m, f)}`),
 };
 
 export const silentLogger: Logger = { info: () => undefined, warn: () => undefined, error: () => undefined };
@@ -17,18 +32,37 @@ export const silentLogger: Logger = { info: () => undefined, warn: () => undefin
 /** Collects lines; used by tests to assert what an admin would read. */
 export class MemoryLogger implements Logger {
   readonly lines: string[] = [];
-  info(m: string): void {
-    this.lines.push(`INFO ${m}`);
+  info(m: string, f?: LogFields): void {
+    this.lines.push(`INFO ${formatLine(m, f)}`);
   }
-  warn(m: string): void {
-    this.lines.push(`WARN ${m}`);
+  warn(m: string, f?: LogFields): void {
+    this.lines.push(`WARN ${formatLine(m, f)}`);
   }
-  error(m: string): void {
-    this.lines.push(`ERROR ${m}`);
+  error(m: string, f?: LogFields): void {
+    this.lines.push(`ERROR ${formatLine(m, f)}`);
   }
   text(): string {
     return this.lines.join('\n');
   }
+}
+
+const current = new AsyncLocalStorage<Logger>();
+
+/**
+ * A logger for clients that live as long as the process: each line goes to the logger of the
+ * invocation it is written in (runWithLogger), so concurrent queue invocations keep their own logs.
+ */
+export function routedLogger(fallback: Logger): Logger {
+  const target = (): Logger => current.getStore() ?? fallback;
+  return {
+    info: (m, f) => target().info(m, f),
+    warn: (m, f) => target().warn(m, f),
+    error: (m, f) => target().error(m, f),
+  };
+}
+
+export function runWithLogger<T>(log: Logger, work: () => Promise<T>): Promise<T> {
+  return current.run(log, work);
 }
 
 /** For log lines about hostile values: control characters shown as ?, bounded length. */

@@ -7,12 +7,14 @@
  * left for a later run; at its last attempt it goes to the poison queue instead. The run ends when
  * a receive finds nothing visible: failed messages are hidden then, so the run cannot spin on them.
  */
-import type { NotificationJob } from '../domain/types';
+import type { NotificationJob } from '../jobs/notificationJob';
 import type { Logger } from '../log/logger';
-import { failureAction, POISON_QUEUE_NAME, type JobMessageQueue, type QueuedJobMessage } from './jobMessages';
-import { parseJob } from './jobs';
+import { failureAction, POISON_QUEUE_NAME } from '../jobs/delivery';
+import { type JobMessageQueue, type QueuedJobMessage } from './ports';
+import { parseJob } from '../jobs/notificationJob';
 import type { SendOutcome } from './sendNotification';
-import { MAX_DEQUEUE_COUNT } from './storageQueue';
+import { MAX_DEQUEUE_COUNT } from '../jobs/delivery';
+import { messageOf } from '../log/errors';
 
 export interface DrainSummary {
   /** Messages worked on (each attempt counts). */
@@ -62,7 +64,7 @@ export async function drainQueue(queue: JobMessageQueue, send: SendJob, log: Log
     try {
       outcome = await send(parseJob(message.text), message.id);
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = messageOf(error);
       const action = failureAction(error, message.dequeueCount, maxDequeueCount);
       if (action === 'poisonNow') await poison(message, `malformed job, not retried: ${reason}`);
       else if (action === 'lastAttempt') await poison(message, `attempt ${message.dequeueCount} of ${maxDequeueCount} failed: ${reason}`);
@@ -80,7 +82,7 @@ export async function drainQueue(queue: JobMessageQueue, send: SendJob, log: Log
       await queue.delete(message);
     } catch (error) {
       // Done anyway: if the message comes back, the ledger says its releases were told.
-      log.warn(`message ${message.id} was handled but could not be deleted: ${error instanceof Error ? error.message : String(error)}`);
+      log.warn(`message ${message.id} was handled but could not be deleted: ${messageOf(error)}`);
     }
   };
 

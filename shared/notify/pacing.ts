@@ -11,23 +11,11 @@
  * - The concurrency limit is per process (a semaphore): instances do not share it, and Graph's own
  *   429 + Retry-After (ridden out by the mailer) covers the rest.
  */
-import type { TableClient } from '@azure/data-tables';
 import type { Logger } from '../log/logger';
 import { RetryableError, realSleep, type Sleep } from '../http/retry';
-import { statusOf } from '../store/tables';
-import { keySafe } from './ledger';
-
-/** What the use case needs: run one send when the mailbox's pace allows it. */
-export interface SendPacer {
-  run<T>(mailbox: string, send: () => Promise<T>): Promise<T>;
-}
+import type { PaceState, PaceStore, SendPacer } from './ports';
 
 const MINUTE_MS = 60_000;
-
-/** A mailbox's schedule: the earliest instant the next send may go, ms since the epoch. */
-export interface PaceState {
-  nextFreeAt: number;
-}
 
 /**
  * Slots are this much wider than 60 s / limit. Exactly spaced slots put limit + 1 sends at the two ends
@@ -40,12 +28,6 @@ export const PACE_MARGIN = 1.02;
 export function decidePace(current: PaceState | undefined, nowMs: number, maxPerMinute: number): { slotAt: number; next: PaceState } {
   const slotAt = Math.max(nowMs, current?.nextFreeAt ?? nowMs);
   return { slotAt, next: { nextFreeAt: slotAt + (MINUTE_MS / maxPerMinute) * PACE_MARGIN } };
-}
-
-/** Where the schedule lives; write is optimistic and answers false when another writer got there first. */
-export interface PaceStore {
-  read(mailbox: string): Promise<{ state: PaceState | undefined; etag: string | undefined }>;
-  write(mailbox: string, state: PaceState, etag: string | undefined): Promise<boolean>;
 }
 
 /** The pace could not be met within this invocation; the queue retries the job later. */
@@ -84,17 +66,18 @@ export class Semaphore {
 /** Outlook's limit: 4 concurrent requests per app and mailbox. */
 export const GRAPH_CONCURRENCY_PER_MAILBOX = 4;
 
-// Module-level on purpose: the Functions worker builds a Runtime per invocation, and concurrent
-// invocations in one process must share one limit.
-const sharedSemaphores = new Map<string, Semaphore>();
-export function sharedMailboxConcurrency(mailbox: string): Semaphore {
-  const key = mailbox.toLowerCase();
-  let semaphore = sharedSemaphores.get(key);
-  if (!semaphore) {
-    semaphore = new Semaphore(GRAPH_CONCURRENCY_PER_MAILBOX);
-    sharedSemaphores.set(key, semaphore);
-  }
-  return semaphore;
+/** One semaphore per mailbox, for one pacer: the Runtime keeps one pacer per process. */
+export function mailboxConcurrency(): (mailbox: string) => Semaphore {
+  const semaphores = new Map<string, Semaphore>();
+  return (mailbox) => {
+    const key = mailbox.toLowerCase();
+    let semaphore = semaphores.get(key);
+    if (!semaphore) {
+      semaphore = new Semaphore(GRAPH_CONCURRENCY_PER_MAILBOX);
+      semaphores.set(key, semaphore);
+    }
+    return semaphore;
+  };
 }
 
 export interface PacerOptions {
@@ -122,7 +105,7 @@ export class MailboxPacer implements SendPacer {
     private readonly options: PacerOptions,
   ) {
     this.maxWaitMs = options.maxWaitMs ?? DEFAULT_MAX_PACE_WAIT_MS;
-    this.concurrency = options.concurrency ?? sharedMailboxConcurrency;
+    this.concurrency = options.concurrency ?? mailboxConcurrency();
     this.clock = options.clock ?? Date.now;
     this.sleep = options.sleep ?? realSleep;
     this.random = options.random ?? Math.random;
@@ -152,38 +135,6 @@ export class MailboxPacer implements SendPacer {
         await this.sleep(slotAt - now);
       }
       return;
-    }
-  }
-}
-
-const PACE_PARTITION = 'pace';
-
-/** The schedule as one row per mailbox in NotifierState: ETag-conditional writes keep slots distinct. */
-export class TablePaceStore implements PaceStore {
-  constructor(private readonly table: TableClient) {}
-
-  async read(mailbox: string): Promise<{ state: PaceState | undefined; etag: string | undefined }> {
-    try {
-      const row = await this.table.getEntity<Record<string, unknown>>(PACE_PARTITION, keySafe(mailbox));
-      const next = row.NextFreeAt instanceof Date ? row.NextFreeAt.getTime() : Number.NaN;
-      // An unreadable row counts as no schedule: it is overwritten under its ETag.
-      return { state: Number.isFinite(next) ? { nextFreeAt: next } : undefined, etag: row.etag };
-    } catch (error) {
-      if (statusOf(error) === 404) return { state: undefined, etag: undefined };
-      throw error;
-    }
-  }
-
-  async write(mailbox: string, state: PaceState, etag: string | undefined): Promise<boolean> {
-    const entity = { partitionKey: PACE_PARTITION, rowKey: keySafe(mailbox), NextFreeAt: new Date(state.nextFreeAt) };
-    try {
-      if (etag) await this.table.updateEntity(entity, 'Replace', { etag });
-      else await this.table.createEntity(entity);
-      return true;
-    } catch (error) {
-      const status = statusOf(error);
-      if (status === 409 || status === 412) return false;
-      throw error;
     }
   }
 }

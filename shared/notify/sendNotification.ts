@@ -16,13 +16,12 @@
  * detected after that are mailed. To mail them after all, delete their NotificationLedger rows.
  */
 import { SettingsError, type NotifyTemplateSettings } from '../config/settings';
-import type { NotificationJob, ReleasedMessageFacts } from '../domain/types';
+import type { ReleasedMessageFacts } from '../domain/types';
+import { composeNotification } from '../email/compose';
+import { ledgerKey, type NotificationJob } from '../jobs/notificationJob';
 import type { Logger } from '../log/logger';
-import { composeNotification, toGraphMessage } from './compose';
-import type { Mailer } from './graphMailer';
-import { ledgerKey } from './jobs';
-import type { ClaimOwner, ClaimResult, NotificationLedger } from './ledger';
-import type { SendPacer } from './pacing';
+import type { ClaimOwner, ClaimResult, Mailer, NotificationLedger, SendPacer } from './ports';
+import { messageOf } from '../log/errors';
 
 export interface SendDeps {
   ledger: NotificationLedger;
@@ -92,8 +91,7 @@ export async function sendNotification(job: NotificationJob, deps: SendDeps, del
   }
 
   const mailbox = deps.senderMailbox as string;
-  const message = toGraphMessage(email);
-  await deps.pacing.run(mailbox, () => deps.mailer.send(mailbox, message, deps.saveToSentItems));
+  await deps.pacing.run(mailbox, () => deps.mailer.send(mailbox, email, deps.saveToSentItems));
   outcome.sent = true;
   outcome.told = claimed.length;
   log.info(`job ${job.jobId}: sent "${email.subject}" to ${email.to} from ${mailbox} about ${ids}`);
@@ -104,7 +102,7 @@ export async function sendNotification(job: NotificationJob, deps: SendDeps, del
     } catch (error) {
       // Not rethrown: the email is out, and a rethrow makes the queue retry, which would send it again.
       // Left as a claim, the release is only mailed again if another job reports it after the claim goes stale.
-      log.error(`job ${job.jobId}: sent, but recording ${ledgerKey(c.release)} as told failed: ${error instanceof Error ? error.message : String(error)}`);
+      log.error(`job ${job.jobId}: sent, but recording ${ledgerKey(c.release)} as told failed: ${messageOf(error)}`);
     }
   }
   return outcome;

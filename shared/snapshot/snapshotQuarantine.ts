@@ -3,8 +3,8 @@ import type { CmdletRunner } from '../exchange/exchangeClient';
 import { parseQuarantineRow } from '../exchange/quarantineRow';
 import { listQuarantinePage, type ReceivedWindow } from '../exchange/quarantineSource';
 import type { Logger } from '../log/logger';
-import type { QuarantineSnapshotStore } from '../store/quarantineSnapshotStore';
-import type { StateStore } from '../store/stateStore';
+import type { QuarantineSnapshotStore } from './ports';
+import type { StateStore } from '../domain/state';
 
 const MINUTE_MS = 60_000;
 const DAY_MS = 86_400_000;

@@ -1,14 +1,7 @@
 import { odata, type TableClient, type TableTransaction } from '@azure/data-tables';
 import type { QuarantinedMessage } from '../domain/types';
+import type { QuarantineSnapshotStore } from '../snapshot/ports';
 import { deleteRows, forEachLimited } from './tables';
-
-/** The copy of Get-QuarantineMessage, keyed by NetworkMessageId so a release finds its rows with one query. */
-export interface QuarantineSnapshotStore {
-  upsert(messages: readonly QuarantinedMessage[]): Promise<void>;
-  findByNetworkMessageId(networkMessageId: string): Promise<QuarantinedMessage[]>;
-  /** Deletes rows whose purge time has passed; returns how many. */
-  purge(now: Date): Promise<number>;
-}
 
 /**
  * Release audit records can only be fetched up to 7 days after they are published, and a message

@@ -1,25 +1,8 @@
 import { odata, type TableClient } from '@azure/data-tables';
 import type { ReleaseEvent } from '../domain/types';
-import { deleteRows, statusOf, tableKey } from './tables';
-
-export type ReleaseStatus = 'pending' | 'queued' | 'unmatched' | 'skipped';
-
-export interface StoredRelease extends ReleaseEvent {
-  status: ReleaseStatus;
-  reason: string;
-}
-
-/** What detection remembers between runs: each release record by Id, and each audit blob done. */
-export interface ReleaseStore {
-  /** Stores a release the first time its record Id is seen; false when it was seen before. */
-  addIfNew(release: ReleaseEvent, now: Date): Promise<boolean>;
-  pending(): Promise<StoredRelease[]>;
-  settle(recordId: string, status: Exclude<ReleaseStatus, 'pending'>, reason: string, now: Date): Promise<void>;
-  isBlobDone(contentId: string): Promise<boolean>;
-  markBlobDone(contentId: string, contentCreated: string, now: Date): Promise<void>;
-  /** Forgets what can no longer come back from the feed (older than 7 days plus a margin). */
-  purge(before: Date): Promise<number>;
-}
+import type { ReleaseStatus, ReleaseStore, StoredRelease } from '../detect/ports';
+import { statusOf } from '../log/errors';
+import { deleteRows, tableKey } from './tables';
 
 const RELEASE = 'release';
 const BLOB = 'blob';

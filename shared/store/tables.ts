@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { TableClient } from '@azure/data-tables';
-import { QueueClient } from '@azure/storage-queue';
-import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
+import type { TokenCredential } from '@azure/core-auth';
 import type { StorageSettings } from '../config/settings';
+import { statusOf } from '../log/errors';
 
 export const TABLES = {
   snapshot: 'QuarantineSnapshot',
@@ -11,27 +11,17 @@ export const TABLES = {
   ledger: 'NotificationLedger',
 } as const;
 
-export const QUEUE_NAME = 'release-notifications';
+/**
+ * The app's tables, by connection string (Azurite, keys) or identity. One per process: each table
+ * is created (if missing) once, on first use.
+ */
+export class StorageTables {
+  private readonly ready = new Map<string, Promise<TableClient>>();
 
-// Per process, not per client: every queue invocation builds a fresh Runtime, and each table or queue
-// client would otherwise sign in to storage again.
-const credentials = new Map<string, TokenCredential>();
-
-function storageCredential(settings: Extract<StorageSettings, { kind: 'identity' }>): TokenCredential {
-  const key = settings.clientId ?? '';
-  let credential = credentials.get(key);
-  if (!credential) {
-    credential = settings.clientId ? new ManagedIdentityCredential({ clientId: settings.clientId }) : new DefaultAzureCredential();
-    credentials.set(key, credential);
-  }
-  return credential;
-}
-
-/** Builds clients for the app's storage account, by connection string (Azurite, keys) or identity. */
-export class StorageAccount {
-  private readonly created = new Map<string, Promise<void>>();
-
-  constructor(private readonly settings: StorageSettings) {}
+  constructor(
+    private readonly settings: StorageSettings,
+    private readonly credential: () => TokenCredential,
+  ) {}
 
   table(name: string): TableClient {
     const s = this.settings;
@@ -39,35 +29,61 @@ export class StorageAccount {
       // http is only ever Azurite on this machine or a developer's; Azure itself is https.
       return TableClient.fromConnectionString(s.connectionString, name, { allowInsecureConnection: true });
     }
-    return new TableClient(s.tableUrl, name, storageCredential(s));
+    return new TableClient(s.tableUrl, name, this.credential());
   }
 
-  queue(name: string): QueueClient {
-    const s = this.settings;
-    if (s.kind === 'connectionString') return new QueueClient(s.connectionString, name);
-    if (!s.queueUrl) throw new Error('Setting AzureWebJobsStorage__queueServiceUri (or __accountName) is missing: the notification queue cannot be reached.');
-    return new QueueClient(`${s.queueUrl}/${name}`, storageCredential(s));
-  }
-
-  /** A table client whose table exists; created once per process. */
-  async readyTable(name: string): Promise<TableClient> {
-    const client = this.table(name);
-    let creating = this.created.get(name);
-    if (!creating) {
-      creating = client.createTable().catch((error: unknown) => {
-        this.created.delete(name);
-        throw error;
-      });
-      this.created.set(name, creating);
+  /** The client of a table that exists: created (if missing) and its client built once per process. */
+  readyTable(name: string): Promise<TableClient> {
+    let ready = this.ready.get(name);
+    if (!ready) {
+      const client = this.table(name);
+      ready = client.createTable().then(() => selfHealing(client));
+      ready.catch(() => this.ready.delete(name));
+      this.ready.set(name, ready);
     }
-    await creating;
-    return client;
+    return ready;
   }
 }
 
-export function statusOf(error: unknown): number | undefined {
-  const status = (error as { statusCode?: unknown } | undefined)?.statusCode;
-  return typeof status === 'number' ? status : undefined;
+function isTableNotFound(error: unknown): boolean {
+  const code = (error as { details?: { odataError?: { code?: unknown } } } | undefined)?.details?.odataError?.code;
+  return statusOf(error) === 404 && (code === 'TableNotFound' || String((error as Error | undefined)?.message).includes('TableNotFound'));
+}
+
+/**
+ * A client that recreates its table when it is gone: the process keeps its clients for hours, and
+ * an admin may delete a table (to reset state) meanwhile. A call that meets TableNotFound creates the
+ * table and runs once more; a listing of a missing table is empty.
+ */
+function selfHealing(client: TableClient): TableClient {
+  return new Proxy(client, {
+    get(target, property, receiver) {
+      const value: unknown = Reflect.get(target, property, receiver);
+      if (typeof value !== 'function' || property === 'createTable') return value;
+      const method = value as (...args: unknown[]) => unknown;
+      if (property === 'listEntities') {
+        return (...args: unknown[]) => healingList(target, () => method.apply(target, args) as AsyncIterable<unknown>);
+      }
+      return async (...args: unknown[]) => {
+        try {
+          return await method.apply(target, args);
+        } catch (error) {
+          if (!isTableNotFound(error)) throw error;
+          await target.createTable();
+          return method.apply(target, args);
+        }
+      };
+    },
+  });
+}
+
+async function* healingList(client: TableClient, list: () => AsyncIterable<unknown>): AsyncGenerator<unknown> {
+  try {
+    yield* list();
+  } catch (error) {
+    if (!isTableNotFound(error)) throw error;
+    await client.createTable();
+  }
 }
 
 /** RowKeys may not hold / \ # ? or control characters; `%` is encoded too, so the encoding stays reversible. */

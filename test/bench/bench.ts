@@ -20,13 +20,16 @@ import { TableClient, TableServiceClient, odata, type TableTransaction } from '@
 import { QueueServiceClient } from '@azure/storage-queue';
 import { Runtime } from '../../shared/app/runtime';
 import { loadSettings } from '../../shared/config/settings';
-import type { NotificationJob, ReleasedMessageFacts } from '../../shared/domain/types';
+import type { NotificationJob } from '../../shared/jobs/notificationJob';
+import type { ReleasedMessageFacts } from '../../shared/domain/types';
 import { MemoryLogger, silentLogger, type Logger } from '../../shared/log/logger';
-import { makeJob } from '../../shared/notify/jobs';
-import { MailboxPacer, TablePaceStore, type PaceState, type PaceStore } from '../../shared/notify/pacing';
+import { makeJob } from '../../shared/jobs/notificationJob';
+import { MailboxPacer } from '../../shared/notify/pacing';
+import { TablePaceStore } from '../../shared/store/paceStore';
+import { type PaceState, type PaceStore } from '../../shared/notify/ports';
 import { snapshotQuarantine } from '../../shared/snapshot/snapshotQuarantine';
 import { toEntity } from '../../shared/store/quarantineSnapshotStore';
-import type { StateStore, Versioned } from '../../shared/store/stateStore';
+import type { StateStore, Versioned } from '../../shared/domain/state';
 import { forEachLimited, TABLES } from '../../shared/store/tables';
 import { startAzurite, type Azurite } from '../../simulator/azurite';
 import type { AuditRecord } from '../../simulator';
@@ -527,7 +530,7 @@ async function sendRun(
   await bench.resetStorage();
   await bench.sim.call({ op: 'clearObserved' });
   const runtime = bench.runtime(extraEnv, log);
-  const queue = runtime.jobQueue();
+  const queue = runtime.jobQueue;
   const queuedAt = new Map<string, number>();
   const jobOfId = new Map<string, string>();
   for (const job of jobs) {
@@ -599,7 +602,7 @@ async function sending(bench: Bench): Promise<void> {
     await bench.resetStorage();
     const runtime = bench.runtime({ NOTIFY_MAX_PER_MINUTE: '10000' });
     const counted = { writes: 0, conflicts: 0 };
-    const inner: PaceStore = variant === 'table' ? new TablePaceStore(await runtime.storage.readyTable(TABLES.state)) : new MemoryPaceStore();
+    const inner: PaceStore = variant === 'table' ? new TablePaceStore(await runtime.tables.readyTable(TABLES.state)) : new MemoryPaceStore();
     const store: PaceStore = {
       read: (mailbox) => inner.read(mailbox),
       write: async (mailbox, state, etag) => {
@@ -610,7 +613,7 @@ async function sending(bench: Bench): Promise<void> {
       },
     };
     runtime.pacer = async () => new MailboxPacer(store, { maxPerMinute: runtime.settings.notifyMaxPerMinute, log: silentLogger });
-    await runtime.jobQueue().enqueue(makeJobs(400, 9));
+    await runtime.jobQueue.enqueue(makeJobs(400, 9));
     const p0 = performance.now();
     const drained = await runtime.drainNotifications();
     if (drained.sent !== 400) throw new Error(`pace-cost drain sent ${drained.sent} of 400`);
@@ -634,7 +637,7 @@ async function sending(bench: Bench): Promise<void> {
     const runtime = bench.runtime({ NOTIFY_MAX_PER_MINUTE: '10000' });
     for (const job of makeJobs(20, 6)) {
       const t = Date.now();
-      await runtime.jobQueue().enqueue([job]);
+      await runtime.jobQueue.enqueue([job]);
       await runtime.drainNotifications();
       const mail = await bench.sim.call({ op: 'sentMail' });
       single.push(mail[mail.length - 1].atMs - t);

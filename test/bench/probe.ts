@@ -10,10 +10,11 @@ import { Runtime } from '../../shared/app/runtime';
 import { loadSettings } from '../../shared/config/settings';
 import { detectReleases, type DetectDeps } from '../../shared/detect/detectReleases';
 import { silentLogger } from '../../shared/log/logger';
-import { TableQuarantineSnapshotStore, type QuarantineSnapshotStore } from '../../shared/store/quarantineSnapshotStore';
-import type { ReleaseStore } from '../../shared/store/releaseStore';
+import { TableQuarantineSnapshotStore } from '../../shared/store/quarantineSnapshotStore';
+import { type QuarantineSnapshotStore } from '../../shared/snapshot/ports';
+import type { ReleaseStore } from '../../shared/detect/ports';
 import { TABLES } from '../../shared/store/tables';
-import type { NotificationQueue } from '../../shared/notify/jobs';
+import type { NotificationQueue } from '../../shared/detect/ports';
 
 export interface ProbeInput {
   kind: 'snapshot' | 'detect';
@@ -127,7 +128,7 @@ async function probeDetect(runtime: Runtime): Promise<DetectProbeResult> {
   // The snapshot table, with every call that reaches it recorded.
   const filters: string[] = [];
   const otherMethods: Record<string, number> = {};
-  const table = await runtime.storage.readyTable(TABLES.snapshot);
+  const table = await runtime.tables.readyTable(TABLES.snapshot);
   const watched = new Proxy(table, {
     get(target, property, receiver) {
       const value: unknown = Reflect.get(target, property, receiver);

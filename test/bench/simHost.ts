@@ -4,7 +4,7 @@
  * benchmark's process keeps the product's memory figures clean.
  */
 import { M365Simulator } from '../../simulator';
-import { NETWORK_MESSAGE_IDS_HEADER } from '../../shared/notify/compose';
+import { NETWORK_MESSAGE_IDS_HEADER } from '../../shared/email/compose';
 import type { SimCommand, SimReplies, SimRequestEnvelope, SimResponseEnvelope, SentMailDigest } from './simProtocol';
 import { planMessages, rowsOf } from './workload';
 

@@ -1,9 +1,9 @@
 import { QueueClient } from '@azure/storage-queue';
-import type { NotificationJob } from '../../shared/domain/types';
+import type { NotificationJob } from '../../shared/jobs/notificationJob';
 import { detectReleases } from '../../shared/detect/detectReleases';
-import { ledgerKey } from '../../shared/notify/jobs';
-import { decodeMessage } from '../../shared/notify/storageQueue';
-import { QUEUE_NAME } from '../../shared/store/tables';
+import { ledgerKey } from '../../shared/jobs/notificationJob';
+import { decodeMessage } from '../../shared/queue/storageQueue';
+import { QUEUE_NAME } from '../../shared/jobs/delivery';
 import { fileAccessedRecord, noiseRecords, quarantineRecord, signInRecord, quarantineRow, releaseRecord, SYSTEM_RELEASE_USER } from '../../simulator/fixtures';
 import type { QuarantineRow } from '../../simulator/tenant';
 import { CrashPlan, InjectedCrash } from '../support/crash';

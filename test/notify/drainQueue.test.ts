@@ -1,7 +1,7 @@
-import type { NotificationJob } from '../../shared/domain/types';
+import type { NotificationJob } from '../../shared/jobs/notificationJob';
 import { MemoryLogger } from '../../shared/log/logger';
 import { drainQueue } from '../../shared/notify/drainQueue';
-import type { JobMessageQueue, QueuedJobMessage } from '../../shared/notify/jobMessages';
+import type { JobMessageQueue, QueuedJobMessage } from '../../shared/notify/ports';
 import type { SendOutcome } from '../../shared/notify/sendNotification';
 import { ID_B, job, release } from './fakes';
 

@@ -1,11 +1,15 @@
 /** Small in-memory stand-ins for the sending stage's ports, and fixture factories. */
 import type { NotifyTemplateSettings } from '../../shared/config/settings';
-import type { NotificationJob, ReleasedMessageFacts } from '../../shared/domain/types';
-import type { GraphMessage } from '../../shared/notify/compose';
-import type { Mailer } from '../../shared/notify/graphMailer';
-import { makeJob } from '../../shared/notify/jobs';
-import { decideClaim, entityKeys, type ClaimOwner, type ClaimResult, type LedgerEntry, type LedgerKey, type NotificationLedger } from '../../shared/notify/ledger';
-import type { SendPacer } from '../../shared/notify/pacing';
+import type { NotificationJob } from '../../shared/jobs/notificationJob';
+import type { ReleasedMessageFacts } from '../../shared/domain/types';
+import type { ComposedEmail } from '../../shared/email/compose';
+import { toGraphMessage, type GraphMessage } from '../../shared/graph/graphMessage';
+import type { Mailer } from '../../shared/notify/ports';
+import { makeJob } from '../../shared/jobs/notificationJob';
+import { decideClaim } from '../../shared/notify/claim';
+import { entityKeys } from '../../shared/store/notificationLedger';
+import { type ClaimOwner, type ClaimResult, type LedgerEntry, type LedgerKey, type NotificationLedger } from '../../shared/notify/ports';
+import type { SendPacer } from '../../shared/notify/ports';
 
 export const ID_A = '5b0f7c1e-3c1a-4e22-9d3c-08de0a1b2c3d';
 export const ID_B = '7e1d2c3b-4a59-4687-8b9a-0c1d2e3f4a5b';
@@ -77,9 +81,9 @@ export class MemoryMailer implements Mailer {
   readonly sent: Array<{ from: string; message: GraphMessage; saveToSentItems: boolean }> = [];
   failWith: Error | undefined;
 
-  async send(from: string, message: GraphMessage, saveToSentItems: boolean): Promise<void> {
+  async send(from: string, email: ComposedEmail, saveToSentItems: boolean): Promise<void> {
     if (this.failWith) throw this.failWith;
-    this.sent.push({ from, message, saveToSentItems });
+    this.sent.push({ from, message: toGraphMessage(email), saveToSentItems });
   }
 }
 

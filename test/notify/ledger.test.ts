@@ -1,4 +1,6 @@
-import { decideClaim, entityKeys, keySafe, ledgerRetentionCutoff, type LedgerEntry } from '../../shared/notify/ledger';
+import { decideClaim, ledgerRetentionCutoff } from '../../shared/notify/claim';
+import { entityKeys, keySafe } from '../../shared/store/notificationLedger';
+import { type LedgerEntry } from '../../shared/notify/ports';
 
 const NOW = new Date('2026-08-21T10:00:00Z');
 const owner = { jobId: 'job-1', deliveryId: 'msg-1' };

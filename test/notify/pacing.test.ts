@@ -1,5 +1,6 @@
 import { RetryableError } from '../../shared/http/retry';
-import { decidePace, MailboxPacer, PaceTimeoutError, Semaphore, type PaceState, type PaceStore } from '../../shared/notify/pacing';
+import { decidePace, MailboxPacer, PaceTimeoutError, Semaphore } from '../../shared/notify/pacing';
+import { type PaceState, type PaceStore } from '../../shared/notify/ports';
 
 const T0 = Date.parse('2026-08-21T12:00:10Z');
 const MINUTE = 60_000;

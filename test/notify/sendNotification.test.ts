@@ -1,6 +1,7 @@
 import { SettingsError } from '../../shared/config/settings';
 import { MemoryLogger } from '../../shared/log/logger';
-import { NETWORK_MESSAGE_IDS_HEADER, NotificationJobError } from '../../shared/notify/compose';
+import { NETWORK_MESSAGE_IDS_HEADER,  } from '../../shared/email/compose';
+import { MalformedJobError } from '../../shared/jobs/notificationJob';
 import { sendNotification, type SendDeps } from '../../shared/notify/sendNotification';
 import { CountingPacer, ID_A, ID_B, job, MemoryLedger, MemoryMailer, release, TEMPLATE } from './fakes';
 
@@ -127,7 +128,7 @@ describe('sendNotification', () => {
   it('fails a malformed job before it takes any claim', async () => {
     const { ledger, deps } = setup();
     const bad = { ...job(), releases: [{ ...release(), networkMessageId: 'not-a-guid' }] };
-    await expect(sendNotification(bad, deps)).rejects.toThrow(NotificationJobError);
+    await expect(sendNotification(bad, deps)).rejects.toThrow(MalformedJobError);
     expect(ledger.rows.size).toBe(0);
   });
 });

@@ -8,15 +8,16 @@ import { QueueClient } from '@azure/storage-queue';
 import { InvocationContext } from '@azure/functions';
 import { loadSettings } from '../../shared/config/settings';
 import { Runtime } from '../../shared/app/runtime';
-import type { NotificationJob } from '../../shared/domain/types';
+import type { NotificationJob } from '../../shared/jobs/notificationJob';
 import { MemoryLogger } from '../../shared/log/logger';
-import { NETWORK_MESSAGE_IDS_HEADER } from '../../shared/notify/compose';
-import { GraphMailer, MailerError } from '../../shared/notify/graphMailer';
+import { NETWORK_MESSAGE_IDS_HEADER } from '../../shared/email/compose';
+import { GraphMailer, MailerError } from '../../shared/graph/graphMailer';
 import { RetryableError } from '../../shared/http/retry';
-import { POISON_QUEUE_NAME } from '../../shared/notify/jobMessages';
-import { entityKeys } from '../../shared/notify/ledger';
-import { decodeMessage, encodeMessage } from '../../shared/notify/storageQueue';
-import { QUEUE_NAME, TABLES } from '../../shared/store/tables';
+import { POISON_QUEUE_NAME } from '../../shared/jobs/delivery';
+import { entityKeys } from '../../shared/store/notificationLedger';
+import { decodeMessage, encodeMessage } from '../../shared/queue/storageQueue';
+import { QUEUE_NAME } from '../../shared/jobs/delivery';
+import { TABLES } from '../../shared/store/tables';
 import { sendNotificationHandler } from '../../functions/sendNotification';
 import { M365Simulator, type SentMail } from '../../simulator';
 import { startAzurite, type Azurite } from '../support/azurite';
@@ -90,7 +91,7 @@ describe('sending notifications through Graph (simulator) with state in Azurite'
     expect(mail.message.toRecipients?.map((r) => r.emailAddress.address)).toEqual(['alice@contoso.com']);
     expect(idsHeader(mail)).toBe(j.releases[0].networkMessageId);
     const keys = entityKeys(j.releases[0]);
-    const row = await rt.storage.table(TABLES.ledger).getEntity<Record<string, unknown>>(keys.partitionKey, keys.rowKey);
+    const row = await rt.tables.table(TABLES.ledger).getEntity<Record<string, unknown>>(keys.partitionKey, keys.rowKey);
     expect(row).toMatchObject({ Status: 'sent', JobId: j.jobId, DryRun: false });
   });
 
@@ -125,7 +126,7 @@ describe('sending notifications through Graph (simulator) with state in Azurite'
     sim.faults.add({ service: 'graph', status: 429, retryAfterSeconds: 1, times: 2 });
     const { runtime: rt } = runtime();
     const mailer = new GraphMailer({ graphEndpoint: sim.graphEndpoint, token: rt.token(sim.graphEndpoint), maxRetries: 1 });
-    const error = await mailer.send(MAILBOX, { subject: 's', body: { contentType: 'HTML', content: '<p>x</p>' }, toRecipients: [{ emailAddress: { address: 'alice@contoso.com' } }], internetMessageHeaders: [] }, false).catch((e: unknown) => e);
+    const error = await mailer.send(MAILBOX, { to: 'alice@contoso.com', subject: 's', html: '<p>x</p>', text: 'x', headers: [] }, false).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RetryableError);
     expect(error).toMatchObject({ retryAfterMs: 1000 });
     expect((error as Error).message).toMatch(/HTTP 429 ApplicationThrottled.*the queue will try again later/);
@@ -160,7 +161,7 @@ describe('sending notifications through Graph (simulator) with state in Azurite'
     const { runtime: rt } = runtime();
     sim.latencyMs.graph = 150;
     const jobs = Array.from({ length: 8 }, () => freshJob());
-    await rt.jobQueue().enqueue([...jobs, jobs[0]]);
+    await rt.jobQueue.enqueue([...jobs, jobs[0]]);
     expect(await rt.drainNotifications()).toEqual({ jobs: 9, sent: 8, told: 8, alreadyTold: 1, failed: 0, poisoned: 0 });
     expect(sim.sentMail).toHaveLength(8);
     expect(sim.peakInFlight.graph).toBeLessThanOrEqual(4);
@@ -172,7 +173,7 @@ describe('sending notifications through Graph (simulator) with state in Azurite'
     const { runtime: rt, log } = runtime();
     sim.grants.mailSend = 'none';
     const j = freshJob();
-    await rt.jobQueue().enqueue([j]);
+    await rt.jobQueue.enqueue([j]);
     // A failed message normally stays hidden 30 s for a later run; 0 lets one run show all five attempts.
     expect(await rt.drainNotifications({ retryAfterSeconds: 0 })).toMatchObject({ jobs: 5, failed: 4, poisoned: 1, sent: 0 });
     expect(await queueTexts(QUEUE_NAME)).toEqual([]);
@@ -185,7 +186,7 @@ describe('sending notifications through Graph (simulator) with state in Azurite'
   it('keeps a failed message for the next run instead of retrying it at once', async () => {
     const { runtime: rt } = runtime();
     sim.faults.add({ service: 'graph', status: 400, times: 1 });
-    await rt.jobQueue().enqueue([freshJob()]);
+    await rt.jobQueue.enqueue([freshJob()]);
     expect(await rt.drainNotifications()).toMatchObject({ jobs: 1, failed: 1, poisoned: 0 });
     expect(sim.requests.filter((r) => r.service === 'graph')).toHaveLength(1);
   });

@@ -1,6 +1,6 @@
 /**
- * What the release notification says: a pure function from a NotificationJob to an email, and the
- * Graph sendMail `message` built from it. No I/O here; the mailer sends what this returns.
+ * What the release notification says: a pure function from a NotificationJob to an email. No I/O
+ * here; the mailer (graph/) turns what this returns into a sendMail request.
  *
  * Every value in the job is untrusted. Subjects, addresses, policy names and dates come from Exchange
  * and the audit log (a quarantined message's subject is written by whoever sent it), and the job itself
@@ -9,19 +9,11 @@
  * value in the HTML goes through escapeHtml. No value is ever put into an attribute, a link or a URL.
  */
 import { isGuid, isMailboxAddress, type NotifyTemplateSettings } from '../config/settings';
-import type { NotificationJob, ReleasedMessageFacts } from '../domain/types';
+import type { ReleasedMessageFacts } from '../domain/types';
+import { MalformedJobError, type NotificationJob } from '../jobs/notificationJob';
 import { escapeHtml, textToHtmlParagraphs } from './html';
 import { cleanInline, cleanMultiline, codeUnitLength, displayText, sanitizeSubject, truncate } from './sanitize';
-import {
-  DATE_LOCALES,
-  fillPlaceholders,
-  KNOWN_QUARANTINE_TYPES,
-  type KnownQuarantineType,
-  type NotificationStrings,
-  type NotifyLanguage,
-  resolveLanguage,
-  STRINGS,
-} from './strings';
+import { DATE_LOCALES, fillPlaceholders, KNOWN_QUARANTINE_TYPES, type KnownQuarantineType, type NotificationStrings, type NotifyLanguage, resolveLanguage, STRINGS } from './strings';
 
 export interface ComposedEmail {
   /** The original sender: job.sender. */
@@ -41,22 +33,6 @@ export interface ComposeOptions {
   timeZone?: string;
 }
 
-/** The `message` of a Graph `POST /users/{id}/sendMail` request body. */
-export interface GraphMessage {
-  subject: string;
-  body: { contentType: 'HTML'; content: string };
-  toRecipients: Array<{ emailAddress: { address: string } }>;
-  internetMessageHeaders: Array<{ name: string; value: string }>;
-}
-
-/** The job cannot be turned into an email: a bug upstream, not something a retry fixes. */
-export class NotificationJobError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'NotificationJobError';
-  }
-}
-
 export const NETWORK_MESSAGE_IDS_HEADER = 'x-qrn-network-message-ids';
 export const MAX_SUBJECT_LINE_LENGTH = 255;
 export const MAX_RECIPIENTS_SHOWN = 20;
@@ -64,7 +40,7 @@ export const MAX_RECIPIENTS_SHOWN = 20;
 /** ISO-8601 instant with an explicit zone; anything else is shown as given rather than guessed at. */
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i;
 
-/** Builds the notification for one sender. Throws NotificationJobError for a malformed job. */
+/** Builds the notification for one sender. Throws MalformedJobError for a malformed job. */
 export function composeNotification(
   job: NotificationJob,
   template: NotifyTemplateSettings,
@@ -92,18 +68,6 @@ export function composeNotification(
   };
 }
 
-/** The Graph sendMail `message`. Re-checks the one-line rules, so a hand-built email cannot break them. */
-export function toGraphMessage(email: ComposedEmail): GraphMessage {
-  if (!isMailboxAddress(email.to)) throw new NotificationJobError(`Recipient ${quote(email.to)} is not a mailbox address.`);
-  if (/[\r\n]/.test(email.subject)) throw new NotificationJobError('The subject line contains a line break.');
-  return {
-    subject: email.subject,
-    body: { contentType: 'HTML', content: email.html },
-    toRecipients: [{ emailAddress: { address: email.to } }],
-    internetMessageHeaders: email.headers.map((h) => header(h.name, h.value)),
-  };
-}
-
 // ---------------------------------------------------------------------------------------------------
 // The job: validation and grouping
 
@@ -124,7 +88,7 @@ interface Message {
 function senderAddress(job: NotificationJob): string {
   const sender: unknown = job.sender;
   if (typeof sender !== 'string' || !isMailboxAddress(sender)) {
-    throw new NotificationJobError(`Notification job ${quote(job.jobId)} has no valid sender address (got ${quote(sender)}).`);
+    throw new MalformedJobError(`Notification job ${quote(job.jobId)} has no valid sender address (got ${quote(sender)}).`);
   }
   return sender;
 }
@@ -133,13 +97,13 @@ function senderAddress(job: NotificationJob): string {
 function validNetworkMessageIds(job: NotificationJob): string[] {
   const releases: unknown = job.releases;
   if (!Array.isArray(releases) || releases.length === 0) {
-    throw new NotificationJobError(`Notification job ${quote(job.jobId)} has no releases to report.`);
+    throw new MalformedJobError(`Notification job ${quote(job.jobId)} has no releases to report.`);
   }
   const ids: string[] = [];
   for (const release of job.releases) {
     const id: unknown = release?.networkMessageId;
     if (typeof id !== 'string' || !isGuid(id)) {
-      throw new NotificationJobError(
+      throw new MalformedJobError(
         `Notification job ${quote(job.jobId)} has a NetworkMessageId that is not a GUID: ${quote(id)}. ` +
           'Jobs must carry the GUID from the quarantine snapshot; this is a bug upstream.',
       );
@@ -446,8 +410,8 @@ function renderText(input: { intro: string; footer: string; views: MessageView[]
 // Headers
 
 function header(name: string, value: string): { name: string; value: string } {
-  if (!/^x-[a-z0-9-]+$/i.test(name)) throw new NotificationJobError(`Header name ${quote(name)} is not a custom x- header.`);
-  if (/[\r\n\u0000-\u001f\u007f]/.test(value)) throw new NotificationJobError(`Header ${name} has a control character or line break in its value.`);
+  if (!/^x-[a-z0-9-]+$/i.test(name)) throw new MalformedJobError(`Header name ${quote(name)} is not a custom x- header.`);
+  if (/[\r\n\u0000-\u001f\u007f]/.test(value)) throw new MalformedJobError(`Header ${name} has a control character or line break in its value.`);
   return { name, value };
 }
 

@@ -6,12 +6,10 @@ import { Client, GraphError, RetryHandlerOptions } from '@microsoft/microsoft-gr
 import { TokenError, type TokenSource } from '../auth/credential';
 import { excerpt } from '../http/json';
 import { parseRetryAfter, RetryableError } from '../http/retry';
+import type { ComposedEmail } from '../email/compose';
 import type { Logger } from '../log/logger';
-import type { GraphMessage } from './compose';
-
-export interface Mailer {
-  send(fromMailbox: string, message: GraphMessage, saveToSentItems: boolean): Promise<void>;
-}
+import type { Mailer } from '../notify/ports';
+import { toGraphMessage } from './graphMessage';
 
 /** Graph refused the message for a reason another attempt will not fix by itself. */
 export class MailerError extends Error {
@@ -111,7 +109,8 @@ export class GraphMailer implements Mailer {
     });
   }
 
-  async send(fromMailbox: string, message: GraphMessage, saveToSentItems: boolean): Promise<void> {
+  async send(fromMailbox: string, email: ComposedEmail, saveToSentItems: boolean): Promise<void> {
+    const message = toGraphMessage(email);
     const started = Date.now();
     const budget = this.options.retryBudgetMs ?? GRAPH_RETRY_BUDGET_MS;
     const retry = new RetryHandlerOptions(3, this.options.maxRetries ?? GRAPH_MAX_RETRIES, (_delay, attempt, _request, _options, response) => {

@@ -4,77 +4,14 @@
  * send no second email; the queue alone cannot, because it delivers at least once.
  *
  * A row is `claimed` by one delivery of a job (one queue message) before the email goes out and
- * `sent` after Graph accepted it. The claim decision is the plain function `decideClaim`; the
- * table adapter only reads and writes rows.
+ * `sent` after Graph accepted it. The claim decision is the plain function `decideClaim`
+ * (notify/claim.ts); this adapter only reads and writes rows.
  */
 import { odata, type TableClient } from '@azure/data-tables';
-import type { ReleasedMessageFacts } from '../domain/types';
-import { deleteRows, statusOf, tableKey } from '../store/tables';
-
-/** Which release a row is about: the same pair ledgerKey() (jobs.ts) is built from. */
-export type LedgerKey = Pick<ReleasedMessageFacts, 'networkMessageId' | 'releasedTo'>;
-
-/**
- * Who holds a claim: the job, and the delivery of it (the queue message id). A retry of the same
- * queue message is the same delivery and finds its claim again; a duplicate message carrying the
- * same job is another delivery, so two copies in flight at once cannot both send.
- */
-export interface ClaimOwner {
-  jobId: string;
-  deliveryId: string;
-}
-
-/** A row as the decision sees it. */
-export interface LedgerEntry {
-  status: 'claimed' | 'sent' | 'unknown';
-  jobId: string;
-  deliveryId: string;
-  claimedAt: Date | undefined;
-  sentAt: Date | undefined;
-  /** Recorded by a dry run: nobody was mailed, but a later real run must not mail it either. */
-  dryRun: boolean;
-}
-
-export type ClaimResult =
-  /** Ours to send: a fresh claim, our own earlier claim (a retry), or a stale one taken over. */
-  | { kind: 'claimed'; etag: string; takenOverFrom: LedgerEntry | undefined }
-  | { kind: 'alreadyTold'; entry: LedgerEntry }
-  | { kind: 'ownedElsewhere'; entry: LedgerEntry };
-
-export interface NotificationLedger {
-  claim(key: LedgerKey, owner: ClaimOwner): Promise<ClaimResult>;
-  /** Records the release as told. `etag` is the one claim() returned. */
-  markSent(key: LedgerKey, owner: ClaimOwner, etag: string, options?: { dryRun?: boolean }): Promise<void>;
-}
-
-/**
- * A claim older than this is abandoned (its holder crashed or gave up). It must outlast one
- * attempt: pacing waits at most 3 minutes and the Graph call at most 4 (retries, then its abort
- * timeout), within the Functions timeout of 10 minutes (host.json), so a live holder keeps its claim.
- */
-export const CLAIM_STALE_MS = 10 * 60_000;
-
-/**
- * Rows are kept 30 days: far longer than a job can exist (queue messages live 7 days, audit records
- * can be fetched for 7), so a purged row can no longer be asked about.
- */
-export const LEDGER_RETENTION_DAYS = 30;
-
-export type ClaimDecision =
-  | { kind: 'alreadyTold' }
-  | { kind: 'ours' }
-  | { kind: 'ownedElsewhere' }
-  | { kind: 'takeOver' };
-
-/** What to do when a row for the release already exists. */
-export function decideClaim(existing: LedgerEntry, owner: ClaimOwner, now: Date, staleAfterMs: number = CLAIM_STALE_MS): ClaimDecision {
-  if (existing.status === 'sent') return { kind: 'alreadyTold' };
-  if (existing.status === 'claimed' && existing.jobId === owner.jobId && existing.deliveryId === owner.deliveryId) return { kind: 'ours' };
-  // A row without a readable claim time (or of an unknown status) cannot prove anyone is working on it.
-  const age = existing.claimedAt ? now.getTime() - existing.claimedAt.getTime() : Number.POSITIVE_INFINITY;
-  if (existing.status === 'claimed' && age < staleAfterMs) return { kind: 'ownedElsewhere' };
-  return { kind: 'takeOver' };
-}
+import { statusOf } from '../log/errors';
+import { decideClaim } from '../notify/claim';
+import type { ClaimOwner, ClaimResult, LedgerEntry, LedgerKey, NotificationLedger } from '../notify/ports';
+import { deleteRows, tableKey } from './tables';
 
 /** Addresses and ids compare case-insensitively: lower-cased, then made key-safe (addresses may hold / # ?). */
 export function keySafe(value: string): string {
@@ -83,11 +20,6 @@ export function keySafe(value: string): string {
 
 export function entityKeys(key: LedgerKey): { partitionKey: string; rowKey: string } {
   return { partitionKey: keySafe(key.networkMessageId), rowKey: keySafe(key.releasedTo) };
-}
-
-/** Before this, rows may be deleted. */
-export function ledgerRetentionCutoff(now: Date): Date {
-  return new Date(now.getTime() - LEDGER_RETENTION_DAYS * 86_400_000);
 }
 
 // A type alias, not an interface: the tables SDK wants an index-signature-compatible record.

@@ -1,7 +1,9 @@
 /** The ledger and the pace counter on real Table Storage semantics (Azurite): 409s, 412s, ETags. */
 import { TableClient } from '@azure/data-tables';
-import { TableNotificationLedger } from '../../shared/notify/ledger';
-import { MailboxPacer, Semaphore, TablePaceStore, type PaceState } from '../../shared/notify/pacing';
+import { TableNotificationLedger } from '../../shared/store/notificationLedger';
+import { MailboxPacer, Semaphore } from '../../shared/notify/pacing';
+import { TablePaceStore } from '../../shared/store/paceStore';
+import { type PaceState } from '../../shared/notify/ports';
 import { startAzurite, type Azurite } from '../support/azurite';
 import { ID_A } from './fakes';
 

@@ -1,5 +1,5 @@
 import { RetryableError } from '../../shared/http/retry';
-import { describeGraphFailure, graphRetryAllowed, MailerError } from '../../shared/notify/graphMailer';
+import { describeGraphFailure, graphRetryAllowed, MailerError } from '../../shared/graph/graphMailer';
 
 const MAILBOX = 'notices@contoso.com';
 const failure = (status: number, code?: string, message?: string, retryAfterMs?: number) => describeGraphFailure({ status, code, message, retryAfterMs }, MAILBOX);

@@ -1,15 +1,12 @@
 import type { NotifyTemplateSettings } from '../../shared/config/settings';
 import { SUPPORTED_LANGUAGES } from '../../shared/config/settings';
-import type { NotificationJob, ReleasedMessageFacts } from '../../shared/domain/types';
-import {
-  type ComposedEmail,
-  composeNotification,
-  NETWORK_MESSAGE_IDS_HEADER,
-  NotificationJobError,
-  toGraphMessage,
-} from '../../shared/notify/compose';
-import { escapeHtml } from '../../shared/notify/html';
-import { KNOWN_QUARANTINE_TYPES, STRINGS } from '../../shared/notify/strings';
+import type { NotificationJob } from '../../shared/jobs/notificationJob';
+import type { ReleasedMessageFacts } from '../../shared/domain/types';
+import { type ComposedEmail, composeNotification, NETWORK_MESSAGE_IDS_HEADER,  } from '../../shared/email/compose';
+import { MalformedJobError } from '../../shared/jobs/notificationJob';
+import { toGraphMessage } from '../../shared/graph/graphMessage';
+import { escapeHtml } from '../../shared/email/html';
+import { KNOWN_QUARANTINE_TYPES, STRINGS } from '../../shared/email/strings';
 
 // ---------------------------------------------------------------------------------------------------
 // Fixtures
@@ -346,13 +343,13 @@ describe('composeNotification: no header injection through any field', () => {
     [`${ID_A}\\9a8b7c6d-5e4f-4a3b-2c1d-0e9f8a7b6c5d`],
   ])('rejects the non-GUID NetworkMessageId %j', (bad) => {
     const call = (): ComposedEmail => compose([facts(), facts({ networkMessageId: bad })]);
-    expect(call).toThrow(NotificationJobError);
+    expect(call).toThrow(MalformedJobError);
     expect(call).toThrow(/not a GUID/);
   });
 
   it('rejects a job whose NetworkMessageId is not a string at all', () => {
     const broken = JSON.parse(JSON.stringify(job()).replace(`"${ID_A}"`, '42')) as NotificationJob;
-    expect(() => composeNotification(broken, template())).toThrow(NotificationJobError);
+    expect(() => composeNotification(broken, template())).toThrow(MalformedJobError);
   });
 
   it('lower-cases and de-duplicates the ids, in job order', () => {
@@ -366,7 +363,7 @@ describe('composeNotification: no header injection through any field', () => {
 
   it('rejects a sender that is not a plain mailbox address', () => {
     for (const sender of ['alice@contoso.com\r\nBcc: evil@x', 'Alice <alice@contoso.com>', '', 'alice']) {
-      expect(() => composeNotification(job([facts()], sender), template())).toThrow(NotificationJobError);
+      expect(() => composeNotification(job([facts()], sender), template())).toThrow(MalformedJobError);
     }
   });
 
@@ -376,10 +373,10 @@ describe('composeNotification: no header injection through any field', () => {
 
   it('toGraphMessage refuses a hand-built email that breaks the one-line rules', () => {
     const good = compose();
-    expect(() => toGraphMessage({ ...good, subject: 'a\r\nBcc: x' })).toThrow(NotificationJobError);
-    expect(() => toGraphMessage({ ...good, headers: [{ name: 'x-a', value: 'v\r\nBcc: x' }] })).toThrow(NotificationJobError);
-    expect(() => toGraphMessage({ ...good, headers: [{ name: 'Bcc', value: 'x@y.z' }] })).toThrow(NotificationJobError);
-    expect(() => toGraphMessage({ ...good, to: 'x@y.z\r\nBcc: a@b.c' })).toThrow(NotificationJobError);
+    expect(() => toGraphMessage({ ...good, subject: 'a\r\nBcc: x' })).toThrow(MalformedJobError);
+    expect(() => toGraphMessage({ ...good, headers: [{ name: 'x-a', value: 'v\r\nBcc: x' }] })).toThrow(MalformedJobError);
+    expect(() => toGraphMessage({ ...good, headers: [{ name: 'Bcc', value: 'x@y.z' }] })).toThrow(MalformedJobError);
+    expect(() => toGraphMessage({ ...good, to: 'x@y.z\r\nBcc: a@b.c' })).toThrow(MalformedJobError);
   });
 });
 

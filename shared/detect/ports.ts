@@ -1,0 +1,40 @@
+/** What the detection use case needs from the outside world; adapters in audit/, store/ and queue/ implement it. */
+import type { ReleaseEvent } from '../domain/types';
+import type { NotificationJob } from '../jobs/notificationJob';
+
+export interface ContentBlob {
+  contentId: string;
+  contentUri: string;
+  contentCreated: string;
+}
+
+/** The audit feed as the detection use case needs it. */
+export interface AuditFeed {
+  ensureSubscription(): Promise<'enabled' | 'started'>;
+  listContent(start: Date, end: Date): Promise<ContentBlob[]>;
+  fetchContent(blob: ContentBlob): Promise<unknown[]>;
+}
+
+export type ReleaseStatus = 'pending' | 'queued' | 'unmatched' | 'skipped';
+
+export interface StoredRelease extends ReleaseEvent {
+  status: ReleaseStatus;
+  reason: string;
+}
+
+/** What detection remembers between runs: each release record by Id, and each audit blob done. */
+export interface ReleaseStore {
+  /** Stores a release the first time its record Id is seen; false when it was seen before. */
+  addIfNew(release: ReleaseEvent, now: Date): Promise<boolean>;
+  pending(): Promise<StoredRelease[]>;
+  settle(recordId: string, status: Exclude<ReleaseStatus, 'pending'>, reason: string, now: Date): Promise<void>;
+  isBlobDone(contentId: string): Promise<boolean>;
+  markBlobDone(contentId: string, contentCreated: string, now: Date): Promise<void>;
+  /** Forgets what can no longer come back from the feed (older than 7 days plus a margin). */
+  purge(before: Date): Promise<number>;
+}
+
+/** Where detection hands its jobs; the storage queue in production. */
+export interface NotificationQueue {
+  enqueue(jobs: readonly NotificationJob[]): Promise<void>;
+}

@@ -1,0 +1,95 @@
+/**
+ * Azure Storage queue adapters: the job queue detection writes to, the one the command-line drain
+ * reads from, and the poison queue. They only translate; the delivery rules live in jobs/delivery.ts.
+ */
+import { QueueClient } from '@azure/storage-queue';
+import type { TokenCredential } from '@azure/core-auth';
+import type { StorageSettings } from '../config/settings';
+import { statusOf } from '../log/errors';
+import type { NotificationJob } from '../jobs/notificationJob';
+import type { NotificationQueue } from '../detect/ports';
+import type { JobMessageQueue, PoisonQueue, QueuedJobMessage } from '../notify/ports';
+
+/** The Functions queue trigger expects base64 bodies by default; @azure/storage-queue sends text as is. */
+export function encodeMessage(job: NotificationJob): string {
+  return encodeText(JSON.stringify(job));
+}
+
+export function encodeText(text: string): string {
+  return Buffer.from(text, 'utf8').toString('base64');
+}
+
+export function decodeMessage(text: string): string {
+  return Buffer.from(text, 'base64').toString('utf8');
+}
+
+/** A client for one queue of the app's storage account, by connection string (Azurite, keys) or identity. */
+export function queueClient(settings: StorageSettings, name: string, credential: () => TokenCredential): QueueClient {
+  if (settings.kind === 'connectionString') return new QueueClient(settings.connectionString, name);
+  if (!settings.queueUrl) throw new Error('Setting AzureWebJobsStorage__queueServiceUri (or __accountName) is missing: the notification queue cannot be reached.');
+  return new QueueClient(`${settings.queueUrl}/${name}`, credential());
+}
+
+export class StorageNotificationQueue implements NotificationQueue {
+  private ready: Promise<unknown> | undefined;
+
+  constructor(private readonly queue: QueueClient) {}
+
+  async enqueue(jobs: readonly NotificationJob[]): Promise<void> {
+    this.ready ??= this.queue.createIfNotExists();
+    await this.ready;
+    for (const job of jobs) await this.queue.sendMessage(encodeMessage(job));
+  }
+}
+
+/** Where given-up messages go; bodies are base64 like the main queue, so they can be moved back as they are. */
+export class StoragePoisonQueue implements PoisonQueue {
+  private ready: Promise<unknown> | undefined;
+
+  constructor(private readonly queue: QueueClient) {}
+
+  async add(text: string): Promise<void> {
+    this.ready ??= this.queue.createIfNotExists();
+    await this.ready;
+    await this.queue.sendMessage(encodeText(text));
+  }
+}
+
+export class StorageJobMessageQueue implements JobMessageQueue {
+  private readonly poison: StoragePoisonQueue;
+
+  constructor(
+    private readonly queue: QueueClient,
+    poisonQueue: QueueClient,
+  ) {
+    this.poison = new StoragePoisonQueue(poisonQueue);
+  }
+
+  async receive(visibilitySeconds: number): Promise<QueuedJobMessage | undefined> {
+    let answer;
+    try {
+      answer = await this.queue.receiveMessages({ numberOfMessages: 1, visibilityTimeout: visibilitySeconds });
+    } catch (error) {
+      // No queue yet: detection has never enqueued anything, so there is nothing to send.
+      if (statusOf(error) === 404) return undefined;
+      throw error;
+    }
+    const item = answer.receivedMessageItems[0];
+    if (!item) return undefined;
+    return { id: item.messageId, popReceipt: item.popReceipt, dequeueCount: item.dequeueCount, text: decodeMessage(item.messageText) };
+  }
+
+  async delete(message: QueuedJobMessage): Promise<void> {
+    await this.queue.deleteMessage(message.id, message.popReceipt);
+  }
+
+  async retryLater(message: QueuedJobMessage, visibilitySeconds: number): Promise<void> {
+    await this.queue.updateMessage(message.id, message.popReceipt, undefined, visibilitySeconds);
+  }
+
+  async moveToPoison(message: QueuedJobMessage): Promise<void> {
+    // Copy first, delete second: a crash in between leaves a duplicate, never a lost message.
+    await this.poison.add(message.text);
+    await this.delete(message);
+  }
+}
