@@ -262,8 +262,7 @@ function printTenant(print: (line: string) => void, tenant: SampleTenant): void 
       print(`  ${cell('(several senders)', 24)} ${cell(m.group, 28)} ${cell(HELD_BY[m.heldBy] ?? m.heldBy, 15)} ${cell(origin, 26)} ${cell(m.release, 20)} ${expected}`);
       continue;
     }
-    const release = m.releasedTo.length > 0 && m.releasedTo.every((to) => !m.recipients.some((r) => r.toLowerCase() === to.toLowerCase())) ? `${m.release} -> ${m.releasedTo.join(', ')}` : m.release;
-    print(`  ${cell(m.sender || '(empty)', 24)} ${cell(m.subject, 28)} ${cell(HELD_BY[m.heldBy] ?? m.heldBy, 15)} ${cell(origin, 26)} ${cell(release, 20)} ${expected}`);
+    print(`  ${cell(m.sender || '(empty)', 24)} ${cell(m.subject, 28)} ${cell(HELD_BY[m.heldBy] ?? m.heldBy, 15)} ${cell(origin, 26)} ${cell(m.release, 20)} ${expected}`);
   }
   const policies = new Map(tenant.messages.filter((m) => /TransportRule|DataLossPrevention/.test(m.heldBy)).map((m) => [`${HELD_BY[m.heldBy] ?? m.heldBy} "${m.policyName}"`, true]));
   print(`  Policies: ${[...policies.keys()].join('; ')}.`);
