@@ -195,8 +195,11 @@ export class QuarantineStore {
    * row's Direction suggests).
    */
   add(rows: QuarantineRow | QuarantineRow[], header: HeaderChoice = {}): void {
+    // One set per call, not a scan per row: tests add thousands of rows at once.
+    const known = new Set(this.list.map((existing) => existing.Identity.toLowerCase()));
     for (const row of Array.isArray(rows) ? rows : [rows]) {
-      if (this.find(row.Identity)) throw new Error(`quarantine.add: a row with Identity ${row.Identity} already exists`);
+      if (known.has(row.Identity.toLowerCase())) throw new Error(`quarantine.add: a row with Identity ${row.Identity} already exists`);
+      known.add(row.Identity.toLowerCase());
       this.list.push(structuredClone(row));
       this.headers.set(row.Identity.toLowerCase(), { ...header });
     }
