@@ -230,7 +230,16 @@ function cell(text: string, width: number): string {
   return clean.length > width ? `${clean.slice(0, width - 1)}~` : clean.padEnd(width);
 }
 
-const HELD_BY: Record<string, string> = { TransportRule: 'mail-flow rule', DataLossPrevention: 'DLP policy', Spam: 'spam filter' };
+const HELD_BY: Record<string, string> = {
+  TransportRule: 'mail-flow rule',
+  DataLossPrevention: 'DLP policy',
+  Spam: 'spam filter',
+  Bulk: 'bulk filter',
+  Phish: 'phish filter',
+  HighConfPhish: 'high-conf phish',
+  Malware: 'malware filter',
+};
+const ORIGIN: Record<string, string> = { outbound: 'internal', 'intra-org': 'internal', inbound: 'internet', spoof: 'internet (spoof)' };
 
 function printTenant(print: (line: string) => void, tenant: SampleTenant): void {
   print('');
@@ -241,14 +250,29 @@ function printTenant(print: (line: string) => void, tenant: SampleTenant): void 
   print('  The audit subscription is off: the product starts it on its first run (a real tenant can then take');
   print('  hours to deliver audit content; the simulator has it at once).');
   print('');
-  print(`  ${cell('sender', 24)} ${cell('subject', 28)} ${cell('held by', 14)} ${cell('released by', 20)} expected`);
+  print(`  ${cell('sender', 24)} ${cell('subject', 28)} ${cell('held by', 15)} ${cell('Direction / header', 26)} ${cell('released by', 20)} expected`);
+  const groups = new Set<string>();
   for (const m of tenant.messages) {
     const expected = m.expect.kind === 'email' ? 'email' : `no email: ${m.expect.because}`;
-    print(`  ${cell(m.sender || '(empty)', 24)} ${cell(m.subject, 28)} ${cell(HELD_BY[m.heldBy] ?? m.heldBy, 14)} ${cell(m.release, 20)} ${expected}`);
+    const origin = `${m.direction} / ${ORIGIN[m.origin] ?? m.origin}`;
+    if (m.group) {
+      // A burst is one line, not twenty-two.
+      if (groups.has(m.group)) continue;
+      groups.add(m.group);
+      print(`  ${cell('(several senders)', 24)} ${cell(m.group, 28)} ${cell(HELD_BY[m.heldBy] ?? m.heldBy, 15)} ${cell(origin, 26)} ${cell(m.release, 20)} ${expected}`);
+      continue;
+    }
+    print(`  ${cell(m.sender || '(empty)', 24)} ${cell(m.subject, 28)} ${cell(HELD_BY[m.heldBy] ?? m.heldBy, 15)} ${cell(origin, 26)} ${cell(m.release, 20)} ${expected}`);
   }
-  const policies = new Map(tenant.messages.map((m) => [HELD_BY[m.heldBy] ?? m.heldBy, m.policyName]));
-  print(`  Policies: ${[...policies].map(([kind, name]) => `${kind} "${name}"`).join('; ')}.`);
+  const policies = new Map(tenant.messages.filter((m) => /TransportRule|DataLossPrevention/.test(m.heldBy)).map((m) => [`${HELD_BY[m.heldBy] ?? m.heldBy} "${m.policyName}"`, true]));
+  print(`  Policies: ${[...policies.keys()].join('; ')}.`);
   for (const m of tenant.messages.filter((x) => x.recipients.length > 1)) print(`  "${m.subject}" went to ${m.recipients.join(' and ')}.`);
+  print('  Each quarantined copy carries a header (Get-QuarantineMessageHeader) that says where it really came from.');
+  const total = (key: keyof SampleTenant['activity'][number]): number => tenant.activity.reduce((sum, day) => sum + (typeof day[key] === 'number' ? Number(day[key]) : 0), 0);
+  print(
+    `  Quarantine activity over ${plural(tenant.activity.length, 'day')}: ${total('release')} releases, ${total('preview')} previews, ${total('delete')} deletes, ` +
+      `${total('export')} exports, ${total('viewHeader')} header views, ${total('releaseRequest')} release requests, ${total('denyRelease')} denied, ${total('failed')} failed.`,
+  );
   print(`  Expected: ${plural(tenant.expectedEmails.length, 'email')}, one per sender: ${tenant.expectedEmails.map((e) => e.to).join(', ')}.`);
 }
 

@@ -1,6 +1,6 @@
 /**
  * Exchange Online admin REST: POST /adminapi/beta/{tenant}/InvokeCommand, the endpoint the EXO V3
- * module runs cmdlets over. Implements Get-QuarantineMessage and Get-AcceptedDomain with the
+ * module runs cmdlets over. Implements Get-QuarantineMessage, Get-QuarantineMessageHeader (with a ViewHeader audit record per read) and Get-AcceptedDomain with the
  * quirks in the reference (section 1): type-hint sibling keys, "Invalid Operation" errors with the
  * useful text deep inside, 401 / 403-with-NUL-bytes for missing grants, PageSize 0 answering
  * nothing, the truncated window with an unusable nextLink, and a per-tenant concurrency limit.
@@ -8,8 +8,8 @@
 import { randomBytes } from 'node:crypto';
 import { delay, InFlight, Router, type SimRequest, type SimResponse } from './router';
 import type { FaultRequest } from './faults';
-import { parseExchangeTime } from './fixtures';
-import type { QuarantineRow, SimulatorState } from './tenant';
+import { parseExchangeTime, quarantineRecord } from './fixtures';
+import type { AuditRecord, QuarantineRow, SimulatorState } from './tenant';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Without dates, Get-QuarantineMessage looks back this far... */
@@ -370,6 +370,58 @@ function getAcceptedDomain(sim: SimulatorState, tenantSegment: string, parameter
   return envelope(sim, tenantSegment, rows, false);
 }
 
+// ---- Get-QuarantineMessageHeader ----------------------------------------------------------------
+
+const QUARANTINE_IDENTITY = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\\[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * The raw header of one quarantined copy. Unknown, deleted or expired copies fail with 400 "couldn't
+ * be found"; -EntityType answers 403 (observed for Security Reader); without the right directory
+ * role, 403 with a NUL-byte body. Each successful read is audited (RequestType 4, ViewHeader) under
+ * the app's identity, as Microsoft audits it.
+ */
+function getQuarantineMessageHeader(sim: SimulatorState, tenantSegment: string, parameters: Record<string, unknown>): SimResponse {
+  if (!sim.grants.quarantineHeaderRead) return forbiddenNulBytes();
+  const params = bind(parameters, ['Identity', 'EntityType', 'RecipientAddress']);
+  if (params.has('EntityType')) {
+    return exchangeError(403, "The user doesn't have permission to use the EntityType parameter of this cmdlet.", 'Microsoft.Exchange.Configuration.Tasks.TaskAccessDeniedException', 'Forbidden');
+  }
+  const identity = stringParameter(params, 'Identity');
+  if (identity === undefined || identity.trim() === '') {
+    throw new CmdletError(
+      'Cannot process command because of one or more missing mandatory parameters: Identity.',
+      'System.Management.Automation.ParameterBindingException',
+    );
+  }
+  if (!QUARANTINE_IDENTITY.test(identity.trim())) {
+    throw cannotConvert('Identity', identity, 'Microsoft.Exchange.Management.FfoQuarantine.QuarantineMessageIdentity', 'The identity must look like GUID\\GUID.');
+  }
+  const row = sim.tenant.quarantine.find(identity.trim());
+  const header = row && parseExchangeTime(row.Expires) > Date.now() ? sim.tenant.quarantine.header(row.Identity) : undefined;
+  if (!row || header === undefined) {
+    throw new CmdletError(
+      `The operation couldn't be performed because object '${identity}' couldn't be found on '${sim.tenantId}'.`,
+      'Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException',
+    );
+  }
+  sim.audit.publish([viewHeaderRecord(sim, row.Identity.split('\\')[0])], { availableAt: new Date(Date.now() + sim.audit.headerReadLatencyMs) });
+  return envelope(sim, tenantSegment, [{ Identity: row.Identity, Header: header }], false);
+}
+
+/** The audit record of a header read by this app (Operation name uncaptured on the wire; RequestType 4 is documented). */
+function viewHeaderRecord(sim: SimulatorState, networkMessageId: string): AuditRecord {
+  return quarantineRecord('QuarantineViewHeader', {
+    NetworkMessageId: networkMessageId.toLowerCase(),
+    OrganizationId: sim.tenantId,
+    UserId: sim.clientId,
+    UserKey: sim.clientId,
+    // 5: Application (Management Activity API UserType).
+    UserType: 5,
+    AppId: sim.clientId,
+    RequestSource: 1,
+  });
+}
+
 // ---- InvokeCommand -----------------------------------------------------------------------------
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -396,6 +448,8 @@ function runCmdlet(sim: SimulatorState, req: SimRequest, tenantSegment: string):
       return getQuarantineMessage(sim, tenantSegment, parameters);
     case 'get-accepteddomain':
       return getAcceptedDomain(sim, tenantSegment, parameters);
+    case 'get-quarantinemessageheader':
+      return getQuarantineMessageHeader(sim, tenantSegment, parameters);
     default:
       throw new CmdletError(
         `The term '${name}' is not recognized as a name of a cmdlet, function, script file, or executable program. Check the spelling of the name, or if a path was included, verify that the path is correct and try again.`,

@@ -135,14 +135,22 @@ export function auditRecord(overrides: AuditRecordOverrides = {}): AuditRecord {
 /** The audit log's name for a release done by Microsoft 365 itself (UserType 4). */
 export const SYSTEM_RELEASE_USER = 'System release';
 
-/** Quarantine operations and the RequestType each carries. */
+/**
+ * Quarantine operations and the RequestType each carries. On the wire: QuarantineReleaseMessage,
+ * QuarantineRequestReleaseMessage and QuarantineDeleteMessage were captured; the others are
+ * Microsoft's activity-table names (uncaptured), so clients classify by RequestType.
+ */
 export const QUARANTINE_REQUEST_TYPES = {
   QuarantinePreviewMessage: 0,
   QuarantineDeleteMessage: 1,
   QuarantineReleaseMessage: 2,
   QuarantineExportMessage: 3,
   QuarantineViewHeader: 4,
+  /** The activity table's name for a release request; the wire carries QuarantineRequestReleaseMessage. */
   QuarantineReleaseRequest: 5,
+  QuarantineRequestReleaseMessage: 5,
+  /** Documented in 2023 (RequestType 7), later dropped from the page; name uncaptured. */
+  QuarantineDenyReleaseMessage: 7,
 } as const;
 
 export type QuarantineOperation = keyof typeof QUARANTINE_REQUEST_TYPES;
@@ -248,7 +256,116 @@ export function noiseRecords(count: number, overrides: AuditRecordOverrides = {}
     (o) => teamsRecord(o),
     (o) => quarantineRecord('QuarantineViewHeader', o),
     (o) => releaseRecord({ ResultStatus: 'Failed', ...o }),
-    (o) => quarantineRecord('QuarantineReleaseRequest', { UserId: 'alice@contoso.com', UserType: 0, ...o }),
+    (o) => quarantineRecord('QuarantineRequestReleaseMessage', { UserId: 'alice@contoso.com', UserType: 0, ...o }),
   ];
   return Array.from({ length: count }, (_, index) => makers[index % makers.length](overrides));
+}
+
+export interface MassReleaseOptions {
+  /** How many recipients the message had, all released; default 120. */
+  recipients?: number;
+  sender?: string;
+  subject?: string;
+  /** Who released it; default secadmin@contoso.com. */
+  by?: string;
+  /** When it was released; default 30 minutes ago. */
+  releasedAt?: Date;
+  /** When it was received; default 3 hours ago. */
+  receivedAt?: Date;
+  networkMessageId?: string;
+  organizationId?: string;
+  /** One row per recipient copy (default, as Get-QuarantineMessage lists them) or one row listing all. */
+  rows?: 'per-recipient' | 'single';
+}
+
+export interface ReleasedMessage {
+  networkMessageId: string;
+  /** Get-QuarantineMessage rows, marked released: sim.tenant.quarantine.add(rows). */
+  rows: QuarantineRow[];
+  /** Its audit records: sim.audit.publish(records). */
+  records: AuditRecord[];
+}
+
+/**
+ * One outbound message to N recipients (120 by default) released to all: one audit record per
+ * recipient, as Microsoft writes them. Each record alone is small; together they repeat the
+ * recipient list N times in whatever a client derives from them.
+ */
+export function massRelease(options: MassReleaseOptions = {}): ReleasedMessage {
+  const count = options.recipients ?? 120;
+  const networkMessageId = (options.networkMessageId ?? randomUUID()).toLowerCase();
+  const by = options.by ?? 'secadmin@contoso.com';
+  const releasedAt = options.releasedAt ?? new Date(Date.now() - 30 * 60 * 1000);
+  const receivedAt = options.receivedAt ?? new Date(Date.now() - 3 * 60 * 60 * 1000);
+  const recipients = Array.from({ length: count }, (_, i) => `member${String(i + 1).padStart(3, '0')}@fabrikam.example`);
+  const base = {
+    SenderAddress: options.sender ?? 'alice@contoso.com',
+    Subject: options.subject ?? 'Partner newsletter: autumn price list',
+    networkMessageId,
+    receivedAt,
+    Released: true,
+    ReleaseStatus: 'RELEASED',
+    ReleasedBy: by === SYSTEM_RELEASE_USER ? [] : [by],
+    SystemReleased: by === SYSTEM_RELEASE_USER,
+  };
+  const rows =
+    options.rows === 'single'
+      ? [quarantineRow({ ...base, RecipientAddress: recipients, ReleasedUser: recipients, ReleasedCount: count })]
+      : recipients.map((recipient) => quarantineRow({ ...base, RecipientAddress: [recipient], ReleasedUser: [recipient], ReleasedCount: 1 }));
+  const records = recipients.map((recipient, i) =>
+    releaseRecord({
+      NetworkMessageId: networkMessageId,
+      ReleaseTo: recipient,
+      UserId: by,
+      ...(by === SYSTEM_RELEASE_USER ? { UserType: 4, UserKey: SYSTEM_RELEASE_USER } : {}),
+      ...(options.organizationId ? { OrganizationId: options.organizationId } : {}),
+      // Microsoft stamps a release to all within the same second or two.
+      at: new Date(releasedAt.getTime() + Math.floor(i / 60) * 1000),
+    }),
+  );
+  return { networkMessageId, rows, records };
+}
+
+/** CJK text of exactly `length` UTF-16 units (all in the BMP): 3 bytes each in UTF-8. */
+export function cjkText(length: number): string {
+  const phrase = '重要なお知らせ：アカウントの確認が必要です。至急ご対応ください。您的邮箱即将停用请立即验证账户信息';
+  return phrase.repeat(Math.ceil(length / phrase.length)).slice(0, length);
+}
+
+export interface GiantSpamOptions {
+  /** Recipient copies; default 100. */
+  copies?: number;
+  /** Subject length in characters; default 15,000. */
+  subjectLength?: number;
+  receivedAt?: Date;
+  networkMessageId?: string;
+  sender?: string;
+}
+
+/**
+ * An inbound spam held for N recipients (100 by default), one Get-QuarantineMessage row per
+ * recipient copy, each carrying a 15,000-character CJK subject: about 45 KB of UTF-8 per row, 4.5 MB
+ * for the message, more than one Table Storage transaction (4 MiB) can carry.
+ */
+export function giantInboundSpam(options: GiantSpamOptions = {}): QuarantineRow[] {
+  const copies = options.copies ?? 100;
+  const networkMessageId = (options.networkMessageId ?? randomUUID()).toLowerCase();
+  const subject = cjkText(options.subjectLength ?? 15_000);
+  return Array.from({ length: copies }, (_, i) =>
+    quarantineRow({
+      networkMessageId,
+      receivedAt: options.receivedAt,
+      SenderAddress: options.sender ?? 'promo@spam-sender.example',
+      RecipientAddress: [`user${String(i + 1).padStart(3, '0')}@contoso.com`],
+      Subject: subject,
+      Size: 96_000,
+      Direction: 'Inbound',
+      Type: 'Spam',
+      QuarantineTypes: 'Spam',
+      PolicyType: 'HostedContentFilterPolicy',
+      PolicyName: 'Default',
+      TagName: 'DefaultFullAccessPolicy',
+      PermissionToRelease: true,
+    }),
+  );
 }

@@ -1,13 +1,19 @@
 /**
- * Microsoft Graph sendMail: POST /v1.0/users/{mailbox}/sendMail (reference section 3). Checks the
- * token's audience, the Mail.Send grant (tenant-wide or an Exchange RBAC scope of mailboxes), that
- * the mailbox exists, and the body the way Graph does; answers 202 with no body and records the
- * message in sim.sentMail. More than 4 requests in flight for one mailbox -> 429 with Retry-After.
+ * Microsoft Graph (reference section 3):
+ *   POST /v1.0/users/{mailbox}/sendMail: checks the token's audience, the Mail.Send grant
+ *     (tenant-wide or an Exchange RBAC scope of mailboxes), that the mailbox exists, and the body the
+ *     way Graph does (singleValueExtendedProperties included); answers 202 with no body and records
+ *     the message in sim.sentMail, and, with saveToSentItems, in the mailbox's Sent Items
+ *     sim.sentItemsDelayMs later.
+ *   GET /v1.0/users/{mailbox}/mailFolders('sentitems')/messages (or mailFolders/sentitems/messages):
+ *     Sent Items, with the extended-property $filter, $select, $top, $skip and the
+ *     singleValueExtendedProperties $expand; needs Mail.Read for that mailbox.
+ * More than 4 requests in flight for one mailbox -> 429 with Retry-After.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { delay, InFlight, Router, type SimRequest, type SimResponse } from './router';
 import type { FaultRequest } from './faults';
-import type { GraphMessage, GraphRecipient, SimulatorState } from './tenant';
+import { grantCovers, type ExtendedProperty, type GraphMessage, type GraphRecipient, type SentItem, type SentMail, type SimulatorState } from './tenant';
 
 export const GRAPH_MAX_MAILBOX_CONCURRENCY = 4;
 export const MAILBOX_CONCURRENCY_MESSAGE = 'Application is over its MailboxConcurrency limit.';
@@ -37,10 +43,18 @@ export function graphFaultBody(status: number, _req: FaultRequest): SimResponse 
       return graphError(401, 'InvalidAuthenticationToken', 'Access token validation failure.');
     case 403:
       return accessDenied();
+    case 400:
+      return graphError(400, 'ErrorInvalidRecipients', 'At least one recipient is not valid.');
     case 404:
       return graphError(404, 'ErrorInvalidUser', "The requested user is invalid.");
+    case 413:
+      return graphError(413, 'ErrorMessageSizeExceeded', 'The message exceeds the maximum supported size.');
     case 429:
       return graphError(429, 'ApplicationThrottled', MAILBOX_CONCURRENCY_MESSAGE);
+    case 500:
+      return graphError(500, 'ErrorInternalServerError', 'An internal server error occurred. The operation failed.');
+    case 502:
+      return graphError(502, 'BadGateway', 'The server returned an invalid response.');
     case 503:
       return graphError(503, 'ServiceNotAvailable', 'The service is temporarily unavailable. Please retry later.');
     case 504:
@@ -141,7 +155,57 @@ function validateMessage(message: Record<string, unknown>): GraphMessage {
       }
     }
   }
+  extendedProperties(message.singleValueExtendedProperties);
   return structuredClone(message) as GraphMessage;
+}
+
+const GUID = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';
+const PROPERTY_TYPES = 'Binary|Boolean|CLSID|Currency|Double|Float|Integer|Long|Object|Short|String|SystemTime';
+/** 'String {guid} Name x', 'Integer {guid} Id 0x8001' or 'String 0x007D' (type words any case). */
+const PROPERTY_ID = new RegExp(`^(${PROPERTY_TYPES}) (?:\\{(${GUID})\\} (?:Name (\\S(?:.*\\S)?)|Id (0x[0-9a-fA-F]{1,4}))|(0x[0-9a-fA-F]{1,4}))$`, 'i');
+
+/** A parsed property id; `key` compares ids the way Exchange does (GUID and type any case, Name exact). */
+export interface PropertyId {
+  type: string;
+  guid?: string;
+  name?: string;
+  tag?: string;
+  /** Normalised: as Graph returns it (type capitalised as Graph spells it, GUID lower-case). */
+  canonical: string;
+}
+
+export function parsePropertyId(id: string): PropertyId | undefined {
+  const match = PROPERTY_ID.exec(id);
+  if (!match) return undefined;
+  const type = PROPERTY_TYPES.split('|').find((t) => t.toLowerCase() === match[1].toLowerCase()) ?? match[1];
+  const guid = match[2]?.toLowerCase();
+  const name = match[3];
+  const tag = (match[4] ?? match[5])?.toLowerCase();
+  const canonical = guid ? (name !== undefined ? `${type} {${guid}} Name ${name}` : `${type} {${guid}} Id ${tag}`) : `${type} ${tag}`;
+  return { type, guid, name, tag, canonical };
+}
+
+/** Two ids name the same property: type and GUID compared case-insensitively, the Name case-sensitively. */
+function sameProperty(a: PropertyId, b: PropertyId): boolean {
+  return a.canonical.toLowerCase() === b.canonical.toLowerCase() && a.name === b.name;
+}
+
+function extendedProperties(value: unknown): ExtendedProperty[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) throw unreadable("Cannot read the value of 'singleValueExtendedProperties': a collection was expected.");
+  return value.map((item): ExtendedProperty => {
+    if (!isObject(item)) throw unreadable('Each singleValueExtendedProperties item must look like {"id":"String {guid} Name name","value":"..."}.');
+    for (const key of Object.keys(item)) {
+      if (key !== 'id' && key !== 'value' && !key.includes('@odata.')) {
+        throw unreadable(`The property '${key}' does not exist on type 'microsoft.graph.singleValueLegacyExtendedProperty'.`);
+      }
+    }
+    if (typeof item.value !== 'string') throw unreadable("Cannot convert the value of 'value' to the expected type 'Edm.String'.");
+    if (typeof item.id !== 'string' || !parsePropertyId(item.id)) {
+      throw new BodyError('ErrorInvalidExtendedProperty', 'The extended property attribute combination is invalid.');
+    }
+    return { id: item.id, value: item.value };
+  });
 }
 
 function validateSendMail(body: unknown): { message: GraphMessage; saveToSentItems: boolean } {
@@ -184,9 +248,7 @@ async function sendMail(sim: SimulatorState, inFlight: InFlight, req: SimRequest
     }
     await delay(sim.latencyMs.graph);
 
-    const grant = sim.grants.mailSend;
-    if (grant === 'none') return accessDenied();
-    if (Array.isArray(grant) && !grant.some((mailbox) => mailbox.toLowerCase() === user.toLowerCase())) return accessDenied();
+    if (!grantCovers(sim.grants.mailSend, user)) return accessDenied();
     const mailbox = sim.tenant.findMailbox(user);
     if (!mailbox) return graphError(404, 'ErrorInvalidUser', `The requested user '${user}' is invalid.`);
 
@@ -197,8 +259,287 @@ async function sendMail(sim: SimulatorState, inFlight: InFlight, req: SimRequest
       if (error instanceof BodyError) return graphError(400, error.code, error.message);
       throw error;
     }
-    sim.sentMail.push({ mailbox, message: accepted.message, saveToSentItems: accepted.saveToSentItems, at: new Date() });
+    const at = new Date();
+    const sent: SentMail = { mailbox, message: accepted.message, saveToSentItems: accepted.saveToSentItems, at };
+    if (accepted.saveToSentItems) {
+      const item = sentItemOf(mailbox, accepted.message, at, sim.sentItemsDelayMs);
+      sim.sentItems.add(item);
+      sent.sentItemId = item.id;
+    }
+    sim.sentMail.push(sent);
     return { status: 202, headers: { 'request-id': randomUUID() }, body: undefined };
+  } finally {
+    flight.leave();
+  }
+}
+
+/** An Outlook item id: long base64url, like the real ones (AAMkAD...). */
+function itemId(): string {
+  return `AAMkAD${randomBytes(96).toString('base64url')}`;
+}
+
+function sentItemOf(mailbox: string, message: GraphMessage, at: Date, delayMs: number): SentItem {
+  const stamp = at.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return {
+    id: itemId(),
+    mailbox,
+    subject: typeof message.subject === 'string' ? message.subject : '',
+    createdDateTime: stamp,
+    sentDateTime: stamp,
+    toRecipients: message.toRecipients ?? [],
+    ccRecipients: message.ccRecipients ?? [],
+    bccRecipients: message.bccRecipients ?? [],
+    // Graph hands ids back in its own spelling (GUID lower-case), not as the client wrote them.
+    singleValueExtendedProperties: extendedProperties(message.singleValueExtendedProperties).map((p) => ({
+      id: parsePropertyId(p.id)?.canonical ?? p.id,
+      value: p.value,
+    })),
+    visibleAt: new Date(at.getTime() + Math.max(0, delayMs)),
+  };
+}
+
+// ---- Sent Items -------------------------------------------------------------------------------
+
+/** Properties $select may name on a Sent Items message. */
+const SELECTABLE = new Set(['id', 'subject', 'createdDateTime', 'sentDateTime', 'toRecipients', 'ccRecipients', 'bccRecipients', 'from', 'sender', 'isDraft', 'parentFolderId']);
+const DEFAULT_SELECT = ['id', 'createdDateTime', 'sentDateTime', 'subject', 'isDraft', 'sender', 'from', 'toRecipients', 'ccRecipients', 'bccRecipients', 'parentFolderId'];
+const DEFAULT_TOP = 10;
+const MAX_TOP = 1000;
+const MAX_QUERY_OPTION_LENGTH = 2048;
+
+/** A $filter or $expand Graph cannot parse: 400 BadRequest "Invalid filter clause". */
+class QueryError extends Error {
+  constructor(
+    message: string,
+    readonly code = 'BadRequest',
+  ) {
+    super(message);
+  }
+}
+
+/** An OData string literal at `text[at]`: '...' with '' for a quote. Returns the value and where it ends. */
+function stringLiteral(text: string, at: number): { value: string; end: number } {
+  if (text[at] !== "'") throw new QueryError(`Invalid filter clause: a string literal was expected at position ${at}.`);
+  let value = '';
+  for (let i = at + 1; i < text.length; i++) {
+    if (text[i] === "'") {
+      if (text[i + 1] === "'") {
+        value += "'";
+        i++;
+        continue;
+      }
+      return { value, end: i + 1 };
+    }
+    value += text[i];
+  }
+  throw new QueryError('Invalid filter clause: unterminated string literal.');
+}
+
+/** A tiny tokenizer for the one filter shape Graph's Outlook backend answers for extended properties. */
+function tokens(text: string): string[] {
+  const out: string[] = [];
+  let i = 0;
+  while (i < text.length) {
+    const char = text[i];
+    if (/\s/.test(char)) {
+      i++;
+    } else if (char === "'") {
+      const literal = stringLiteral(text, i);
+      out.push(`'${literal.value.replace(/'/g, "''")}'`);
+      i = literal.end;
+    } else if ('():'.includes(char)) {
+      out.push(char);
+      i++;
+    } else {
+      const match = /^[A-Za-z_][\w./]*/.exec(text.slice(i));
+      if (!match) throw new QueryError(`Invalid filter clause: syntax error at position ${i} in '${text}'.`);
+      out.push(match[0]);
+      i += match[0].length;
+    }
+  }
+  return out;
+}
+
+const literalValue = (token: string | undefined): string | undefined =>
+  token !== undefined && token.startsWith("'") ? token.slice(1, -1).replace(/''/g, "'") : undefined;
+
+export interface ExtendedPropertyFilter {
+  id: PropertyId;
+  value: string;
+}
+
+/**
+ * Parses `singleValueExtendedProperties/Any(ep: ep/id eq '...' and ep/value eq '...')` (either order
+ * of the two comparisons, any lambda variable, keywords any case). Anything else: QueryError.
+ */
+export function parseExtendedPropertyFilter(filter: string): ExtendedPropertyFilter {
+  const t = tokens(filter);
+  const fail = (): never => {
+    throw new QueryError(`Invalid filter clause: '${filter}' is not a supported filter on singleValueExtendedProperties.`);
+  };
+  const head = /^singleValueExtendedProperties\/any$/i.test(t[0] ?? '');
+  if (!head) {
+    if (t.length > 0 && /^[A-Za-z]/.test(t[0])) {
+      throw new QueryError('The query filter contains one or more invalid nodes.', 'ErrorInvalidUrlQueryFilter');
+    }
+    fail();
+  }
+  if (t[1] !== '(' || t[3] !== ':' || t[t.length - 1] !== ')') fail();
+  const variable = t[2];
+  if (!/^[A-Za-z_]\w*$/.test(variable ?? '')) fail();
+  const body = t.slice(4, -1);
+  if (body.length !== 7 || body[3].toLowerCase() !== 'and') fail();
+  const comparisons = [body.slice(0, 3), body.slice(4, 7)];
+  let id: string | undefined;
+  let value: string | undefined;
+  for (const [left, op, right] of comparisons) {
+    if (op.toLowerCase() !== 'eq') fail();
+    const literal = literalValue(right);
+    if (literal === undefined) fail();
+    if (left.toLowerCase() === `${variable.toLowerCase()}/id` && id === undefined) id = literal;
+    else if (left.toLowerCase() === `${variable.toLowerCase()}/value` && value === undefined) value = literal;
+    else fail();
+  }
+  const parsed = id === undefined ? undefined : parsePropertyId(id);
+  if (!parsed || value === undefined) throw new QueryError('The extended property attribute combination is invalid.', 'ErrorInvalidExtendedProperty');
+  return { id: parsed, value };
+}
+
+/** `singleValueExtendedProperties($filter=id eq '...')`: the property ids to return. */
+function parseExpand(expand: string): PropertyId[] {
+  const match = /^\s*singleValueExtendedProperties\s*\(\s*\$filter\s*=\s*(.*)\)\s*$/i.exec(expand);
+  if (!match) throw new QueryError(`Parsing OData Select and Expand failed: Could not find a property named '${expand.split('(')[0].trim()}' on type 'microsoft.graph.message'.`);
+  const t = tokens(match[1]);
+  const ids: PropertyId[] = [];
+  // id eq '...' [or id eq '...']*
+  for (let i = 0; i < t.length; i += 4) {
+    const literal = literalValue(t[i + 2]);
+    if (t[i]?.toLowerCase() !== 'id' || t[i + 1]?.toLowerCase() !== 'eq' || literal === undefined || (i + 3 < t.length && t[i + 3].toLowerCase() !== 'or')) {
+      throw new QueryError(`Invalid filter clause in $expand: '${match[1]}'.`);
+    }
+    const id = parsePropertyId(literal);
+    if (!id) throw new QueryError('The extended property attribute combination is invalid.', 'ErrorInvalidExtendedProperty');
+    ids.push(id);
+  }
+  if (ids.length === 0) throw new QueryError(`Invalid filter clause in $expand: '${match[1]}'.`);
+  return ids;
+}
+
+/** A query option by name, `$` optional and any case, as Graph reads them. */
+function option(req: SimRequest, name: string): string | undefined {
+  const key = Object.keys(req.query).find((k) => k.replace(/^\$/, '').toLowerCase() === name.toLowerCase());
+  return key === undefined ? undefined : req.query[key];
+}
+
+function intOption(req: SimRequest, name: string, fallback: number, min: number, max: number): number {
+  const raw = option(req, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw.trim())) throw new QueryError(`Invalid value '${raw}' for query option $${name}.`);
+  const value = Number(raw.trim());
+  if (value < min || value > max) throw new QueryError(`The value '${raw}' for $${name} is out of range (${min}..${max}).`);
+  return value;
+}
+
+function outlookMessage(item: SentItem, select: readonly string[], expand: PropertyId[] | undefined, origin: string): Record<string, unknown> {
+  const address = { emailAddress: { name: item.mailbox, address: item.mailbox } };
+  const all: Record<string, unknown> = {
+    id: item.id,
+    createdDateTime: item.createdDateTime,
+    sentDateTime: item.sentDateTime,
+    subject: item.subject,
+    isDraft: false,
+    sender: address,
+    from: address,
+    toRecipients: item.toRecipients,
+    ccRecipients: item.ccRecipients,
+    bccRecipients: item.bccRecipients,
+    parentFolderId: 'AQMkAD-sentitems',
+  };
+  const out: Record<string, unknown> = { '@odata.etag': `W/"CQAAABYAAAA${item.id.slice(-12)}"` };
+  for (const name of ['id', ...select]) out[name] = all[name];
+  if (expand) {
+    const wanted = item.singleValueExtendedProperties.filter((p) => {
+      const parsed = parsePropertyId(p.id);
+      return parsed !== undefined && expand.some((id) => sameProperty(id, parsed));
+    });
+    out[`singleValueExtendedProperties@odata.context`] = `${origin}/v1.0/$metadata#users('${encodeURIComponent(item.mailbox)}')/mailFolders('sentitems')/messages('${item.id}')/singleValueExtendedProperties`;
+    out.singleValueExtendedProperties = wanted;
+  }
+  return out;
+}
+
+function sentItemsQuery(sim: SimulatorState, req: SimRequest, mailbox: string): SimResponse {
+  for (const value of Object.values(req.query)) {
+    if (value.length > MAX_QUERY_OPTION_LENGTH) return graphError(400, 'BadRequest', 'The query option is too long.');
+  }
+  let filter: ExtendedPropertyFilter | undefined;
+  let expand: PropertyId[] | undefined;
+  let select = DEFAULT_SELECT;
+  let top: number;
+  let skip: number;
+  try {
+    const rawFilter = option(req, 'filter');
+    if (rawFilter !== undefined) filter = parseExtendedPropertyFilter(rawFilter);
+    const rawExpand = option(req, 'expand');
+    if (rawExpand !== undefined) expand = parseExpand(rawExpand);
+    const rawSelect = option(req, 'select');
+    if (rawSelect !== undefined) {
+      select = rawSelect.split(',').map((name) => name.trim());
+      for (const name of select) {
+        const known = [...SELECTABLE].find((candidate) => candidate.toLowerCase() === name.toLowerCase());
+        if (!known) throw new QueryError(`Parsing OData Select and Expand failed: Could not find a property named '${name}' on type 'microsoft.graph.message'.`);
+      }
+      select = select.map((name) => [...SELECTABLE].find((candidate) => candidate.toLowerCase() === name.toLowerCase()) ?? name);
+    }
+    top = intOption(req, 'top', DEFAULT_TOP, 1, MAX_TOP);
+    skip = intOption(req, 'skip', 0, 0, 1_000_000);
+  } catch (error) {
+    if (error instanceof QueryError) return graphError(400, error.code, error.message);
+    throw error;
+  }
+  const matching = sim.sentItems.visible(mailbox).filter((item) => {
+    if (!filter) return true;
+    const wanted = filter;
+    return item.singleValueExtendedProperties.some((p) => {
+      const parsed = parsePropertyId(p.id);
+      // The name is matched case-sensitively, the value case-insensitively (Exchange's behaviour).
+      return parsed !== undefined && sameProperty(parsed, wanted.id) && p.value.toLowerCase() === wanted.value.toLowerCase();
+    });
+  });
+  const page = matching.slice(skip, skip + top);
+  const origin = sim.origins.graph;
+  const body: Record<string, unknown> = {
+    '@odata.context': `${origin}/v1.0/$metadata#users('${encodeURIComponent(mailbox)}')/mailFolders('sentitems')/messages`,
+    value: page.map((item) => outlookMessage(item, select, expand, origin)),
+  };
+  if (skip + top < matching.length) {
+    const next = new URLSearchParams({ ...req.query });
+    for (const key of Object.keys(req.query)) if (key.replace(/^\$/, '').toLowerCase() === 'skip') next.delete(key);
+    next.set('$skip', String(skip + top));
+    body['@odata.nextLink'] = `${origin}${req.path}?${next.toString()}`;
+  }
+  return { status: 200, headers: { 'request-id': randomUUID(), 'Content-Type': 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8' }, body };
+}
+
+/** mailFolders('sentitems') or mailFolders('SentItems'): the one well-known folder simulated. */
+function isSentItems(folderSegment: string): boolean {
+  return /^mailFolders\(\s*'sentitems'\s*\)$/i.test(folderSegment);
+}
+
+async function listSentItems(sim: SimulatorState, inFlight: InFlight, req: SimRequest, user: string, folder: string): Promise<SimResponse> {
+  const check = sim.tokens.verify(req.headers.authorization, sim.origins.graph);
+  if (!check.ok) return unauthenticated(check.reason);
+  const flight = inFlight.enter(user.toLowerCase());
+  try {
+    if (flight.count > GRAPH_MAX_MAILBOX_CONCURRENCY) {
+      return graphError(429, 'ApplicationThrottled', MAILBOX_CONCURRENCY_MESSAGE, { 'Retry-After': String(CONCURRENCY_RETRY_AFTER_SECONDS) });
+    }
+    await delay(sim.latencyMs.graph);
+    if (!grantCovers(sim.grants.mailRead, user)) return accessDenied();
+    const mailbox = sim.tenant.findMailbox(user);
+    if (!mailbox) return graphError(404, 'ErrorInvalidUser', `The requested user '${user}' is invalid.`);
+    if (folder.toLowerCase() !== 'sentitems') return graphError(404, 'ErrorItemNotFound', 'The specified object was not found in the store.');
+    return sentItemsQuery(sim, req, mailbox);
   } finally {
     flight.leave();
   }
@@ -208,5 +549,10 @@ export function graphRouter(sim: SimulatorState, inFlight: InFlight): Router {
   const handler = (req: SimRequest, p: Record<string, string>): Promise<SimResponse> => sendMail(sim, inFlight, req, p.user);
   return new Router((req) => graphError(404, 'UnknownError', `Resource not found for the segment '${req.path.split('/').pop() ?? ''}'.`))
     .on('POST', '/v1.0/users/:user/sendMail', handler)
-    .on('POST', '/v1.0/users/:user/microsoft.graph.sendMail', handler);
+    .on('POST', '/v1.0/users/:user/microsoft.graph.sendMail', handler)
+    .on('GET', '/v1.0/users/:user/mailFolders/:folder/messages', (req, p) => listSentItems(sim, inFlight, req, p.user, p.folder))
+    .on('GET', '/v1.0/users/:user/:folder/messages', (req, p) =>
+      // mailFolders('sentitems'); any other folder expression is a folder this simulator does not hold.
+      isSentItems(p.folder) ? listSentItems(sim, inFlight, req, p.user, 'sentitems') : Promise.resolve(graphError(404, 'ErrorItemNotFound', 'The specified object was not found in the store.')),
+    );
 }

@@ -17,7 +17,7 @@ import { Faults } from './faults';
 import { graphFaultBody, graphRouter } from './graph';
 import { managementFaultBody, managementRouter } from './management';
 import { InFlight, listen, type Listener, type Router, type ServiceName, type SimRequest, type SimResponse } from './router';
-import { AuditLog, Tenant, type Grants, type LatencySettings, type RecordedRequest, type SentMail, type SimulatorState } from './tenant';
+import { AuditLog, SentItems, Tenant, type Grants, type LatencySettings, type RecordedRequest, type SentMail, type SimulatorState } from './tenant';
 import { loadOrCreateTls } from './tls';
 
 export interface StartOptions {
@@ -30,7 +30,16 @@ export interface StartOptions {
 }
 
 const SERVICES: readonly ServiceName[] = ['authority', 'exchange', 'management', 'graph'];
-const DEFAULT_GRANTS: Grants = { exchangeManageAsApp: true, exchangeDirectoryRole: true, activityFeedRead: true, mailSend: 'tenant' };
+const DEFAULT_GRANTS: Grants = {
+  exchangeManageAsApp: true,
+  exchangeDirectoryRole: true,
+  activityFeedRead: true,
+  mailSend: 'tenant',
+  mailRead: 'tenant',
+  quarantineHeaderRead: true,
+};
+/** Sent Items shows a copy this long after the 202 (10 s seen live; tests that need the gap set more). */
+const DEFAULT_SENT_ITEMS_DELAY_MS = 200;
 const DEFAULT_LATENCY: LatencySettings = { exchange: 10, management: 0, graph: 10 };
 const DEFAULT_WINDOW_LIMIT = 5000;
 
@@ -42,7 +51,12 @@ export class M365Simulator implements SimulatorState {
   readonly audit = new AuditLog();
   /** All granted by default; change them at any time (checked on every request). */
   readonly grants: Grants = { ...DEFAULT_GRANTS };
+  /** What Graph accepted (any 2xx, lost answers included): count this to assert exactly-once. */
   readonly sentMail: SentMail[] = [];
+  /** Every mailbox's Sent Items (messages sent with saveToSentItems). */
+  readonly sentItems = new SentItems();
+  /** How long after the 202 a saved message appears in Sent Items. */
+  sentItemsDelayMs = DEFAULT_SENT_ITEMS_DELAY_MS;
   /** Every request to every service, in arrival order. */
   readonly requests: RecordedRequest[] = [];
   readonly faults = new Faults({
@@ -61,6 +75,8 @@ export class M365Simulator implements SimulatorState {
   private readonly exchangeInFlight = new InFlight();
   private readonly graphInFlight = new InFlight();
   private listeners: Listener[] = [];
+  /** Requests held by 'hang' faults: stop() ends them at once. */
+  private readonly hangs = new Set<() => void>();
 
   private constructor(
     options: StartOptions,
@@ -144,6 +160,8 @@ export class M365Simulator implements SimulatorState {
     this.audit.reset();
     Object.assign(this.grants, DEFAULT_GRANTS);
     this.sentMail.length = 0;
+    this.sentItems.clear();
+    this.sentItemsDelayMs = DEFAULT_SENT_ITEMS_DELAY_MS;
     this.requests.length = 0;
     this.faults.clear();
     this.exchangeWindowLimit = DEFAULT_WINDOW_LIMIT;
@@ -153,6 +171,7 @@ export class M365Simulator implements SimulatorState {
   }
 
   async stop(): Promise<void> {
+    for (const end of [...this.hangs]) end();
     const listeners = this.listeners;
     this.listeners = [];
     await Promise.all(listeners.map((listener) => listener.close()));
@@ -173,23 +192,64 @@ export class M365Simulator implements SimulatorState {
     this.requests.push(record);
     let response: SimResponse;
     try {
-      response = this.faults.take(req.service, { method: req.method, path: req.path, query: req.query, body: req.body }) ?? (await router.handle(req));
+      response = await this.answer(router, req);
     } catch (error) {
       response = {
         status: 500,
         body: { error: { code: 'SimulatorError', message: error instanceof Error ? (error.stack ?? error.message) : String(error) } },
       };
     }
-    record.status = response.status;
+    // A dropped answer is recorded as status 0: the client never saw one.
+    record.status = response.drop ? 0 : response.status;
     return response;
+  }
+
+  /** Normal handling, bent by the first injected fault that applies. */
+  private async answer(router: Router, req: SimRequest): Promise<SimResponse> {
+    const plan = this.faults.plan(req.service, { method: req.method, path: req.path, query: req.query, body: req.body });
+    if (!plan) return router.handle(req);
+    switch (plan.kind) {
+      case 'answer':
+        return plan.response;
+      case 'drop':
+        return { status: 0, drop: true };
+      case 'accept':
+        return plan.restyle(await router.handle(req));
+      case 'accept-then-answer':
+        await router.handle(req);
+        return plan.response;
+      case 'accept-then-drop':
+        await router.handle(req);
+        return { status: 0, drop: true };
+      case 'hang': {
+        const handled = plan.sent ? await router.handle(req) : undefined;
+        await this.hang(plan.ms);
+        if (!plan.thenAnswer) return { status: 0, drop: true };
+        return handled ?? router.handle(req);
+      }
+    }
+  }
+
+  /** Waits `ms`, or less if the simulator stops first. */
+  private hang(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const end = (): void => {
+        clearTimeout(timer);
+        this.hangs.delete(end);
+        resolve();
+      };
+      const timer = setTimeout(end, ms);
+      this.hangs.add(end);
+    });
   }
 }
 
-export type { FaultSpec, FaultRequest } from './faults';
+export type { FaultKind, FaultSpec, FaultRequest } from './faults';
 export type { ServiceName } from './router';
 export type {
   AuditBlob,
   AuditRecord,
+  ExtendedProperty,
   Grants,
   GraphMessage,
   GraphRecipient,
@@ -197,9 +257,12 @@ export type {
   PublishOptions,
   QuarantineRow,
   RecordedRequest,
+  HeaderChoice,
+  SentItem,
   SentMail,
 } from './tenant';
-export { AuditLog, QuarantineStore, Tenant } from './tenant';
+export { AuditLog, QuarantineStore, SentItems, Tenant } from './tenant';
+export { defaultOrigin, fold, hostileHeader, HUGE_HEADER_BYTES, messageHeader, type HostileHeaderKind, type MessageOrigin } from './headers';
 export { CONCURRENCY_MESSAGE, EXCHANGE_MAX_CONCURRENT, TRUNCATION_WARNING } from './exchange';
-export { GRAPH_MAX_MAILBOX_CONCURRENCY, MAILBOX_CONCURRENCY_MESSAGE } from './graph';
+export { GRAPH_MAX_MAILBOX_CONCURRENCY, MAILBOX_CONCURRENCY_MESSAGE, parseExtendedPropertyFilter } from './graph';
 export * from './fixtures';

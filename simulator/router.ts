@@ -28,6 +28,10 @@ export interface SimResponse {
   headers?: Record<string, string>;
   /** A string or Buffer is sent as it is; any other value as JSON; undefined as an empty body. */
   body?: unknown;
+  /** Destroy the connection instead of answering (a lost answer). */
+  drop?: boolean;
+  /** Send no Content-Type even for a string body (an accepted answer restyled by a fault). */
+  noContentType?: boolean;
 }
 
 export type Handler = (req: SimRequest, params: Record<string, string>) => SimResponse | Promise<SimResponse>;
@@ -150,6 +154,12 @@ export async function readRequest(service: ServiceName, message: IncomingMessage
 }
 
 export function writeResponse(res: ServerResponse, response: SimResponse): void {
+  if (response.drop) {
+    // No status line, no bytes: the client sees a reset or a closed socket after its request.
+    res.socket?.destroy();
+    res.destroy();
+    return;
+  }
   const headers: Record<string, string> = { ...(response.headers ?? {}) };
   let payload: Buffer;
   if (response.body === undefined) {
@@ -158,10 +168,10 @@ export function writeResponse(res: ServerResponse, response: SimResponse): void 
     payload = response.body;
   } else if (typeof response.body === 'string') {
     payload = Buffer.from(response.body, 'utf8');
-    if (!hasHeader(headers, 'content-type') && payload.length > 0) headers['Content-Type'] = 'text/plain; charset=utf-8';
+    if (!response.noContentType && !hasHeader(headers, 'content-type') && payload.length > 0) headers['Content-Type'] = 'text/plain; charset=utf-8';
   } else {
     payload = Buffer.from(JSON.stringify(response.body), 'utf8');
-    if (!hasHeader(headers, 'content-type')) headers['Content-Type'] = 'application/json; charset=utf-8';
+    if (!response.noContentType && !hasHeader(headers, 'content-type')) headers['Content-Type'] = 'application/json; charset=utf-8';
   }
   headers['Content-Length'] = String(payload.length);
   res.writeHead(response.status, headers);

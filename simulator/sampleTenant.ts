@@ -1,13 +1,17 @@
 /**
  * The demo's built-in tenant (`npm start`): contoso.com, with outbound messages held by a mail-flow
  * rule and by DLP and released in the ways that matter, plus the cases that must NOT produce an
- * email. Every name is invented. Times are relative to `now`: rows received hours ago, releases
+ * email: where Get-QuarantineMessage's Direction lies (a spoof of the own domain labelled Outbound,
+ * an internal message labelled Inbound; each row's header tells the truth), a copy released to an
+ * admin, risky releases (malware, phish by a notification link, a burst of 22 by one account) and
+ * a week of other quarantine activity for the report. Every name is invented. Times are relative to `now`: rows received hours ago, releases
  * 30-90 minutes ago, audit blobs created a few minutes ago (the simulator runs on the real clock).
  *
  * What it plants is returned, with what the notifier should do about each message, so the demo can
  * print it and the test can check the product against it.
  */
-import { noiseRecords, quarantineRow, releaseRecord, SYSTEM_RELEASE_USER } from './fixtures';
+import { auditTime, noiseRecords, quarantineRecord, quarantineRow, releaseRecord, SYSTEM_RELEASE_USER, type QuarantineOperation } from './fixtures';
+import type { MessageOrigin } from './headers';
 import type { M365Simulator } from './index';
 import type { AuditRecord, QuarantineRow } from './tenant';
 
@@ -20,6 +24,17 @@ export const SAMPLE_SENDER_MAILBOX = 'quarantine-notices@contoso.com';
 const TRANSPORT_RULE = { Type: 'TransportRule', QuarantineTypes: 'TransportRule', PolicyType: 'ExchangeTransportRule', PolicyName: 'Quarantine outbound attachments to external' };
 const DLP = { Type: 'DataLossPrevention', QuarantineTypes: 'DataLossPrevention', PolicyType: 'DataLossPrevention', PolicyName: 'Block credit card numbers to external recipients' };
 const INBOUND_SPAM = { Type: 'Spam', QuarantineTypes: 'Spam', PolicyType: 'HostedContentFilterPolicy', PolicyName: 'Default', TagName: 'DefaultFullAccessPolicy' };
+const HIGH_CONFIDENCE_PHISH = { Type: 'HighConfPhish', QuarantineTypes: 'HighConfPhish', PolicyType: 'HostedContentFilterPolicy', PolicyName: 'Default', TagName: 'AdminOnlyAccessPolicy' };
+const PHISH = { Type: 'Phish', QuarantineTypes: 'Phish', PolicyType: 'AntiPhishPolicy', PolicyName: 'Office365 AntiPhish Default', TagName: 'DefaultFullAccessWithNotificationPolicy', PermissionToRelease: true };
+const MALWARE = { Type: 'Malware', QuarantineTypes: 'Malware', PolicyType: 'MalwareFilterPolicy', PolicyName: 'Default', TagName: 'AdminOnlyAccessPolicy' };
+const BULK = { Type: 'Bulk', QuarantineTypes: 'Bulk', PolicyType: 'HostedContentFilterPolicy', PolicyName: 'Default', TagName: 'DefaultFullAccessPolicy', PermissionToRelease: true };
+const INTERNAL_DLP = { Type: 'DataLossPrevention', QuarantineTypes: 'DataLossPrevention', PolicyType: 'DataLossPrevention', PolicyName: 'Protect HR records inside the organisation' };
+
+/** The account that releases 22 messages within the hour: the burst an alert should catch. */
+export const BURST_RELEASER = 'helpdesk@contoso.com';
+export const BURST_SIZE = 22;
+/** A subject with an attacker's URL, from an internal sender: a notice must not make it clickable. */
+export const PHISH_URL_SUBJECT = 'Urgent: re-verify your mailbox at https://contoso-login.evil.example/reset';
 
 /** A subject written by an attacker: markup, quotes and a header-injection attempt. */
 export const HOSTILE_SUBJECT = '<img src=x onerror=alert(1)> Invoice "urgent"\r\nBcc: victim@contoso.com';
@@ -37,6 +52,12 @@ export interface PlantedMessage {
   recipients: string[];
   subject: string;
   direction: 'Outbound' | 'Inbound';
+  /** Where it really came from: what its header says (Direction can lie). */
+  origin: MessageOrigin;
+  /** Who it was released to (empty when not released). */
+  releasedTo: string[];
+  /** Rows planted together and printed as one line (the burst). */
+  group?: string;
   heldBy: string;
   policyName: string;
   /** Who released it: an admin, 'System release', 'failed' (a failed attempt) or 'not released'. */
@@ -71,6 +92,21 @@ export interface SampleTenant {
   noiseRecords: number;
   /** One per sender that should be told. */
   expectedEmails: ExpectedEmail[];
+  /** Quarantine audit records (RecordType 65) per UTC day, each counted once by Id: what a report must show. */
+  activity: DailyActivity[];
+}
+
+/** Counts of quarantine audit records on one UTC day, by RequestType; failed ones apart. */
+export interface DailyActivity {
+  date: string;
+  release: number;
+  delete: number;
+  preview: number;
+  export: number;
+  viewHeader: number;
+  releaseRequest: number;
+  denyRelease: number;
+  failed: number;
 }
 
 // Fixed NetworkMessageIds: the same sample every run.
@@ -84,7 +120,17 @@ const ID = {
   noSender: '3f8e2b1a-6c4d-4e5f-9a0b-1c2d3e4f5a07',
   failed: '3f8e2b1a-6c4d-4e5f-9a0b-1c2d3e4f5a08',
   held: '3f8e2b1a-6c4d-4e5f-9a0b-1c2d3e4f5a09',
+  spoof: '3f8e2b1a-6c4d-4e5f-9a0b-1c2d3e4f5a0a',
+  mislabelled: '3f8e2b1a-6c4d-4e5f-9a0b-1c2d3e4f5a0b',
+  intraOrg: '3f8e2b1a-6c4d-4e5f-9a0b-1c2d3e4f5a0c',
+  copyToAdmin: '3f8e2b1a-6c4d-4e5f-9a0b-1c2d3e4f5a0d',
+  malware: '3f8e2b1a-6c4d-4e5f-9a0b-1c2d3e4f5a0e',
+  phishUrl: '3f8e2b1a-6c4d-4e5f-9a0b-1c2d3e4f5a0f',
+  linkRelease: '3f8e2b1a-6c4d-4e5f-9a0b-1c2d3e4f5a10',
 } as const;
+
+/** The burst's NetworkMessageIds: 3f8e2b1a-...-5b01 to ...-5b16. */
+const burstId = (index: number): string => `3f8e2b1a-6c4d-4e5f-9a0b-1c2d3e4f5b${(index + 1).toString(16).padStart(2, '0')}`;
 
 interface Plan {
   label: string;
@@ -97,6 +143,13 @@ interface Plan {
   failed?: boolean;
   /** Which audit blob carries its records. */
   blob: 0 | 1;
+  /** What its header says; default: what Direction suggests. */
+  origin?: MessageOrigin;
+  /** Released to these instead of all original recipients (a copy to an admin). */
+  releaseTo?: string[];
+  /** The release came through a link in a quarantine notification (RequestSource 2), by an end user. */
+  byLink?: boolean;
+  group?: string;
   expect: Expectation;
 }
 
@@ -196,6 +249,100 @@ const PLANS: Plan[] = [
     blob: 0,
     expect: { kind: 'no-email', because: 'not released' },
   },
+  {
+    // The seed's oddity: Direction says Outbound, the header says it came from the internet.
+    label: 'spoofed internal sender',
+    id: ID.spoof,
+    row: { SenderAddress: 'payroll@contoso.com', RecipientAddress: ['alice@contoso.com', 'carol@contoso.com'], Subject: 'Action required: confirm your salary account', Direction: 'Outbound', ...HIGH_CONFIDENCE_PHISH },
+    origin: 'spoof',
+    receivedHoursAgo: 5,
+    releasedMinutesAgo: 25,
+    by: SAMPLE_ADMIN,
+    blob: 1,
+    expect: { kind: 'no-email', because: 'spoof of contoso.com from outside (header: Incoming, compauth=fail)' },
+  },
+  {
+    label: 'internal message labelled Inbound',
+    id: ID.mislabelled,
+    row: { SenderAddress: 'henry@contoso.com', RecipientAddress: ['procurement@tailspin.example'], Subject: 'Signed purchase order 4471', Direction: 'Inbound', ...TRANSPORT_RULE },
+    origin: 'outbound',
+    receivedHoursAgo: 4,
+    releasedMinutesAgo: 65,
+    by: SAMPLE_ADMIN,
+    blob: 0,
+    expect: { kind: 'email' },
+  },
+  {
+    label: 'intra-organisation DLP hold',
+    id: ID.intraOrg,
+    row: { SenderAddress: 'ivan@contoso.com', RecipientAddress: ['carol@contoso.com'], Subject: 'Performance reviews 2026 (HR only)', ...INTERNAL_DLP },
+    origin: 'intra-org',
+    receivedHoursAgo: 3,
+    releasedMinutesAgo: 30,
+    by: SAMPLE_ADMIN,
+    blob: 1,
+    expect: { kind: 'email' },
+  },
+  {
+    label: 'copy released to an admin',
+    id: ID.copyToAdmin,
+    row: { SenderAddress: 'judy@contoso.com', RecipientAddress: ['counsel@fabrikam.example'], Subject: 'Settlement draft v3', ...TRANSPORT_RULE },
+    receivedHoursAgo: 2,
+    releasedMinutesAgo: 20,
+    by: SAMPLE_ADMIN,
+    releaseTo: [SAMPLE_ADMIN],
+    blob: 1,
+    expect: { kind: 'no-email', because: 'released to an admin, not to a recipient' },
+  },
+  {
+    label: 'inbound malware',
+    id: ID.malware,
+    row: { SenderAddress: 'scanner@tailspin.example', RecipientAddress: ['alice@contoso.com'], Subject: 'Scanned document 0042', Direction: 'Inbound', ...MALWARE },
+    receivedHoursAgo: 6,
+    releasedMinutesAgo: 15,
+    by: SAMPLE_ADMIN,
+    blob: 1,
+    expect: { kind: 'no-email', because: 'inbound (a malware release: alert)' },
+  },
+  {
+    label: 'phish URL in the subject',
+    id: ID.phishUrl,
+    row: { SenderAddress: 'kim@contoso.com', RecipientAddress: ['ap@northwind.example'], Subject: PHISH_URL_SUBJECT, ...TRANSPORT_RULE },
+    receivedHoursAgo: 2,
+    releasedMinutesAgo: 10,
+    by: SAMPLE_ADMIN,
+    blob: 1,
+    expect: { kind: 'email' },
+  },
+  {
+    label: 'phish released by a link',
+    id: ID.linkRelease,
+    row: { SenderAddress: 'alerts@fabrikam-secure.example', RecipientAddress: ['carol@contoso.com'], Subject: 'Your mailbox storage is full', Direction: 'Inbound', ...PHISH },
+    receivedHoursAgo: 8,
+    releasedMinutesAgo: 12,
+    by: 'carol@contoso.com',
+    byLink: true,
+    blob: 1,
+    expect: { kind: 'no-email', because: 'inbound (a phish release by a notification link: alert)' },
+  },
+  // A burst: 22 releases by one account within the hour (inbound bulk mail, so no notices).
+  ...Array.from({ length: BURST_SIZE }, (_, i): Plan => ({
+    label: `burst ${i + 1}`,
+    id: burstId(i),
+    row: {
+      SenderAddress: `news${(i % 4) + 1}@bulk-mailer.example`,
+      RecipientAddress: [`staff${String(i + 1).padStart(2, '0')}@contoso.com`],
+      Subject: `Weekly deals #${100 + i}`,
+      Direction: 'Inbound',
+      ...BULK,
+    },
+    receivedHoursAgo: 9,
+    releasedMinutesAgo: 58 - i * 2,
+    by: BURST_RELEASER,
+    blob: (i % 2) as 0 | 1,
+    group: `${BURST_SIZE} bulk newsletters (a burst)`,
+    expect: { kind: 'no-email', because: 'inbound bulk (a burst of releases: alert)' },
+  })),
 ];
 
 /** How many noise records go into each blob. */
@@ -215,8 +362,9 @@ export function loadSampleTenant(sim: M365Simulator, now: Date = new Date()): Sa
 
   for (const plan of PLANS) {
     const row = quarantineRow({ ...plan.row, networkMessageId: plan.id, receivedAt: at(plan.receivedHoursAgo * HOUR_MS) });
-    sim.tenant.quarantine.add(row);
+    sim.tenant.quarantine.add(row, { origin: plan.origin });
     let release = 'not released';
+    let releasedTo: string[] = [];
     if (plan.releasedMinutesAgo !== undefined) {
       const releasedAt = at(plan.releasedMinutesAgo * MINUTE_MS);
       const by = plan.by ?? SAMPLE_ADMIN;
@@ -226,10 +374,13 @@ export function loadSampleTenant(sim: M365Simulator, now: Date = new Date()): Sa
         failedReleases++;
         release = 'failed attempt';
       } else {
-        const records = sim.tenant.quarantine.release(row.Identity, undefined, { by, at: releasedAt });
+        const released = sim.tenant.quarantine.release(row.Identity, plan.releaseTo, { by, at: releasedAt });
+        // An end user's release through a notification link: RequestSource 2, a regular user.
+        const records = plan.byLink ? released.map((record): AuditRecord => ({ ...record, RequestSource: 2, UserType: 0 })) : released;
         blobs[plan.blob].push(...records);
         releaseRecords += records.length;
-        release = by;
+        release = plan.byLink ? `${by} (link)` : by;
+        releasedTo = records.map((record) => String(record.ReleaseTo));
       }
     }
     messages.push({
@@ -239,6 +390,9 @@ export function loadSampleTenant(sim: M365Simulator, now: Date = new Date()): Sa
       recipients: [...row.RecipientAddress],
       subject: row.Subject,
       direction: row.Direction === 'Inbound' ? 'Inbound' : 'Outbound',
+      origin: plan.origin ?? (row.Direction === 'Inbound' ? 'inbound' : 'outbound'),
+      releasedTo,
+      ...(plan.group ? { group: plan.group } : {}),
       heldBy: row.Type,
       policyName: row.PolicyName,
       release,
@@ -261,17 +415,84 @@ export function loadSampleTenant(sim: M365Simulator, now: Date = new Date()): Sa
   sim.audit.publish(contents[0], { contentCreated: at(6 * MINUTE_MS), availableAt: now });
   sim.audit.publish(contents[1], { contentCreated: at(3 * MINUTE_MS), availableAt: now });
 
+  // A week of other quarantine activity, one blob per earlier day, for the activity report.
+  const history = pastActivity(now, sim.tenantId);
+  for (const day of history) sim.audit.publish(day.records, { contentCreated: day.contentCreated, availableAt: now });
+  const historyRecords = history.flatMap((day) => day.records);
+  failedReleases += historyRecords.filter((record) => record.Operation === 'QuarantineReleaseMessage' && record.ResultStatus === 'Failed').length;
+  const all = [...contents.flat(), ...historyRecords];
+
   return {
     messages,
     rows: sim.tenant.quarantine.rows.length,
-    blobs: contents.length,
-    records: contents.reduce((sum, records) => sum + records.length, 0),
+    blobs: contents.length + history.length,
+    records: all.length,
     releaseRecords,
     duplicateRecords: 1,
     failedReleases,
-    noiseRecords: noiseCount,
+    noiseRecords: noiseCount + historyRecords.filter((record) => record.Operation !== 'QuarantineReleaseMessage').length,
     expectedEmails: expectedEmails(messages),
+    activity: dailyActivity(all),
   };
+}
+
+/** Quarantine actions on each of the 6 days before `now`: [operation, how many, extra fields]. */
+function pastActivity(now: Date, tenantId: string): Array<{ contentCreated: Date; records: AuditRecord[] }> {
+  const out: Array<{ contentCreated: Date; records: AuditRecord[] }> = [];
+  for (let daysAgo = 1; daysAgo <= 6; daysAgo++) {
+    // Mid-morning UTC that day: records at 09:00 + i minutes, the blob an hour later.
+    const day = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - daysAgo, 9));
+    const plan: Array<[QuarantineOperation, number, Record<string, unknown>]> = [
+      ['QuarantinePreviewMessage', 1 + (daysAgo % 3), {}],
+      ['QuarantineDeleteMessage', 2, {}],
+      ['QuarantineExportMessage', daysAgo % 2 === 0 ? 1 : 0, {}],
+      ['QuarantineViewHeader', 1, {}],
+      ['QuarantineRequestReleaseMessage', 1, { UserId: 'alice@contoso.com', UserType: 0 }],
+      // A release request through a notification link: link scanners click these too.
+      ['QuarantineRequestReleaseMessage', daysAgo % 2 === 1 ? 1 : 0, { UserId: 'carol@contoso.com', UserType: 0, RequestSource: 2 }],
+      ['QuarantineDenyReleaseMessage', daysAgo % 2 === 1 ? 1 : 0, {}],
+      ['QuarantineReleaseMessage', daysAgo === 2 || daysAgo === 5 ? 1 : 0, { ResultStatus: 'Failed', ReleaseTo: 'bob@fabrikam.example' }],
+    ];
+    const records: AuditRecord[] = [];
+    for (const [operation, count, fields] of plan) {
+      for (let i = 0; i < count; i++) {
+        const record = quarantineRecord(operation, { OrganizationId: tenantId, ...fields });
+        record.CreationTime = auditTime(new Date(day.getTime() + records.length * MINUTE_MS));
+        records.push(record);
+      }
+    }
+    out.push({ contentCreated: new Date(day.getTime() + HOUR_MS), records });
+  }
+  return out;
+}
+
+const ACTIVITY_BY_REQUEST_TYPE: Record<number, keyof Omit<DailyActivity, 'date' | 'failed'>> = {
+  0: 'preview',
+  1: 'delete',
+  2: 'release',
+  3: 'export',
+  4: 'viewHeader',
+  5: 'releaseRequest',
+  7: 'denyRelease',
+};
+
+/** Quarantine records per UTC day of CreationTime, by RequestType, each Id once, failed ones apart; oldest day first. */
+export function dailyActivity(records: readonly AuditRecord[]): DailyActivity[] {
+  const seen = new Set<string>();
+  const days = new Map<string, DailyActivity>();
+  for (const record of records) {
+    if (record.RecordType !== 65 || seen.has(record.Id)) continue;
+    seen.add(record.Id);
+    const date = record.CreationTime.slice(0, 10);
+    const day = days.get(date) ?? { date, release: 0, delete: 0, preview: 0, export: 0, viewHeader: 0, releaseRequest: 0, denyRelease: 0, failed: 0 };
+    days.set(date, day);
+    if (record.ResultStatus === 'Failed') day.failed++;
+    else {
+      const kind = ACTIVITY_BY_REQUEST_TYPE[Number(record.RequestType)];
+      if (kind) day[kind]++;
+    }
+  }
+  return [...days.values()].sort((a, b) => a.date.localeCompare(b.date));
 }
 
 function interleave<T>(a: readonly T[], b: readonly T[]): T[] {

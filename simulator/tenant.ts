@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { TokenIssuer } from './authority';
 import { releaseRecord, SYSTEM_RELEASE_USER } from './fixtures';
+import { messageHeader, type MessageOrigin } from './headers';
 import type { ServiceName } from './router';
 
 /** One row of Get-QuarantineMessage (Summary mode), field for field as the wire carries it. */
@@ -76,6 +77,12 @@ export interface GraphMessage {
   [property: string]: unknown;
 }
 
+/** A single-value extended property as sendMail takes it: id 'String {guid} Name name'. */
+export interface ExtendedProperty {
+  id: string;
+  value: string;
+}
+
 export interface SentMail {
   /** The sending mailbox, as listed in tenant.mailboxes. */
   mailbox: string;
@@ -83,6 +90,45 @@ export interface SentMail {
   /** As sent; Graph's default (true) when the body left it out. */
   saveToSentItems: boolean;
   at: Date;
+  /** The id of its Sent Items copy, when saveToSentItems. */
+  sentItemId?: string;
+}
+
+/** The copy of an accepted message in the sender mailbox's Sent Items. */
+export interface SentItem {
+  id: string;
+  /** The mailbox, as listed in tenant.mailboxes. */
+  mailbox: string;
+  subject: string;
+  createdDateTime: string;
+  sentDateTime: string;
+  toRecipients: GraphRecipient[];
+  ccRecipients: GraphRecipient[];
+  bccRecipients: GraphRecipient[];
+  singleValueExtendedProperties: ExtendedProperty[];
+  /** Listed from this instant on: Sent Items shows a message some time after the 202. */
+  visibleAt: Date;
+}
+
+/** Every mailbox's Sent Items; an item is listed once its visibleAt has passed. */
+export class SentItems {
+  readonly items: SentItem[] = [];
+
+  add(item: SentItem): void {
+    this.items.push(item);
+  }
+
+  /** What Graph lists for the mailbox now, newest first. */
+  visible(mailbox: string, now: Date = new Date()): SentItem[] {
+    const wanted = mailbox.toLowerCase();
+    return this.items
+      .filter((item) => item.mailbox.toLowerCase() === wanted && item.visibleAt.getTime() <= now.getTime())
+      .sort((a, b) => b.sentDateTime.localeCompare(a.sentDateTime) || b.id.localeCompare(a.id));
+  }
+
+  clear(): void {
+    this.items.length = 0;
+  }
 }
 
 export interface RecordedRequest {
@@ -112,19 +158,65 @@ export interface Grants {
   activityFeedRead: boolean;
   /** Mail.Send: none, tenant-wide consent, or an Exchange RBAC scope holding these mailboxes. */
   mailSend: 'none' | 'tenant' | string[];
+  /**
+   * Mail.Read (reading Sent Items with extended properties): none, tenant-wide consent, or the
+   * RBAC for Applications role 'Application Mail.Read' with a scope holding these mailboxes.
+   */
+  mailRead: 'none' | 'tenant' | string[];
+  /** Whether the directory role lets the app run Get-QuarantineMessageHeader (unconfirmed for Security Reader). */
+  quarantineHeaderRead: boolean;
+}
+
+/** Whether a mailbox grant (Mail.Send, Mail.Read) covers this mailbox. */
+export function grantCovers(grant: 'none' | 'tenant' | string[], mailbox: string): boolean {
+  if (grant === 'tenant') return true;
+  if (grant === 'none') return false;
+  return grant.some((scoped) => scoped.toLowerCase() === mailbox.toLowerCase());
+}
+
+/** What Get-QuarantineMessageHeader answers for a row: its origin's header, or exact text. */
+export interface HeaderChoice {
+  /** Build a real-shaped header for this origin (default: what the row's Direction suggests). */
+  origin?: MessageOrigin;
+  /** The exact header text, for hostile cases (see headers.hostileHeader). */
+  header?: string;
 }
 
 export class QuarantineStore {
   private readonly list: QuarantineRow[] = [];
+  /** Per lower-case Identity: how its header is made. Not part of the row: Get-QuarantineMessage never shows it. */
+  private readonly headers = new Map<string, HeaderChoice>();
 
   constructor(private readonly tenantId: string) {}
 
-  /** Adds rows (as made by fixtures.quarantineRow). Identities must be unique. */
-  add(rows: QuarantineRow | QuarantineRow[]): void {
+  /**
+   * Adds rows (as made by fixtures.quarantineRow). Identities must be unique. `header` chooses what
+   * Get-QuarantineMessageHeader answers for each of them (default: a header of the origin the
+   * row's Direction suggests).
+   */
+  add(rows: QuarantineRow | QuarantineRow[], header: HeaderChoice = {}): void {
+    // One set per call, not a scan per row: tests add thousands of rows at once.
+    const known = new Set(this.list.map((existing) => existing.Identity.toLowerCase()));
     for (const row of Array.isArray(rows) ? rows : [rows]) {
-      if (this.find(row.Identity)) throw new Error(`quarantine.add: a row with Identity ${row.Identity} already exists`);
+      if (known.has(row.Identity.toLowerCase())) throw new Error(`quarantine.add: a row with Identity ${row.Identity} already exists`);
+      known.add(row.Identity.toLowerCase());
       this.list.push(structuredClone(row));
+      this.headers.set(row.Identity.toLowerCase(), { ...header });
     }
+  }
+
+  /** Changes what Get-QuarantineMessageHeader answers for a row. */
+  setHeader(identity: string, header: HeaderChoice): void {
+    if (!this.find(identity)) throw new Error(`quarantine.setHeader: no row with Identity ${identity}`);
+    this.headers.set(identity.toLowerCase(), { ...header });
+  }
+
+  /** The raw header text of a row (built from the row as it is now), or undefined for an unknown row. */
+  header(identity: string): string | undefined {
+    const row = this.find(identity);
+    if (!row) return undefined;
+    const choice = this.headers.get(identity.toLowerCase()) ?? {};
+    return choice.header ?? messageHeader(row, { origin: choice.origin, tenantId: this.tenantId });
   }
 
   /** The stored rows, live: changing one changes what Get-QuarantineMessage returns. */
@@ -140,10 +232,12 @@ export class QuarantineStore {
   remove(identity: string): void {
     const row = this.find(identity);
     if (row) this.list.splice(this.list.indexOf(row), 1);
+    this.headers.delete(identity.toLowerCase());
   }
 
   clear(): void {
     this.list.length = 0;
+    this.headers.clear();
   }
 
   /**
@@ -249,6 +343,8 @@ export class AuditLog {
   auditingEnabled = true;
   /** Most items a /subscriptions/content page lists. */
   pageSize = 20;
+  /** How long after a Get-QuarantineMessageHeader call its ViewHeader record becomes listable. */
+  headerReadLatencyMs = 0;
   readonly blobs: AuditBlob[] = [];
   private readonly subscriptions = new Set<string>();
   private sequence = 0;
@@ -269,6 +365,7 @@ export class AuditLog {
     this.subscriptions.clear();
     this.auditingEnabled = true;
     this.pageSize = 20;
+    this.headerReadLatencyMs = 0;
   }
 
   isSubscribed(contentType: string): boolean {
@@ -337,6 +434,9 @@ export interface SimulatorState {
   readonly audit: AuditLog;
   readonly grants: Grants;
   readonly sentMail: SentMail[];
+  readonly sentItems: SentItems;
+  /** How long after a 202 a message saved to Sent Items is listed there. */
+  sentItemsDelayMs: number;
   readonly tokens: TokenIssuer;
   /** Origin of each service's listener, e.g. https://127.0.0.1:50123. */
   readonly origins: Readonly<Record<ServiceName, string>>;
