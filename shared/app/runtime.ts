@@ -17,10 +17,10 @@ import { ledgerRetentionCutoff } from '../notify/claim';
 import { drainQueue, type DrainOptions, type DrainSummary } from '../notify/drainQueue';
 import { MailboxPacer } from '../notify/pacing';
 import { sendNotification, type SendDeps, type SendOutcome } from '../notify/sendNotification';
-import { queueClient, StorageJobMessageQueue, StorageNotificationQueue, StoragePoisonQueue } from '../queue/storageQueue';
+import { queueClient, StorageJobMessageQueue, StorageJobScheduler, StorageNotificationQueue, StoragePoisonQueue } from '../queue/storageQueue';
 import { snapshotQuarantine, type SnapshotSummary } from '../snapshot/snapshotQuarantine';
 import { TableNotificationLedger } from '../store/notificationLedger';
-import { TablePaceStore } from '../store/paceStore';
+import { TableDailyCap, TablePaceStore } from '../store/paceStore';
 import { TableQuarantineSnapshotStore } from '../store/quarantineSnapshotStore';
 import { TableReleaseStore } from '../store/releaseStore';
 import { TableStateStore } from '../store/stateStore';
@@ -34,6 +34,8 @@ export class Runtime {
   readonly jobQueue: StorageNotificationQueue;
   readonly poisonQueue: StoragePoisonQueue;
   readonly jobMessages: StorageJobMessageQueue;
+  /** Jobs that must wait minutes (Sent Items, the daily cap) go back to the queue, invisible until then. */
+  readonly scheduler: StorageJobScheduler;
   private readonly credential;
 
   constructor(
@@ -53,6 +55,7 @@ export class Runtime {
     this.jobQueue = new StorageNotificationQueue(queue(QUEUE_NAME));
     this.poisonQueue = new StoragePoisonQueue(queue(POISON_QUEUE_NAME));
     this.jobMessages = new StorageJobMessageQueue(queue(QUEUE_NAME), queue(POISON_QUEUE_NAME));
+    this.scheduler = new StorageJobScheduler(queue(QUEUE_NAME));
   }
 
   token(endpoint: string): TokenSource {
@@ -113,6 +116,8 @@ export class Runtime {
       ledger: await this.notificationLedger(),
       mailer: this.mailer,
       pacing: await this.pacer(),
+      scheduler: this.scheduler,
+      dailyCap: new TableDailyCap(await this.tables.readyTable(TABLES.state), s.notifyMaxPerDay),
       senderMailbox: s.notifySenderMailbox,
       saveToSentItems: s.notifySaveToSentItems,
       dryRun: s.notifyDryRun,

@@ -42,6 +42,8 @@ export interface Settings {
   notifyReleasesSince: Date | undefined;
   notifySenderMailbox: string | undefined;
   notifyMaxPerMinute: number;
+  /** Emails a day the sender mailbox may send (NOTIFY_MAX_PER_DAY); the rest waits for the next UTC day. */
+  notifyMaxPerDay: number;
   notifySaveToSentItems: boolean;
   notifyDryRun: boolean;
   template: NotifyTemplateSettings;
@@ -60,6 +62,7 @@ export const SETTING_NAMES = [
   'NOTIFY_RELEASES_SINCE',
   'NOTIFY_SENDER_MAILBOX',
   'NOTIFY_MAX_PER_MINUTE',
+  'NOTIFY_MAX_PER_DAY',
   'NOTIFY_SAVE_TO_SENT_ITEMS',
   'NOTIFY_DRY_RUN',
   'NOTIFY_SUBJECT',
@@ -75,6 +78,10 @@ export const DEFAULTS = {
   SNAPSHOT_SCHEDULE: '0 */15 * * * *',
   RELEASES_SCHEDULE: '0 */10 * * * *',
   NOTIFY_MAX_PER_MINUTE: 30,
+  // Exchange blocks a mailbox past 10,000 recipients a day; this leaves room for anything else it sends.
+  NOTIFY_MAX_PER_DAY: 3000,
+  // Reconciliation finds a send whose answer was lost in Sent Items; it is also the admin's record.
+  NOTIFY_SAVE_TO_SENT_ITEMS: true,
   NOTIFY_LANGUAGE: 'en',
 } as const;
 
@@ -236,7 +243,8 @@ export function loadSettings(env: Env = process.env): Settings {
     notifyReleasesSince: parseInstant(env, 'NOTIFY_RELEASES_SINCE'),
     notifySenderMailbox: mailbox?.toLowerCase(),
     notifyMaxPerMinute: parsePositiveInteger(env, 'NOTIFY_MAX_PER_MINUTE', DEFAULTS.NOTIFY_MAX_PER_MINUTE, 10_000),
-    notifySaveToSentItems: parseBoolean(env, 'NOTIFY_SAVE_TO_SENT_ITEMS', false),
+    notifyMaxPerDay: parsePositiveInteger(env, 'NOTIFY_MAX_PER_DAY', DEFAULTS.NOTIFY_MAX_PER_DAY, 10_000),
+    notifySaveToSentItems: parseBoolean(env, 'NOTIFY_SAVE_TO_SENT_ITEMS', DEFAULTS.NOTIFY_SAVE_TO_SENT_ITEMS),
     notifyDryRun: parseBoolean(env, 'NOTIFY_DRY_RUN', false),
     template: { subject, intro: text(env, 'NOTIFY_INTRO'), footer: text(env, 'NOTIFY_FOOTER'), language },
   };

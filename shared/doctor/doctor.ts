@@ -41,7 +41,10 @@ export async function sendTestNotification(runtime: Runtime, to: string): Promis
     },
   ]);
   const email = composeNotification(job, runtime.settings.template);
-  await runtime.mailer.send(mailbox, email, runtime.settings.notifySaveToSentItems);
+  const marker = `qrn-doctor-${randomUUID()}`;
+  const answer = await runtime.mailer.send(mailbox, email, { saveToSentItems: runtime.settings.notifySaveToSentItems, marker });
+  if (answer.outcome === 'refused') throw new Error(answer.reason);
+  if (answer.outcome === 'unknown') throw new Error(`The test notification's outcome is unknown (${answer.reason}): look in ${mailbox}'s Sent Items and ${to}'s inbox.`);
   return `${mailbox} sent a test notification to ${to} (Graph accepted it; delivery can take a minute)`;
 }
 
@@ -110,6 +113,22 @@ export async function runDoctor(env: Env, log: Logger, options: DoctorOptions = 
     }
     if (!options.sendTestTo) return `${mailbox} (Mail.Send is proven only by sending: run npm run doctor -- --send-test-to you@yourdomain)`;
     return sendTestNotification(runtime, options.sendTestTo);
+  });
+  await check('sent items (exactly once after a lost answer)', async () => {
+    const mailbox = settings?.notifySenderMailbox;
+    if (!mailbox) throw new Error('needs NOTIFY_SENDER_MAILBOX');
+    if (!settings?.notifySaveToSentItems) {
+      throw new Error('NOTIFY_SAVE_TO_SENT_ITEMS is false: a send whose answer was lost is sent again unchecked (at-least-once). Set it to true.');
+    }
+    const found = await runtime.mailer.findSent(mailbox, `qrn-doctor-${randomUUID()}`);
+    if (found === 'cannotRead') {
+      throw new Error(
+        `The app cannot read the Sent Items of ${mailbox}, so a send whose answer was lost is sent again unchecked (at-least-once). ` +
+          `Grant it: New-ManagementRoleAssignment -App <service principal> -Role 'Application Mail.Read' -CustomResourceScope <the scope used for Mail.Send> ` +
+          '(infra/grant-permissions.ps1 does this; changes take up to an hour).',
+      );
+    }
+    return `the app can look up its notifications in the Sent Items of ${mailbox} (Application Mail.Read)`;
   });
   return results;
 }

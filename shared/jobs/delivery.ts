@@ -2,7 +2,14 @@
  * The delivery rules the queue trigger (Functions host) and the command-line drain share: the queue
  * names, when a failed job is given up on, and how a trigger body becomes queue text again.
  */
-import { MalformedJobError } from './notificationJob';
+
+/** A job no retry can fix (malformed, or refused by Graph for good): it goes to the poison queue at once, with its reason. */
+export class PermanentJobError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'PermanentJobError';
+  }
+}
 
 export const QUEUE_NAME = 'release-notifications';
 export const POISON_SUFFIX = '-poison';
@@ -18,11 +25,11 @@ export function isLastAttempt(dequeueCount: number, maxDequeueCount: number = MA
 export type FailureAction = 'poisonNow' | 'lastAttempt' | 'retry';
 
 /**
- * What becomes of a message whose attempt failed: malformed ones are poisoned at once, the last
+ * What becomes of a message whose attempt failed: permanent failures (malformed, refused by Graph) are poisoned at once, the last
  * attempt's failure poisons it (the host does that itself), anything else is retried.
  */
 export function failureAction(error: unknown, dequeueCount: number, maxDequeueCount: number = MAX_DEQUEUE_COUNT): FailureAction {
-  if (error instanceof MalformedJobError) return 'poisonNow';
+  if (error instanceof PermanentJobError) return 'poisonNow';
   return isLastAttempt(dequeueCount, maxDequeueCount) ? 'lastAttempt' : 'retry';
 }
 

@@ -3,6 +3,7 @@
  * a queued job is checked before anything is sent. Queue messages are outside input.
  */
 import { createHash } from 'node:crypto';
+import { PermanentJobError } from './delivery';
 import { isGuid, isMailboxAddress } from '../config/settings';
 import type { ReleasedMessageFacts } from '../domain/types';
 import { isRecord } from '../http/json';
@@ -35,7 +36,7 @@ export function makeJob(sender: string, releases: ReleasedMessageFacts[]): Notif
 }
 
 /** A job no retry can fix: it goes to the poison queue at once, with this message as the reason. */
-export class MalformedJobError extends Error {
+export class MalformedJobError extends PermanentJobError {
   constructor(message: string) {
     super(message);
     this.name = 'MalformedJobError';

@@ -8,7 +8,7 @@ import type { StorageSettings } from '../config/settings';
 import { statusOf } from '../log/errors';
 import type { NotificationJob } from '../jobs/notificationJob';
 import type { NotificationQueue } from '../detect/ports';
-import type { JobMessageQueue, PoisonQueue, QueuedJobMessage } from '../notify/ports';
+import type { JobMessageQueue, JobScheduler, PoisonQueue, QueuedJobMessage } from '../notify/ports';
 
 /** The Functions queue trigger expects base64 bodies by default; @azure/storage-queue sends text as is. */
 export function encodeMessage(job: NotificationJob): string {
@@ -39,6 +39,16 @@ export class StorageNotificationQueue implements NotificationQueue {
     this.ready ??= this.queue.createIfNotExists();
     await this.ready;
     for (const job of jobs) await this.queue.sendMessage(encodeMessage(job));
+  }
+}
+
+/** The job queue's "later": the same job as a new message, invisible until its time (at most 7 days, the queue's limit). */
+export class StorageJobScheduler implements JobScheduler {
+  constructor(private readonly queue: QueueClient) {}
+
+  async later(jobText: string, delayMs: number): Promise<void> {
+    const seconds = Math.min(7 * 24 * 3600 - 60, Math.max(1, Math.ceil(delayMs / 1000)));
+    await this.queue.sendMessage(encodeText(jobText), { visibilityTimeout: seconds });
   }
 }
 

@@ -45,7 +45,7 @@ class MemoryJobQueue implements JobMessageQueue {
   }
 }
 
-const outcome = (j: NotificationJob, sent = true): SendOutcome => ({ jobId: j.jobId, sent, told: sent ? j.releases.length : 0, alreadyTold: sent ? 0 : 1, ownedElsewhere: 0, dryRun: false });
+const outcome = (j: NotificationJob, sent = true): SendOutcome => ({ jobId: j.jobId, sent, told: sent ? j.releases.length : 0, alreadyTold: sent ? 0 : 1, ownedElsewhere: 0, confirmedSent: 0, deferredUntil: undefined, unknownOutcome: false, dryRun: false });
 
 describe('drainQueue', () => {
   it('sends every queued job, deletes it, and stops when the queue is empty', async () => {

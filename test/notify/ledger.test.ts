@@ -1,4 +1,5 @@
 import { decideClaim, ledgerRetentionCutoff } from '../../shared/notify/claim';
+import { noticeKey } from '../../shared/notify/sendNotification';
 import { entityKeys, keySafe } from '../../shared/store/notificationLedger';
 import { type LedgerEntry } from '../../shared/notify/ports';
 
@@ -9,6 +10,8 @@ const entry = (overrides: Partial<LedgerEntry>): LedgerEntry => ({
   jobId: 'job-1',
   deliveryId: 'msg-1',
   claimedAt: new Date(NOW.getTime() - 60_000),
+  attemptAt: undefined,
+  marker: undefined,
   sentAt: undefined,
   dryRun: false,
   ...overrides,
@@ -55,7 +58,7 @@ describe('ledger keys', () => {
   });
 
   it('keys a release by NetworkMessageId and released-to address', () => {
-    expect(entityKeys({ networkMessageId: '5B0F7C1E-3C1A-4E22-9D3C-08DE0A1B2C3D', releasedTo: 'Bob@Fabrikam.example' })).toEqual({
+    expect(entityKeys(noticeKey({ networkMessageId: '5B0F7C1E-3C1A-4E22-9D3C-08DE0A1B2C3D', releasedTo: 'Bob@Fabrikam.example' }))).toEqual({
       partitionKey: '5b0f7c1e-3c1a-4e22-9d3c-08de0a1b2c3d',
       rowKey: 'bob@fabrikam.example',
     });

@@ -3,25 +3,29 @@ import { MemoryLogger } from '../../shared/log/logger';
 import { NETWORK_MESSAGE_IDS_HEADER,  } from '../../shared/email/compose';
 import { MalformedJobError } from '../../shared/jobs/notificationJob';
 import { sendNotification, type SendDeps } from '../../shared/notify/sendNotification';
-import { CountingPacer, ID_A, ID_B, job, MemoryLedger, MemoryMailer, release, TEMPLATE } from './fakes';
+import { CountingPacer, ID_A, ID_B, job, MemoryLedger, MemoryMailer, MemoryScheduler, release, TEMPLATE } from './fakes';
 
 function setup(overrides: Partial<SendDeps> = {}) {
   const ledger = new MemoryLedger();
-  const mailer = new MemoryMailer();
+  const mailer = new MemoryMailer(() => ledger.now);
   const pacing = new CountingPacer();
+  const scheduler = new MemoryScheduler();
   const log = new MemoryLogger();
   const deps: SendDeps = {
     ledger,
     mailer,
     pacing,
+    scheduler,
+    dailyCap: undefined,
+    now: () => ledger.now,
     senderMailbox: 'notices@contoso.com',
-    saveToSentItems: false,
+    saveToSentItems: true,
     dryRun: false,
     template: TEMPLATE,
     log,
     ...overrides,
   };
-  return { ledger, mailer, pacing, log, deps };
+  return { ledger, mailer, pacing, scheduler, log, deps };
 }
 
 const header = (message: { internetMessageHeaders: Array<{ name: string; value: string }> }): string | undefined =>
@@ -31,7 +35,7 @@ describe('sendNotification', () => {
   it('sends one email for a new job, paced, and records the release as told', async () => {
     const { ledger, mailer, pacing, deps } = setup();
     const outcome = await sendNotification(job(), deps, 'msg-1');
-    expect(outcome).toEqual({ jobId: job().jobId, sent: true, told: 1, alreadyTold: 0, ownedElsewhere: 0, dryRun: false });
+    expect(outcome).toEqual({ jobId: job().jobId, sent: true, told: 1, confirmedSent: 0, alreadyTold: 0, ownedElsewhere: 0, deferredUntil: undefined, unknownOutcome: false, dryRun: false });
     expect(mailer.sent).toHaveLength(1);
     expect(mailer.sent[0].from).toBe('notices@contoso.com');
     expect(mailer.sent[0].message.toRecipients[0].emailAddress.address).toBe('alice@contoso.com');
@@ -68,11 +72,11 @@ describe('sendNotification', () => {
     expect(ledger.get(release())).toMatchObject({ status: 'sent', deliveryId: 'msg-2' });
   });
 
-  it('a retry of the same delivery finds its own claim and sends (the documented crash window)', async () => {
+  it('a send that failed before anything went out gives its claim back, and the retry sends', async () => {
     const { ledger, mailer, deps } = setup();
-    mailer.failWith = new Error('Graph unavailable');
-    await expect(sendNotification(job(), deps, 'msg-1')).rejects.toThrow('Graph unavailable');
-    expect(ledger.get(release())).toMatchObject({ status: 'claimed', deliveryId: 'msg-1' });
+    mailer.failWith = new Error('no token');
+    await expect(sendNotification(job(), deps, 'msg-1')).rejects.toThrow('no token');
+    expect(ledger.get(release())).toBeUndefined();
     mailer.failWith = undefined;
     expect(await sendNotification(job(), deps, 'msg-1')).toMatchObject({ sent: true, told: 1 });
     expect(mailer.sent).toHaveLength(1);
@@ -100,7 +104,7 @@ describe('sendNotification', () => {
     expect(outcome).toMatchObject({ sent: false, told: 1, dryRun: true });
     expect(mailer.sent).toHaveLength(0);
     expect(pacing.slots).toBe(0);
-    expect(log.text()).toMatch(/dry run: .* to alice@contoso\.com .* about 5b0f7c1e-/);
+    expect(log.text()).toMatch(/dry run: .* to alice@contoso\.com; .*"networkMessageIds":\["5b0f7c1e-/);
     expect(log.text()).not.toMatch(/<html|<p>/i);
     expect(ledger.get(release())).toMatchObject({ status: 'sent', dryRun: true });
 

@@ -11,9 +11,11 @@ import { Runtime } from '../../shared/app/runtime';
 import type { NotificationJob } from '../../shared/jobs/notificationJob';
 import { MemoryLogger } from '../../shared/log/logger';
 import { NETWORK_MESSAGE_IDS_HEADER } from '../../shared/email/compose';
-import { GraphMailer, MailerError } from '../../shared/graph/graphMailer';
+import { GraphMailer } from '../../shared/graph/graphMailer';
+import { RefusedSendError } from '../../shared/notify/deliver';
+import { noticeKey } from '../../shared/notify/sendNotification';
 import { RetryableError } from '../../shared/http/retry';
-import { POISON_QUEUE_NAME } from '../../shared/jobs/delivery';
+import { failureAction, POISON_QUEUE_NAME } from '../../shared/jobs/delivery';
 import { entityKeys } from '../../shared/store/notificationLedger';
 import { decodeMessage, encodeMessage } from '../../shared/queue/storageQueue';
 import { QUEUE_NAME } from '../../shared/jobs/delivery';
@@ -87,10 +89,11 @@ describe('sending notifications through Graph (simulator) with state in Azurite'
     expect(sim.sentMail).toHaveLength(1);
     const mail = sim.sentMail[0];
     expect(mail.mailbox).toBe(MAILBOX);
-    expect(mail.saveToSentItems).toBe(false);
+    // Saved by default: Sent Items is where a send whose answer was lost is found again.
+    expect(mail.saveToSentItems).toBe(true);
     expect(mail.message.toRecipients?.map((r) => r.emailAddress.address)).toEqual(['alice@contoso.com']);
     expect(idsHeader(mail)).toBe(j.releases[0].networkMessageId);
-    const keys = entityKeys(j.releases[0]);
+    const keys = entityKeys(noticeKey(j.releases[0]));
     const row = await rt.tables.table(TABLES.ledger).getEntity<Record<string, unknown>>(keys.partitionKey, keys.rowKey);
     expect(row).toMatchObject({ Status: 'sent', JobId: j.jobId, DryRun: false });
   });
@@ -126,10 +129,14 @@ describe('sending notifications through Graph (simulator) with state in Azurite'
     sim.faults.add({ service: 'graph', status: 429, retryAfterSeconds: 1, times: 2 });
     const { runtime: rt } = runtime();
     const mailer = new GraphMailer({ graphEndpoint: sim.graphEndpoint, token: rt.token(sim.graphEndpoint), maxRetries: 1 });
-    const error = await mailer.send(MAILBOX, { to: 'alice@contoso.com', subject: 's', html: '<p>x</p>', text: 'x', headers: [] }, false).catch((e: unknown) => e);
+    const answer = await mailer.send(MAILBOX, { to: 'alice@contoso.com', subject: 's', html: '<p>x</p>', text: 'x', headers: [] }, { saveToSentItems: false, marker: 'qrn-test' });
+    expect(answer).toMatchObject({ outcome: 'refused', status: 429, retryAfterMs: 1000 });
+    expect(answer.outcome === 'refused' ? answer.reason : '').toMatch(/HTTP 429 ApplicationThrottled.*the queue will try again later/);
+    expect(sim.sentMail).toHaveLength(0);
+    // Through the sending use case, a 429 the client gave up on goes back to the queue as retryable.
+    sim.faults.add({ service: 'graph', status: 429, retryAfterSeconds: 1, times: 11 });
+    const error = await rt.sendJob(freshJob(), 'msg-429').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RetryableError);
-    expect(error).toMatchObject({ retryAfterMs: 1000 });
-    expect((error as Error).message).toMatch(/HTTP 429 ApplicationThrottled.*the queue will try again later/);
     expect(sim.sentMail).toHaveLength(0);
   });
 
@@ -137,7 +144,9 @@ describe('sending notifications through Graph (simulator) with state in Azurite'
     const { runtime: rt } = runtime();
     sim.grants.mailSend = ['someone-else@contoso.com'];
     const error = await rt.sendJob(freshJob(), 'msg-1').catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(MailerError);
+    // Refused for good: straight to the poison queue with this reason.
+    expect(error).toBeInstanceOf(RefusedSendError);
+    expect(failureAction(error, 1)).toBe('poisonNow');
     expect((error as Error).message).toMatch(/HTTP 403 ErrorAccessDenied.*Mail\.Send is not granted to the app, or not scoped to NOTIFY_SENDER_MAILBOX quarantine-notices@contoso\.com/);
     expect(sim.sentMail).toHaveLength(0);
   });

@@ -20,7 +20,7 @@ beforeEach(async () => {
   await table.createTable();
 });
 
-const key = { networkMessageId: ID_A.toUpperCase(), releasedTo: 'Odd/Name#1?%@Fabrikam.example' };
+const key = { scope: ID_A.toUpperCase(), item: 'Odd/Name#1?%@Fabrikam.example' };
 const first = { jobId: 'job-1', deliveryId: 'msg-1' };
 const second = { jobId: 'job-2', deliveryId: 'msg-2' };
 
@@ -35,7 +35,7 @@ describe('TableNotificationLedger', () => {
 
     if (claim.kind !== 'claimed') throw new Error('unreachable');
     now = new Date('2026-08-21T10:01:00Z');
-    await ledger.markSent(key, first, claim.etag);
+    await ledger.markSent(key, first, claim.etag, 'accepted');
     expect(await ledger.claim(key, second)).toMatchObject({ kind: 'alreadyTold', entry: { status: 'sent', jobId: 'job-1', dryRun: false } });
     // The key is stored encoded, the address as given.
     const row = await table.getEntity<Record<string, unknown>>(ID_A, 'odd%2Fname%231%3F%25@fabrikam.example');
@@ -60,14 +60,14 @@ describe('TableNotificationLedger', () => {
     now = new Date('2026-08-21T10:11:00Z');
     await ledger.claim(key, second);
     if (mine.kind !== 'claimed') throw new Error('unreachable');
-    await ledger.markSent(key, first, mine.etag, { dryRun: true });
+    await ledger.markSent(key, first, mine.etag, 'dry-run');
     expect(await ledger.claim(key, second)).toMatchObject({ kind: 'alreadyTold', entry: { jobId: 'job-1', dryRun: true } });
   });
 
   it('purges rows written before the cutoff', async () => {
     const ledger = new TableNotificationLedger(table);
     await ledger.claim(key, first);
-    await ledger.claim({ ...key, releasedTo: 'other@fabrikam.example' }, first);
+    await ledger.claim({ ...key, item: 'other@fabrikam.example' }, first);
     expect(await ledger.purge(new Date(Date.now() - 3_600_000))).toBe(0);
     expect(await ledger.purge(new Date(Date.now() + 60_000))).toBe(2);
   });
