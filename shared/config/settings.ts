@@ -26,6 +26,12 @@ export interface NotifyTemplateSettings {
   intro: string | undefined;
   footer: string | undefined;
   language: string;
+  /** IANA time zone every time in the email is shown in (NOTIFY_TIME_ZONE); absent: UTC. */
+  timeZone?: string;
+  /** Show the releasing admin's address (NOTIFY_SHOW_RELEASER); absent: true. */
+  showReleaser?: boolean;
+  /** Show the quarantine policy's name (NOTIFY_SHOW_POLICY); absent: true. */
+  showPolicy?: boolean;
 }
 
 export interface Settings {
@@ -66,6 +72,9 @@ export const SETTING_NAMES = [
   'NOTIFY_INTRO',
   'NOTIFY_FOOTER',
   'NOTIFY_LANGUAGE',
+  'NOTIFY_TIME_ZONE',
+  'NOTIFY_SHOW_RELEASER',
+  'NOTIFY_SHOW_POLICY',
 ] as const;
 
 export const DEFAULTS = {
@@ -76,6 +85,7 @@ export const DEFAULTS = {
   RELEASES_SCHEDULE: '0 */10 * * * *',
   NOTIFY_MAX_PER_MINUTE: 30,
   NOTIFY_LANGUAGE: 'en',
+  NOTIFY_TIME_ZONE: 'UTC',
 } as const;
 
 export const SUPPORTED_LANGUAGES = ['en', 'de', 'fr', 'es', 'nl'] as const;
@@ -209,6 +219,19 @@ function parsePositiveInteger(env: Env, name: string, fallback: number, max: num
   return value;
 }
 
+/** An IANA time zone name as Intl knows it, returned in its canonical spelling (europe/berlin -> Europe/Berlin). */
+export function parseTimeZone(env: Env): string {
+  const raw = text(env, 'NOTIFY_TIME_ZONE') ?? DEFAULTS.NOTIFY_TIME_ZONE;
+  const expected = 'an IANA time zone name such as Europe/Berlin, America/New_York or UTC';
+  if (raw.length > 64) fail('NOTIFY_TIME_ZONE', raw, expected);
+  try {
+    return new Intl.DateTimeFormat('en', { timeZone: raw }).resolvedOptions().timeZone;
+  } catch {
+    // Intl throws RangeError for a zone it does not know.
+    return fail('NOTIFY_TIME_ZONE', raw, expected);
+  }
+}
+
 /** Parses every setting. Throws SettingsError naming the first bad one. */
 export function loadSettings(env: Env = process.env): Settings {
   const tenantId = text(env, 'M365_TENANT_ID');
@@ -238,7 +261,15 @@ export function loadSettings(env: Env = process.env): Settings {
     notifyMaxPerMinute: parsePositiveInteger(env, 'NOTIFY_MAX_PER_MINUTE', DEFAULTS.NOTIFY_MAX_PER_MINUTE, 10_000),
     notifySaveToSentItems: parseBoolean(env, 'NOTIFY_SAVE_TO_SENT_ITEMS', false),
     notifyDryRun: parseBoolean(env, 'NOTIFY_DRY_RUN', false),
-    template: { subject, intro: text(env, 'NOTIFY_INTRO'), footer: text(env, 'NOTIFY_FOOTER'), language },
+    template: {
+      subject,
+      intro: text(env, 'NOTIFY_INTRO'),
+      footer: text(env, 'NOTIFY_FOOTER'),
+      language,
+      timeZone: parseTimeZone(env),
+      showReleaser: parseBoolean(env, 'NOTIFY_SHOW_RELEASER', true),
+      showPolicy: parseBoolean(env, 'NOTIFY_SHOW_POLICY', true),
+    },
   };
 }
 
