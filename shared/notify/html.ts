@@ -47,12 +47,13 @@ export function addressHtml(address: string): string {
 const MAX_UNBROKEN_PART = 24;
 
 /**
- * Any other text as HTML with wrap opportunities after `/`, `?`, `&`, `=` and after the brackets of a
- * defanged `[.]` or `[@]`, so a long defanged URL wraps between its parts rather than mid-word.
+ * Any other text as HTML with wrap opportunities after a `/` (not the one of `</`) and after the
+ * brackets of a defanged `[.]`, `[@]` or `[:]`, so a long defanged URL wraps between its parts
+ * rather than mid-word.
  */
 export function breakableHtml(text: string): string {
   return text
-    .split(/(?<=[/?&=]|\[[.@:]\])(?=[^\s/])/)
+    .split(/(?<=[^<]\/|\[[.@:]\])(?=[^\s/])/)
     .map(escapeHtml)
     .join('<wbr>');
 }

@@ -70,17 +70,17 @@ export const STRINGS: Readonly<Record<NotifyLanguage, NotificationStrings>> = {
     subjectAndMore: '{subject} (and {more} more)',
     noSubject: '(no subject)',
     introAdminOne:
-      'An administrator released an email you sent that had been held in quarantine. It was sent on to the recipients listed under "Released to".',
+      'An administrator released an email you sent that had been held in quarantine. It was sent on to the recipients listed under “Released to”.',
     introAdminMany:
-      'An administrator released emails you sent that had been held in quarantine. They were sent on to the recipients listed under "Released to".',
+      'An administrator released emails you sent that had been held in quarantine. They were sent on to the recipients listed under “Released to”.',
     introSystemOne:
-      'Microsoft 365 automatically released an email you sent that had been held in quarantine. It was sent on to the recipients listed under "Released to".',
+      'Microsoft 365 automatically released an email you sent that had been held in quarantine. It was sent on to the recipients listed under “Released to”.',
     introSystemMany:
-      'Microsoft 365 automatically released emails you sent that had been held in quarantine. They were sent on to the recipients listed under "Released to".',
+      'Microsoft 365 automatically released emails you sent that had been held in quarantine. They were sent on to the recipients listed under “Released to”.',
     introMixedOne:
-      'An email you sent that had been held in quarantine was released, partly by an administrator and partly automatically by Microsoft 365. It was sent on to the recipients listed under "Released to".',
+      'An email you sent that had been held in quarantine was released, partly by an administrator and partly automatically by Microsoft 365. It was sent on to the recipients listed under “Released to”.',
     introMixedMany:
-      'Emails you sent that had been held in quarantine were released, some by an administrator and some automatically by Microsoft 365. They were sent on to the recipients listed under "Released to".',
+      'Emails you sent that had been held in quarantine were released, some by an administrator and some automatically by Microsoft 365. They were sent on to the recipients listed under “Released to”.',
     footer: 'This is an automated message. You do not need to do anything.',
     messageHeading: 'Message {index} of {count}',
     labelSubject: 'Subject (as written by the sender)',
@@ -205,17 +205,17 @@ export const STRINGS: Readonly<Record<NotifyLanguage, NotificationStrings>> = {
     subjectAndMore: '{subject} (y {more} más)',
     noSubject: '(sin asunto)',
     introAdminOne:
-      'Un administrador liberó un correo electrónico que usted envió y que estaba retenido en cuarentena. Se envió a los destinatarios indicados en "Liberado para".',
+      'Un administrador liberó un correo electrónico que usted envió y que estaba retenido en cuarentena. Se envió a los destinatarios indicados en «Liberado para».',
     introAdminMany:
-      'Un administrador liberó correos electrónicos que usted envió y que estaban retenidos en cuarentena. Se enviaron a los destinatarios indicados en "Liberado para".',
+      'Un administrador liberó correos electrónicos que usted envió y que estaban retenidos en cuarentena. Se enviaron a los destinatarios indicados en «Liberado para».',
     introSystemOne:
-      'Microsoft 365 liberó automáticamente un correo electrónico que usted envió y que estaba retenido en cuarentena. Se envió a los destinatarios indicados en "Liberado para".',
+      'Microsoft 365 liberó automáticamente un correo electrónico que usted envió y que estaba retenido en cuarentena. Se envió a los destinatarios indicados en «Liberado para».',
     introSystemMany:
-      'Microsoft 365 liberó automáticamente correos electrónicos que usted envió y que estaban retenidos en cuarentena. Se enviaron a los destinatarios indicados en "Liberado para".',
+      'Microsoft 365 liberó automáticamente correos electrónicos que usted envió y que estaban retenidos en cuarentena. Se enviaron a los destinatarios indicados en «Liberado para».',
     introMixedOne:
-      'Un correo electrónico que usted envió y que estaba retenido en cuarentena se liberó, en parte por un administrador y en parte automáticamente por Microsoft 365. Se envió a los destinatarios indicados en "Liberado para".',
+      'Un correo electrónico que usted envió y que estaba retenido en cuarentena se liberó, en parte por un administrador y en parte automáticamente por Microsoft 365. Se envió a los destinatarios indicados en «Liberado para».',
     introMixedMany:
-      'Se liberaron correos electrónicos que usted envió y que estaban retenidos en cuarentena, algunos por un administrador y otros automáticamente por Microsoft 365. Se enviaron a los destinatarios indicados en "Liberado para".',
+      'Se liberaron correos electrónicos que usted envió y que estaban retenidos en cuarentena, algunos por un administrador y otros automáticamente por Microsoft 365. Se enviaron a los destinatarios indicados en «Liberado para».',
     footer: 'Este es un mensaje automático. No tiene que hacer nada.',
     messageHeading: 'Mensaje {index} de {count}',
     labelSubject: 'Asunto (tal como lo escribió el remitente)',
@@ -250,17 +250,17 @@ export const STRINGS: Readonly<Record<NotifyLanguage, NotificationStrings>> = {
     subjectAndMore: '{subject} (en nog {more})',
     noSubject: '(geen onderwerp)',
     introAdminOne:
-      'Een beheerder heeft een e-mail vrijgegeven die u hebt verzonden en die in quarantaine werd vastgehouden. Deze is verzonden naar de geadresseerden onder "Vrijgegeven aan".',
+      'Een beheerder heeft een e-mail vrijgegeven die u hebt verzonden en die in quarantaine werd vastgehouden. Deze is verzonden naar de geadresseerden onder ‘Vrijgegeven aan’.',
     introAdminMany:
-      'Een beheerder heeft e-mails vrijgegeven die u hebt verzonden en die in quarantaine werden vastgehouden. Deze zijn verzonden naar de geadresseerden onder "Vrijgegeven aan".',
+      'Een beheerder heeft e-mails vrijgegeven die u hebt verzonden en die in quarantaine werden vastgehouden. Deze zijn verzonden naar de geadresseerden onder ‘Vrijgegeven aan’.',
     introSystemOne:
-      'Microsoft 365 heeft een e-mail die u hebt verzonden en die in quarantaine werd vastgehouden, automatisch vrijgegeven. Deze is verzonden naar de geadresseerden onder "Vrijgegeven aan".',
+      'Microsoft 365 heeft een e-mail die u hebt verzonden en die in quarantaine werd vastgehouden, automatisch vrijgegeven. Deze is verzonden naar de geadresseerden onder ‘Vrijgegeven aan’.',
     introSystemMany:
-      'Microsoft 365 heeft e-mails die u hebt verzonden en die in quarantaine werden vastgehouden, automatisch vrijgegeven. Deze zijn verzonden naar de geadresseerden onder "Vrijgegeven aan".',
+      'Microsoft 365 heeft e-mails die u hebt verzonden en die in quarantaine werden vastgehouden, automatisch vrijgegeven. Deze zijn verzonden naar de geadresseerden onder ‘Vrijgegeven aan’.',
     introMixedOne:
-      'Een e-mail die u hebt verzonden en die in quarantaine werd vastgehouden, is vrijgegeven, deels door een beheerder en deels automatisch door Microsoft 365. Deze is verzonden naar de geadresseerden onder "Vrijgegeven aan".',
+      'Een e-mail die u hebt verzonden en die in quarantaine werd vastgehouden, is vrijgegeven, deels door een beheerder en deels automatisch door Microsoft 365. Deze is verzonden naar de geadresseerden onder ‘Vrijgegeven aan’.',
     introMixedMany:
-      'E-mails die u hebt verzonden en die in quarantaine werden vastgehouden, zijn vrijgegeven, sommige door een beheerder en andere automatisch door Microsoft 365. Deze zijn verzonden naar de geadresseerden onder "Vrijgegeven aan".',
+      'E-mails die u hebt verzonden en die in quarantaine werden vastgehouden, zijn vrijgegeven, sommige door een beheerder en andere automatisch door Microsoft 365. Deze zijn verzonden naar de geadresseerden onder ‘Vrijgegeven aan’.',
     footer: 'Dit is een automatisch bericht. U hoeft niets te doen.',
     messageHeading: 'Bericht {index} van {count}',
     labelSubject: 'Onderwerp (zoals geschreven door de afzender)',
