@@ -134,8 +134,8 @@ const DOMAIN =
 /** A dotted-quad IPv4 address. */
 const IPV4 = /(?<![\p{N}.])\d{1,3}(?:\.\d{1,3}){3}(?![\p{N}])/gu;
 
-/** An `@` between two non-space characters, as in an address. */
-const AT = /(?<=\S)@(?=\S)/g;
+/** An `@` between two non-space characters, as in an address (not one already in `[@]`). */
+const AT = /(?<=[^\s[])@(?=[^\s\]])/g;
 
 const DOTS = /[.\u3002\uff0e\uff61]/g;
 
