@@ -433,7 +433,8 @@ function describeMessage(message: Message, options: DescribeOptions): MessageVie
 // max-width, so an Outlook-only conditional table fixes the width there). Each fact is a label row
 // above a value row, so nothing needs a second column's width and the email reads from 320px up.
 // Values wrap at spaces and at `<wbr>` points (after @ and dots in addresses, between the parts of a
-// defanged URL); `overflow-wrap:break-word` only breaks a token longer than the whole line. No images,
+// defanged URL); `overflow-wrap:break-word` only breaks a token longer than the whole line, and the
+// fixed table layout lets it (an auto-layout table would grow to fit the token instead). No images,
 // no links, no scripts, no classes; addresses are split by `<wbr>` so clients do not autolink them,
 // and URLs, host names and addresses inside outside text are defanged.
 const FONT = 'font-family:Segoe UI,Helvetica,Arial,sans-serif;';
@@ -441,14 +442,14 @@ const STYLE = {
   body: 'margin:0;padding:0;background-color:#f3f4f6;',
   outer: 'background-color:#f3f4f6;',
   outerCell: 'padding:16px 8px;',
-  card: 'width:100%;max-width:600px;background-color:#ffffff;border:1px solid #e5e7eb;',
+  card: 'width:100%;max-width:600px;table-layout:fixed;background-color:#ffffff;border:1px solid #e5e7eb;',
   section: 'padding:20px 16px 4px 16px;',
   messageCell: 'padding:8px 16px 12px 16px;',
   footerCell: 'padding:8px 16px 16px 16px;',
   intro: `margin:0 0 12px 0;${FONT}font-size:15px;line-height:22px;color:#111827;`,
   heading: `margin:0 0 8px 0;${FONT}font-size:15px;line-height:22px;color:#111827;`,
   footer: `margin:0 0 8px 0;${FONT}font-size:13px;line-height:19px;color:#6b7280;`,
-  facts: 'border-collapse:collapse;border:1px solid #e5e7eb;',
+  facts: 'width:100%;table-layout:fixed;border-collapse:collapse;border:1px solid #e5e7eb;',
   label: `padding:8px 12px 0 12px;${FONT}font-size:13px;line-height:18px;color:#4b5563;font-weight:bold;text-align:left;`,
   value: `padding:2px 12px 8px 12px;border-bottom:1px solid #e5e7eb;${FONT}font-size:15px;line-height:22px;color:#111827;overflow-wrap:break-word;word-wrap:break-word;`,
 } as const;

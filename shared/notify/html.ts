@@ -34,6 +34,7 @@ export function textToHtmlParagraphs(text: string, paragraphStyle: string): stri
  */
 export function addressHtml(address: string): string {
   return address
+    // After every dot, the last too: "contoso.com" in one text node is what autolinkers pick up.
     .split(/(?<=[@.])/)
     .map((part) => (part.includes('-') && part.length <= MAX_UNBROKEN_PART ? `<span style="white-space:nowrap">${escapeHtml(part)}</span>` : escapeHtml(part)))
     .join('<wbr>');
@@ -47,13 +48,13 @@ export function addressHtml(address: string): string {
 const MAX_UNBROKEN_PART = 24;
 
 /**
- * Any other text as HTML with wrap opportunities after a `/` (not the one of `</`) and after the
- * brackets of a defanged `[.]`, `[@]` or `[:]`, so a long defanged URL wraps between its parts
- * rather than mid-word.
+ * Any other text as HTML with wrap opportunities after a `/` (not the one of `</`), after `_` and
+ * after the brackets of a defanged `[.]`, `[@]` or `[:]`, so a long defanged URL or file name wraps
+ * between its parts rather than mid-word.
  */
 export function breakableHtml(text: string): string {
   return text
-    .split(/(?<=[^<]\/|\[[.@:]\])(?=[^\s/])/)
+    .split(/(?<=[^<]\/|_|\[[.@:]\])(?=[^\s/_])/)
     .map(escapeHtml)
     .join('<wbr>');
 }
