@@ -4,9 +4,11 @@
  *
  * Every value in the job is untrusted. Subjects, addresses, policy names and dates come from Exchange
  * and the audit log (a quarantined message's subject is written by whoever sent it), and the job itself
- * comes off a queue. So: the subject line and header values are cleaned to one line (no CR/LF, no
- * control, zero-width or bidi characters) and bounded; network message ids must be GUIDs; and every
- * value in the HTML goes through escapeHtml. No value is ever put into an attribute, a link or a URL.
+ * comes off a queue. So: every value is cleaned to one line (no CR/LF, controls or invisible
+ * characters) and bounded; outside text a client would make clickable (subject, policy name) is
+ * defanged; addresses are shown with <wbr> wrap points, never as links; network message ids must be
+ * GUIDs; and every value in the HTML goes through escapeHtml. No value is ever put into an attribute,
+ * a link or a URL.
  */
 import { isGuid, isMailboxAddress, type NotifyTemplateSettings } from '../config/settings';
 import type { NotificationJob, ReleasedMessageFacts } from '../domain/types';
