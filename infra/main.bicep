@@ -90,6 +90,15 @@ param notifyFooter string = ''
 @description('Language of the built-in texts: en, de, fr, es or nl (NOTIFY_LANGUAGE). Empty: en.')
 param notifyLanguage string = ''
 
+@description('IANA time zone every time in the notification is shown in, e.g. Europe/Berlin (NOTIFY_TIME_ZONE). Empty: UTC.')
+param notifyTimeZone string = ''
+
+@description('Show the releasing admin address in the notification (NOTIFY_SHOW_RELEASER). false: "An administrator".')
+param notifyShowReleaser bool = true
+
+@description('Show the quarantine policy name in the notification (NOTIFY_SHOW_POLICY). false: only the kind of hold.')
+param notifyShowPolicy bool = true
+
 // ---------------------------------------------------------------------------------------------------
 // Hosting
 // ---------------------------------------------------------------------------------------------------
@@ -128,6 +137,7 @@ var productDefaults = {
   RELEASES_SCHEDULE: '0 */10 * * * *'
   NOTIFY_MAX_PER_MINUTE: '30'
   NOTIFY_LANGUAGE: 'en'
+  NOTIFY_TIME_ZONE: 'UTC'
 }
 
 // Optional texts are set as '' when empty: the product reads an empty setting as unset.
@@ -147,6 +157,9 @@ var productAppSettings = {
   NOTIFY_INTRO: notifyIntro
   NOTIFY_FOOTER: notifyFooter
   NOTIFY_LANGUAGE: empty(notifyLanguage) ? productDefaults.NOTIFY_LANGUAGE : notifyLanguage
+  NOTIFY_TIME_ZONE: empty(notifyTimeZone) ? productDefaults.NOTIFY_TIME_ZONE : notifyTimeZone
+  NOTIFY_SHOW_RELEASER: notifyShowReleaser ? 'true' : 'false'
+  NOTIFY_SHOW_POLICY: notifyShowPolicy ? 'true' : 'false'
 }
 
 // AZURE_AUTHORITY_HOST is left off the app unless given: @azure/identity would read even an empty value.

@@ -26,6 +26,12 @@ export interface NotifyTemplateSettings {
   intro: string | undefined;
   footer: string | undefined;
   language: string;
+  /** IANA time zone every time in the email is shown in (NOTIFY_TIME_ZONE); absent: UTC. */
+  timeZone?: string;
+  /** Show the releasing admin's address (NOTIFY_SHOW_RELEASER); absent: true. */
+  showReleaser?: boolean;
+  /** Show the quarantine policy's name (NOTIFY_SHOW_POLICY); absent: true. */
+  showPolicy?: boolean;
 }
 
 export interface Settings {
@@ -69,6 +75,9 @@ export const SETTING_NAMES = [
   'NOTIFY_INTRO',
   'NOTIFY_FOOTER',
   'NOTIFY_LANGUAGE',
+  'NOTIFY_TIME_ZONE',
+  'NOTIFY_SHOW_RELEASER',
+  'NOTIFY_SHOW_POLICY',
 ] as const;
 
 export const DEFAULTS = {
@@ -83,6 +92,7 @@ export const DEFAULTS = {
   // Reconciliation finds a send whose answer was lost in Sent Items; it is also the admin's record.
   NOTIFY_SAVE_TO_SENT_ITEMS: true,
   NOTIFY_LANGUAGE: 'en',
+  NOTIFY_TIME_ZONE: 'UTC',
 } as const;
 
 export const SUPPORTED_LANGUAGES = ['en', 'de', 'fr', 'es', 'nl'] as const;
@@ -216,6 +226,19 @@ function parsePositiveInteger(env: Env, name: string, fallback: number, max: num
   return value;
 }
 
+/** An IANA time zone name as Intl knows it, returned in its canonical spelling (europe/berlin -> Europe/Berlin). */
+export function parseTimeZone(env: Env): string {
+  const raw = text(env, 'NOTIFY_TIME_ZONE') ?? DEFAULTS.NOTIFY_TIME_ZONE;
+  const expected = 'an IANA time zone name such as Europe/Berlin, America/New_York or UTC';
+  if (raw.length > 64) fail('NOTIFY_TIME_ZONE', raw, expected);
+  try {
+    return new Intl.DateTimeFormat('en', { timeZone: raw }).resolvedOptions().timeZone;
+  } catch {
+    // Intl throws RangeError for a zone it does not know.
+    return fail('NOTIFY_TIME_ZONE', raw, expected);
+  }
+}
+
 /** Parses every setting. Throws SettingsError naming the first bad one. */
 export function loadSettings(env: Env = process.env): Settings {
   const tenantId = text(env, 'M365_TENANT_ID');
@@ -246,7 +269,15 @@ export function loadSettings(env: Env = process.env): Settings {
     notifyMaxPerDay: parsePositiveInteger(env, 'NOTIFY_MAX_PER_DAY', DEFAULTS.NOTIFY_MAX_PER_DAY, 10_000),
     notifySaveToSentItems: parseBoolean(env, 'NOTIFY_SAVE_TO_SENT_ITEMS', DEFAULTS.NOTIFY_SAVE_TO_SENT_ITEMS),
     notifyDryRun: parseBoolean(env, 'NOTIFY_DRY_RUN', false),
-    template: { subject, intro: text(env, 'NOTIFY_INTRO'), footer: text(env, 'NOTIFY_FOOTER'), language },
+    template: {
+      subject,
+      intro: text(env, 'NOTIFY_INTRO'),
+      footer: text(env, 'NOTIFY_FOOTER'),
+      language,
+      timeZone: parseTimeZone(env),
+      showReleaser: parseBoolean(env, 'NOTIFY_SHOW_RELEASER', true),
+      showPolicy: parseBoolean(env, 'NOTIFY_SHOW_POLICY', true),
+    },
   };
 }
 

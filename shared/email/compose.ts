@@ -4,15 +4,17 @@
  *
  * Every value in the job is untrusted. Subjects, addresses, policy names and dates come from Exchange
  * and the audit log (a quarantined message's subject is written by whoever sent it), and the job itself
- * comes off a queue. So: the subject line and header values are cleaned to one line (no CR/LF, no
- * control, zero-width or bidi characters) and bounded; network message ids must be GUIDs; and every
- * value in the HTML goes through escapeHtml. No value is ever put into an attribute, a link or a URL.
+ * comes off a queue. So: every value is cleaned to one line (no CR/LF, controls or invisible
+ * characters) and bounded; outside text a client would make clickable (subject, policy name) is
+ * defanged; addresses are shown with <wbr> wrap points, never as links; network message ids must be
+ * GUIDs; and every value in the HTML goes through escapeHtml. No value is ever put into an attribute,
+ * a link or a URL.
  */
 import { isGuid, isMailboxAddress, type NotifyTemplateSettings } from '../config/settings';
 import type { ReleasedMessageFacts } from '../domain/types';
 import { MalformedJobError, type NotificationJob } from '../jobs/notificationJob';
-import { escapeHtml, textToHtmlParagraphs } from './html';
-import { cleanInline, cleanMultiline, codeUnitLength, displayText, sanitizeSubject, truncate } from './sanitize';
+import { addressHtml, breakableHtml, escapeHtml, textToHtmlParagraphs } from './html';
+import { cleanInline, cleanMultiline, codeUnitLength, defang, displayDefanged, displayText, MAX_SUBJECT_CHARS, truncate } from './sanitize';
 import { DATE_LOCALES, fillPlaceholders, KNOWN_QUARANTINE_TYPES, type KnownQuarantineType, type NotificationStrings, type NotifyLanguage, resolveLanguage, STRINGS } from './strings';
 
 export interface ComposedEmail {
@@ -29,7 +31,7 @@ export interface ComposedEmail {
 }
 
 export interface ComposeOptions {
-  /** IANA time zone the dates are shown in; default UTC. */
+  /** IANA time zone the dates are shown in; default the template's (NOTIFY_TIME_ZONE), else UTC. */
   timeZone?: string;
 }
 
@@ -48,7 +50,7 @@ export function composeNotification(
 ): ComposedEmail {
   const language = resolveLanguage(template.language);
   const strings = STRINGS[language];
-  const formatDate = dateFormatter(language, options.timeZone ?? 'UTC');
+  const dates = dateFormatter(language, options.timeZone ?? template.timeZone ?? 'UTC');
 
   const to = senderAddress(job);
   const networkMessageIds = validNetworkMessageIds(job);
@@ -57,7 +59,8 @@ export function composeNotification(
   const subject = subjectLine(messages, template.subject, strings);
   const intro = adminText(template.intro) ?? defaultIntro(messages, strings);
   const footer = adminText(template.footer) ?? strings.footer;
-  const views = messages.map((message) => describeMessage(message, strings, formatDate));
+  const describe: DescribeOptions = { strings, dates, showReleaser: template.showReleaser ?? true, showPolicy: template.showPolicy ?? true };
+  const views = messages.map((message) => describeMessage(message, describe));
 
   return {
     to,
@@ -183,12 +186,27 @@ function groupByMessage(releases: Release[]): Message[] {
 // ---------------------------------------------------------------------------------------------------
 // Wording
 
+/**
+ * The subject line. The original subject is cut first and defanged after (see displayDefanged); if the
+ * filled template is then too long, the subject gets less room rather than the line being cut inside
+ * it, so no cut can leave a clickable half host name.
+ */
 function subjectLine(messages: Message[], adminTemplate: string | undefined, strings: NotificationStrings): string {
   const count = messages.length;
-  const first = sanitizeSubject(messages[0].subject) || strings.noSubject;
-  const subject = count === 1 ? first : fillPlaceholders(strings.subjectAndMore, { subject: first, more: String(count - 1) });
   const template = cleanInline(adminTemplate ?? '') || (count === 1 ? strings.subjectOne : strings.subjectMany);
-  const line = cleanInline(fillPlaceholders(template, { subject, count: String(count) }));
+  const clean = cleanInline(messages[0].subject);
+  const render = (budget: number): string => {
+    const first = defang(truncate(clean, budget)) || strings.noSubject;
+    const subject = count === 1 ? first : fillPlaceholders(strings.subjectAndMore, { subject: first, more: String(count - 1) });
+    return cleanInline(fillPlaceholders(template, { subject, count: String(count) }));
+  };
+  let budget = MAX_SUBJECT_CHARS;
+  let line = render(budget);
+  // Each round gives the subject as much less room as the line is too long: a few rounds at most.
+  for (let round = 0; round < 8 && codeUnitLength(line) > MAX_SUBJECT_LINE_LENGTH && budget > 1; round++) {
+    budget = Math.max(1, budget - (codeUnitLength(line) - MAX_SUBJECT_LINE_LENGTH));
+    line = render(budget);
+  }
   return truncate(line, MAX_SUBJECT_LINE_LENGTH, codeUnitLength);
 }
 
@@ -206,29 +224,42 @@ function defaultIntro(messages: Message[], strings: NotificationStrings): string
   return one ? strings.introMixedOne : strings.introMixedMany;
 }
 
-type DateFormatter = (value: string) => string;
+interface DateFormatter {
+  /** One instant, or an unreadable value shown as given (cleaned and defanged). */
+  one(value: string): string;
+  /** Several instants: the only one, or first to last ("21 Aug 2026, 09:00 UTC – 11:00 UTC"). */
+  span(values: string[]): string;
+}
 
+/** The email's date formatter: every time in `timeZone`, each with its zone's name (CET, CEST, ...). */
 function dateFormatter(language: NotifyLanguage, timeZone: string): DateFormatter {
-  let format: Intl.DateTimeFormat;
+  const options: Intl.DateTimeFormatOptions = { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone, timeZoneName: 'short' };
+  let full: Intl.DateTimeFormat;
+  let day: Intl.DateTimeFormat;
+  let time: Intl.DateTimeFormat;
   try {
-    format = new Intl.DateTimeFormat(DATE_LOCALES[language], {
-      day: 'numeric',
-      month: 'short',
-      year: 'numeric',
-      hour: '2-digit',
-      minute: '2-digit',
-      hourCycle: 'h23',
-      timeZone,
-      timeZoneName: 'short',
-    });
+    full = new Intl.DateTimeFormat(DATE_LOCALES[language], { day: 'numeric', month: 'short', year: 'numeric', ...options });
+    day = new Intl.DateTimeFormat(DATE_LOCALES[language], { day: 'numeric', month: 'short', year: 'numeric', timeZone });
+    time = new Intl.DateTimeFormat(DATE_LOCALES[language], options);
   } catch {
     throw new RangeError(`Unknown time zone ${quote(timeZone)}: expected an IANA name such as UTC or Europe/Berlin.`);
   }
-  // An unreadable date is shown as given (cleaned); it never stops the notification.
-  return (value) => {
+  const one = (value: string): string => {
     const ms = instant(value);
-    return ms === undefined ? displayText(value, 64) : format.format(ms);
+    return ms === undefined ? displayDefanged(value, 64) : full.format(ms);
   };
+  // Not Intl's formatRange: across the autumn daylight-saving change it drops the second of two
+  // instants with the same wall time (02:30 CEST and 02:30 CET become "02:30 CEST").
+  const span = (values: string[]): string => {
+    const times = [...new Set(values.map(instant).filter((ms): ms is number => ms !== undefined))].sort((a, b) => a - b);
+    if (times.length === 0) return one(values[0] ?? '');
+    const first = times[0];
+    const last = times[times.length - 1];
+    if (first === last) return full.format(first);
+    const sameDay = day.format(first) === day.format(last);
+    return `${full.format(first)} – ${sameDay ? time.format(last) : full.format(last)}`;
+  };
+  return { one, span };
 }
 
 const QUARANTINE_TYPE_ALIASES: ReadonlyMap<string, KnownQuarantineType> = new Map([
@@ -236,43 +267,37 @@ const QUARANTINE_TYPE_ALIASES: ReadonlyMap<string, KnownQuarantineType> = new Ma
   ['dlp', 'DataLossPrevention'],
 ]);
 
+/** The quarantine type's readable name and, unless hidden, the policy's name (outside text: defanged). */
 function heldBecause(quarantineType: string, policyName: string, strings: NotificationStrings): string {
   const types = cleanInline(quarantineType)
     .split(/\s*,\s*/)
     .filter((t) => t !== '')
     .map((t) => {
       const known = QUARANTINE_TYPE_ALIASES.get(t.toLowerCase());
-      return known ? strings.quarantineTypes[known] : displayText(t, 64);
+      return known ? strings.quarantineTypes[known] : displayDefanged(t, 64);
     });
   const type = [...new Set(types)].join(', ');
-  const policy = displayText(policyName);
+  const policy = displayDefanged(policyName);
   if (type && policy) return fillPlaceholders(strings.typeAndPolicy, { type, policy });
   return type || policy || strings.unknown;
 }
 
-/** Recipients shown: de-duplicated case-insensitively, at most 20, the rest counted. */
-function recipientList(recipients: string[], strings: NotificationStrings): { shown: string[]; more: string | undefined } {
-  const seen = new Set<string>();
-  const unique: string[] = [];
-  for (const recipient of recipients) {
-    const clean = displayText(recipient, 320);
-    if (clean === '' || seen.has(clean.toLowerCase())) continue;
-    seen.add(clean.toLowerCase());
-    unique.push(clean);
-  }
-  if (unique.length === 0) return { shown: [strings.unknown], more: undefined };
-  const hidden = unique.length - MAX_RECIPIENTS_SHOWN;
-  return {
-    shown: unique.slice(0, MAX_RECIPIENTS_SHOWN),
-    more: hidden > 0 ? fillPlaceholders(strings.andMore, { count: String(hidden) }) : undefined,
-  };
+/** One value line of the HTML: a plain mailbox address (wrapped at @ and dots, never a link) or text. */
+interface Line {
+  text: string;
+  address: boolean;
 }
 
-/** A label and its value, as plain text lines (several lines only for the recipient list). */
+/** An address from Exchange or the audit log: shown as is when it is a plain mailbox address, else defanged text. */
+function addressLine(value: string): Line {
+  const clean = displayText(value, 320);
+  return isMailboxAddress(clean) ? { text: clean, address: true } : { text: defang(clean), address: false };
+}
+
+/** A label and its value lines; `inline` is how the value reads on one plain-text line. */
 interface Fact {
   label: string;
-  lines: string[];
-  /** How the lines read when joined on one text line. */
+  lines: Line[];
   inline: string;
 }
 
@@ -280,32 +305,90 @@ interface MessageView {
   facts: Fact[];
 }
 
-function fact(label: string, value: string): Fact {
-  return { label, lines: [value], inline: value };
+function textFact(label: string, value: string): Fact {
+  return { label, lines: [{ text: value, address: false }], inline: value };
 }
 
-function describeMessage(message: Message, strings: NotificationStrings, formatDate: DateFormatter): MessageView {
-  const recipients = recipientList(message.recipients, strings);
-  const facts: Fact[] = [
-    // The body has room for more of the subject than the subject line.
-    fact(strings.labelSubject, displayText(message.subject, 255) || strings.noSubject),
-    fact(strings.labelSent, formatDate(message.receivedAt) || strings.unknown),
-    {
-      label: strings.labelRecipients,
-      lines: recipients.more ? [...recipients.shown, recipients.more] : recipients.shown,
-      inline: recipients.shown.join(', ') + (recipients.more ? ` ${recipients.more}` : ''),
-    },
-  ];
-  for (const release of message.releases) {
-    const releasedBy = release.releasedBy === undefined ? strings.releasedAutomatically : displayText(release.releasedBy, 320) || strings.unknown;
-    facts.push(
-      fact(strings.labelReleasedTo, displayText(release.releasedTo, 320) || strings.unknown),
-      fact(strings.labelReleasedBy, releasedBy),
-      fact(strings.labelReleasedAt, formatDate(release.releasedAt) || strings.unknown),
-    );
+/** Addresses de-duplicated case-insensitively, at most MAX_RECIPIENTS_SHOWN, the rest counted. */
+function addressFact(label: string, addresses: string[], strings: NotificationStrings): Fact {
+  const seen = new Set<string>();
+  const unique: Line[] = [];
+  for (const address of addresses) {
+    const line = addressLine(address);
+    if (line.text === '' || seen.has(line.text.toLowerCase())) continue;
+    seen.add(line.text.toLowerCase());
+    unique.push(line);
   }
-  facts.push(fact(strings.labelHeldBecause, heldBecause(message.quarantineType, message.policyName, strings)));
-  return { facts };
+  if (unique.length === 0) return textFact(label, strings.unknown);
+  const shown = unique.slice(0, MAX_RECIPIENTS_SHOWN);
+  const hidden = unique.length - shown.length;
+  const more = hidden > 0 ? fillPlaceholders(strings.andMore, { count: String(hidden) }) : undefined;
+  return {
+    label,
+    lines: more ? [...shown, { text: more, address: false }] : shown,
+    inline: shown.map((l) => l.text).join(', ') + (more ? ` ${more}` : ''),
+  };
+}
+
+function lowerSet(values: string[]): Set<string> {
+  return new Set(values.map((v) => cleanInline(v).toLowerCase()).filter((v) => v !== ''));
+}
+
+/**
+ * "Released to": every recipient the message was released to, in one row. A release without a
+ * recipient counts as a release to all original recipients (as the audit record means it). When the
+ * message went to all of several original recipients, the row says so instead of repeating the list.
+ */
+function releasedToFact(message: Message, strings: NotificationStrings): Fact {
+  const releasedTo = message.releases.flatMap((r) => (cleanInline(r.releasedTo) === '' ? message.recipients : [r.releasedTo]));
+  const original = lowerSet(message.recipients);
+  const released = lowerSet(releasedTo);
+  if (original.size >= 2 && released.size === original.size && [...released].every((r) => original.has(r))) {
+    return textFact(strings.labelReleasedTo, fillPlaceholders(strings.releasedToAll, { count: String(original.size) }));
+  }
+  return addressFact(strings.labelReleasedTo, releasedTo, strings);
+}
+
+/** "Released by": each releaser once, in release order; hidden admins read "An administrator". */
+function releasedByFact(message: Message, strings: NotificationStrings, showReleaser: boolean): Fact {
+  const lines: Line[] = [];
+  const seen = new Set<string>();
+  for (const release of message.releases) {
+    const line: Line =
+      release.releasedBy === undefined
+        ? { text: strings.releasedAutomatically, address: false }
+        : showReleaser
+          ? addressLine(release.releasedBy)
+          : { text: strings.releasedByAdministrator, address: false };
+    const text = line.text || strings.unknown;
+    if (seen.has(text.toLowerCase())) continue;
+    seen.add(text.toLowerCase());
+    lines.push({ ...line, text });
+  }
+  return { label: strings.labelReleasedBy, lines, inline: lines.map((l) => l.text).join(', ') };
+}
+
+interface DescribeOptions {
+  strings: NotificationStrings;
+  dates: DateFormatter;
+  showReleaser: boolean;
+  showPolicy: boolean;
+}
+
+function describeMessage(message: Message, options: DescribeOptions): MessageView {
+  const { strings, dates } = options;
+  return {
+    facts: [
+      // The body has room for more of the subject than the subject line.
+      textFact(strings.labelSubject, displayDefanged(message.subject, 255) || strings.noSubject),
+      textFact(strings.labelSent, dates.one(message.receivedAt) || strings.unknown),
+      addressFact(strings.labelRecipients, message.recipients, strings),
+      releasedToFact(message, strings),
+      releasedByFact(message, strings, options.showReleaser),
+      textFact(strings.labelReleasedAt, dates.span(message.releases.map((r) => r.releasedAt)) || strings.unknown),
+      textFact(strings.labelHeldBecause, heldBecause(message.quarantineType, options.showPolicy ? message.policyName : '', strings)),
+    ],
+  };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -313,28 +396,35 @@ function describeMessage(message: Message, strings: NotificationStrings, formatD
 
 // Layout for Outlook desktop (Word engine), OWA and phones: nested presentation tables, inline styles
 // only, one column at most 600px wide (a fluid table capped by max-width; Outlook desktop ignores
-// max-width, so an Outlook-only conditional table fixes the width there). No images, no links, no
-// scripts, no classes. Values are rendered as plain escaped text; note that mail clients (Outlook,
-// OWA, Gmail, iOS Mail) may still auto-link text that looks like a URL or an address, such as a
-// subject containing "www.example.com". We do not try to defeat that; we only never create links.
+// max-width, so an Outlook-only conditional table fixes the width there). Each fact is a label row
+// above a value row, so nothing needs a second column's width and the email reads from 320px up.
+// Values wrap at spaces and at `<wbr>` points (after @ and dots in addresses, between the parts of a
+// defanged URL); `overflow-wrap:break-word` only breaks a token longer than the whole line, and the
+// fixed table layout lets it (an auto-layout table would grow to fit the token instead). No images,
+// no links, no scripts, no classes; addresses are split by `<wbr>` so clients do not autolink them,
+// and URLs, host names and addresses inside outside text are defanged.
 const FONT = 'font-family:Segoe UI,Helvetica,Arial,sans-serif;';
 const STYLE = {
   body: 'margin:0;padding:0;background-color:#f3f4f6;',
   outer: 'background-color:#f3f4f6;',
-  outerCell: 'padding:24px 12px;',
-  card: 'width:100%;max-width:600px;background-color:#ffffff;border:1px solid #e5e7eb;',
-  section: 'padding:24px 24px 8px 24px;',
-  messageCell: 'padding:8px 24px 16px 24px;',
-  footerCell: 'padding:8px 24px 24px 24px;',
+  outerCell: 'padding:16px 8px;',
+  card: 'width:100%;max-width:600px;table-layout:fixed;background-color:#ffffff;border:1px solid #e5e7eb;',
+  section: 'padding:20px 16px 4px 16px;',
+  messageCell: 'padding:8px 16px 12px 16px;',
+  footerCell: 'padding:8px 16px 16px 16px;',
   intro: `margin:0 0 12px 0;${FONT}font-size:15px;line-height:22px;color:#111827;`,
   heading: `margin:0 0 8px 0;${FONT}font-size:15px;line-height:22px;color:#111827;`,
   footer: `margin:0 0 8px 0;${FONT}font-size:13px;line-height:19px;color:#6b7280;`,
-  facts: 'border-collapse:collapse;border:1px solid #e5e7eb;',
-  label: `padding:8px 12px;border-bottom:1px solid #e5e7eb;background-color:#f9fafb;${FONT}font-size:14px;line-height:20px;color:#374151;font-weight:bold;text-align:left;vertical-align:top;`,
-  value: `padding:8px 12px;border-bottom:1px solid #e5e7eb;${FONT}font-size:14px;line-height:20px;color:#111827;vertical-align:top;word-break:break-word;`,
+  facts: 'width:100%;table-layout:fixed;border-collapse:collapse;border:1px solid #e5e7eb;',
+  label: `padding:8px 12px 0 12px;${FONT}font-size:13px;line-height:18px;color:#4b5563;font-weight:bold;text-align:left;`,
+  value: `padding:2px 12px 8px 12px;border-bottom:1px solid #e5e7eb;${FONT}font-size:15px;line-height:22px;color:#111827;overflow-wrap:break-word;word-wrap:break-word;`,
 } as const;
 
 const PRESENTATION = 'role="presentation" cellpadding="0" cellspacing="0" border="0"';
+
+function lineHtml(line: Line): string {
+  return line.address ? addressHtml(line.text) : breakableHtml(line.text);
+}
 
 function renderHtml(input: {
   language: NotifyLanguage;
@@ -355,8 +445,8 @@ function renderHtml(input: {
     const rows = view.facts
       .map(
         (f) =>
-          `<tr><th align="left" valign="top" width="35%" style="${STYLE.label}">${escapeHtml(f.label)}</th>` +
-          `<td valign="top" style="${STYLE.value}">${f.lines.map(escapeHtml).join('<br>')}</td></tr>`,
+          `<tr><th align="left" style="${STYLE.label}">${escapeHtml(f.label)}</th></tr>\n` +
+          `<tr><td style="${STYLE.value}">${f.lines.map(lineHtml).join('<br>')}</td></tr>`,
       )
       .join('\n');
     return (

@@ -24,3 +24,37 @@ export function textToHtmlParagraphs(text: string, paragraphStyle: string): stri
     .map((paragraph) => `<p style="${escapeHtml(paragraphStyle)}">${paragraph.split('\n').map(escapeHtml).join('<br>')}</p>`)
     .join('\n');
 }
+
+/**
+ * A mailbox address as HTML text that wraps only at sensible points and that mail clients do not turn
+ * into a mailto: link: `<wbr>` after the `@` and after each dot. The wrap opportunities split the text
+ * into several text nodes, and the autolinkers of OWA, Outlook and Gmail look for an address inside one
+ * text node, so they find none; unlike U+200B, `<wbr>` is not copied with the text, so a reader who
+ * copies the address gets the address.
+ */
+export function addressHtml(address: string): string {
+  return address
+    // After every dot, the last too: "contoso.com" in one text node is what autolinkers pick up.
+    .split(/(?<=[@.])/)
+    .map((part) => (part.includes('-') && part.length <= MAX_UNBROKEN_PART ? `<span style="white-space:nowrap">${escapeHtml(part)}</span>` : escapeHtml(part)))
+    .join('<wbr>');
+}
+
+/**
+ * Browsers also break after a hyphen ("northwind-" / "traders.example"). A part of an address with a
+ * hyphen is kept whole when it fits on the narrowest screen (24 characters fit in 320px); a longer
+ * one may still break at its hyphens rather than overflow.
+ */
+const MAX_UNBROKEN_PART = 24;
+
+/**
+ * Any other text as HTML with wrap opportunities after a `/` (not the one of `</`), after `_` and
+ * after the brackets of a defanged `[.]`, `[@]` or `[:]`, so a long defanged URL or file name wraps
+ * between its parts rather than mid-word.
+ */
+export function breakableHtml(text: string): string {
+  return text
+    .split(/(?<=[^<]\/|_|\[[.@:]\])(?=[^\s/_])/)
+    .map(escapeHtml)
+    .join('<wbr>');
+}

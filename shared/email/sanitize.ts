@@ -4,19 +4,20 @@
  * chosen by whoever wrote it.
  */
 
+import { invisibleCharacters, LONE_SURROGATE } from '../text/invisible';
+
 /** Characters that end a line somewhere: they become a space, never survive. */
 const LINE_LIKE = /[\t\n\u000b\f\r\u0085\u2028\u2029]/g;
 
-/**
- * C0 and C1 controls, plus invisible characters that can hide or reorder text: soft hyphen, Arabic
- * letter mark, Mongolian vowel separator, zero-width space/joiners and LRM/RLM (U+200B-U+200F), bidi
- * embeddings and overrides (U+202A-U+202E), word joiner and invisible operators (U+2060-U+2064), bidi
- * isolates (U+2066-U+2069), BOM / zero-width no-break space (U+FEFF) and interlinear annotations.
- */
-const INVISIBLE = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff\ufff9-\ufffb]/g;
+/** C0 and C1 controls (what is left of them once line breaks became spaces). */
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
 
-/** A surrogate half without its other half: not text, and not valid UTF-8 once encoded. */
-const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+/**
+ * Invisible characters that can hide or reorder text: every default-ignorable code point (zero-width
+ * characters, bidi marks, embeddings, overrides and isolates, tag characters, variation selectors,
+ * Hangul and Khmer fillers) and blank fillers such as U+2800. See shared/text/invisible.ts.
+ */
+const INVISIBLE = invisibleCharacters();
 
 /** The longest original subject put into the subject line, in code points, ellipsis included. */
 export const MAX_SUBJECT_CHARS = 80;
@@ -51,6 +52,7 @@ export function codeUnitLength(value: string): number {
 export function cleanInline(value: string): string {
   return value
     .replace(LINE_LIKE, ' ')
+    .replace(CONTROL, '')
     .replace(INVISIBLE, '')
     .replace(LONE_SURROGATE, '')
     .replace(/\s+/g, ' ')
@@ -111,4 +113,53 @@ export function sanitizeSubject(subject: string): string {
 /** Text for one table cell or text line: cleaned and bounded, so one field cannot swamp the email. */
 export function displayText(value: string, max = 256): string {
   return truncate(cleanInline(value), max);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Defanging: outside text that mail clients would turn into a link (a subject, a policy name) is shown
+// so that no client recognises a URL, a domain or an address in it any more, the way security teams
+// write indicators: `https://a.evil.example/x` -> `hxxps://a[.]evil[.]example/x`.
+
+/** A scheme followed by `://` (http, https, ftp, ...). http(s) become hxxp(s); others lose the colon. */
+const SCHEME = /(?<![\p{L}\p{N}+.-])([a-z][a-z0-9+.-]{0,31}):\/\//giu;
+
+/**
+ * A dotted host name: labels of letters, digits and hyphens ending in an alphabetic top-level label of
+ * two or more letters (or a punycode one). The ideographic and full-width full stops count as dots,
+ * as they do for IDNA. File names such as `report.zip` match too, on purpose: `.zip` is a real TLD.
+ */
+const DOMAIN =
+  /(?<![\p{L}\p{N}_-])(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,62})?[.\u3002\uff0e\uff61])+(?:\p{L}{2,63}|xn--[a-z0-9-]{1,59})(?![\p{L}\p{N}_-])/giu;
+
+/** A dotted-quad IPv4 address. */
+const IPV4 = /(?<![\p{N}.])\d{1,3}(?:\.\d{1,3}){3}(?![\p{N}])/gu;
+
+/** An `@` between two non-space characters, as in an address (not one already in `[@]`). */
+const AT = /(?<=[^\s[])@(?=[^\s\]])/g;
+
+const DOTS = /[.\u3002\uff0e\uff61]/g;
+
+/**
+ * Defangs URLs, host names and addresses in one line of already cleaned text. The result is plain
+ * text: escape it like any other value. Idempotent: defanged text is left as it is.
+ */
+export function defang(value: string): string {
+  return value
+    .replace(SCHEME, (whole, scheme: string) => {
+      if (/^hxxps?$/i.test(scheme)) return whole;
+      if (/^https?$/i.test(scheme)) return `${scheme.replace(/t/g, 'x').replace(/T/g, 'X')}://`;
+      return `${scheme}[:]//`;
+    })
+    .replace(DOMAIN, (host) => host.replace(DOTS, '[.]'))
+    .replace(IPV4, (ip) => ip.replace(DOTS, '[.]'))
+    .replace(AT, '[@]');
+}
+
+/**
+ * `text` cleaned to one line, cut to at most `max` code points and defanged. The cut comes before the
+ * defanging, so no cut can leave a half host name that reads as a new one ("evil.exam…"); the
+ * defanged result may therefore be a little longer than `max`.
+ */
+export function displayDefanged(value: string, max = 256): string {
+  return defang(displayText(value, max));
 }

@@ -30,6 +30,7 @@ export interface NotificationStrings {
   /** What an admin template's `{subject}` becomes when several messages are reported. */
   subjectAndMore: string;
   noSubject: string;
+  /** Intros say what is known: released, and sent on to whom. Never "delivered": that is not known. */
   introAdminOne: string;
   introAdminMany: string;
   introSystemOne: string;
@@ -48,6 +49,10 @@ export interface NotificationStrings {
   labelHeldBecause: string;
   /** "Released by" value when Microsoft 365 released the message itself. */
   releasedAutomatically: string;
+  /** "Released by" value for an admin when NOTIFY_SHOW_RELEASER is false. */
+  releasedByAdministrator: string;
+  /** "Released to" value when the message went to all of its (two or more) original recipients. */
+  releasedToAll: string;
   /** After the first recipients when the list is cut short. */
   andMore: string;
   unknown: string;
@@ -65,27 +70,29 @@ export const STRINGS: Readonly<Record<NotifyLanguage, NotificationStrings>> = {
     subjectAndMore: '{subject} (and {more} more)',
     noSubject: '(no subject)',
     introAdminOne:
-      'An administrator released an email you sent that had been held in quarantine. It has now been delivered.',
+      'An administrator released an email you sent that had been held in quarantine. It was sent on to the recipients listed under “Released to”.',
     introAdminMany:
-      'An administrator released emails you sent that had been held in quarantine. They have now been delivered.',
+      'An administrator released emails you sent that had been held in quarantine. They were sent on to the recipients listed under “Released to”.',
     introSystemOne:
-      'Microsoft 365 automatically released an email you sent that had been held in quarantine. It has now been delivered.',
+      'Microsoft 365 automatically released an email you sent that had been held in quarantine. It was sent on to the recipients listed under “Released to”.',
     introSystemMany:
-      'Microsoft 365 automatically released emails you sent that had been held in quarantine. They have now been delivered.',
+      'Microsoft 365 automatically released emails you sent that had been held in quarantine. They were sent on to the recipients listed under “Released to”.',
     introMixedOne:
-      'An email you sent that had been held in quarantine was released, partly by an administrator and partly automatically by Microsoft 365. It has now been delivered.',
+      'An email you sent that had been held in quarantine was released, partly by an administrator and partly automatically by Microsoft 365. It was sent on to the recipients listed under “Released to”.',
     introMixedMany:
-      'Emails you sent that had been held in quarantine were released, some by an administrator and some automatically by Microsoft 365. They have now been delivered.',
+      'Emails you sent that had been held in quarantine were released, some by an administrator and some automatically by Microsoft 365. They were sent on to the recipients listed under “Released to”.',
     footer: 'This is an automated message. You do not need to do anything.',
     messageHeading: 'Message {index} of {count}',
-    labelSubject: 'Subject',
+    labelSubject: 'Subject (as written by the sender)',
     labelSent: 'Sent',
     labelRecipients: 'Original recipients',
     labelReleasedTo: 'Released to',
     labelReleasedBy: 'Released by',
     labelReleasedAt: 'Released at',
     labelHeldBecause: 'Held because',
-    releasedAutomatically: 'automatically by Microsoft 365',
+    releasedAutomatically: 'Microsoft 365 (automatic release)',
+    releasedToAll: 'All {count} original recipients',
+    releasedByAdministrator: 'An administrator',
     andMore: 'and {count} more',
     unknown: '(unknown)',
     typeAndPolicy: '{type}: {policy}',
@@ -108,27 +115,29 @@ export const STRINGS: Readonly<Record<NotifyLanguage, NotificationStrings>> = {
     subjectAndMore: '{subject} (und {more} weitere)',
     noSubject: '(kein Betreff)',
     introAdminOne:
-      'Ein Administrator hat eine von Ihnen gesendete E-Mail freigegeben, die in der Quarantäne zurückgehalten wurde. Sie wurde jetzt zugestellt.',
+      'Ein Administrator hat eine von Ihnen gesendete E-Mail, die in der Quarantäne zurückgehalten wurde, freigegeben. Sie wurde an die unter „Freigegeben an“ genannten Empfänger weitergesendet.',
     introAdminMany:
-      'Ein Administrator hat von Ihnen gesendete E-Mails freigegeben, die in der Quarantäne zurückgehalten wurden. Sie wurden jetzt zugestellt.',
+      'Ein Administrator hat von Ihnen gesendete E-Mails, die in der Quarantäne zurückgehalten wurden, freigegeben. Sie wurden an die unter „Freigegeben an“ genannten Empfänger weitergesendet.',
     introSystemOne:
-      'Microsoft 365 hat eine von Ihnen gesendete E-Mail, die in der Quarantäne zurückgehalten wurde, automatisch freigegeben. Sie wurde jetzt zugestellt.',
+      'Microsoft 365 hat eine von Ihnen gesendete E-Mail, die in der Quarantäne zurückgehalten wurde, automatisch freigegeben. Sie wurde an die unter „Freigegeben an“ genannten Empfänger weitergesendet.',
     introSystemMany:
-      'Microsoft 365 hat von Ihnen gesendete E-Mails, die in der Quarantäne zurückgehalten wurden, automatisch freigegeben. Sie wurden jetzt zugestellt.',
+      'Microsoft 365 hat von Ihnen gesendete E-Mails, die in der Quarantäne zurückgehalten wurden, automatisch freigegeben. Sie wurden an die unter „Freigegeben an“ genannten Empfänger weitergesendet.',
     introMixedOne:
-      'Eine von Ihnen gesendete E-Mail, die in der Quarantäne zurückgehalten wurde, wurde teils von einem Administrator und teils automatisch von Microsoft 365 freigegeben. Sie wurde jetzt zugestellt.',
+      'Eine von Ihnen gesendete E-Mail, die in der Quarantäne zurückgehalten wurde, wurde teils von einem Administrator und teils automatisch von Microsoft 365 freigegeben. Sie wurde an die unter „Freigegeben an“ genannten Empfänger weitergesendet.',
     introMixedMany:
-      'Von Ihnen gesendete E-Mails, die in der Quarantäne zurückgehalten wurden, wurden teils von einem Administrator und teils automatisch von Microsoft 365 freigegeben. Sie wurden jetzt zugestellt.',
+      'Von Ihnen gesendete E-Mails, die in der Quarantäne zurückgehalten wurden, wurden teils von einem Administrator und teils automatisch von Microsoft 365 freigegeben. Sie wurden an die unter „Freigegeben an“ genannten Empfänger weitergesendet.',
     footer: 'Dies ist eine automatisch erstellte Nachricht. Sie müssen nichts weiter tun.',
     messageHeading: 'Nachricht {index} von {count}',
-    labelSubject: 'Betreff',
+    labelSubject: 'Betreff (wie vom Absender geschrieben)',
     labelSent: 'Gesendet',
     labelRecipients: 'Ursprüngliche Empfänger',
     labelReleasedTo: 'Freigegeben an',
     labelReleasedBy: 'Freigegeben von',
     labelReleasedAt: 'Freigegeben am',
     labelHeldBecause: 'Grund der Quarantäne',
-    releasedAutomatically: 'automatisch durch Microsoft 365',
+    releasedAutomatically: 'Microsoft 365 (automatische Freigabe)',
+    releasedToAll: 'Alle {count} ursprünglichen Empfänger',
+    releasedByAdministrator: 'Ein Administrator',
     andMore: 'und {count} weitere',
     unknown: '(unbekannt)',
     typeAndPolicy: '{type}: {policy}',
@@ -151,27 +160,29 @@ export const STRINGS: Readonly<Record<NotifyLanguage, NotificationStrings>> = {
     subjectAndMore: '{subject} (et {more} autres)',
     noSubject: '(sans objet)',
     introAdminOne:
-      'Un administrateur a libéré un e-mail que vous avez envoyé et qui était retenu en quarantaine. Il a maintenant été remis.',
+      'Un administrateur a libéré un e-mail que vous avez envoyé et qui était retenu en quarantaine. Il a été transmis aux destinataires indiqués sous « Libéré pour ».',
     introAdminMany:
-      'Un administrateur a libéré des e-mails que vous avez envoyés et qui étaient retenus en quarantaine. Ils ont maintenant été remis.',
+      'Un administrateur a libéré des e-mails que vous avez envoyés et qui étaient retenus en quarantaine. Ils ont été transmis aux destinataires indiqués sous « Libéré pour ».',
     introSystemOne:
-      'Microsoft 365 a libéré automatiquement un e-mail que vous avez envoyé et qui était retenu en quarantaine. Il a maintenant été remis.',
+      'Microsoft 365 a libéré automatiquement un e-mail que vous avez envoyé et qui était retenu en quarantaine. Il a été transmis aux destinataires indiqués sous « Libéré pour ».',
     introSystemMany:
-      'Microsoft 365 a libéré automatiquement des e-mails que vous avez envoyés et qui étaient retenus en quarantaine. Ils ont maintenant été remis.',
+      'Microsoft 365 a libéré automatiquement des e-mails que vous avez envoyés et qui étaient retenus en quarantaine. Ils ont été transmis aux destinataires indiqués sous « Libéré pour ».',
     introMixedOne:
-      'Un e-mail que vous avez envoyé et qui était retenu en quarantaine a été libéré, en partie par un administrateur et en partie automatiquement par Microsoft 365. Il a maintenant été remis.',
+      'Un e-mail que vous avez envoyé et qui était retenu en quarantaine a été libéré, en partie par un administrateur et en partie automatiquement par Microsoft 365. Il a été transmis aux destinataires indiqués sous « Libéré pour ».',
     introMixedMany:
-      'Des e-mails que vous avez envoyés et qui étaient retenus en quarantaine ont été libérés, certains par un administrateur et d’autres automatiquement par Microsoft 365. Ils ont maintenant été remis.',
+      'Des e-mails que vous avez envoyés et qui étaient retenus en quarantaine ont été libérés, certains par un administrateur et d’autres automatiquement par Microsoft 365. Ils ont été transmis aux destinataires indiqués sous « Libéré pour ».',
     footer: 'Ceci est un message automatique. Vous n’avez rien à faire.',
     messageHeading: 'Message {index} sur {count}',
-    labelSubject: 'Objet',
+    labelSubject: 'Objet (tel que rédigé par l’expéditeur)',
     labelSent: 'Envoyé le',
     labelRecipients: 'Destinataires d’origine',
     labelReleasedTo: 'Libéré pour',
     labelReleasedBy: 'Libéré par',
     labelReleasedAt: 'Libéré le',
     labelHeldBecause: 'Motif de la quarantaine',
-    releasedAutomatically: 'automatiquement par Microsoft 365',
+    releasedAutomatically: 'Microsoft 365 (libération automatique)',
+    releasedToAll: 'Les {count} destinataires d’origine',
+    releasedByAdministrator: 'Un administrateur',
     andMore: 'et {count} autres',
     unknown: '(inconnu)',
     typeAndPolicy: '{type} : {policy}',
@@ -194,27 +205,29 @@ export const STRINGS: Readonly<Record<NotifyLanguage, NotificationStrings>> = {
     subjectAndMore: '{subject} (y {more} más)',
     noSubject: '(sin asunto)',
     introAdminOne:
-      'Un administrador liberó un correo electrónico que usted envió y que estaba retenido en cuarentena. Ya se ha entregado.',
+      'Un administrador liberó un correo electrónico que usted envió y que estaba retenido en cuarentena. Se envió a los destinatarios indicados en «Liberado para».',
     introAdminMany:
-      'Un administrador liberó correos electrónicos que usted envió y que estaban retenidos en cuarentena. Ya se han entregado.',
+      'Un administrador liberó correos electrónicos que usted envió y que estaban retenidos en cuarentena. Se enviaron a los destinatarios indicados en «Liberado para».',
     introSystemOne:
-      'Microsoft 365 liberó automáticamente un correo electrónico que usted envió y que estaba retenido en cuarentena. Ya se ha entregado.',
+      'Microsoft 365 liberó automáticamente un correo electrónico que usted envió y que estaba retenido en cuarentena. Se envió a los destinatarios indicados en «Liberado para».',
     introSystemMany:
-      'Microsoft 365 liberó automáticamente correos electrónicos que usted envió y que estaban retenidos en cuarentena. Ya se han entregado.',
+      'Microsoft 365 liberó automáticamente correos electrónicos que usted envió y que estaban retenidos en cuarentena. Se enviaron a los destinatarios indicados en «Liberado para».',
     introMixedOne:
-      'Un correo electrónico que usted envió y que estaba retenido en cuarentena se liberó, en parte por un administrador y en parte automáticamente por Microsoft 365. Ya se ha entregado.',
+      'Un correo electrónico que usted envió y que estaba retenido en cuarentena se liberó, en parte por un administrador y en parte automáticamente por Microsoft 365. Se envió a los destinatarios indicados en «Liberado para».',
     introMixedMany:
-      'Se liberaron correos electrónicos que usted envió y que estaban retenidos en cuarentena, algunos por un administrador y otros automáticamente por Microsoft 365. Ya se han entregado.',
+      'Se liberaron correos electrónicos que usted envió y que estaban retenidos en cuarentena, algunos por un administrador y otros automáticamente por Microsoft 365. Se enviaron a los destinatarios indicados en «Liberado para».',
     footer: 'Este es un mensaje automático. No tiene que hacer nada.',
     messageHeading: 'Mensaje {index} de {count}',
-    labelSubject: 'Asunto',
+    labelSubject: 'Asunto (tal como lo escribió el remitente)',
     labelSent: 'Enviado',
     labelRecipients: 'Destinatarios originales',
     labelReleasedTo: 'Liberado para',
     labelReleasedBy: 'Liberado por',
     labelReleasedAt: 'Liberado el',
     labelHeldBecause: 'Motivo de la cuarentena',
-    releasedAutomatically: 'automáticamente por Microsoft 365',
+    releasedAutomatically: 'Microsoft 365 (liberación automática)',
+    releasedToAll: 'Los {count} destinatarios originales',
+    releasedByAdministrator: 'Un administrador',
     andMore: 'y {count} más',
     unknown: '(desconocido)',
     typeAndPolicy: '{type}: {policy}',
@@ -237,27 +250,29 @@ export const STRINGS: Readonly<Record<NotifyLanguage, NotificationStrings>> = {
     subjectAndMore: '{subject} (en nog {more})',
     noSubject: '(geen onderwerp)',
     introAdminOne:
-      'Een beheerder heeft een e-mail vrijgegeven die u hebt verzonden en die in quarantaine werd vastgehouden. Deze is nu bezorgd.',
+      'Een beheerder heeft een e-mail vrijgegeven die u hebt verzonden en die in quarantaine werd vastgehouden. Deze is verzonden naar de geadresseerden onder ‘Vrijgegeven aan’.',
     introAdminMany:
-      'Een beheerder heeft e-mails vrijgegeven die u hebt verzonden en die in quarantaine werden vastgehouden. Deze zijn nu bezorgd.',
+      'Een beheerder heeft e-mails vrijgegeven die u hebt verzonden en die in quarantaine werden vastgehouden. Deze zijn verzonden naar de geadresseerden onder ‘Vrijgegeven aan’.',
     introSystemOne:
-      'Microsoft 365 heeft een e-mail die u hebt verzonden en die in quarantaine werd vastgehouden, automatisch vrijgegeven. Deze is nu bezorgd.',
+      'Microsoft 365 heeft een e-mail die u hebt verzonden en die in quarantaine werd vastgehouden, automatisch vrijgegeven. Deze is verzonden naar de geadresseerden onder ‘Vrijgegeven aan’.',
     introSystemMany:
-      'Microsoft 365 heeft e-mails die u hebt verzonden en die in quarantaine werden vastgehouden, automatisch vrijgegeven. Deze zijn nu bezorgd.',
+      'Microsoft 365 heeft e-mails die u hebt verzonden en die in quarantaine werden vastgehouden, automatisch vrijgegeven. Deze zijn verzonden naar de geadresseerden onder ‘Vrijgegeven aan’.',
     introMixedOne:
-      'Een e-mail die u hebt verzonden en die in quarantaine werd vastgehouden, is vrijgegeven, deels door een beheerder en deels automatisch door Microsoft 365. Deze is nu bezorgd.',
+      'Een e-mail die u hebt verzonden en die in quarantaine werd vastgehouden, is vrijgegeven, deels door een beheerder en deels automatisch door Microsoft 365. Deze is verzonden naar de geadresseerden onder ‘Vrijgegeven aan’.',
     introMixedMany:
-      'E-mails die u hebt verzonden en die in quarantaine werden vastgehouden, zijn vrijgegeven, sommige door een beheerder en andere automatisch door Microsoft 365. Deze zijn nu bezorgd.',
+      'E-mails die u hebt verzonden en die in quarantaine werden vastgehouden, zijn vrijgegeven, sommige door een beheerder en andere automatisch door Microsoft 365. Deze zijn verzonden naar de geadresseerden onder ‘Vrijgegeven aan’.',
     footer: 'Dit is een automatisch bericht. U hoeft niets te doen.',
     messageHeading: 'Bericht {index} van {count}',
-    labelSubject: 'Onderwerp',
+    labelSubject: 'Onderwerp (zoals geschreven door de afzender)',
     labelSent: 'Verzonden',
     labelRecipients: 'Oorspronkelijke geadresseerden',
     labelReleasedTo: 'Vrijgegeven aan',
     labelReleasedBy: 'Vrijgegeven door',
     labelReleasedAt: 'Vrijgegeven op',
     labelHeldBecause: 'Reden van quarantaine',
-    releasedAutomatically: 'automatisch door Microsoft 365',
+    releasedAutomatically: 'Microsoft 365 (automatische vrijgave)',
+    releasedToAll: 'Alle {count} oorspronkelijke geadresseerden',
+    releasedByAdministrator: 'Een beheerder',
     andMore: 'en nog {count}',
     unknown: '(onbekend)',
     typeAndPolicy: '{type}: {policy}',

@@ -4,6 +4,7 @@
  * message as one JSON object, so a KQL query can `parse_json` them instead of parsing prose.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { CONTROL_SOURCE, invisibleCharacters, LONE_SURROGATE } from '../text/invisible';
 
 export type LogFields = Readonly<Record<string, string | number | boolean | readonly string[] | null | undefined>>;
 
@@ -65,8 +66,23 @@ export function runWithLogger<T>(log: Logger, work: () => Promise<T>): Promise<T
   return current.run(log, work);
 }
 
-/** For log lines about hostile values: control characters shown as ?, bounded length. */
+
+const CONTROLS = new RegExp(`[${CONTROL_SOURCE}]`, 'g');
+const INVISIBLE = invisibleCharacters();
+
+/**
+ * The one filter for outside values in log lines: controls and line breaks (CR, LF, NEL, U+2028/9)
+ * shown as `?`, so no value can start a forged log line; invisible characters (zero-width, bidi
+ * overrides, tags, fillers) removed, so what the admin reads is what is there; lone surrogates shown
+ * as `?`; cut to `max` code points (never inside a surrogate pair), `...` marking the cut.
+ */
 export function printable(value: string, max = 80): string {
-  const clean = value.replace(/[\u0000-\u001f\u007f-\u009f]/g, '?');
-  return clean.length > max ? `${clean.slice(0, max)}...` : clean;
+  const raw = String(value);
+  // Bounded work for a huge value: look at a generous head only (invisible characters may pad it).
+  const limit = max * 16 + 64;
+  const head = raw.length > limit ? raw.slice(0, limit) : raw;
+  const clean = head.replace(CONTROLS, '?').replace(INVISIBLE, '').replace(LONE_SURROGATE, '?');
+  const codePoints = Array.from(clean);
+  if (codePoints.length > max) return `${codePoints.slice(0, max).join('')}...`;
+  return head.length < raw.length ? `${clean}...` : clean;
 }

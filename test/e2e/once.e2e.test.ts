@@ -86,7 +86,8 @@ describe('npm run once', () => {
     const toAlice = mail.find((m) => m.message.toRecipients?.[0].emailAddress.address === 'alice@contoso.com');
     const ids = toAlice?.message.internetMessageHeaders?.find((h) => h.name === 'x-qrn-network-message-ids')?.value.split(',').sort();
     expect(ids).toEqual([nmid(alice), nmid(hostile)].sort());
-    const html = toAlice?.message.body?.content ?? '';
+    // Addresses carry <wbr> wrap points (and so are never autolinked): read them without.
+    const html = (toAlice?.message.body?.content ?? '').replace(/<wbr>/g, '');
     expect(html).toContain('Q3 pricing sheet');
     expect(html).toContain('bob@fabrikam.example');
     expect(html).toContain('eve@fabrikam.example');
@@ -99,7 +100,7 @@ describe('npm run once', () => {
     }
     const toCarol = mail.find((m) => m.message.toRecipients?.[0].emailAddress.address === 'carol@contoso.com');
     expect(toCarol?.message.subject).toBe('Your message "Card numbers" was released from quarantine');
-    expect(toCarol?.message.body?.content).toContain('automatically by Microsoft 365');
+    expect(toCarol?.message.body?.content).toContain('Microsoft 365 (automatic release)');
 
     const second = await once();
     expect(second.code).toBe(0);

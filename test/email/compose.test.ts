@@ -2,7 +2,7 @@ import type { NotifyTemplateSettings } from '../../shared/config/settings';
 import { SUPPORTED_LANGUAGES } from '../../shared/config/settings';
 import type { NotificationJob } from '../../shared/jobs/notificationJob';
 import type { ReleasedMessageFacts } from '../../shared/domain/types';
-import { type ComposedEmail, composeNotification, NETWORK_MESSAGE_IDS_HEADER,  } from '../../shared/email/compose';
+import { type ComposedEmail, composeNotification, NETWORK_MESSAGE_IDS_HEADER } from '../../shared/email/compose';
 import { MalformedJobError } from '../../shared/jobs/notificationJob';
 import { toGraphMessage } from '../../shared/graph/graphMessage';
 import { escapeHtml } from '../../shared/email/html';
@@ -45,7 +45,8 @@ function compose(releases: ReleasedMessageFacts[] = [facts()], overrides: Partia
 // ---------------------------------------------------------------------------------------------------
 // HTML inspection: the only markup in the document is what the composer itself emits.
 
-const ALLOWED_TAGS = new Set(['html', 'head', 'meta', 'title', 'body', 'table', 'tr', 'td', 'th', 'p', 'br', 'strong', 'span', 'div']);
+// wbr: wrap opportunities inside addresses and defanged URLs (issue 12: narrow screens; issue 15: no autolinks).
+const ALLOWED_TAGS = new Set(['html', 'head', 'meta', 'title', 'body', 'table', 'tr', 'td', 'th', 'p', 'br', 'strong', 'span', 'div', 'wbr']);
 const ALLOWED_ATTRIBUTES = new Set([
   'lang', 'dir', 'http-equiv', 'content', 'name', 'style', 'role', 'width', 'align', 'valign', 'cellpadding', 'cellspacing', 'border',
 ]);
@@ -104,11 +105,12 @@ describe('composeNotification: the happy path', () => {
   it('states every fact in the HTML: subject, sent, recipients, released to/by/at, held because', () => {
     expect(email.html).toContain('Q3 pricing sheet');
     expect(email.html).toContain('20 Aug 2026, 14:02 UTC');
-    expect(email.html).toContain('bob@fabrikam.example');
-    expect(email.html).toContain('admin@contoso.com');
+    // Addresses carry <wbr> after @ and dots: wrap points on narrow screens, and no client autolink.
+    expect(email.html).toContain('bob@<wbr>fabrikam.<wbr>example');
+    expect(email.html).toContain('admin@<wbr>contoso.<wbr>com');
     expect(email.html).toContain('21 Aug 2026, 09:15 UTC');
     expect(email.html).toContain('Mail flow rule: Quarantine outbound attachments to external');
-    for (const label of ['Subject', 'Sent', 'Original recipients', 'Released to', 'Released by', 'Released at', 'Held because']) {
+    for (const label of ['Subject (as written by the sender)', 'Sent', 'Original recipients', 'Released to', 'Released by', 'Released at', 'Held because']) {
       expect(email.html).toContain(`>${label}</th>`);
     }
     expect(email.html).toContain(STRINGS.en.introAdminOne);
@@ -120,7 +122,7 @@ describe('composeNotification: the happy path', () => {
       [
         STRINGS.en.introAdminOne,
         '',
-        'Subject: Q3 pricing sheet',
+        'Subject (as written by the sender): Q3 pricing sheet',
         'Sent: 20 Aug 2026, 14:02 UTC',
         'Original recipients: bob@fabrikam.example',
         'Released to: bob@fabrikam.example',
@@ -168,8 +170,8 @@ describe('composeNotification: the happy path', () => {
 describe('composeNotification: releases by Microsoft 365 itself', () => {
   it('says the message was released automatically by Microsoft 365', () => {
     const email = compose([facts({ releasedBy: undefined })]);
-    expect(email.html).toContain('automatically by Microsoft 365');
-    expect(email.text).toContain('Released by: automatically by Microsoft 365');
+    expect(email.html).toContain('Microsoft 365 (automatic release)');
+    expect(email.text).toContain('Released by: Microsoft 365 (automatic release)');
     expect(email.text).toContain(STRINGS.en.introSystemOne);
     expect(email.text).not.toContain('An administrator');
   });
@@ -177,10 +179,10 @@ describe('composeNotification: releases by Microsoft 365 itself', () => {
   it('treats a job that lost releasedBy on the queue (missing or null) as a system release', () => {
     const roundTripped = JSON.parse(JSON.stringify(job([facts({ releasedBy: undefined })]))) as NotificationJob;
     expect(roundTripped.releases[0]).not.toHaveProperty('releasedBy');
-    expect(composeNotification(roundTripped, template()).text).toContain('Released by: automatically by Microsoft 365');
+    expect(composeNotification(roundTripped, template()).text).toContain('Released by: Microsoft 365 (automatic release)');
 
     const withNull = JSON.parse(JSON.stringify(job()).replace('"admin@contoso.com"', 'null')) as NotificationJob;
-    expect(composeNotification(withNull, template()).text).toContain('Released by: automatically by Microsoft 365');
+    expect(composeNotification(withNull, template()).text).toContain('Released by: Microsoft 365 (automatic release)');
   });
 
   it('says both when some releases were by an admin and some automatic', () => {
@@ -231,7 +233,7 @@ describe('composeNotification: hostile values are text, never markup', () => {
   });
 
   it('keeps the plain-text part as plain text', () => {
-    expect(email.text).toContain(`Subject: ${both}`);
+    expect(email.text).toContain(`Subject (as written by the sender): ${both}`);
     expect(email.text).toContain(`Released to: ${IMG}`);
   });
 
@@ -244,7 +246,8 @@ describe('composeNotification: hostile values are text, never markup', () => {
 describe('composeNotification: the subject line', () => {
   it('turns CR/LF into spaces, so "Hello\\r\\nBcc: evil@x" stays on one line', () => {
     const email = compose([facts({ subject: 'Hello\r\nBcc: evil@x' })]);
-    expect(email.subject).toBe('Your message "Hello Bcc: evil@x" was released from quarantine');
+    // The address-looking part is defanged too (issue 15).
+    expect(email.subject).toBe('Your message "Hello Bcc: evil[@]x" was released from quarantine');
   });
 
   it('removes C0 and C1 control characters and collapses whitespace', () => {
@@ -254,7 +257,8 @@ describe('composeNotification: the subject line', () => {
 
   it('removes zero-width and bidi override characters', () => {
     const email = compose([facts({ subject: 'invoice\u202Egpj.exe \u200Bpay\u200Dpal\uFEFF \u2066x\u2067y\u2068z\u2069 \u200E\u200F\u202A\u202B\u202C\u202Dend' })]);
-    expect(quotedSubject(email.subject)).toBe('invoicegpj.exe paypal xyz end');
+    // gpj.exe reads as a host name once the override is gone: defanged (issue 15).
+    expect(quotedSubject(email.subject)).toBe('invoicegpj[.]exe paypal xyz end');
   });
 
   it('shortens a 500-character subject to 80 characters with an ellipsis', () => {
@@ -477,13 +481,13 @@ describe('composeNotification: several releases in one email', () => {
     expect(email.subject).toBe('2 of your messages were released from quarantine');
   });
 
-  it('reports each message once, ordered by release time, each release under it', () => {
+  it('reports each message once, ordered by release time, its releases summed up in one row each', () => {
     expect(email.text).toBe(
       [
         STRINGS.en.introMixedMany,
         '',
         'Message 1 of 2',
-        'Subject: Pricing',
+        'Subject (as written by the sender): Pricing',
         'Sent: 20 Aug 2026, 14:02 UTC',
         'Original recipients: dave@northwind.example',
         'Released to: dave@northwind.example',
@@ -492,15 +496,13 @@ describe('composeNotification: several releases in one email', () => {
         'Held because: Mail flow rule: Quarantine outbound attachments to external',
         '',
         'Message 2 of 2',
-        'Subject: Contract draft',
+        'Subject (as written by the sender): Contract draft',
         'Sent: 20 Aug 2026, 14:02 UTC',
         'Original recipients: bob@fabrikam.example, carol@fabrikam.example',
-        'Released to: bob@fabrikam.example',
-        'Released by: admin@contoso.com',
-        'Released at: 21 Aug 2026, 10:00 UTC',
-        'Released to: carol@fabrikam.example',
-        'Released by: automatically by Microsoft 365',
-        'Released at: 21 Aug 2026, 11:00 UTC',
+        // One row each for released to/by/at, not one set per release (issues 10 and 12).
+        'Released to: All 2 original recipients',
+        'Released by: admin@contoso.com, Microsoft 365 (automatic release)',
+        'Released at: 21 Aug 2026, 10:00 UTC – 11:00 UTC',
         'Held because: Mail flow rule: Quarantine outbound attachments to external',
         '',
         STRINGS.en.footer,
@@ -541,7 +543,7 @@ describe('composeNotification: several releases in one email', () => {
       facts({ networkMessageId: ID_B, subject: 'Later', releasedAt: '2026-08-22T00:00:00Z' }),
       facts({ networkMessageId: ID_C, subject: 'Earlier', releasedAt: '2026-08-21T00:00:00+02:00' }),
     ]);
-    const order = ['Earlier', 'Later', 'Unknown time'].map((s) => sorted.text.indexOf(`Subject: ${s}`));
+    const order = ['Earlier', 'Later', 'Unknown time'].map((s) => sorted.text.indexOf(`Subject (as written by the sender): ${s}`));
     expect(order).toEqual([...order].sort((a, b) => a - b));
   });
 });
@@ -551,7 +553,7 @@ describe('composeNotification: original recipients', () => {
 
   it('shows at most 20 recipients, then "and N more"', () => {
     const email = compose([facts({ recipients: many(25) })]);
-    expect(email.html).toContain('user20@fabrikam.example<br>and 5 more</td>');
+    expect(email.html).toContain('user20@<wbr>fabrikam.<wbr>example<br>and 5 more</td>');
     expect(email.html).not.toContain('user21@');
     expect(email.text).toContain('user19@fabrikam.example, user20@fabrikam.example and 5 more\n');
   });

@@ -249,8 +249,10 @@ describe('npm start: the demo, end to end', () => {
     for (const m of sent) expect(m.mailbox).toBe('quarantine-notices@contoso.com');
     // The message released to two recipients: one email, both listed.
     const carol = sent.find((m) => recipientsOf(m)[0] === 'carol@contoso.com');
-    expect(carol?.message.body?.content).toContain('legal@fabrikam.example');
-    expect(carol?.message.body?.content).toContain('anwalt@northwind.example');
+    // Addresses carry <wbr> wrap points (and so are never autolinked): read them without.
+    const carolHtml = (carol?.message.body?.content ?? '').replace(/<wbr>/g, '');
+    expect(carolHtml).toContain('legal@fabrikam.example');
+    expect(carolHtml).toContain('anwalt@northwind.example');
     // Two messages of one sender: one email.
     expect(sent.find((m) => recipientsOf(m)[0] === 'alice@contoso.com')?.message.subject).toBe('2 of your messages were released from quarantine');
     expect(first.summary?.send).toMatchObject({ sent: 8, told: 11, failed: 0, poisoned: 0 });
