@@ -50,6 +50,10 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 /** CreationTime is UTC without a zone suffix ("2026-08-21T09:15:42"); a suffix, if ever present, is honoured. */
 export function auditDay(value: unknown): string | undefined {
   if (typeof value !== 'string' || value.length > 40 || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,7})?)?(Z|[+-]\d{2}:?\d{2})?$/i.test(value)) return undefined;
+  // V8 rolls 30 February over into March: the calendar date itself must exist.
+  const datePart = value.slice(0, 10);
+  const midnight = Date.parse(`${datePart}T00:00:00Z`);
+  if (Number.isNaN(midnight) || new Date(midnight).toISOString().slice(0, 10) !== datePart) return undefined;
   const zoned = /(Z|[+-]\d{2}:?\d{2})$/i.test(value) ? value : `${value}Z`;
   const ms = Date.parse(zoned);
   if (Number.isNaN(ms)) return undefined;

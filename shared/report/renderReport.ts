@@ -133,7 +133,7 @@ export function reportSummary(data: ReportData, files: readonly string[]): Repor
 
 // Inline styles only: mail clients drop <style> blocks, and the page must need nothing from outside.
 const S = {
-  body: 'margin:0;padding:24px;background:#ffffff;color:#222222;font-family:"Segoe UI",Arial,Helvetica,sans-serif;font-size:14px;line-height:1.45;',
+  body: "margin:0;padding:24px;background:#ffffff;color:#222222;font-family:'Segoe UI',Arial,Helvetica,sans-serif;font-size:14px;line-height:1.45;",
   h1: 'font-size:22px;margin:0 0 4px 0;',
   h2: 'font-size:17px;margin:28px 0 8px 0;',
   muted: 'color:#555555;margin:0 0 16px 0;',
