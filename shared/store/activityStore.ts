@@ -1,6 +1,6 @@
 import { odata, type TableClient, type TableEntityResult, type TransactionAction } from '@azure/data-tables';
 import { ACTIVITY_KINDS, type QuarantineActivity } from '../report/activity';
-import { addDays, datesBetween, emptyDayActivity, emptyDayArrivals, RETENTION_DAYS, utcDay } from '../report/days';
+import { addDays, datesBetween, emptyDayActivity, emptyDayArrivals, isDate, RETENTION_DAYS, utcDay } from '../report/days';
 import type { ActivityStore, CountOutcome, DayActivity, DayArrivals, QuarantineArrival } from '../report/ports';
 import { forEachLimited, statusOf, tableKey } from './tables';
 
@@ -276,7 +276,7 @@ export class TableActivityStore implements ActivityStore {
     const { oldest, newest } = keptDays(now);
     const byDay = new Map<string, Map<string, Keyed<I>>>();
     for (const k of items) {
-      if (k.day < oldest || k.day > newest) {
+      if (!isDate(k.day) || k.day < oldest || k.day > newest) {
         outcome.skipped++;
         continue;
       }

@@ -159,8 +159,8 @@ describe('counting quarantine activity once per record Id', () => {
     const base = sampleRecords()[3];
     const at = (day: string, n: number): QuarantineActivity => ({ ...base, day, id: `${day}-record-${n}` });
     // Today is 2026-12-02: the 90 days before it are kept (from 2026-09-03), tomorrow is allowed for clock skew.
-    const outcome = await store.countActivity([at('2026-09-02', 1), at('2026-09-03', 2), at('2026-09-04', 3), at('2026-12-03', 4), at('2026-12-04', 5)], NOW);
-    expect(outcome).toEqual({ counted: 3, duplicates: 0, skipped: 2 });
+    const outcome = await store.countActivity([at('2026-09-02', 1), at('2026-09-03', 2), at('2026-09-04', 3), at('2026-12-03', 4), at('2026-12-04', 5), at('2026/12/01', 6), at('2026-11-31', 7)], NOW);
+    expect(outcome).toEqual({ counted: 3, duplicates: 0, skipped: 4 });
 
     // A day later, 2026-09-03 is beyond the 90 kept days.
     const purged = await store.purge(new Date('2026-12-03T01:00:00Z'));
