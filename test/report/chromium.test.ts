@@ -15,7 +15,7 @@ const chromium = CANDIDATES.find((path) => path !== '' && existsSync(path));
 
 if (!chromium) {
   // Said plainly and shown as skipped, never as a pass: the page was not looked at by a browser.
-  process.stdout.write(`\nNOT RUN: no Chromium found (looked at ${CANDIDATES.filter(Boolean).join(', ')}); the report HTML was NOT rendered in a browser. Install it: apt-get update && apt-get install -y chromium\n`);
+  console.warn(`NOT RUN: no Chromium found (looked at ${CANDIDATES.filter(Boolean).join(', ')}); the report HTML was NOT rendered in a browser. Install it: apt-get update && apt-get install -y chromium`);
 }
 const inChromium = chromium ? test : test.skip;
 
