@@ -71,8 +71,11 @@ param notifyReleasesSince string = ''
 @description('Most notifications sent per minute from the sender mailbox, 1-10000 (NOTIFY_MAX_PER_MINUTE). Empty: 30, the Exchange Online per-mailbox limit.')
 param notifyMaxPerMinute string = ''
 
-@description('Keep a copy of each notification in the sender mailbox Sent Items (NOTIFY_SAVE_TO_SENT_ITEMS).')
-param notifySaveToSentItems bool = false
+@description('Most emails a day from the sender mailbox, 1-10000 (NOTIFY_MAX_PER_DAY); the rest waits for the next UTC day. Empty: 3000 (Exchange blocks a mailbox past 10,000 recipients a day).')
+param notifyMaxPerDay string = ''
+
+@description('Keep a copy of each notification in the sender mailbox Sent Items (NOTIFY_SAVE_TO_SENT_ITEMS): how a send whose answer was lost is found again. Off means at-least-once.')
+param notifySaveToSentItems bool = true
 
 @description('Decide and log who would be notified, but send nothing (NOTIFY_DRY_RUN).')
 param notifyDryRun bool = false
@@ -136,6 +139,8 @@ var productDefaults = {
   SNAPSHOT_SCHEDULE: '0 */15 * * * *'
   RELEASES_SCHEDULE: '0 */10 * * * *'
   NOTIFY_MAX_PER_MINUTE: '30'
+  NOTIFY_MAX_PER_DAY: '3000'
+  NOTIFY_SAVE_TO_SENT_ITEMS: 'true'
   NOTIFY_LANGUAGE: 'en'
   NOTIFY_TIME_ZONE: 'UTC'
 }
@@ -151,6 +156,7 @@ var productAppSettings = {
   NOTIFY_RELEASES_SINCE: notifyReleasesSince
   NOTIFY_SENDER_MAILBOX: notifySenderMailbox
   NOTIFY_MAX_PER_MINUTE: empty(notifyMaxPerMinute) ? productDefaults.NOTIFY_MAX_PER_MINUTE : notifyMaxPerMinute
+  NOTIFY_MAX_PER_DAY: empty(notifyMaxPerDay) ? productDefaults.NOTIFY_MAX_PER_DAY : notifyMaxPerDay
   NOTIFY_SAVE_TO_SENT_ITEMS: notifySaveToSentItems ? 'true' : 'false'
   NOTIFY_DRY_RUN: notifyDryRun ? 'true' : 'false'
   NOTIFY_SUBJECT: notifySubject

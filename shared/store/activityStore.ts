@@ -2,7 +2,8 @@ import { odata, type TableClient, type TableEntityResult, type TransactionAction
 import { ACTIVITY_KINDS, type QuarantineActivity } from '../report/activity';
 import { addDays, datesBetween, emptyDayActivity, emptyDayArrivals, isDate, RETENTION_DAYS, utcDay } from '../report/days';
 import type { ActivityStore, CountOutcome, DayActivity, DayArrivals, QuarantineArrival } from '../report/ports';
-import { forEachLimited, statusOf, tableKey } from './tables';
+import { statusOf } from '../log/errors';
+import { forEachLimited, tableKey } from './tables';
 
 /**
  * The activity report's counts in Table Storage.
