@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'outbox/**', '*.js', '*.mjs', 'simulator/*.js', 'test/*.js'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'outbox/**', '.tools/**', '.deploy/**', '*.js', '*.mjs', 'simulator/*.js', 'test/*.js', 'infra/*.js'] },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -90,19 +90,27 @@ param notifyFooter string = ''
 @description('Language of the built-in texts: en, de, fr, es or nl (NOTIFY_LANGUAGE). Empty: en.')
 param notifyLanguage string = ''
 
+@description('Addresses (comma or semicolon separated) told when the app cannot do its job (HEALTH_RECIPIENTS). They also get the Azure Monitor alert on function failures. Empty: no alert.')
+param healthRecipients string = ''
+
 // ---------------------------------------------------------------------------------------------------
 // Hosting
 // ---------------------------------------------------------------------------------------------------
 
+// Node 22 only: @azure/identity 4.14 and @azure/storage-queue 12.32 require it, and Node 20 reached end of
+// life on 2026-04-30 (package.json engines says the same).
 @description('Node.js version of the Flex Consumption runtime.')
 @allowed([
-  '20'
   '22'
 ])
 param nodeVersion string = '22'
 
-@description('Most instances the Flex Consumption app scales out to.')
-param maximumInstanceCount int = 100
+// Flex Consumption accepts 40 to 1000; the app needs few (timers run once, the queue is paced), so the
+// lower end of that range is plenty, but the platform refuses anything below it.
+@description('Most instances the Flex Consumption app scales out to (40-1000).')
+@minValue(40)
+@maxValue(1000)
+param maximumInstanceCount int = 40
 
 @description('Memory per instance in MB.')
 @allowed([
@@ -147,7 +155,11 @@ var productAppSettings = {
   NOTIFY_INTRO: notifyIntro
   NOTIFY_FOOTER: notifyFooter
   NOTIFY_LANGUAGE: empty(notifyLanguage) ? productDefaults.NOTIFY_LANGUAGE : notifyLanguage
+  HEALTH_RECIPIENTS: healthRecipients
 }
+
+// The alert's mail receivers: HEALTH_RECIPIENTS split on commas and semicolons, blanks dropped.
+var healthRecipientList = filter(map(split(replace(healthRecipients, ';', ','), ','), address => trim(address)), address => !empty(address))
 
 // AZURE_AUTHORITY_HOST is left off the app unless given: @azure/identity would read even an empty value.
 var authorityHostAppSettings = empty(azureAuthorityHost) ? {} : {
@@ -225,6 +237,20 @@ module api './app/api.bicep' = {
   dependsOn: [
     rbac
   ]
+}
+
+// Email when the functions fail, for the case where the app's own health email cannot go out
+// (Mail.Send removed, sender mailbox deleted). Off while HEALTH_RECIPIENTS is empty.
+module alerts './app/alerts.bicep' = if (!empty(healthRecipientList)) {
+  name: 'alerts'
+  scope: rg
+  params: {
+    name: 'qrn-${resourceToken}'
+    location: location
+    tags: tags
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    recipients: healthRecipientList
+  }
 }
 
 // Outputs azd stores in .azure/<env>/.env (azd env get-values).

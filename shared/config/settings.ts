@@ -66,6 +66,8 @@ export const SETTING_NAMES = [
   'NOTIFY_INTRO',
   'NOTIFY_FOOTER',
   'NOTIFY_LANGUAGE',
+  // Addresses told when the app cannot do its job; infra/ also sends its Azure Monitor alert there.
+  'HEALTH_RECIPIENTS',
 ] as const;
 
 export const DEFAULTS = {
