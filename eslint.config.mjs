@@ -10,7 +10,7 @@ function sdkOnly(...allowed) {
 }
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'outbox/**', 'report/**', '.tools/**', '*.js', '*.mjs', 'simulator/*.js', 'test/*.js'] },
+  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'outbox/**', 'report/**', '.tools/**', '.deploy/**', '*.js', '*.mjs', 'simulator/*.js', 'test/*.js', 'infra/*.js'] },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -101,20 +101,27 @@ param notifyShowReleaser bool = true
 
 @description('Show the quarantine policy name in the notification (NOTIFY_SHOW_POLICY). false: only the kind of hold.')
 param notifyShowPolicy bool = true
+@description('Addresses (comma or semicolon separated) told when the app cannot do its job (HEALTH_RECIPIENTS). They also get the Azure Monitor alert on function failures. Empty: no alert.')
+param healthRecipients string = ''
 
 // ---------------------------------------------------------------------------------------------------
 // Hosting
 // ---------------------------------------------------------------------------------------------------
 
+// Node 22 only: @azure/identity 4.14 and @azure/storage-queue 12.32 require it, and Node 20 reached end of
+// life on 2026-04-30 (package.json engines says the same).
 @description('Node.js version of the Flex Consumption runtime.')
 @allowed([
-  '20'
   '22'
 ])
 param nodeVersion string = '22'
 
-@description('Most instances the Flex Consumption app scales out to.')
-param maximumInstanceCount int = 100
+// Flex Consumption accepts 40 to 1000; the app needs few (timers run once, the queue is paced), so the
+// lower end of that range is plenty, but the platform refuses anything below it.
+@description('Most instances the Flex Consumption app scales out to (40-1000).')
+@minValue(40)
+@maxValue(1000)
+param maximumInstanceCount int = 40
 
 @description('Memory per instance in MB.')
 @allowed([
@@ -166,7 +173,11 @@ var productAppSettings = {
   NOTIFY_TIME_ZONE: empty(notifyTimeZone) ? productDefaults.NOTIFY_TIME_ZONE : notifyTimeZone
   NOTIFY_SHOW_RELEASER: notifyShowReleaser ? 'true' : 'false'
   NOTIFY_SHOW_POLICY: notifyShowPolicy ? 'true' : 'false'
+  HEALTH_RECIPIENTS: healthRecipients
 }
+
+// The alert's mail receivers: HEALTH_RECIPIENTS split on commas and semicolons, blanks dropped.
+var healthRecipientList = filter(map(split(replace(healthRecipients, ';', ','), ','), address => trim(address)), address => !empty(address))
 
 // AZURE_AUTHORITY_HOST is left off the app unless given: @azure/identity would read even an empty value.
 var authorityHostAppSettings = empty(azureAuthorityHost) ? {} : {
@@ -244,6 +255,20 @@ module api './app/api.bicep' = {
   dependsOn: [
     rbac
   ]
+}
+
+// Email when the functions fail, for the case where the app's own health email cannot go out
+// (Mail.Send removed, sender mailbox deleted). Off while HEALTH_RECIPIENTS is empty.
+module alerts './app/alerts.bicep' = if (!empty(healthRecipientList)) {
+  name: 'alerts'
+  scope: rg
+  params: {
+    name: 'qrn-${resourceToken}'
+    location: location
+    tags: tags
+    applicationInsightsName: monitoring.outputs.applicationInsightsName
+    recipients: healthRecipientList
+  }
 }
 
 // Outputs azd stores in .azure/<env>/.env (azd env get-values).

@@ -33,15 +33,16 @@ param applicationInsightsName string
 @description('Product settings (SETTING_NAMES in shared/config/settings.ts), merged with the platform settings below.')
 param appSettings object
 
-@description('Node.js version.')
+@description('Node.js version (22: see main.bicep).')
 @allowed([
-  '20'
   '22'
 ])
 param nodeVersion string = '22'
 
-@description('Most instances the app scales out to.')
-param maximumInstanceCount int = 100
+@description('Most instances the app scales out to (Flex Consumption: 40-1000).')
+@minValue(40)
+@maxValue(1000)
+param maximumInstanceCount int = 40
 
 @description('Memory per instance in MB.')
 @allowed([
@@ -62,7 +63,7 @@ resource applicationInsights 'Microsoft.Insights/components@2020-02-02' existing
 // In Azure public cloud the account name is enough (the host and shared/config/settings.ts derive
 // *.core.windows.net URLs from it). Elsewhere (Azure Government for GCC High) the service URLs must be
 // explicit, and __accountName must then be absent: hosts that see both can fail to build a client.
-var storageIsPublicCloud = environment().suffixes.storage == 'core.windows.net'
+var storageIsPublicCloud = environment().name == 'AzureCloud'
 var storageAppSettings = storageIsPublicCloud ? {
   AzureWebJobsStorage__accountName: storage.name
 } : {
@@ -142,6 +143,22 @@ resource functionApp 'Microsoft.Web/sites@2023-12-01' = {
   resource configAppSettings 'config' = {
     name: 'appsettings'
     properties: union(appSettings, storageAppSettings, identityAppSettings)
+  }
+
+  // No user name and password for the SCM (Kudu) and FTP endpoints: azd deploys to the Flex Consumption
+  // container with Entra ID, so basic publishing credentials would only be a second, weaker way in.
+  resource scmBasicAuth 'basicPublishingCredentialsPolicies' = {
+    name: 'scm'
+    properties: {
+      allow: false
+    }
+  }
+
+  resource ftpBasicAuth 'basicPublishingCredentialsPolicies' = {
+    name: 'ftp'
+    properties: {
+      allow: false
+    }
   }
 }
 

@@ -25,6 +25,11 @@ resource logAnalytics 'Microsoft.OperationalInsights/workspaces@2022-10-01' = {
       name: 'PerGB2018'
     }
     retentionInDays: retentionInDays
+    // Queries and ingestion with Entra ID only: no workspace shared keys. Application Insights writes
+    // through its own pipeline and the alert rule queries with its managed identity.
+    features: {
+      disableLocalAuth: true
+    }
   }
 }
 
@@ -43,3 +48,4 @@ resource applicationInsights 'Microsoft.Insights/components@2020-02-02' = {
 output applicationInsightsName string = applicationInsights.name
 output connectionString string = applicationInsights.properties.ConnectionString
 output logAnalyticsName string = logAnalytics.name
+output applicationInsightsId string = applicationInsights.id

@@ -27,6 +27,14 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-01-01' = {
     defaultToOAuthAuthentication: true
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true
+    // As tight as Flex Consumption allows without a virtual network. The app reaches this account from
+    // the platform's shared outbound addresses, which are neither fixed nor covered by the
+    // 'AzureServices' bypass (that only admits trusted services such as Azure Monitor), so
+    // defaultAction 'Deny' or publicNetworkAccess 'Disabled' would lock the app out of its own
+    // host storage, queue and tables. Closing it needs VNet integration plus private endpoints for
+    // blob, queue and table (README: Network access, with what that costs). Until then every request
+    // still needs an Entra token with a data role: shared keys, anonymous blob access and TLS < 1.2
+    // are all off above.
     publicNetworkAccess: 'Enabled'
     networkAcls: {
       defaultAction: 'Allow'

@@ -78,6 +78,8 @@ export const SETTING_NAMES = [
   'NOTIFY_TIME_ZONE',
   'NOTIFY_SHOW_RELEASER',
   'NOTIFY_SHOW_POLICY',
+  // Addresses told when the app cannot do its job; infra/ also sends its Azure Monitor alert there.
+  'HEALTH_RECIPIENTS',
 ] as const;
 
 export const DEFAULTS = {
