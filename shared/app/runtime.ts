@@ -9,6 +9,7 @@ import { StorageAccount, TABLES, QUEUE_NAME } from '../store/tables';
 import { ManagementActivityClient } from '../audit/managementActivityClient';
 import { detectReleases, type DetectDeps, type DetectSummary } from '../detect/detectReleases';
 import { TableReleaseStore } from '../store/releaseStore';
+import { TableMessageOriginStore } from '../store/messageOriginStore';
 import { StorageNotificationQueue } from '../notify/storageQueue';
 // --- sending ---
 import type { NotificationJob } from '../domain/types';
@@ -81,8 +82,10 @@ export class Runtime {
       releases: new TableReleaseStore(await this.storage.readyTable(TABLES.releases)),
       state: await this.state(),
       queue: this.jobQueue(),
+      origins: new TableMessageOriginStore(await this.storage.readyTable(TABLES.origins)),
       log: this.log,
       notifyReleasesSince: this.settings.notifyReleasesSince,
+      senderMailbox: this.settings.notifySenderMailbox,
       housekeeping: [(at) => this.purgeNotificationLedger(at)],
       now,
     };
