@@ -14,6 +14,7 @@ import { POISON_QUEUE_NAME, QUEUE_NAME } from '../jobs/delivery';
 import type { NotificationJob } from '../jobs/notificationJob';
 import type { Logger } from '../log/logger';
 import { ledgerRetentionCutoff } from '../notify/claim';
+import { TableMessageOriginStore } from '../store/messageOriginStore';
 import { drainQueue, type DrainOptions, type DrainSummary } from '../notify/drainQueue';
 import { MailboxPacer } from '../notify/pacing';
 import { sendNotification, type SendDeps, type SendOutcome } from '../notify/sendNotification';
@@ -86,8 +87,10 @@ export class Runtime {
       releases: new TableReleaseStore(await this.tables.readyTable(TABLES.releases)),
       state: await this.state(),
       queue: this.jobQueue,
+      origins: new TableMessageOriginStore(await this.tables.readyTable(TABLES.origins)),
       log: this.log,
       notifyReleasesSince: this.settings.notifyReleasesSince,
+      senderMailbox: this.settings.notifySenderMailbox,
       housekeeping: [(at) => this.purgeNotificationLedger(at)],
       now,
     };

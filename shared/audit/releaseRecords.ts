@@ -1,16 +1,29 @@
-import { isGuid } from '../config/settings';
+import { isGuid, isMailboxAddress } from '../config/settings';
 import type { ReleaseEvent } from '../domain/types';
 import { isRecord } from '../http/json';
 
 export type RecordVerdict =
   | { kind: 'release'; event: ReleaseEvent }
-  | { kind: 'ignored'; reason: IgnoreReason; recordId: string };
+  | { kind: 'ignored'; reason: IgnoreReason; recordId: string; resultStatus?: string };
 
+/** 'failed': the ResultStatus is not one of the success spellings (Denied, Cancelled, missing, ...). */
 export type IgnoreReason = 'not-a-release' | 'not-release-request' | 'failed' | 'malformed';
+
+/**
+ * ReleaseTo of a record that names no recipient (absent or empty): released to every original
+ * recipient. Whether Exchange writes such records is unknown; they are not dropped as malformed.
+ */
+export const RELEASED_TO_ALL = '';
 
 /** Request types of quarantine audit records; only 2 is a release that actually happened. */
 const REQUEST_TYPE_RELEASE = 2;
-const FAILED_RESULTS = /^(failed|failure|partiallysucceeded|partiallyfailed|error)$/i;
+/**
+ * Success by allow-list: only spellings seen in audit records count. "Successful" is what quarantine
+ * records carry; "Succeeded" / "Success" appear in other workloads' records; "True" is Exchange admin
+ * activity's documented success value. Anything else (Failed, Denied, Unauthorized, Cancelled,
+ * PartiallySucceeded, a missing value) is not a release that happened.
+ */
+const SUCCESS_RESULTS = /^(successful|succeeded|success|true)$/i;
 const SYSTEM_USERS = /^system release$/i;
 
 /** Audit CreationTime is UTC without a zone suffix ("2026-08-21T09:15:42"). */
@@ -30,13 +43,16 @@ export function classifyAuditRecord(raw: unknown): RecordVerdict {
   const recordId = typeof raw.Id === 'string' ? raw.Id.trim().toLowerCase() : '';
   if (raw.Operation !== 'QuarantineReleaseMessage') return { kind: 'ignored', reason: 'not-a-release', recordId };
   if (Number(raw.RequestType) !== REQUEST_TYPE_RELEASE) return { kind: 'ignored', reason: 'not-release-request', recordId };
-  // Test for failure values, not for one exact success string: the success spelling varies.
-  if (typeof raw.ResultStatus === 'string' && FAILED_RESULTS.test(raw.ResultStatus.trim())) return { kind: 'ignored', reason: 'failed', recordId };
+  const resultStatus = typeof raw.ResultStatus === 'string' ? raw.ResultStatus.trim() : '';
+  if (!SUCCESS_RESULTS.test(resultStatus)) return { kind: 'ignored', reason: 'failed', recordId, resultStatus: resultStatus.slice(0, 40) };
   const networkMessageId = typeof raw.NetworkMessageId === 'string' ? raw.NetworkMessageId.trim() : '';
-  const releasedTo = typeof raw.ReleaseTo === 'string' ? raw.ReleaseTo.trim() : '';
+  const releasedTo = raw.ReleaseTo === undefined || raw.ReleaseTo === null ? RELEASED_TO_ALL : typeof raw.ReleaseTo === 'string' ? raw.ReleaseTo.trim() : undefined;
   const releasedAt = parseAuditTime(raw.CreationTime);
   if (!isGuid(recordId) && !/^[\w-]{8,100}$/.test(recordId)) return { kind: 'ignored', reason: 'malformed', recordId: '' };
-  if (!isGuid(networkMessageId) || !releasedAt || releasedTo === '' || releasedTo.length > 320) return { kind: 'ignored', reason: 'malformed', recordId };
+  // ReleaseTo is one SMTP address, or nothing (released to all); anything else cannot be trusted.
+  if (!isGuid(networkMessageId) || !releasedAt || releasedTo === undefined || (releasedTo !== RELEASED_TO_ALL && !isMailboxAddress(releasedTo))) {
+    return { kind: 'ignored', reason: 'malformed', recordId };
+  }
   const userId = typeof raw.UserId === 'string' ? raw.UserId.trim() : '';
   const system = SYSTEM_USERS.test(userId) || userId === '' || (Number(raw.UserType) === 4 && !userId.includes('@'));
   return {

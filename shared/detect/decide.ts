@@ -1,5 +1,7 @@
 import { isMailboxAddress } from '../config/settings';
+import { RELEASED_TO_ALL } from '../audit/releaseRecords';
 import type { QuarantinedMessage, ReleaseEvent, ReleasedMessageFacts } from '../domain/types';
+import type { MessageOrigin } from './origin';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -8,13 +10,24 @@ export const UNMATCHED_AFTER_MS = 2 * DAY_MS;
 /** No quarantined message lives longer than 30 days: past that nothing can still match. */
 export const PENDING_HARD_LIMIT_MS = 30 * DAY_MS;
 
-export type SkipReason = 'before-cutoff' | 'external-sender' | 'invalid-sender' | 'inbound';
+export type SkipReason =
+  | 'before-cutoff'
+  | 'external-sender'
+  | 'invalid-sender'
+  /** The notices mailbox's own message (its sender, or an `x-qrn-` header): the product never mails itself. */
+  | 'own-notice'
+  /** Released to a mailbox that was not an original recipient (an admin's copy): not a delivery. */
+  | 'released-to-non-recipient'
+  /** The header (or the fallback) says the message came from outside, whatever its From domain. */
+  | 'external-origin';
 
 export type Decision =
-  | { kind: 'notify'; sender: string; facts: ReleasedMessageFacts }
+  | { kind: 'notify'; sender: string; facts: ReleasedMessageFacts[] }
   | { kind: 'wait' }
   | { kind: 'unmatched'; why: string }
-  | { kind: 'skip'; reason: SkipReason };
+  | { kind: 'skip'; reason: SkipReason }
+  /** Everything else holds: the message's origin decides (call again with it). */
+  | { kind: 'need-origin'; sender: string };
 
 export interface DecisionContext {
   now: Date;
@@ -22,6 +35,8 @@ export interface DecisionContext {
   acceptedDomains: readonly string[];
   /** Rows received before this instant are in the snapshot (undefined: no snapshot yet). */
   snapshotWatermark: Date | undefined;
+  /** NOTIFY_SENDER_MAILBOX, lower case: its own messages are never reported. */
+  senderMailbox?: string;
 }
 
 /** Accepted domains match exactly; a "*.contoso.com" entry also matches its subdomains. */
@@ -36,9 +51,11 @@ export function isAcceptedDomain(address: string, domains: readonly string[]): b
 
 /**
  * Who, if anyone, to tell about one release. Pure: the use case feeds it the release, the snapshot
- * rows for its NetworkMessageId and what it knows about the tenant, and stores the answer.
+ * rows for its NetworkMessageId and what it knows about the tenant, and stores the answer. Without
+ * `origin` it stops at 'need-origin' once everything else allows a notice, so the (audited) header
+ * is read only for releases that could be told.
  */
-export function decideRelease(release: ReleaseEvent, rows: readonly QuarantinedMessage[], ctx: DecisionContext): Decision {
+export function decideRelease(release: ReleaseEvent, rows: readonly QuarantinedMessage[], ctx: DecisionContext, origin?: MessageOrigin): Decision {
   if (release.releasedAt < ctx.notifySince) return { kind: 'skip', reason: 'before-cutoff' };
   if (rows.length === 0) {
     const waited = ctx.now.getTime() - release.releasedAt.getTime();
@@ -48,28 +65,36 @@ export function decideRelease(release: ReleaseEvent, rows: readonly QuarantinedM
     }
     return { kind: 'wait' };
   }
-  // Prefer the recipient copy that was released; all copies share sender and subject.
-  const copy = rows.find((r) => r.recipients.some((a) => a.toLowerCase() === release.releasedTo)) ?? rows[0];
-  const sender = rows.map((r) => r.senderAddress).find((s) => s !== '') ?? '';
+  const sender = (rows.map((r) => r.senderAddress).find((s) => s !== '') ?? '').toLowerCase();
   if (!isMailboxAddress(sender)) return { kind: 'skip', reason: 'invalid-sender' };
-  // Direction has been seen wrong ("Outbound" on inbound mail), so the sender's domain decides;
-  // an explicit "Inbound" still wins, so a spoofed internal sender on inbound mail is not told.
+  if (ctx.senderMailbox !== undefined && sender === ctx.senderMailbox.toLowerCase()) return { kind: 'skip', reason: 'own-notice' };
+  // Never mail an address outside the tenant, whatever the header says.
   if (!isAcceptedDomain(sender, ctx.acceptedDomains)) return { kind: 'skip', reason: 'external-sender' };
-  if (rows.every((r) => r.direction.toLowerCase() === 'inbound')) return { kind: 'skip', reason: 'inbound' };
   const recipients = [...new Set(rows.flatMap((r) => r.recipients.map((a) => a.toLowerCase())))];
+  // A copy released to another mailbox (an admin inspecting it) is not a delivery of the sender's message.
+  const releasedTo = release.releasedTo === RELEASED_TO_ALL ? recipients : recipients.filter((a) => a === release.releasedTo.toLowerCase());
+  if (releasedTo.length === 0) return { kind: 'skip', reason: 'released-to-non-recipient' };
+  // Direction alone never decides: the origin (header, or the documented fallback) does.
+  if (!origin) return { kind: 'need-origin', sender };
+  if (origin.ownNotice) return { kind: 'skip', reason: 'own-notice' };
+  if (origin.verdict !== 'internal') return { kind: 'skip', reason: 'external-origin' };
   return {
     kind: 'notify',
-    sender: sender.toLowerCase(),
-    facts: {
-      networkMessageId: release.networkMessageId,
-      subject: copy.subject,
-      receivedAt: copy.receivedAt.toISOString(),
-      recipients,
-      releasedTo: release.releasedTo,
-      releasedBy: release.releasedBy,
-      releasedAt: release.releasedAt.toISOString(),
-      quarantineType: copy.quarantineType,
-      policyName: copy.policyName,
-    },
+    sender,
+    facts: releasedTo.map((to) => {
+      // Prefer the copy of the recipient it was released to; all copies share sender and subject.
+      const copy = rows.find((r) => r.recipients.some((a) => a.toLowerCase() === to)) ?? rows[0];
+      return {
+        networkMessageId: release.networkMessageId,
+        subject: copy.subject,
+        receivedAt: copy.receivedAt.toISOString(),
+        recipients,
+        releasedTo: to,
+        releasedBy: release.releasedBy,
+        releasedAt: release.releasedAt.toISOString(),
+        quarantineType: copy.quarantineType,
+        policyName: copy.policyName,
+      };
+    }),
   };
 }

@@ -9,9 +9,12 @@ import type { ReleasedMessageFacts } from '../domain/types';
 import type { QuarantineSnapshotStore } from '../snapshot/ports';
 import type { ReleaseStore } from './ports';
 import type { StateStore } from '../domain/state';
+import type { MessageOriginStore } from './ports';
 import { forEachLimited } from '../store/tables';
 import { SNAPSHOT_STATE_KEY, windowsBetween, type SnapshotState } from '../snapshot/snapshotQuarantine';
-import { decideRelease, type SkipReason } from './decide';
+import { decideRelease, type Decision, type SkipReason } from './decide';
+import type { OriginSource } from './origin';
+import { OriginResolver } from './resolveOrigin';
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
@@ -27,6 +30,8 @@ const LISTING_WINDOW_MS = 12 * HOUR_MS;
 const ACCEPTED_DOMAINS_TTL_MS = 6 * HOUR_MS;
 /** Seen records and done blobs are remembered past the 7 days the feed can return them. */
 const REMEMBER_MS = 10 * DAY_MS;
+/** Origin verdicts outlive any release of their message: 30 days in quarantine plus 7 of audit delay, and a margin. */
+const REMEMBER_ORIGIN_MS = 40 * DAY_MS;
 const LOOKUP_CONCURRENCY = 8;
 /** One email reports at most this many releases: keeps it readable and its id header within a mail line. */
 export const MAX_RELEASES_PER_JOB = 20;
@@ -65,6 +70,10 @@ export interface DetectSummary {
   pending: number;
   unmatched: number;
   skippedByReason: Partial<Record<SkipReason, number>>;
+  /** Release decisions that used a message origin, by where the origin came from. */
+  originBySource: Record<OriginSource, number>;
+  /** Get-QuarantineMessageHeader calls this run (each is audited in the tenant). */
+  headerReads: number;
   jobs: number;
   notifySince: string;
 }
@@ -76,8 +85,14 @@ export interface DetectDeps {
   releases: ReleaseStore;
   state: StateStore;
   queue: NotificationQueue;
+  /** Each released message's origin verdict, kept so its header is read once. */
+  origins: MessageOriginStore;
   log: Logger;
   notifyReleasesSince: Date | undefined;
+  /** NOTIFY_SENDER_MAILBOX: its own messages are never reported. */
+  senderMailbox?: string;
+  /** Header reads per run (default MAX_HEADER_READS_PER_RUN). */
+  maxHeaderReads?: number;
   /** Other daily clean-ups that ride on this timer (the notification ledger's), each returning rows deleted. */
   housekeeping?: ReadonlyArray<(now: Date) => Promise<number>>;
   now?: () => Date;
@@ -130,6 +145,8 @@ export async function detectReleases(deps: DetectDeps): Promise<DetectSummary> {
     pending: 0,
     unmatched: 0,
     skippedByReason: {},
+    originBySource: { header: 0, fallback: 0 },
+    headerReads: 0,
     jobs: 0,
     notifySince: notifySince.toISOString(),
   };
@@ -150,6 +167,7 @@ export async function detectReleases(deps: DetectDeps): Promise<DetectSummary> {
         if (verdict.kind === 'ignored') {
           count(summary.ignoredByReason, verdict.reason);
           if (verdict.reason === 'malformed') deps.log.warn(`Skipped a malformed QuarantineReleaseMessage record (Id "${verdict.recordId}") in audit blob ${blob.contentId}`);
+          if (verdict.reason === 'failed') deps.log.info(`ignored ${JSON.stringify({ recordId: verdict.recordId, reason: verdict.reason, resultStatus: verdict.resultStatus ?? '' })}`);
           continue;
         }
         summary.releases++;
@@ -176,54 +194,76 @@ export async function detectReleases(deps: DetectDeps): Promise<DetectSummary> {
   const toNotify = new Map<string, { facts: ReleasedMessageFacts; recordIds: string[] }[]>();
   const seenPairs = new Map<string, { facts: ReleasedMessageFacts; recordIds: string[] }>();
 
+  const resolver = new OriginResolver({ exchange: deps.exchange, origins: deps.origins, log: deps.log, now, maxReads: deps.maxHeaderReads });
+  const ctx = { now, notifySince, acceptedDomains, snapshotWatermark: watermark, senderMailbox: deps.senderMailbox };
+
   await forEachLimited(pending, LOOKUP_CONCURRENCY, async (release) => {
     const rows = await deps.snapshot.findByNetworkMessageId(release.networkMessageId);
-    const decision = decideRelease(release, rows, { now, notifySince, acceptedDomains, snapshotWatermark: watermark });
+    let decision: Decision = decideRelease(release, rows, ctx);
+    if (decision.kind === 'need-origin') {
+      const origin = await resolver.resolve(release.networkMessageId, rows, decision.sender, acceptedDomains, release.releasedTo);
+      if (origin === 'deferred') {
+        // This run's header reads are used up: the release waits for the next run's.
+        summary.pending++;
+        return;
+      }
+      resolver.count(origin);
+      decision = decideRelease(release, rows, ctx, origin);
+    }
     switch (decision.kind) {
+      case 'need-origin':
       case 'wait':
         summary.pending++;
         return;
       case 'unmatched':
         summary.unmatched++;
-        deps.log.warn(`Release ${release.recordId} (NetworkMessageId ${release.networkMessageId}, released to ${release.releasedTo}) was never matched: ${decision.why}. Nobody is notified for it.`);
+        deps.log.warn(`Release ${release.recordId} (NetworkMessageId ${release.networkMessageId}, released to ${release.releasedTo || 'all recipients'}) was never matched: ${decision.why}. Nobody is notified for it.`);
         await deps.releases.settle(release.recordId, 'unmatched', decision.why, now);
         return;
       case 'skip':
         count(summary.skippedByReason, decision.reason);
         if (decision.reason === 'invalid-sender') {
           deps.log.warn(`Release ${release.recordId} (NetworkMessageId ${release.networkMessageId}): the quarantined message has no usable sender address; nobody is notified.`);
+        } else if (decision.reason !== 'before-cutoff') {
+          // Ids as JSON fields: an address or id can never start a log line of its own.
+          deps.log.info(`skip ${JSON.stringify({ recordId: release.recordId, networkMessageId: release.networkMessageId, releasedTo: release.releasedTo, reason: decision.reason })}`);
         }
         await deps.releases.settle(release.recordId, 'skipped', decision.reason, now);
         return;
       case 'notify': {
         summary.matched++;
-        // Two records for the same message and recipient (a repeated release) make one notice.
-        const key = ledgerKey(decision.facts);
-        const existing = seenPairs.get(key);
-        if (existing) {
-          existing.recordIds.push(release.recordId);
-          return;
+        for (const facts of decision.facts) {
+          // Two records for the same message and recipient (a repeated release, or one to all) make one notice.
+          const key = ledgerKey(facts);
+          const existing = seenPairs.get(key);
+          if (existing) {
+            existing.recordIds.push(release.recordId);
+            continue;
+          }
+          const entry = { facts, recordIds: [release.recordId] };
+          seenPairs.set(key, entry);
+          const list = toNotify.get(decision.sender) ?? [];
+          list.push(entry);
+          toNotify.set(decision.sender, list);
         }
-        const entry = { facts: decision.facts, recordIds: [release.recordId] };
-        seenPairs.set(key, entry);
-        const list = toNotify.get(decision.sender) ?? [];
-        list.push(entry);
-        toNotify.set(decision.sender, list);
       }
     }
   });
+  summary.originBySource = resolver.bySource;
+  summary.headerReads = resolver.headerReads;
 
   // 3. Hand the jobs over, then mark their releases queued. A crash in between re-enqueues them on
   // the next run, and the ledger in the sending stage turns the repeat into a no-op.
   const jobs = [...toNotify.entries()].flatMap(([sender, entries]) => chunk(entries, MAX_RELEASES_PER_JOB).map((part) => makeJob(sender, part.map((e) => e.facts))));
   await deps.queue.enqueue(jobs);
   summary.jobs = jobs.length;
-  const queuedIds = [...toNotify.values()].flatMap((entries) => entries.flatMap((e) => e.recordIds));
+  const queuedIds = [...new Set([...toNotify.values()].flatMap((entries) => entries.flatMap((e) => e.recordIds)))];
   await forEachLimited(queuedIds, LOOKUP_CONCURRENCY, (recordId) => deps.releases.settle(recordId, 'queued', '', now));
 
   const lastPurge = state.lastPurgeAt ? Date.parse(state.lastPurgeAt) : Number.NaN;
   if (Number.isNaN(lastPurge) || now.getTime() - lastPurge >= DAY_MS) {
     await deps.releases.purge(new Date(now.getTime() - REMEMBER_MS));
+    await deps.origins.purge(new Date(now.getTime() - REMEMBER_ORIGIN_MS));
     for (const clean of deps.housekeeping ?? []) await clean(now);
     state.lastPurgeAt = now.toISOString();
     await save();

@@ -1,6 +1,7 @@
 /** What the detection use case needs from the outside world; adapters in audit/, store/ and queue/ implement it. */
 import type { ReleaseEvent } from '../domain/types';
 import type { NotificationJob } from '../jobs/notificationJob';
+import type { MessageOrigin } from './origin';
 
 export interface ContentBlob {
   contentId: string;
@@ -37,4 +38,20 @@ export interface ReleaseStore {
 /** Where detection hands its jobs; the storage queue in production. */
 export interface NotificationQueue {
   enqueue(jobs: readonly NotificationJob[]): Promise<void>;
+}
+
+export interface StoredOrigin extends MessageOrigin {
+  /** When the header was read (or its read failed): a re-read of a refused header waits from here. */
+  readAt: Date;
+}
+
+/**
+ * The origin verdict kept with each released message, by NetworkMessageId: reading a header is
+ * itself audited in the tenant, so it is read once per message, not once per run or per release.
+ */
+export interface MessageOriginStore {
+  get(networkMessageId: string): Promise<StoredOrigin | undefined>;
+  put(networkMessageId: string, origin: StoredOrigin): Promise<void>;
+  /** Forgets verdicts read before `before`; returns how many. */
+  purge(before: Date): Promise<number>;
 }

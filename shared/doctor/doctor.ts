@@ -3,7 +3,10 @@ import { loadSettings, requireSenderMailbox, type Env, type Settings } from '../
 import { composeNotification } from '../email/compose';
 import { makeJob } from '../jobs/notificationJob';
 import { Runtime } from '../app/runtime';
-import { listAcceptedDomains } from '../exchange/quarantineSource';
+import { listAcceptedDomains, readQuarantineMessageHeader, type HeaderRead } from '../exchange/quarantineSource';
+import { parseQuarantineRow } from '../exchange/quarantineRow';
+import { parseMessageHeader } from '../detect/messageHeader';
+import { originFromHeader } from '../detect/origin';
 import { isAcceptedDomain } from '../detect/decide';
 import type { Logger } from '../log/logger';
 import { messageOf } from '../log/errors';
@@ -11,8 +14,36 @@ import { messageOf } from '../log/errors';
 export interface CheckResult {
   name: string;
   ok: boolean;
+  /** Passed, but the product runs in a degraded way until this is fixed (never fails the doctor run). */
+  warning?: boolean;
   /** What was found when it passed, or the exact fix when it failed. */
   detail: string;
+}
+
+const FALLBACK_TEXT =
+  'meanwhile the fallback decides origin (sender domain accepted, and a recipient outside the accepted domains or a policy hold, ' +
+  'and no filtering verdict on mail addressed only inside)';
+
+/** What the header check says about one read; a warning for anything but a readable header. */
+export function describeHeaderRead(read: HeaderRead): { warning: boolean; detail: string } {
+  switch (read.kind) {
+    case 'header': {
+      const origin = originFromHeader(parseMessageHeader(read.text));
+      return { warning: false, detail: `headers are readable; origin is decided from them (the copy tried: ${origin.verdict}, ${origin.rule})` };
+    }
+    case 'forbidden':
+      return {
+        warning: true,
+        detail:
+          "Get-QuarantineMessageHeader was refused (403): the app's directory role does not allow it. Microsoft does not document which role does; " +
+          'the candidates are Security Reader, Security Administrator and the Email & collaboration role group Quarantine Administrator ' +
+          `(assign one to the app's service principal; it can take an hour to apply). Until then ${FALLBACK_TEXT}.`,
+      };
+    case 'not-found':
+      return { warning: true, detail: `the copy tried has left quarantine (400), so whether headers are readable is not known yet: run the doctor again later; ${FALLBACK_TEXT} where a header cannot be read.` };
+    case 'failed':
+      return { warning: true, detail: `Get-QuarantineMessageHeader did not answer usefully (${read.why}); ${FALLBACK_TEXT} where a header cannot be read.` };
+  }
 }
 
 export interface DoctorOptions {
@@ -95,6 +126,18 @@ export async function runDoctor(env: Env, log: Logger, options: DoctorOptions = 
     const result = await runtime.exchange.invoke('Get-QuarantineMessage', { Page: 1, PageSize: 1 });
     return `Exchange.ManageAsApp and a directory role are in place (${result.rows.length} row read)`;
   });
+  // Never fails the doctor: without headers the product still works, with the fallback.
+  try {
+    const probe = await runtime.exchange.invoke('Get-QuarantineMessage', { Page: 1, PageSize: 1 });
+    const parsed = probe.rows.length > 0 ? parseQuarantineRow(probe.rows[0]) : undefined;
+    const result =
+      parsed?.ok === true
+        ? describeHeaderRead(await readQuarantineMessageHeader(runtime.exchange, `${parsed.message.networkMessageId}\\${parsed.message.copyId}`))
+        : { warning: true, detail: `no quarantined message to read a header from, so whether headers are readable is not known yet; ${FALLBACK_TEXT} where a header cannot be read.` };
+    results.push({ name: 'message headers (Get-QuarantineMessageHeader)', ok: true, ...result });
+  } catch (error) {
+    results.push({ name: 'message headers (Get-QuarantineMessageHeader)', ok: true, warning: true, detail: `not checked (${message(error)}); ${FALLBACK_TEXT} where a header cannot be read.` });
+  }
   let domains: string[] = [];
   await check('accepted domains (Get-AcceptedDomain)', async () => {
     domains = await listAcceptedDomains(runtime.exchange);
@@ -135,5 +178,5 @@ export async function runDoctor(env: Env, log: Logger, options: DoctorOptions = 
 
 export function formatResults(results: readonly CheckResult[]): string {
   const width = Math.max(...results.map((r) => r.name.length));
-  return results.map((r) => `${r.ok ? 'ok  ' : 'FAIL'}  ${r.name.padEnd(width)}  ${r.detail}`).join('\n');
+  return results.map((r) => `${!r.ok ? 'FAIL' : r.warning ? 'warn' : 'ok  '}  ${r.name.padEnd(width)}  ${r.detail}`).join('\n');
 }

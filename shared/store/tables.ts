@@ -9,6 +9,7 @@ export const TABLES = {
   state: 'NotifierState',
   releases: 'ReleaseEvents',
   ledger: 'NotificationLedger',
+  origins: 'MessageOrigins',
 } as const;
 
 /**

@@ -1,4 +1,4 @@
-import { classifyAuditRecord, parseAuditTime } from '../../shared/audit/releaseRecords';
+import { classifyAuditRecord, parseAuditTime, RELEASED_TO_ALL } from '../../shared/audit/releaseRecords';
 
 const release = {
   CreationTime: '2026-08-21T09:15:42',
@@ -43,14 +43,27 @@ describe('an Audit.General record', () => {
     ['a release without NetworkMessageId', { NetworkMessageId: '' }, 'malformed'],
     ['a release with a hostile NetworkMessageId', { NetworkMessageId: "x' or 1 eq 1" }, 'malformed'],
     ['a release without a time', { CreationTime: 'tomorrow' }, 'malformed'],
-    ['a release without ReleaseTo', { ReleaseTo: undefined }, 'malformed'],
+    ['a release to a value that is not an address', { ReleaseTo: 'bob@fabrikam.example\r\nINFO forged' }, 'malformed'],
+    ['a release with ReleaseTo of the wrong type', { ReleaseTo: ['bob@fabrikam.example'] }, 'malformed'],
   ])('is ignored when it is %s', (_what, change, reason) => {
     expect(classifyAuditRecord({ ...release, ...change })).toMatchObject({ kind: 'ignored', reason });
   });
 
-  it('accepts success spelled any way but failure', () => {
-    expect(classifyAuditRecord({ ...release, ResultStatus: 'Succeeded' }).kind).toBe('release');
-    expect(classifyAuditRecord({ ...release, ResultStatus: undefined }).kind).toBe('release');
+  it.each(['Successful', 'Succeeded', 'Success', 'successful', ' SUCCEEDED ', 'True'])('counts ResultStatus %j as a release', (ResultStatus) => {
+    expect(classifyAuditRecord({ ...release, ResultStatus }).kind).toBe('release');
+  });
+
+  it.each(['Failed', 'Denied', 'Unauthorized', 'Cancelled', 'PartiallySucceeded', 'False', 'Successful but not really', '', undefined, 1])(
+    'does not count ResultStatus %j as a release (success is an allow-list)',
+    (ResultStatus) => {
+      expect(classifyAuditRecord({ ...release, ResultStatus })).toMatchObject({ kind: 'ignored', reason: 'failed' });
+    },
+  );
+
+  it('reads a record without ReleaseTo (or an empty one) as released to every original recipient', () => {
+    for (const ReleaseTo of [undefined, null, '', '  ']) {
+      expect(classifyAuditRecord({ ...release, ReleaseTo })).toMatchObject({ kind: 'release', event: { releasedTo: RELEASED_TO_ALL } });
+    }
   });
 
   it('reads zone-less audit times as UTC and keeps explicit zones', () => {

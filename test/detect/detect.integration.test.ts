@@ -70,15 +70,17 @@ describe('detecting releases', () => {
       quarantineRecord('QuarantineDeleteMessage', { NetworkMessageId: nmid }),
       quarantineRecord('QuarantineExportMessage', { NetworkMessageId: nmid }),
       releaseRecord({ NetworkMessageId: nmid, ReleaseTo: 'bob@fabrikam.example', ResultStatus: 'Failed' }),
+      releaseRecord({ NetworkMessageId: nmid, ReleaseTo: 'bob@fabrikam.example', ResultStatus: 'Denied' }),
       ...Array.from({ length: 10 }, () => signInRecord()),
       ...Array.from({ length: 10 }, () => fileAccessedRecord()),
     ]);
     const runtime = world.runtime();
     await runtime.snapshot();
     const summary = await runtime.detect();
-    expect(summary).toMatchObject({ recordsRead: 24, releases: 0, jobs: 0 });
+    expect(summary).toMatchObject({ recordsRead: 25, releases: 0, jobs: 0 });
     // Preview, delete and export are operations of their own; a release request by a user is RequestType 5.
-    expect(summary.ignoredByReason).toEqual({ failed: 1, 'not-a-release': 23 });
+    // Success is an allow-list: Denied is not a release any more than Failed.
+    expect(summary.ignoredByReason).toEqual({ failed: 2, 'not-a-release': 23 });
     expect(await queuedJobs()).toEqual([]);
   });
 

@@ -1,4 +1,6 @@
-import { formatResults, runDoctor, type CheckResult } from '../../shared/doctor/doctor';
+import { describeHeaderRead, formatResults, runDoctor, type CheckResult } from '../../shared/doctor/doctor';
+import { quarantineRow } from '../../simulator/fixtures';
+import { INTERNAL_OUTBOUND } from '../detect/headerFixtures';
 import { World } from '../support/world';
 
 const world = World.forSuite();
@@ -16,6 +18,7 @@ describe('npm run doctor', () => {
       'token for Office 365 Management APIs',
       'token for Microsoft Graph',
       'read quarantine (Get-QuarantineMessage)',
+      'message headers (Get-QuarantineMessageHeader)',
       'accepted domains (Get-AcceptedDomain)',
       'audit feed (Audit.General subscription)',
       'sender mailbox',
@@ -41,6 +44,27 @@ describe('npm run doctor', () => {
     world.sim.grants.mailSend = ['quarantine-notices@contoso.com'];
     expect(failed(await runDoctor(world.env(), world.log, { sendTestTo: 'alice@contoso.com' }))).toEqual({});
     expect(world.sim.sentMail.map((m) => m.message.toRecipients?.[0].emailAddress.address)).toEqual(['alice@contoso.com']);
+  });
+
+  it('warns, never fails, when message headers cannot be read, and says which roles may allow them', async () => {
+    world.sim.tenant.quarantine.add(quarantineRow({ receivedAt: new Date(Date.now() - 3_600_000) }));
+    const results = await runDoctor(world.env(), world.log);
+    const headers = results.find((r) => r.name === 'message headers (Get-QuarantineMessageHeader)');
+    // Whether the simulator serves the cmdlet yet or not, the check never fails the doctor run.
+    expect(headers).toMatchObject({ ok: true, detail: expect.stringMatching(/headers are readable|fallback decides origin/) });
+    expect(formatResults(results)).toMatch(headers?.warning ? /^warn {2}message headers/m : /^ok {4}message headers/m);
+    expect(failed(results)).toEqual({});
+
+    // With the directory role withheld every Exchange call is a 403: a warning here, the FAIL is read quarantine's.
+    world.sim.grants.exchangeDirectoryRole = false;
+    const withheld = await runDoctor(world.env(), world.log);
+    expect(withheld.find((r) => r.name === 'message headers (Get-QuarantineMessageHeader)')).toMatchObject({ ok: true, warning: true });
+    expect(Object.keys(failed(withheld))).not.toContain('message headers (Get-QuarantineMessageHeader)');
+
+    const refused = describeHeaderRead({ kind: 'forbidden' });
+    expect(refused.warning).toBe(true);
+    expect(refused.detail).toMatch(/Microsoft does not document which role.*Security Reader, Security Administrator.*Quarantine Administrator.*fallback/);
+    expect(describeHeaderRead({ kind: 'header', text: INTERNAL_OUTBOUND })).toEqual({ warning: false, detail: expect.stringMatching(/headers are readable.*internal, Originating\+AuthAs:Internal\+DIR:OUT/) });
   });
 
   it('says when auditing is off for the tenant', async () => {
