@@ -3,7 +3,7 @@ import { classifyAuditRecord, type IgnoreReason } from '../audit/releaseRecords'
 import type { CmdletRunner } from '../exchange/exchangeClient';
 import { listAcceptedDomains } from '../exchange/quarantineSource';
 import type { Logger } from '../log/logger';
-import { makeJob, ledgerKey } from '../jobs/notificationJob';
+import { jobsFor, ledgerKey, type NotificationJob } from '../jobs/notificationJob';
 import { type NotificationQueue } from './ports';
 import type { ReleasedMessageFacts } from '../domain/types';
 import type { QuarantineSnapshotStore } from '../snapshot/ports';
@@ -33,8 +33,8 @@ const REMEMBER_MS = 10 * DAY_MS;
 /** Origin verdicts outlive any release of their message: 30 days in quarantine plus 7 of audit delay, and a margin. */
 const REMEMBER_ORIGIN_MS = 40 * DAY_MS;
 const LOOKUP_CONCURRENCY = 8;
-/** One email reports at most this many releases: keeps it readable and its id header within a mail line. */
-export const MAX_RELEASES_PER_JOB = 20;
+/** Jobs enqueued before their releases are settled: bounds what a timeout mid-run can repeat. */
+export const ENQUEUE_BATCH = 50;
 
 function chunk<T>(items: readonly T[], size: number): T[][] {
   const parts: T[][] = [];
@@ -93,6 +93,8 @@ export interface DetectDeps {
   senderMailbox?: string;
   /** Header reads per run (default MAX_HEADER_READS_PER_RUN). */
   maxHeaderReads?: number;
+  /** Also given every record of each audit blob, before the blob is marked done; each must be idempotent by record Id. */
+  recordReaders?: ReadonlyArray<(records: readonly unknown[]) => Promise<void>>;
   /** Other daily clean-ups that ride on this timer (the notification ledger's), each returning rows deleted. */
   housekeeping?: ReadonlyArray<(now: Date) => Promise<number>>;
   now?: () => Date;
@@ -174,6 +176,8 @@ export async function detectReleases(deps: DetectDeps): Promise<DetectSummary> {
         if (await deps.releases.addIfNew(verdict.event, now)) summary.newReleases++;
         else summary.duplicateReleases++;
       }
+      // Other readers of the same records (the activity report's counts) go before the blob is done.
+      for (const reader of deps.recordReaders ?? []) await reader(records);
       await deps.releases.markBlobDone(blob.contentId, blob.contentCreated, now);
     }
     if (!state.checkpoint || Date.parse(state.checkpoint) < window.end.getTime()) {
@@ -252,13 +256,30 @@ export async function detectReleases(deps: DetectDeps): Promise<DetectSummary> {
   summary.originBySource = resolver.bySource;
   summary.headerReads = resolver.headerReads;
 
-  // 3. Hand the jobs over, then mark their releases queued. A crash in between re-enqueues them on
-  // the next run, and the ledger in the sending stage turns the repeat into a no-op.
-  const jobs = [...toNotify.entries()].flatMap(([sender, entries]) => chunk(entries, MAX_RELEASES_PER_JOB).map((part) => makeJob(sender, part.map((e) => e.facts))));
-  await deps.queue.enqueue(jobs);
-  summary.jobs = jobs.length;
-  const queuedIds = [...new Set([...toNotify.values()].flatMap((entries) => entries.flatMap((e) => e.recordIds)))];
-  await forEachLimited(queuedIds, LOOKUP_CONCURRENCY, (recordId) => deps.releases.settle(recordId, 'queued', '', now));
+  // 3. Hand the jobs over in batches, settling each batch's releases as soon as it is enqueued: a
+  // timeout mid-run repeats nothing already handed over. A crash between the two re-enqueues one
+  // batch on the next run, and the ledger in the sending stage turns the repeat into a no-op.
+  const jobs = [...toNotify.entries()].flatMap(([sender, entries]) => jobsFor(sender, entries.map((e) => e.facts)));
+  const recordsOf = new Map<string, string[]>([...seenPairs.entries()].map(([key, entry]) => [key, entry.recordIds]));
+  // A record can be reported by more than one job (released to all recipients of a message cut in
+  // two): it is settled once the last of them is handed over.
+  const jobsLeft = new Map<string, number>();
+  const recordIdsOf = (job: NotificationJob): string[] => [...new Set(job.releases.flatMap((f) => recordsOf.get(ledgerKey(f)) ?? []))];
+  for (const job of jobs) for (const id of recordIdsOf(job)) jobsLeft.set(id, (jobsLeft.get(id) ?? 0) + 1);
+  for (const batch of chunk(jobs, ENQUEUE_BATCH)) {
+    await deps.queue.enqueue(batch);
+    summary.jobs += batch.length;
+    const done: string[] = [];
+    for (const job of batch) {
+      for (const id of recordIdsOf(job)) {
+        const left = (jobsLeft.get(id) ?? 1) - 1;
+        jobsLeft.set(id, left);
+        if (left === 0) done.push(id);
+      }
+    }
+    await deps.releases.settleMany(done, 'queued', now);
+    deps.log.info('handed over', { jobs: batch.length, releases: done.length });
+  }
 
   const lastPurge = state.lastPurgeAt ? Date.parse(state.lastPurgeAt) : Number.NaN;
   if (Number.isNaN(lastPurge) || now.getTime() - lastPurge >= DAY_MS) {

@@ -29,6 +29,8 @@ export interface ReleaseStore {
   addIfNew(release: ReleaseEvent, now: Date): Promise<boolean>;
   pending(): Promise<StoredRelease[]>;
   settle(recordId: string, status: Exclude<ReleaseStatus, 'pending'>, reason: string, now: Date): Promise<void>;
+  /** Settles many at once (no reason): how a batch of handed-over releases is marked queued. */
+  settleMany(recordIds: readonly string[], status: Exclude<ReleaseStatus, 'pending'>, now: Date): Promise<void>;
   isBlobDone(contentId: string): Promise<boolean>;
   markBlobDone(contentId: string, contentCreated: string, now: Date): Promise<void>;
   /** Forgets what can no longer come back from the feed (older than 7 days plus a margin). */

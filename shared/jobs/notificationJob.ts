@@ -8,7 +8,6 @@ import { isGuid, isMailboxAddress } from '../config/settings';
 import type { ReleasedMessageFacts } from '../domain/types';
 import { isRecord } from '../http/json';
 
-/** The key that makes a notification happen once: one message released to one recipient. */
 /**
  * What the notification stage needs to tell one sender about one or more releases. Timestamps are
  * ISO strings so the job survives a queue round-trip unchanged.
@@ -20,6 +19,7 @@ export interface NotificationJob {
   releases: ReleasedMessageFacts[];
 }
 
+/** The key that makes a notification happen once: one message released to one recipient. */
 export function ledgerKey(facts: Pick<ReleasedMessageFacts, 'networkMessageId' | 'releasedTo'>): string {
   return `${facts.networkMessageId.toLowerCase()}|${facts.releasedTo.toLowerCase()}`;
 }
@@ -54,11 +54,17 @@ export function parseJob(body: unknown): NotificationJob {
   const value = typeof body === 'string' ? safeJson(body) : body;
   if (!isRecord(value)) throw new MalformedJobError('job is not a JSON object');
   const sender = field(value, 'sender', 'job');
+  if (value.v === 2) return makeJob(sender.toLowerCase(), wireReleases(value));
   if (!isMailboxAddress(sender)) throw new MalformedJobError('job.sender is not a mailbox address');
   if (!Array.isArray(value.releases) || value.releases.length === 0 || value.releases.length > 500) {
     throw new MalformedJobError('job.releases must list 1 to 500 releases');
   }
-  const releases = value.releases.map((item: unknown, i): ReleasedMessageFacts => {
+  return makeJob(sender.toLowerCase(), checkReleases(value.releases));
+}
+
+/** Each release checked field by field. */
+function checkReleases(items: readonly unknown[]): ReleasedMessageFacts[] {
+  return items.map((item: unknown, i): ReleasedMessageFacts => {
     const where = `job.releases[${i}]`;
     if (!isRecord(item)) throw new MalformedJobError(`${where} is not an object`);
     const networkMessageId = field(item, 'networkMessageId', where).toLowerCase();
@@ -79,7 +85,24 @@ export function parseJob(body: unknown): NotificationJob {
       policyName: field(item, 'policyName', where),
     };
   });
-  return makeJob(sender.toLowerCase(), releases);
+}
+
+/** The releases of a v2 job, each with its message's facts; checked like the older form. */
+function wireReleases(value: Record<string, unknown>): ReleasedMessageFacts[] {
+  if (!isMailboxAddress(String(value.sender))) throw new MalformedJobError('job.sender is not a mailbox address');
+  if (!Array.isArray(value.messages) || value.messages.length === 0 || value.messages.length > 500) throw new MalformedJobError('job.messages must list 1 to 500 messages');
+  const releases: unknown[] = [];
+  value.messages.forEach((message: unknown, i) => {
+    const where = `job.messages[${i}]`;
+    if (!isRecord(message) || !Array.isArray(message.releases) || message.releases.length === 0) throw new MalformedJobError(`${where} has no releases`);
+    const { releases: perRelease, recipientCount: _count, ...facts } = message;
+    for (const r of perRelease as unknown[]) {
+      if (!isRecord(r)) throw new MalformedJobError(`${where}.releases holds a non-object`);
+      releases.push({ ...facts, releasedTo: r.releasedTo, releasedBy: r.releasedBy, releasedAt: r.releasedAt });
+    }
+  });
+  if (releases.length > 2000) throw new MalformedJobError('job lists more than 2000 releases');
+  return checkReleases(releases);
 }
 
 function safeJson(text: string): unknown {
@@ -90,3 +113,59 @@ function safeJson(text: string): unknown {
   }
 }
 
+
+/**
+ * A queue message holds at most 64 KiB of base64, so 48 KiB of text; jobs stay well under that.
+ * The wire form names each message's facts once and lists only what differs per release, so one
+ * notice can report hundreds of recipients of one message.
+ */
+export const MAX_JOB_BYTES = 40_000;
+/** Recipients of one message carried in a job: the email shows the first few and a count. */
+export const MAX_RECIPIENTS_IN_JOB = 200;
+
+type WireMessage = Omit<ReleasedMessageFacts, 'releasedTo' | 'releasedBy' | 'releasedAt'> & { recipientCount?: number; releases: Array<Pick<ReleasedMessageFacts, 'releasedTo' | 'releasedBy' | 'releasedAt'>> };
+
+/** The job as queue text (compact: see MAX_JOB_BYTES). parseJob reads it back, and the older form too. */
+export function encodeJob(job: NotificationJob): string {
+  const messages = new Map<string, WireMessage>();
+  for (const r of job.releases) {
+    const id = r.networkMessageId.toLowerCase();
+    let message = messages.get(id);
+    if (!message) {
+      const recipients = r.recipients.slice(0, MAX_RECIPIENTS_IN_JOB);
+      message = { networkMessageId: r.networkMessageId, subject: r.subject, receivedAt: r.receivedAt, recipients, quarantineType: r.quarantineType, policyName: r.policyName, releases: [] };
+      if (r.recipients.length > recipients.length) message.recipientCount = r.recipients.length;
+      messages.set(id, message);
+    }
+    message.releases.push({ releasedTo: r.releasedTo, releasedBy: r.releasedBy, releasedAt: r.releasedAt });
+  }
+  return JSON.stringify({ v: 2, jobId: job.jobId, sender: job.sender, messages: [...messages.values()] });
+}
+
+/**
+ * The jobs that tell `sender` about `releases`: one per message, so one release never waits for
+ * another message's, and one mass release is one email; a message whose releases do not fit one
+ * queue message is cut into as few jobs as fit (each still one email).
+ */
+export function jobsFor(sender: string, releases: readonly ReleasedMessageFacts[], maxBytes: number = MAX_JOB_BYTES): NotificationJob[] {
+  const byMessage = new Map<string, ReleasedMessageFacts[]>();
+  for (const r of releases) {
+    const id = r.networkMessageId.toLowerCase();
+    byMessage.set(id, [...(byMessage.get(id) ?? []), r]);
+  }
+  const jobs: NotificationJob[] = [];
+  for (const group of byMessage.values()) {
+    let part: ReleasedMessageFacts[] = [];
+    for (const release of group) {
+      const candidate = makeJob(sender, [...part, release]);
+      if (part.length > 0 && Buffer.byteLength(encodeJob(candidate)) > maxBytes) {
+        jobs.push(makeJob(sender, part));
+        part = [release];
+      } else {
+        part.push(release);
+      }
+    }
+    if (part.length > 0) jobs.push(makeJob(sender, part));
+  }
+  return jobs;
+}

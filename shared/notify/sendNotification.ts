@@ -11,7 +11,7 @@
 import type { NotifyTemplateSettings } from '../config/settings';
 import type { ReleasedMessageFacts } from '../domain/types';
 import { composeNotification } from '../email/compose';
-import type { NotificationJob } from '../jobs/notificationJob';
+import { encodeJob, type NotificationJob } from '../jobs/notificationJob';
 import { deliver, type DeliverDeps, type DeliveryOutcome } from './deliver';
 import type { LedgerKey } from './ports';
 
@@ -37,7 +37,7 @@ export function sendNotification(job: NotificationJob, deps: SendDeps, deliveryI
       kind: 'notice',
       jobId: job.jobId,
       deliveryId,
-      jobText: JSON.stringify(job),
+      jobText: encodeJob(job),
       items: job.releases.map((release) => ({ key: noticeKey(release), value: release })),
       compose: (releases) => composeNotification({ ...job, releases: [...releases] }, deps.template, { timeZone: deps.timeZone }),
       describe: (releases) => ({ sender: job.sender, networkMessageIds: [...new Set(releases.map((r) => r.networkMessageId.toLowerCase()))] }),

@@ -6,13 +6,13 @@ import { QueueClient } from '@azure/storage-queue';
 import type { TokenCredential } from '@azure/core-auth';
 import type { StorageSettings } from '../config/settings';
 import { statusOf } from '../log/errors';
-import type { NotificationJob } from '../jobs/notificationJob';
+import { encodeJob, type NotificationJob } from '../jobs/notificationJob';
 import type { NotificationQueue } from '../detect/ports';
 import type { JobMessageQueue, JobScheduler, PoisonQueue, QueuedJobMessage } from '../notify/ports';
 
 /** The Functions queue trigger expects base64 bodies by default; @azure/storage-queue sends text as is. */
 export function encodeMessage(job: NotificationJob): string {
-  return encodeText(JSON.stringify(job));
+  return encodeText(encodeJob(job));
 }
 
 export function encodeText(text: string): string {

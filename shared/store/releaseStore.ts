@@ -1,8 +1,8 @@
-import { odata, type TableClient } from '@azure/data-tables';
+import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
 import type { ReleaseEvent } from '../domain/types';
 import type { ReleaseStatus, ReleaseStore, StoredRelease } from '../detect/ports';
 import { statusOf } from '../log/errors';
-import { deleteRows, tableKey } from './tables';
+import { deleteRows, forEachLimited, tableKey } from './tables';
 
 const RELEASE = 'release';
 const BLOB = 'blob';
@@ -66,6 +66,23 @@ export class TableReleaseStore implements ReleaseStore {
 
   async settle(recordId: string, status: Exclude<ReleaseStatus, 'pending'>, reason: string, now: Date): Promise<void> {
     await this.table.updateEntity({ partitionKey: RELEASE, rowKey: tableKey(recordId), Status: status, Reason: reason, UpdatedAt: now }, 'Merge');
+  }
+
+  /** Settles many releases, 100 to a transaction (one partition); a batch that fails whole is retried one by one. */
+  async settleMany(recordIds: readonly string[], status: Exclude<ReleaseStatus, 'pending'>, now: Date): Promise<void> {
+    const ids = [...new Set(recordIds)];
+    for (let i = 0; i < ids.length; i += 100) {
+      const part = ids.slice(i, i + 100);
+      const actions: TransactionAction[] = part.map((id) => ['update', { partitionKey: RELEASE, rowKey: tableKey(id), Status: status, Reason: '', UpdatedAt: now }, 'Merge']);
+      try {
+        await this.table.submitTransaction(actions);
+      } catch {
+        // One missing row (purged meanwhile) fails the whole transaction: settle the rest singly.
+        await forEachLimited(part, 8, (id) => this.settle(id, status, '', now).catch((e: unknown) => {
+          if (statusOf(e) !== 404) throw e;
+        }));
+      }
+    }
   }
 
   async isBlobDone(contentId: string): Promise<boolean> {

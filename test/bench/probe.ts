@@ -181,6 +181,7 @@ async function probeDetect(runtime: Runtime): Promise<DetectProbeResult> {
       return found;
     },
     settle: (recordId, status, reason, now) => deps.releases.settle(recordId, status, reason, now),
+    settleMany: (recordIds, status, now) => deps.releases.settleMany(recordIds, status, now),
     isBlobDone: (contentId) => deps.releases.isBlobDone(contentId),
     markBlobDone: (contentId, created, now) => deps.releases.markBlobDone(contentId, created, now),
     purge: (before) => deps.releases.purge(before),
