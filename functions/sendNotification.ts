@@ -1,16 +1,16 @@
 import { app, type InvocationContext } from '@azure/functions';
 import { bodyText, failureAction, MAX_DEQUEUE_COUNT, POISON_QUEUE_NAME, QUEUE_NAME } from '../shared/jobs/delivery';
-import { parseJob } from '../shared/jobs/notificationJob';
+import { parseQueuedJob } from '../shared/jobs/queuedJob';
 import { messageOf } from '../shared/log/errors';
 import { inInvocation } from './support/run';
 
-/** One queued NotificationJob to at most one email. Retries and the poison queue come from the host (host.json). */
+/** One queued job (a notice or an alert) to at most one email. Retries and the poison queue come from the host (host.json). */
 export async function sendNotificationHandler(message: unknown, context: InvocationContext): Promise<void> {
   const dequeueCount = Number(context.triggerMetadata?.dequeueCount ?? 1);
   const messageId = typeof context.triggerMetadata?.id === 'string' ? context.triggerMetadata.id : context.invocationId;
   await inInvocation(context, async (runtime, log) => {
     try {
-      const outcome = await runtime.sendJob(parseJob(message), messageId);
+      const outcome = await runtime.sendJob(parseQueuedJob(message), messageId);
       log.info(`summary sendNotification ${JSON.stringify(outcome)}`);
     } catch (error) {
       const reason = messageOf(error);

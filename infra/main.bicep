@@ -101,6 +101,18 @@ param notifyShowReleaser bool = true
 
 @description('Show the quarantine policy name in the notification (NOTIFY_SHOW_POLICY). false: only the kind of hold.')
 param notifyShowPolicy bool = true
+@description('Security team addresses (comma or semicolon separated) that get alerts about risky releases (ALERT_RECIPIENTS). Empty: alerts are off.')
+param alertRecipients string = ''
+
+@description('Quarantine types whose release raises an alert, comma separated, or off (ALERT_RISKY_TYPES). Empty: Malware,HighConfPhish,Phish.')
+param alertRiskyTypes string = ''
+
+@description('More releases than this by one account within 60 minutes raise one alert, 0 = off (ALERT_BURST_RELEASES). Empty: 20.')
+param alertBurstReleases string = ''
+
+@description('Alert when a risky message is released to a mailbox that was not a recipient (ALERT_RELEASED_TO_OTHER).')
+param alertReleasedToOther bool = true
+
 @description('Addresses (comma or semicolon separated) told when the app cannot do its job (HEALTH_RECIPIENTS). They also get the Azure Monitor alert on function failures. Empty: no alert.')
 param healthRecipients string = ''
 
@@ -148,6 +160,8 @@ var productDefaults = {
   NOTIFY_MAX_PER_MINUTE: '30'
   NOTIFY_MAX_PER_DAY: '3000'
   NOTIFY_SAVE_TO_SENT_ITEMS: 'true'
+  ALERT_RISKY_TYPES: 'Malware,HighConfPhish,Phish'
+  ALERT_BURST_RELEASES: '20'
   NOTIFY_LANGUAGE: 'en'
   NOTIFY_TIME_ZONE: 'UTC'
 }
@@ -173,6 +187,10 @@ var productAppSettings = {
   NOTIFY_TIME_ZONE: empty(notifyTimeZone) ? productDefaults.NOTIFY_TIME_ZONE : notifyTimeZone
   NOTIFY_SHOW_RELEASER: notifyShowReleaser ? 'true' : 'false'
   NOTIFY_SHOW_POLICY: notifyShowPolicy ? 'true' : 'false'
+  ALERT_RECIPIENTS: alertRecipients
+  ALERT_RISKY_TYPES: empty(alertRiskyTypes) ? productDefaults.ALERT_RISKY_TYPES : alertRiskyTypes
+  ALERT_BURST_RELEASES: empty(alertBurstReleases) ? productDefaults.ALERT_BURST_RELEASES : alertBurstReleases
+  ALERT_RELEASED_TO_OTHER: alertReleasedToOther ? 'true' : 'false'
   HEALTH_RECIPIENTS: healthRecipients
 }
 

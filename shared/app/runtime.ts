@@ -11,7 +11,8 @@ import { detectReleases, type DetectDeps, type DetectSummary } from '../detect/d
 import { ExchangeAdminClient } from '../exchange/exchangeClient';
 import { GraphMailer } from '../graph/graphMailer';
 import { POISON_QUEUE_NAME, QUEUE_NAME } from '../jobs/delivery';
-import type { NotificationJob } from '../jobs/notificationJob';
+import { isAlertJob, type QueuedJob } from '../jobs/queuedJob';
+import { sendAlert } from '../notify/sendAlert';
 import type { Logger } from '../log/logger';
 import { ledgerRetentionCutoff } from '../notify/claim';
 import { TableMessageOriginStore } from '../store/messageOriginStore';
@@ -88,6 +89,7 @@ export class Runtime {
       state: await this.state(),
       queue: this.jobQueue,
       origins: new TableMessageOriginStore(await this.tables.readyTable(TABLES.origins)),
+      alerts: this.settings.alerts,
       log: this.log,
       notifyReleasesSince: this.settings.notifyReleasesSince,
       senderMailbox: this.settings.notifySenderMailbox,
@@ -109,8 +111,10 @@ export class Runtime {
   }
 
   /** One job to at most one email; `deliveryId` is the queue message id when there is one. */
-  async sendJob(job: NotificationJob, deliveryId?: string): Promise<SendOutcome> {
-    return sendNotification(job, await this.sendDeps(), deliveryId);
+  async sendJob(job: QueuedJob, deliveryId?: string): Promise<SendOutcome> {
+    const deps = await this.sendDeps();
+    if (isAlertJob(job)) return sendAlert(job, { ...deps, alertRecipients: this.settings.alerts.recipients, timeZone: this.settings.template.timeZone ?? 'UTC' }, deliveryId);
+    return sendNotification(job, deps, deliveryId);
   }
 
   async sendDeps(): Promise<SendDeps> {

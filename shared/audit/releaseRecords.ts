@@ -57,6 +57,12 @@ export function classifyAuditRecord(raw: unknown): RecordVerdict {
   const system = SYSTEM_USERS.test(userId) || userId === '' || (Number(raw.UserType) === 4 && !userId.includes('@'));
   return {
     kind: 'release',
-    event: { recordId, networkMessageId: networkMessageId.toLowerCase(), releasedTo: releasedTo.toLowerCase(), releasedBy: system ? undefined : userId, releasedAt },
+    event: { recordId, networkMessageId: networkMessageId.toLowerCase(), releasedTo: releasedTo.toLowerCase(), releasedBy: system ? undefined : userId, releasedAt, requestSource: requestSourceOf(raw.RequestSource) },
   };
+}
+
+/** RequestSource is documented as 0-2 and may be absent; anything else is not trusted. */
+function requestSourceOf(value: unknown): number | undefined {
+  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d$/.test(value) ? Number(value) : Number.NaN;
+  return Number.isInteger(n) && n >= 0 && n <= 9 ? n : undefined;
 }

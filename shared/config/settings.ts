@@ -52,6 +52,8 @@ export interface Settings {
   notifyMaxPerDay: number;
   notifySaveToSentItems: boolean;
   notifyDryRun: boolean;
+  /** The security team's alerts (ALERT_*); recipients empty: alerts are off. */
+  alerts: { recipients: string[]; riskyTypes: string[]; burstReleases: number; releasedToOther: boolean };
   template: NotifyTemplateSettings;
 }
 
@@ -80,6 +82,10 @@ export const SETTING_NAMES = [
   'NOTIFY_SHOW_POLICY',
   // Addresses told when the app cannot do its job; infra/ also sends its Azure Monitor alert there.
   'HEALTH_RECIPIENTS',
+  'ALERT_RECIPIENTS',
+  'ALERT_RISKY_TYPES',
+  'ALERT_BURST_RELEASES',
+  'ALERT_RELEASED_TO_OTHER',
 ] as const;
 
 export const DEFAULTS = {
@@ -91,6 +97,8 @@ export const DEFAULTS = {
   NOTIFY_MAX_PER_MINUTE: 30,
   // Exchange blocks a mailbox past 10,000 recipients a day; this leaves room for anything else it sends.
   NOTIFY_MAX_PER_DAY: 3000,
+  ALERT_RISKY_TYPES: 'Malware,HighConfPhish,Phish',
+  ALERT_BURST_RELEASES: 20,
   // Reconciliation finds a send whose answer was lost in Sent Items; it is also the admin's record.
   NOTIFY_SAVE_TO_SENT_ITEMS: true,
   NOTIFY_LANGUAGE: 'en',
@@ -166,6 +174,18 @@ export function parseSchedule(env: Env, name: 'SNAPSHOT_SCHEDULE' | 'RELEASES_SC
     fail(name, raw, `an NCRONTAB expression with six fields (seconds first), such as "${DEFAULTS[name]}"`);
   }
   return raw;
+}
+
+/** A list of mailbox addresses, comma or semicolon separated; empty: none. Lower-cased, duplicates dropped. */
+export function parseAddressList(env: Env, name: string): string[] {
+  const raw = text(env, name);
+  if (raw === undefined) return [];
+  const addresses = raw.split(/[,;]/).map((a) => a.trim()).filter((a) => a !== '');
+  for (const address of addresses) {
+    if (!isMailboxAddress(address)) fail(name, address, 'mailbox addresses separated by commas or semicolons, such as soc@contoso.com; secops@contoso.com');
+  }
+  if (addresses.length > 20) fail(name, raw, 'at most 20 addresses (use a distribution list for more)');
+  return [...new Set(addresses.map((a) => a.toLowerCase()))];
 }
 
 function parseBoolean(env: Env, name: string, fallback: boolean): boolean {
@@ -271,6 +291,12 @@ export function loadSettings(env: Env = process.env): Settings {
     notifyMaxPerDay: parsePositiveInteger(env, 'NOTIFY_MAX_PER_DAY', DEFAULTS.NOTIFY_MAX_PER_DAY, 10_000),
     notifySaveToSentItems: parseBoolean(env, 'NOTIFY_SAVE_TO_SENT_ITEMS', DEFAULTS.NOTIFY_SAVE_TO_SENT_ITEMS),
     notifyDryRun: parseBoolean(env, 'NOTIFY_DRY_RUN', false),
+    alerts: {
+      recipients: parseAddressList(env, 'ALERT_RECIPIENTS'),
+      riskyTypes: parseTypeList(env, 'ALERT_RISKY_TYPES', DEFAULTS.ALERT_RISKY_TYPES),
+      burstReleases: parseCount(env, 'ALERT_BURST_RELEASES', DEFAULTS.ALERT_BURST_RELEASES, 100_000),
+      releasedToOther: parseBoolean(env, 'ALERT_RELEASED_TO_OTHER', true),
+    },
     template: {
       subject,
       intro: text(env, 'NOTIFY_INTRO'),
@@ -289,4 +315,22 @@ export function requireSenderMailbox(settings: Settings): string {
     throw new SettingsError('Setting NOTIFY_SENDER_MAILBOX is missing: expected the mailbox notifications are sent from, such as quarantine-notices@contoso.com.');
   }
   return settings.notifySenderMailbox;
+}
+
+/** Quarantine type names (letters only), comma separated; "off" switches the rule off, empty means the default. */
+function parseTypeList(env: Env, name: string, fallback: string): string[] {
+  const raw = text(env, name) ?? fallback;
+  if (/^(off|none)$/i.test(raw)) return [];
+  const types = raw.split(/[,;]/).map((t) => t.trim()).filter((t) => t !== '');
+  for (const type of types) if (!/^[A-Za-z]{1,40}$/.test(type)) fail(name, type, 'quarantine types separated by commas, such as Malware,HighConfPhish,Phish, or off');
+  return types;
+}
+
+/** A whole number from 0 (off) to max. */
+function parseCount(env: Env, name: string, fallback: number, max: number): number {
+  const raw = text(env, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || value > max) fail(name, raw, `a whole number from 0 (off) to ${max}`);
+  return value;
 }

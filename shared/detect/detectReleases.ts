@@ -15,6 +15,11 @@ import { SNAPSHOT_STATE_KEY, windowsBetween, type SnapshotState } from '../snaps
 import { decideRelease, type Decision, type SkipReason } from './decide';
 import type { OriginSource } from './origin';
 import { OriginResolver } from './resolveOrigin';
+import { BURST_WINDOW_MS, burstFindings, messageFindings, type AlertFinding, type AlertSettings, type MessageView, type ReleaseView } from '../alerts/rules';
+import { alertJobsFor } from '../jobs/alertJob';
+import type { QuarantinedMessage } from '../domain/types';
+import { isAcceptedDomain } from './decide';
+import type { MessageOrigin } from './origin';
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
@@ -75,6 +80,8 @@ export interface DetectSummary {
   /** Get-QuarantineMessageHeader calls this run (each is audited in the tenant). */
   headerReads: number;
   jobs: number;
+  /** Alert emails handed over this run. */
+  alerts: number;
   notifySince: string;
 }
 
@@ -93,6 +100,8 @@ export interface DetectDeps {
   senderMailbox?: string;
   /** Header reads per run (default MAX_HEADER_READS_PER_RUN). */
   maxHeaderReads?: number;
+  /** The security team's alert rules; undefined or no recipients: alerts are off. */
+  alerts?: AlertSettings;
   /** Also given every record of each audit blob, before the blob is marked done; each must be idempotent by record Id. */
   recordReaders?: ReadonlyArray<(records: readonly unknown[]) => Promise<void>>;
   /** Other daily clean-ups that ride on this timer (the notification ledger's), each returning rows deleted. */
@@ -150,6 +159,7 @@ export async function detectReleases(deps: DetectDeps): Promise<DetectSummary> {
     originBySource: { header: 0, fallback: 0 },
     headerReads: 0,
     jobs: 0,
+    alerts: 0,
     notifySince: notifySince.toISOString(),
   };
 
@@ -201,19 +211,28 @@ export async function detectReleases(deps: DetectDeps): Promise<DetectSummary> {
   const resolver = new OriginResolver({ exchange: deps.exchange, origins: deps.origins, log: deps.log, now, maxReads: deps.maxHeaderReads });
   const ctx = { now, notifySince, acceptedDomains, snapshotWatermark: watermark, senderMailbox: deps.senderMailbox };
 
+  // Releases decided this run, for the alert rules; skipped and unmatched ones are settled only after
+  // their alerts are handed over, so a crash in between cannot lose an alert.
+  const decided: ReleaseView[] = [];
+  const toSettle: Array<{ recordId: string; status: 'skipped' | 'unmatched'; reason: string }> = [];
   await forEachLimited(pending, LOOKUP_CONCURRENCY, async (release) => {
     const rows = await deps.snapshot.findByNetworkMessageId(release.networkMessageId);
     let decision: Decision = decideRelease(release, rows, ctx);
+    let origin: MessageOrigin | undefined;
     if (decision.kind === 'need-origin') {
-      const origin = await resolver.resolve(release.networkMessageId, rows, decision.sender, acceptedDomains, release.releasedTo);
-      if (origin === 'deferred') {
+      const resolved = await resolver.resolve(release.networkMessageId, rows, decision.sender, acceptedDomains, release.releasedTo);
+      if (resolved === 'deferred') {
         // This run's header reads are used up: the release waits for the next run's.
         summary.pending++;
         return;
       }
-      resolver.count(origin);
-      decision = decideRelease(release, rows, ctx, origin);
+      origin = resolved;
+      resolver.count(resolved);
+      decision = decideRelease(release, rows, ctx, resolved);
     }
+    // Releases before the cut-off raise no alert either: a fresh deployment does not report last week.
+    const beforeCutoff = decision.kind === 'skip' && decision.reason === 'before-cutoff';
+    if (decision.kind !== 'need-origin' && decision.kind !== 'wait' && !beforeCutoff) decided.push({ release, message: messageView(rows, origin, acceptedDomains) });
     switch (decision.kind) {
       case 'need-origin':
       case 'wait':
@@ -222,7 +241,7 @@ export async function detectReleases(deps: DetectDeps): Promise<DetectSummary> {
       case 'unmatched':
         summary.unmatched++;
         deps.log.warn(`Release ${release.recordId} (NetworkMessageId ${release.networkMessageId}, released to ${release.releasedTo || 'all recipients'}) was never matched: ${decision.why}. Nobody is notified for it.`);
-        await deps.releases.settle(release.recordId, 'unmatched', decision.why, now);
+        toSettle.push({ recordId: release.recordId, status: 'unmatched', reason: decision.why });
         return;
       case 'skip':
         count(summary.skippedByReason, decision.reason);
@@ -232,7 +251,7 @@ export async function detectReleases(deps: DetectDeps): Promise<DetectSummary> {
           // Ids as JSON fields: an address or id can never start a log line of its own.
           deps.log.info(`skip ${JSON.stringify({ recordId: release.recordId, networkMessageId: release.networkMessageId, releasedTo: release.releasedTo, reason: decision.reason })}`);
         }
-        await deps.releases.settle(release.recordId, 'skipped', decision.reason, now);
+        toSettle.push({ recordId: release.recordId, status: 'skipped', reason: decision.reason });
         return;
       case 'notify': {
         summary.matched++;
@@ -255,6 +274,26 @@ export async function detectReleases(deps: DetectDeps): Promise<DetectSummary> {
   });
   summary.originBySource = resolver.bySource;
   summary.headerReads = resolver.headerReads;
+
+  // 3a. Alerts for the security team, then the releases that only they were waiting for.
+  if (deps.alerts && deps.alerts.recipients.length > 0) {
+    const findings = [...messageFindings(decided, deps.alerts), ...(await burstsAmong(decided, deps.alerts.burstReleases, deps.releases))];
+    const alertJobs = alertJobsFor(findings);
+    for (const batch of chunk(alertJobs, ENQUEUE_BATCH)) await deps.queue.enqueue(batch);
+    summary.alerts = alertJobs.length;
+    for (const job of alertJobs) {
+      // One structured event per alert, for a Sentinel or Log Analytics rule (README: KQL).
+      deps.log.warn('quarantine alert', {
+        rule: job.rule,
+        account: job.account,
+        releases: job.items.reduce((n, i) => n + i.totalReleases, 0),
+        networkMessageIds: [...new Set(job.items.flatMap((i) => i.releases.map((r) => r.networkMessageId)))],
+        quarantineTypes: [...new Set(job.items.flatMap((i) => i.releases.map((r) => r.quarantineType)).filter((t) => t !== ''))],
+        jobId: job.jobId,
+      });
+    }
+  }
+  await forEachLimited(toSettle, LOOKUP_CONCURRENCY, (s) => deps.releases.settle(s.recordId, s.status, s.reason, now));
 
   // 3. Hand the jobs over in batches, settling each batch's releases as soon as it is enqueued: a
   // timeout mid-run repeats nothing already handed over. A crash between the two re-enqueues one
@@ -301,4 +340,38 @@ async function acceptedDomainsCached(deps: DetectDeps, state: DetectState, now: 
   state.acceptedDomainsAt = now.toISOString();
   await save();
   return domains;
+}
+
+/** What the alert email says about the message: the snapshot's facts and where it came from. */
+function messageView(rows: readonly QuarantinedMessage[], origin: MessageOrigin | undefined, acceptedDomains: readonly string[]): MessageView | undefined {
+  const first = rows[0];
+  if (!first) return undefined;
+  const sender = rows.map((r) => r.senderAddress).find((s) => s !== '') ?? '';
+  const recipients = [...new Set(rows.flatMap((r) => r.recipients.map((a) => a.toLowerCase())))];
+  const came = origin
+    ? `${origin.verdict === 'internal' ? 'inside the organisation' : 'outside the organisation'} (${origin.source}: ${origin.rule})`
+    : sender && isAcceptedDomain(sender, acceptedDomains)
+      ? `not checked (sender in an accepted domain; Direction says ${first.direction || 'nothing'})`
+      : `outside the organisation (sender domain not accepted; Direction says ${first.direction || 'nothing'})`;
+  return { sender, recipients, subject: first.subject, receivedAt: first.receivedAt.toISOString(), quarantineType: first.quarantineType, policyName: first.policyName, origin: came };
+}
+
+/** Bursts by the accounts that released something this run, over their releases around it (any type, any status). */
+async function burstsAmong(decided: readonly ReleaseView[], threshold: number, releases: ReleaseStore): Promise<AlertFinding[]> {
+  if (threshold <= 0) return [];
+  const byAccount = new Map<string, ReleaseView[]>();
+  for (const view of decided) {
+    const account = view.release.releasedBy;
+    if (account) byAccount.set(account, [...(byAccount.get(account) ?? []), view]);
+  }
+  const findings: AlertFinding[] = [];
+  for (const [account, views] of byAccount) {
+    const times = views.map((v) => v.release.releasedAt.getTime());
+    const around = await releases.releasedBy(account, new Date(Math.min(...times) - BURST_WINDOW_MS), new Date(Math.max(...times) + BURST_WINDOW_MS));
+    const known = new Map(views.map((v) => [v.release.recordId, v]));
+    const all = around.map((r) => known.get(r.recordId) ?? { release: r, message: undefined });
+    for (const v of views) if (!around.some((r) => r.recordId === v.release.recordId)) all.push(v);
+    findings.push(...burstFindings(account, all, threshold));
+  }
+  return findings;
 }

@@ -1,6 +1,6 @@
 /** What the detection use case needs from the outside world; adapters in audit/, store/ and queue/ implement it. */
 import type { ReleaseEvent } from '../domain/types';
-import type { NotificationJob } from '../jobs/notificationJob';
+import type { QueuedJob } from '../jobs/queuedJob';
 import type { MessageOrigin } from './origin';
 
 export interface ContentBlob {
@@ -28,6 +28,8 @@ export interface ReleaseStore {
   /** Stores a release the first time its record Id is seen; false when it was seen before. */
   addIfNew(release: ReleaseEvent, now: Date): Promise<boolean>;
   pending(): Promise<StoredRelease[]>;
+  /** Releases by one account (as recorded, case-sensitive) whose time lies in [from, to]: the burst rule's window. */
+  releasedBy(account: string, from: Date, to: Date): Promise<StoredRelease[]>;
   settle(recordId: string, status: Exclude<ReleaseStatus, 'pending'>, reason: string, now: Date): Promise<void>;
   /** Settles many at once (no reason): how a batch of handed-over releases is marked queued. */
   settleMany(recordIds: readonly string[], status: Exclude<ReleaseStatus, 'pending'>, now: Date): Promise<void>;
@@ -39,7 +41,7 @@ export interface ReleaseStore {
 
 /** Where detection hands its jobs; the storage queue in production. */
 export interface NotificationQueue {
-  enqueue(jobs: readonly NotificationJob[]): Promise<void>;
+  enqueue(jobs: readonly QueuedJob[]): Promise<void>;
 }
 
 export interface StoredOrigin extends MessageOrigin {

@@ -31,6 +31,8 @@ export interface ReleaseEvent {
   /** An admin's UPN, or undefined for a release by Microsoft 365 itself. */
   releasedBy: string | undefined;
   releasedAt: Date;
+  /** RequestSource: 0 Defender portal, 1 cmdlet, 2 a link in a quarantine notification (link scanners click those too). */
+  requestSource?: number;
 }
 
 /** One released message copy, as the notification reports it. */

@@ -18,8 +18,10 @@ import { cleanInline, cleanMultiline, codeUnitLength, defang, displayDefanged, d
 import { DATE_LOCALES, fillPlaceholders, KNOWN_QUARANTINE_TYPES, type KnownQuarantineType, type NotificationStrings, type NotifyLanguage, resolveLanguage, STRINGS } from './strings';
 
 export interface ComposedEmail {
-  /** The original sender: job.sender. */
+  /** The original sender: job.sender (for alerts, the first of ALERT_RECIPIENTS). */
   to: string;
+  /** Further recipients (alerts and reports go to a list); never used for notices. */
+  alsoTo?: string[];
   /** One line, at most 255 characters. */
   subject: string;
   /** A complete HTML document. */

@@ -12,7 +12,9 @@ export interface GraphMessage {
 
 /** The Graph sendMail `message`. Re-checks the one-line rules, so a hand-built email cannot break them. */
 export function toGraphMessage(email: ComposedEmail): GraphMessage {
-  if (!isMailboxAddress(email.to)) throw new MalformedJobError(`Recipient ${JSON.stringify(email.to).slice(0, 80)} is not a mailbox address.`);
+  for (const to of [email.to, ...(email.alsoTo ?? [])]) {
+    if (!isMailboxAddress(to)) throw new MalformedJobError(`Recipient ${JSON.stringify(to).slice(0, 80)} is not a mailbox address.`);
+  }
   if (/[\r\n]/.test(email.subject)) throw new MalformedJobError('The subject line contains a line break.');
   for (const h of email.headers) {
     if (!/^x-[a-z0-9-]+$/i.test(h.name)) throw new MalformedJobError(`Header name ${JSON.stringify(h.name).slice(0, 80)} is not a custom x- header.`);
@@ -21,7 +23,7 @@ export function toGraphMessage(email: ComposedEmail): GraphMessage {
   return {
     subject: email.subject,
     body: { contentType: 'HTML', content: email.html },
-    toRecipients: [{ emailAddress: { address: email.to } }],
+    toRecipients: [email.to, ...(email.alsoTo ?? [])].map((address) => ({ emailAddress: { address } })),
     internetMessageHeaders: email.headers.map((h) => ({ name: h.name, value: h.value })),
   };
 }

@@ -7,11 +7,10 @@
  * left for a later run; at its last attempt it goes to the poison queue instead. The run ends when
  * a receive finds nothing visible: failed messages are hidden then, so the run cannot spin on them.
  */
-import type { NotificationJob } from '../jobs/notificationJob';
+import { parseQueuedJob, type QueuedJob } from '../jobs/queuedJob';
 import type { Logger } from '../log/logger';
 import { failureAction, POISON_QUEUE_NAME } from '../jobs/delivery';
 import { type JobMessageQueue, type QueuedJobMessage } from './ports';
-import { parseJob } from '../jobs/notificationJob';
 import type { SendOutcome } from './sendNotification';
 import { MAX_DEQUEUE_COUNT } from '../jobs/delivery';
 import { messageOf } from '../log/errors';
@@ -38,7 +37,7 @@ export interface DrainOptions {
   maxDequeueCount?: number;
 }
 
-export type SendJob = (job: NotificationJob, deliveryId: string) => Promise<SendOutcome>;
+export type SendJob = (job: QueuedJob, deliveryId: string) => Promise<SendOutcome>;
 
 export async function drainQueue(queue: JobMessageQueue, send: SendJob, log: Logger, options: DrainOptions = {}): Promise<DrainSummary> {
   const maxInFlight = options.maxInFlight ?? 4;
@@ -62,7 +61,7 @@ export async function drainQueue(queue: JobMessageQueue, send: SendJob, log: Log
     summary.jobs++;
     let outcome: SendOutcome;
     try {
-      outcome = await send(parseJob(message.text), message.id);
+      outcome = await send(parseQueuedJob(message.text), message.id);
     } catch (error) {
       const reason = messageOf(error);
       const action = failureAction(error, message.dequeueCount, maxDequeueCount);

@@ -6,13 +6,13 @@ import { QueueClient } from '@azure/storage-queue';
 import type { TokenCredential } from '@azure/core-auth';
 import type { StorageSettings } from '../config/settings';
 import { statusOf } from '../log/errors';
-import { encodeJob, type NotificationJob } from '../jobs/notificationJob';
+import { encodeQueuedJob, type QueuedJob } from '../jobs/queuedJob';
 import type { NotificationQueue } from '../detect/ports';
 import type { JobMessageQueue, JobScheduler, PoisonQueue, QueuedJobMessage } from '../notify/ports';
 
 /** The Functions queue trigger expects base64 bodies by default; @azure/storage-queue sends text as is. */
-export function encodeMessage(job: NotificationJob): string {
-  return encodeText(encodeJob(job));
+export function encodeMessage(job: QueuedJob): string {
+  return encodeText(encodeQueuedJob(job));
 }
 
 export function encodeText(text: string): string {
@@ -35,7 +35,7 @@ export class StorageNotificationQueue implements NotificationQueue {
 
   constructor(private readonly queue: QueueClient) {}
 
-  async enqueue(jobs: readonly NotificationJob[]): Promise<void> {
+  async enqueue(jobs: readonly QueuedJob[]): Promise<void> {
     this.ready ??= this.queue.createIfNotExists();
     await this.ready;
     for (const job of jobs) await this.queue.sendMessage(encodeMessage(job));

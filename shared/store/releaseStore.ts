@@ -14,6 +14,7 @@ type ReleaseEntity = {
   ReleasedTo: string;
   ReleasedBy: string;
   System: boolean;
+  RequestSource?: number;
   ReleasedAt: Date;
   Status: ReleaseStatus;
   Reason: string;
@@ -32,6 +33,7 @@ export class TableReleaseStore implements ReleaseStore {
       ReleasedTo: release.releasedTo,
       ReleasedBy: release.releasedBy ?? '',
       System: release.releasedBy === undefined,
+      ...(release.requestSource !== undefined ? { RequestSource: release.requestSource } : {}),
       ReleasedAt: release.releasedAt,
       Status: 'pending',
       Reason: '',
@@ -48,14 +50,22 @@ export class TableReleaseStore implements ReleaseStore {
   }
 
   async pending(): Promise<StoredRelease[]> {
+    return this.list(odata`PartitionKey eq ${RELEASE} and Status eq ${'pending'}`);
+  }
+
+  async releasedBy(account: string, from: Date, to: Date): Promise<StoredRelease[]> {
+    return this.list(odata`PartitionKey eq ${RELEASE} and ReleasedBy eq ${account} and ReleasedAt ge ${from} and ReleasedAt le ${to}`);
+  }
+
+  private async list(filter: string): Promise<StoredRelease[]> {
     const found: StoredRelease[] = [];
-    const rows = this.table.listEntities<ReleaseEntity>({ queryOptions: { filter: odata`PartitionKey eq ${RELEASE} and Status eq ${'pending'}` } });
-    for await (const e of rows) {
+    for await (const e of this.table.listEntities<ReleaseEntity>({ queryOptions: { filter } })) {
       found.push({
         recordId: e.rowKey ?? '',
         networkMessageId: e.NetworkMessageId,
         releasedTo: e.ReleasedTo,
         releasedBy: e.System ? undefined : e.ReleasedBy,
+        requestSource: typeof e.RequestSource === 'number' ? e.RequestSource : undefined,
         releasedAt: new Date(e.ReleasedAt),
         status: e.Status,
         reason: e.Reason,

@@ -182,6 +182,7 @@ async function probeDetect(runtime: Runtime): Promise<DetectProbeResult> {
     },
     settle: (recordId, status, reason, now) => deps.releases.settle(recordId, status, reason, now),
     settleMany: (recordIds, status, now) => deps.releases.settleMany(recordIds, status, now),
+    releasedBy: (account, from, to) => deps.releases.releasedBy(account, from, to),
     isBlobDone: (contentId) => deps.releases.isBlobDone(contentId),
     markBlobDone: (contentId, created, now) => deps.releases.markBlobDone(contentId, created, now),
     purge: (before) => deps.releases.purge(before),

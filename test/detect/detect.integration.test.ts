@@ -1,3 +1,4 @@
+import { parseJob } from '../../shared/jobs/notificationJob';
 import { QueueClient } from '@azure/storage-queue';
 import type { NotificationJob } from '../../shared/jobs/notificationJob';
 import { detectReleases } from '../../shared/detect/detectReleases';
@@ -35,7 +36,7 @@ async function queuedJobs(): Promise<NotificationJob[]> {
   for (;;) {
     const batch = await queue.receiveMessages({ numberOfMessages: 32, visibilityTimeout: 300 });
     if (batch.receivedMessageItems.length === 0) return jobs;
-    for (const m of batch.receivedMessageItems) jobs.push(JSON.parse(decodeMessage(m.messageText)) as NotificationJob);
+    for (const m of batch.receivedMessageItems) jobs.push(parseJob(decodeMessage(m.messageText)));
   }
 }
 

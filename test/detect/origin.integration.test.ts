@@ -1,3 +1,4 @@
+import { parseJob } from '../../shared/jobs/notificationJob';
 import { QueueClient } from '@azure/storage-queue';
 import { detectReleases, type DetectSummary } from '../../shared/detect/detectReleases';
 import type { NotificationJob } from '../../shared/jobs/notificationJob';
@@ -72,7 +73,7 @@ async function queuedPairs(): Promise<string[]> {
   for (;;) {
     const batch = await queue.receiveMessages({ numberOfMessages: 32, visibilityTimeout: 300 });
     if (batch.receivedMessageItems.length === 0) break;
-    for (const m of batch.receivedMessageItems) jobs.push(JSON.parse(decodeMessage(m.messageText)) as NotificationJob);
+    for (const m of batch.receivedMessageItems) jobs.push(parseJob(decodeMessage(m.messageText)));
   }
   return jobs.flatMap((j) => j.releases.map((r) => `${j.sender} ${ledgerKey(r)}`)).sort();
 }

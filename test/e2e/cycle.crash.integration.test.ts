@@ -1,3 +1,4 @@
+import type { NotificationJob } from '../../shared/jobs/notificationJob';
 /**
  * The whole cycle failing between any two steps of detection and sending, then run again: every
  * release is told exactly once. (A failure to record an accepted email is logged, not retried; only
@@ -39,7 +40,7 @@ async function cycle(plan: CrashPlan): Promise<void> {
   await detectReleases({ ...d, releases: plan.wrap(d.releases), state: plan.wrap(d.state), queue: plan.wrap(d.queue), snapshot: plan.wrap(d.snapshot) });
   const s = await runtime.sendDeps();
   const deps = { ...s, ledger: plan.wrap(s.ledger), mailer: plan.wrap(s.mailer), pacing: plan.wrap(s.pacing) };
-  await drainQueue(runtime.jobMessages, (job, id) => sendNotification(job, deps, id), world.log, { retryAfterSeconds: 0 });
+  await drainQueue(runtime.jobMessages, (job, id) => sendNotification(job as NotificationJob, deps, id), world.log, { retryAfterSeconds: 0 });
 }
 
 /** Every NetworkMessageId reported, once per email that reported it. */

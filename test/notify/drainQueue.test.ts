@@ -58,7 +58,7 @@ describe('drainQueue', () => {
       queue,
       async (j, deliveryId) => {
         seen.push(deliveryId);
-        return outcome(j, seen.length < 3);
+        return outcome(j as NotificationJob, seen.length < 3);
       },
       new MemoryLogger(),
     );
@@ -118,7 +118,7 @@ describe('drainQueue', () => {
         peak = Math.max(peak, active);
         await new Promise((resolve) => setTimeout(resolve, 5));
         active--;
-        return outcome(j);
+        return outcome(j as NotificationJob);
       },
       new MemoryLogger(),
     );

@@ -1,0 +1,33 @@
+/**
+ * The alert: one AlertJob becomes at most one email to ALERT_RECIPIENTS, through the one sending
+ * machinery (deliver.ts). Each item (a release for risky-type, a burst) is one ledger item in the
+ * rule's own scope, so each rule reports each release once, sharing the mailbox's pace and cap.
+ */
+import { composeAlert } from '../email/alert';
+import type { AlertJob } from '../jobs/alertJob';
+import { PermanentJobError } from '../jobs/delivery';
+import { deliver, type DeliverDeps, type DeliveryOutcome } from './deliver';
+
+export interface AlertDeps extends DeliverDeps {
+  alertRecipients: readonly string[];
+  timeZone: string;
+}
+
+export function sendAlert(job: AlertJob, deps: AlertDeps, deliveryId: string = job.jobId): Promise<DeliveryOutcome> {
+  if (deps.alertRecipients.length === 0) {
+    // Alerts were switched off after this job was queued: nobody to tell, and nobody else may be told.
+    throw new PermanentJobError('ALERT_RECIPIENTS is empty: alerts are off, so this queued alert is not sent.');
+  }
+  return deliver(
+    {
+      kind: 'alert',
+      jobId: job.jobId,
+      deliveryId,
+      jobText: JSON.stringify(job),
+      items: job.items.map((item) => ({ key: { scope: `alert-${job.rule}`, item: item.key }, value: item })),
+      compose: (items) => composeAlert({ ...job, items: [...items] }, deps.alertRecipients, deps.timeZone),
+      describe: (items) => ({ rule: job.rule, account: job.account, networkMessageIds: [...new Set(items.flatMap((i) => i.releases.map((r) => r.networkMessageId)))] }),
+    },
+    deps,
+  );
+}
