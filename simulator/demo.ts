@@ -17,7 +17,7 @@ import type { SnapshotSummary } from '../shared/snapshot/snapshotQuarantine';
 import { startAzurite, type Azurite } from './azurite';
 import { M365Simulator, type SentMail } from './index';
 import { oneLine, writeOutbox, type WrittenEmail } from './outbox';
-import { loadSampleTenant, SAMPLE_SENDER_MAILBOX, type SampleTenant } from './sampleTenant';
+import { loadSampleTenant, SAMPLE_ALERT_RECIPIENTS, SAMPLE_SENDER_MAILBOX, type SampleTenant } from './sampleTenant';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 const CHILD_TIMEOUT_MS = 120_000;
@@ -71,7 +71,7 @@ export class DemoError extends Error {
 }
 
 /** Product settings a shell might carry that would change what the demo shows (the template ones are kept: try NOTIFY_LANGUAGE=de). */
-const DROPPED_SETTINGS = /^(AzureWebJobsStorage.*|AZURE_.*|M365_TENANT_ID|EXCHANGE_ENDPOINT|MANAGEMENT_ENDPOINT|GRAPH_ENDPOINT|SNAPSHOT_SCHEDULE|RELEASES_SCHEDULE|NOTIFY_RELEASES_SINCE|NOTIFY_SENDER_MAILBOX|NOTIFY_MAX_PER_MINUTE|NOTIFY_SAVE_TO_SENT_ITEMS|NOTIFY_DRY_RUN)$/;
+const DROPPED_SETTINGS = /^(AzureWebJobsStorage.*|AZURE_.*|M365_TENANT_ID|EXCHANGE_ENDPOINT|MANAGEMENT_ENDPOINT|GRAPH_ENDPOINT|SNAPSHOT_SCHEDULE|RELEASES_SCHEDULE|NOTIFY_RELEASES_SINCE|NOTIFY_SENDER_MAILBOX|NOTIFY_MAX_PER_MINUTE|NOTIFY_SAVE_TO_SENT_ITEMS|NOTIFY_DRY_RUN|ALERT_RECIPIENTS|HEALTH_RECIPIENTS|REPORT_RECIPIENTS)$/;
 
 export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
@@ -125,6 +125,8 @@ function childEnv(sim: M365Simulator, azurite: Azurite, now: Date): Record<strin
     AzureWebJobsStorage: azurite.connectionString,
     NOTIFY_SENDER_MAILBOX: SAMPLE_SENDER_MAILBOX,
     NOTIFY_RELEASES_SINCE: new Date(now.getTime() - DAY_MS).toISOString(),
+    // The sample tenant releases a malware message and a burst: the security team's alerts land in outbox/ too.
+    ALERT_RECIPIENTS: SAMPLE_ALERT_RECIPIENTS,
     // Node reads this when a process starts: the simulator's certificate plus any bundle already trusted.
     NODE_EXTRA_CA_CERTS: loadMakeCert().trustBundle(dirname(sim.caCertPath), sim.caCertPath),
   };
@@ -285,7 +287,9 @@ const IGNORED: Record<string, string> = {
 const SKIPPED: Record<string, string> = {
   'external-sender': 'external sender (inbound mail)',
   'invalid-sender': 'no usable sender address',
-  inbound: 'inbound',
+  'external-origin': 'came from outside (header)',
+  'released-to-non-recipient': 'copy released to a non-recipient',
+  'own-notice': "the notices mailbox's own mail",
   'before-cutoff': 'before NOTIFY_RELEASES_SINCE',
 };
 

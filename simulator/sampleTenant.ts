@@ -20,6 +20,8 @@ const HOUR_MS = 60 * MINUTE_MS;
 
 export const SAMPLE_ADMIN = 'secadmin@contoso.com';
 export const SAMPLE_SENDER_MAILBOX = 'quarantine-notices@contoso.com';
+/** The security team of the sample tenant: the demo's alerts go here. */
+export const SAMPLE_ALERT_RECIPIENTS = 'soc@contoso.com';
 
 const TRANSPORT_RULE = { Type: 'TransportRule', QuarantineTypes: 'TransportRule', PolicyType: 'ExchangeTransportRule', PolicyName: 'Quarantine outbound attachments to external' };
 const DLP = { Type: 'DataLossPrevention', QuarantineTypes: 'DataLossPrevention', PolicyType: 'DataLossPrevention', PolicyName: 'Block credit card numbers to external recipients' };

@@ -63,14 +63,17 @@ describe('npm run once', () => {
       SenderAddress: 'alice@contoso.com',
       Subject: '<img src=x onerror=alert(1)> Invoice\r\nBcc: victim@contoso.com',
       PolicyName: '"><script>alert(2)</script>',
-      RecipientAddress: ['x@fabrikam.example\r\nX-Evil: 1'],
+      RecipientAddress: ['x@fabrikam.example'],
     });
+    // A recipient (and so a ReleaseTo) with a line break is no mailbox: that release is not trusted, nobody is mailed about it.
+    const crlf = plant({ SenderAddress: 'frank@contoso.com', RecipientAddress: ['x@fabrikam.example\r\nX-Evil: 1'] });
     const inbound = plant({ SenderAddress: 'mallory@fabrikam.example', RecipientAddress: ['alice@contoso.com'], Direction: 'Inbound', Type: 'Phish', QuarantineTypes: 'Phish' });
     const failedOne = plant({ SenderAddress: 'dave@contoso.com' });
     world.sim.audit.publish([
       ...released(alice),
       ...released(carol, SYSTEM_RELEASE_USER),
       ...released(hostile),
+      ...released(crlf),
       ...released(inbound),
       releaseRecord({ NetworkMessageId: nmid(failedOne), ReleaseTo: 'bob@fabrikam.example', ResultStatus: 'Failed', at: ago(HOUR) }),
       quarantineRecord('QuarantinePreviewMessage', { NetworkMessageId: nmid(failedOne) }),
@@ -80,14 +83,16 @@ describe('npm run once', () => {
     expect(first.code).toBe(0);
     expect(first.summary).toMatchObject({ command: 'once', ok: true, send: { failed: 0, poisoned: 0 } });
     const mail = world.sim.sentMail;
-    expect(mail.map((m) => (m.message.toRecipients ?? []).map((r) => r.emailAddress.address)).flat().sort()).toEqual(['alice@contoso.com', 'carol@contoso.com']);
-    expect(mail.every((m) => m.mailbox === 'quarantine-notices@contoso.com' && m.saveToSentItems === false)).toBe(true);
+    // One notice per released message: alice sent two.
+    expect(mail.map((m) => (m.message.toRecipients ?? []).map((r) => r.emailAddress.address)).flat().sort()).toEqual(['alice@contoso.com', 'alice@contoso.com', 'carol@contoso.com']);
+    // Saved to Sent Items (the default): that is where a send whose answer was lost is found again.
+    expect(mail.every((m) => m.mailbox === 'quarantine-notices@contoso.com' && m.saveToSentItems === true)).toBe(true);
 
-    const toAlice = mail.find((m) => m.message.toRecipients?.[0].emailAddress.address === 'alice@contoso.com');
-    const ids = toAlice?.message.internetMessageHeaders?.find((h) => h.name === 'x-qrn-network-message-ids')?.value.split(',').sort();
+    const toAlice = mail.filter((m) => m.message.toRecipients?.[0].emailAddress.address === 'alice@contoso.com');
+    const ids = toAlice.map((m) => m.message.internetMessageHeaders?.find((h) => h.name === 'x-qrn-network-message-ids')?.value).sort();
     expect(ids).toEqual([nmid(alice), nmid(hostile)].sort());
     // Addresses carry <wbr> wrap points (and so are never autolinked): read them without.
-    const html = (toAlice?.message.body?.content ?? '').replace(/<wbr>/g, '');
+    const html = toAlice.map((m) => m.message.body?.content ?? '').join('\n').replace(/<wbr>/g, '');
     expect(html).toContain('Q3 pricing sheet');
     expect(html).toContain('bob@fabrikam.example');
     expect(html).toContain('eve@fabrikam.example');
@@ -105,7 +110,7 @@ describe('npm run once', () => {
     const second = await once();
     expect(second.code).toBe(0);
     expect(second.summary).toMatchObject({ ok: true, detect: { jobs: 0 }, send: { sent: 0 } });
-    expect(world.sim.sentMail).toHaveLength(2);
+    expect(world.sim.sentMail).toHaveLength(3);
   }, 60_000);
 
   it('rides out a Graph 429 storm and still sends exactly once', async () => {
