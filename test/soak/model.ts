@@ -183,70 +183,75 @@ export class World {
    * Whether the mail went out is decided here, apart from what the client is told.
    */
   mailerFor(task: Task, saveToSentItems: boolean): Mailer {
-    const world = this;
-    const accept = (email: ComposedEmail, marker: string, at: number): void => {
-      world.counters.sends++;
-      const header = email.headers.find((h) => h.name === NETWORK_MESSAGE_IDS_HEADER)?.value ?? '';
-      world.mails.push({
-        marker,
-        networkMessageIds: header.split(',').filter(Boolean),
-        acceptedAt: at,
-        visibleAt: saveToSentItems ? at + world.rng.int(0, world.faults.sentItemsDelayMaxMs) : Number.POSITIVE_INFINITY,
-      });
-    };
-    const unknown = (reason: string): SendAnswer => {
-      world.counters.unknownAnswers++;
-      return { outcome: 'unknown', reason };
-    };
     return {
-      async send(_from: string, email: ComposedEmail, options: { saveToSentItems: boolean; marker: string }): Promise<SendAnswer> {
-        await world.enter(task);
-        if (!world.fault(world.faults.graph)) {
-          accept(email, options.marker, world.now);
-          return { outcome: 'accepted' };
-        }
-        const kind = world.rng.int(0, 6);
-        if (kind === 0) return { outcome: 'refused', status: 429, reason: 'HTTP 429 ApplicationThrottled', retryAfterMs: world.rng.int(1, 30) * 1000 };
-        if (kind === 1) return unknown('HTTP 503 before the mail was taken');
-        if (kind === 2) {
-          accept(email, options.marker, world.now);
-          return unknown('HTTP 504 after the mail was taken');
-        }
-        if (kind === 3) {
-          accept(email, options.marker, world.now);
-          return unknown('connection dropped after the mail was taken');
-        }
-        if (kind === 4) {
-          // A timeout: the client gave up after up to 210 s; the mail went out during it, or not.
-          const hang = world.rng.int(30_000, 210_000);
-          if (world.rng.chance(0.5)) accept(email, options.marker, world.now + world.rng.int(0, hang));
-          world.now += hang;
-          world.alive(task);
-          return unknown('no answer within the timeout');
-        }
-        if (kind === 5) {
-          // The worker dies inside the call, after Graph took the mail: nobody reads the 202.
-          accept(email, options.marker, world.now);
-          return world.die(task);
-        }
-        // The worker dies inside the call, after the request was written; Graph never took it.
-        return world.die(task);
-      },
-      async findSent(_from: string, marker: string): Promise<SentLookup> {
-        await world.enter(task);
-        world.counters.lookups++;
-        if (!world.faults.readAccess) return 'cannotRead';
-        if (world.fault(world.faults.lookup)) {
-          if (world.rng.chance(0.5)) {
-            world.now += world.rng.int(10_000, 60_000);
-            world.alive(task);
-          }
-          throw new RetryableError('injected: the Sent Items lookup failed', undefined);
-        }
-        const m = marker.toLowerCase();
-        return world.mails.some((mail) => mail.marker.toLowerCase() === m && mail.visibleAt <= world.now) ? 'found' : 'notFound';
-      },
+      send: (_from, email, options) => this.send(task, email, options.marker, saveToSentItems),
+      findSent: (_from, marker) => this.findSent(task, marker),
     };
+  }
+
+  private accept(email: ComposedEmail, marker: string, at: number, saveToSentItems: boolean): void {
+    this.counters.sends++;
+    const header = email.headers.find((h) => h.name === NETWORK_MESSAGE_IDS_HEADER)?.value ?? '';
+    this.mails.push({
+      marker,
+      networkMessageIds: header.split(',').filter(Boolean),
+      acceptedAt: at,
+      visibleAt: saveToSentItems ? at + this.rng.int(0, this.faults.sentItemsDelayMaxMs) : Number.POSITIVE_INFINITY,
+    });
+  }
+
+  private unknown(reason: string): SendAnswer {
+    this.counters.unknownAnswers++;
+    return { outcome: 'unknown', reason };
+  }
+
+  private async send(task: Task, email: ComposedEmail, marker: string, save: boolean): Promise<SendAnswer> {
+    await this.enter(task);
+    if (!this.fault(this.faults.graph)) {
+      this.accept(email, marker, this.now, save);
+      return { outcome: 'accepted' };
+    }
+    const kind = this.rng.int(0, 6);
+    if (kind === 0) return { outcome: 'refused', status: 429, reason: 'HTTP 429 ApplicationThrottled', retryAfterMs: this.rng.int(1, 30) * 1000 };
+    if (kind === 1) return this.unknown('HTTP 503 before the mail was taken');
+    if (kind === 2) {
+      this.accept(email, marker, this.now, save);
+      return this.unknown('HTTP 504 after the mail was taken');
+    }
+    if (kind === 3) {
+      this.accept(email, marker, this.now, save);
+      return this.unknown('connection dropped after the mail was taken');
+    }
+    if (kind === 4) {
+      // A timeout: the client gave up after up to 210 s; the mail went out during it, or not.
+      const hang = this.rng.int(30_000, 210_000);
+      if (this.rng.chance(0.5)) this.accept(email, marker, this.now + this.rng.int(0, hang), save);
+      this.now += hang;
+      this.alive(task);
+      return this.unknown('no answer within the timeout');
+    }
+    if (kind === 5) {
+      // The worker dies inside the call, after Graph took the mail: nobody reads the 202.
+      this.accept(email, marker, this.now, save);
+      return this.die(task);
+    }
+    // The worker dies inside the call, after the request was written; Graph never took it.
+    return this.die(task);
+  }
+
+  private async findSent(task: Task, marker: string): Promise<SentLookup> {
+    await this.enter(task);
+    this.counters.lookups++;
+    if (!this.faults.readAccess) return 'cannotRead';
+    if (this.fault(this.faults.lookup)) {
+      if (this.rng.chance(0.5)) {
+        this.now += this.rng.int(10_000, 60_000);
+        this.alive(task);
+      }
+      throw new RetryableError('injected: the Sent Items lookup failed', undefined);
+    }
+    const m = marker.toLowerCase();
+    return this.mails.some((mail) => mail.marker.toLowerCase() === m && mail.visibleAt <= this.now) ? 'found' : 'notFound';
   }
 
   /** The mailbox pace: sometimes the slot is too far off and the job goes back to the queue. */

@@ -387,7 +387,7 @@ async function main(): Promise<number> {
     // Reported, not failed: without read access an unknown answer is resent blindly (at-least-once).
     console.log(`\nsoak variant: ${what}, Sent Items NOT readable (no Mail.Read: at-least-once, not a failure)`);
     const started = performance.now();
-    const totals = await runSoak({ schedules, seed, only, readAccess: false, verbose, report: verbose ? report : undefined });
+    const totals = await runSoak({ schedules, seed, only, readAccess: false, verbose, report: (line, r) => (verbose || r.lost > 0 || !r.quiescent) && report(line, r) });
     console.log(describeTotals(totals));
     console.log(`  wall time ${((performance.now() - started) / 1000).toFixed(1)} s`);
     if (totals.lost > 0 || totals.notQuiescent > 0) {
