@@ -32,13 +32,16 @@ export function decideClaim(existing: LedgerEntry, owner: ClaimOwner, now: Date,
   const mine = existing.jobId === owner.jobId && existing.deliveryId === owner.deliveryId;
   if (existing.status === 'claimed' && mine) return { kind: 'ours' };
   if (existing.status === 'unknown' || existing.status === 'sending') {
-    // Ours means our own earlier attempt died mid-send. Another live delivery may still be inside its
-    // Graph call, so its row is left alone until it is stale; after that, the send may or may not have
-    // happened, and only Sent Items can say.
+    // The send may or may not have happened: only Sent Items can say. Even another delivery's fresh
+    // `sending` row is in doubt, not left alone: its holder may have failed and scheduled the job
+    // again as a new delivery, and then nobody else would ever come back for it (the soak lost
+    // releases that way). Looking is harmless; a resend waits until the holder's call must have
+    // ended (decideReconcile).
+    if (existing.marker) return { kind: 'inDoubt' };
     const since = existing.attemptAt ?? existing.claimedAt;
     const age = since ? now.getTime() - since.getTime() : Number.POSITIVE_INFINITY;
     if (existing.status === 'sending' && !mine && age < staleAfterMs) return { kind: 'ownedElsewhere' };
-    return existing.marker ? { kind: 'inDoubt' } : { kind: 'takeOver' };
+    return { kind: 'takeOver' };
   }
   // A row without a readable claim time (or of an unknown status) cannot prove anyone is working on it.
   const age = existing.claimedAt ? now.getTime() - existing.claimedAt.getTime() : Number.POSITIVE_INFINITY;
@@ -65,11 +68,19 @@ export type ReconcileDecision =
   /** Too early to tell: look again at `at`. */
   | { kind: 'wait'; at: Date };
 
-/** What an in-doubt item's Sent Items lookup means, `attemptAt` being when the earlier send started. */
-export function decideReconcile(lookup: SentLookup, attemptAt: Date | undefined, now: Date): ReconcileDecision {
+/**
+ * What an in-doubt item's Sent Items lookup means, `attemptAt` being when the earlier send started.
+ * `holderMayBeLive`: the row is another delivery's `sending`, whose worker may still be inside its
+ * Graph call until the claim is stale (the Functions timeout); without Sent Items, a resend before
+ * then would race it.
+ */
+export function decideReconcile(lookup: SentLookup, attemptAt: Date | undefined, now: Date, holderMayBeLive = false): ReconcileDecision {
   if (lookup === 'found') return { kind: 'told' };
-  if (lookup === 'cannotRead') return { kind: 'resend', atLeastOnce: true };
   const elapsed = attemptAt ? now.getTime() - attemptAt.getTime() : Number.POSITIVE_INFINITY;
+  if (lookup === 'cannotRead') {
+    if (holderMayBeLive && elapsed < CLAIM_STALE_MS) return { kind: 'wait', at: new Date((attemptAt as Date).getTime() + CLAIM_STALE_MS) };
+    return { kind: 'resend', atLeastOnce: true };
+  }
   if (elapsed >= SENT_ITEMS_SETTLE_MS) return { kind: 'resend', atLeastOnce: false };
   const next = SENT_ITEMS_CHECKS_MS.find((at) => at > elapsed) ?? SENT_ITEMS_SETTLE_MS;
   return { kind: 'wait', at: new Date((attemptAt as Date).getTime() + next) };

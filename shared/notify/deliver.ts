@@ -153,7 +153,9 @@ export async function deliver<T>(delivery: Delivery<T>, deps: DeliverDeps): Prom
       lookup = deps.saveToSentItems ? deps.mailer.findSent(mailbox, marker) : Promise.resolve<SentLookup>('cannotRead');
       lookups.set(marker, lookup);
     }
-    const decision = decideReconcile(await lookup, doubt.entry.attemptAt, now());
+    const e = doubt.entry;
+    const holderMayBeLive = e.status === 'sending' && !(e.jobId === owner.jobId && e.deliveryId === owner.deliveryId);
+    const decision = decideReconcile(await lookup, e.attemptAt, now(), holderMayBeLive);
     const about = { ...ids, scope: key.scope, item: key.item, marker };
     if (decision.kind === 'told') {
       await ledger.markSent(key, owner, doubt.etag, 'sent-items', marker);
