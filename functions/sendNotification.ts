@@ -1,5 +1,6 @@
 import { app, type InvocationContext } from '@azure/functions';
 import { bodyText, failureAction, MAX_DEQUEUE_COUNT, POISON_QUEUE_NAME, QUEUE_NAME } from '../shared/jobs/delivery';
+import { MalformedJobError } from '../shared/jobs/notificationJob';
 import { parseQueuedJob } from '../shared/jobs/queuedJob';
 import { messageOf } from '../shared/log/errors';
 import { inInvocation } from './support/run';
@@ -19,7 +20,7 @@ export async function sendNotificationHandler(message: unknown, context: Invocat
       if (action === 'poisonNow') {
         // Retrying malformed input cannot help: poison it now and let the host delete the original.
         await runtime.poisonQueue.add(bodyText(message));
-        log.error(`job moved to ${POISON_QUEUE_NAME}: malformed, not retried: ${reason}`, fields);
+        log.error(`job moved to ${POISON_QUEUE_NAME}: ${error instanceof MalformedJobError ? 'malformed' : 'failed for good'}, not retried: ${reason}`, fields);
         return;
       }
       if (action === 'lastAttempt') log.error(`job attempt ${dequeueCount} of ${MAX_DEQUEUE_COUNT} failed; the host moves it to ${POISON_QUEUE_NAME}: ${reason}`, fields);

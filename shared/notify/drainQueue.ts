@@ -7,6 +7,7 @@
  * left for a later run; at its last attempt it goes to the poison queue instead. The run ends when
  * a receive finds nothing visible: failed messages are hidden then, so the run cannot spin on them.
  */
+import { MalformedJobError } from '../jobs/notificationJob';
 import { parseQueuedJob, type QueuedJob } from '../jobs/queuedJob';
 import type { Logger } from '../log/logger';
 import { failureAction, POISON_QUEUE_NAME } from '../jobs/delivery';
@@ -65,7 +66,7 @@ export async function drainQueue(queue: JobMessageQueue, send: SendJob, log: Log
     } catch (error) {
       const reason = messageOf(error);
       const action = failureAction(error, message.dequeueCount, maxDequeueCount);
-      if (action === 'poisonNow') await poison(message, `malformed job, not retried: ${reason}`);
+      if (action === 'poisonNow') await poison(message, `${error instanceof MalformedJobError ? 'malformed job' : 'failed for good'}, not retried: ${reason}`);
       else if (action === 'lastAttempt') await poison(message, `attempt ${message.dequeueCount} of ${maxDequeueCount} failed: ${reason}`);
       else {
         summary.failed++;

@@ -47,7 +47,7 @@ export class StorageJobScheduler implements JobScheduler {
   constructor(private readonly queue: QueueClient) {}
 
   async later(jobText: string, delayMs: number): Promise<void> {
-    const seconds = Math.min(7 * 24 * 3600 - 60, Math.max(1, Math.ceil(delayMs / 1000)));
+    const seconds = Math.min(7 * 24 * 3600 - 60, Math.max(0, Math.ceil(delayMs / 1000)));
     await this.queue.sendMessage(encodeText(jobText), { visibilityTimeout: seconds });
   }
 }

@@ -22,6 +22,7 @@ describe('npm run doctor', () => {
       'accepted domains (Get-AcceptedDomain)',
       'audit feed (Audit.General subscription)',
       'sender mailbox',
+      'sent items (exactly once after a lost answer)',
     ]);
     expect(formatResults(results)).toMatch(/^ok {4}settings/);
   });

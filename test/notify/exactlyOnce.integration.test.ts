@@ -64,7 +64,7 @@ async function drainAt(rt: Runtime, at: Date): Promise<{ summary: DrainSummary; 
     },
   };
   const deps = { ...(await rt.sendDeps()), now: () => at, scheduler };
-  const summary = await drainQueue(rt.jobMessages, (j, id) => sendNotification(j, deps, id), rt.log);
+  const summary = await drainQueue(rt.jobMessages, (j, id) => sendNotification(j as NotificationJob, deps, id), rt.log);
   return { summary, scheduled };
 }
 

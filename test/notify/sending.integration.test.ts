@@ -178,26 +178,26 @@ describe('sending notifications through Graph (simulator) with state in Azurite'
     expect(await rt.drainNotifications()).toMatchObject({ jobs: 0 });
   });
 
-  it('moves a job that keeps failing to the poison queue after maxDequeueCount attempts', async () => {
+  it('moves a job Graph refuses for good (Mail.Send missing) to the poison queue at once, with the reason', async () => {
     const { runtime: rt, log } = runtime();
     sim.grants.mailSend = 'none';
     const j = freshJob();
     await rt.jobQueue.enqueue([j]);
-    // A failed message normally stays hidden 30 s for a later run; 0 lets one run show all five attempts.
-    expect(await rt.drainNotifications({ retryAfterSeconds: 0 })).toMatchObject({ jobs: 5, failed: 4, poisoned: 1, sent: 0 });
+    expect(await rt.drainNotifications({ retryAfterSeconds: 0 })).toMatchObject({ jobs: 1, failed: 0, poisoned: 1, sent: 0 });
     expect(await queueTexts(QUEUE_NAME)).toEqual([]);
     const poisoned = await queueTexts(POISON_QUEUE_NAME);
     expect(poisoned).toHaveLength(1);
     expect(JSON.parse(poisoned[0])).toMatchObject({ jobId: j.jobId });
-    expect(log.text()).toMatch(/moved to release-notifications-poison: attempt 5 of 5 failed: .*Mail\.Send/);
+    expect(log.text()).toMatch(/moved to release-notifications-poison: failed for good, not retried: .*Mail\.Send/);
   });
 
-  it('keeps a failed message for the next run instead of retrying it at once', async () => {
+  it('keeps a throttled message for the next run instead of retrying it at once', async () => {
     const { runtime: rt } = runtime();
-    sim.faults.add({ service: 'graph', status: 400, times: 1 });
+    // More 429s than the Graph client retries: the job goes back to the queue, hidden 30 s.
+    sim.faults.add({ service: 'graph', status: 429, retryAfterSeconds: 0, times: 11 });
     await rt.jobQueue.enqueue([freshJob()]);
     expect(await rt.drainNotifications()).toMatchObject({ jobs: 1, failed: 1, poisoned: 0 });
-    expect(sim.requests.filter((r) => r.service === 'graph')).toHaveLength(1);
+    expect(sim.sentMail).toHaveLength(0);
   });
 
   it('moves a malformed message straight to the poison queue, from the CLI drain and from the queue trigger', async () => {
@@ -222,8 +222,13 @@ describe('sending notifications through Graph (simulator) with state in Azurite'
     await sendNotificationHandler(JSON.parse(Buffer.from(encodeMessage(j), 'base64').toString('utf8')), context(1, 'msg-1'));
     expect(sim.sentMail).toHaveLength(1);
 
+    // A retryable failure on the last attempt: the host moves it to the poison queue, and the log says so.
+    sim.faults.add({ service: 'graph', status: 429, retryAfterSeconds: 0, times: 11 });
+    await expect(sendNotificationHandler(freshJob(), context(5, 'msg-2'))).rejects.toThrow(/429/);
+    expect(lines.join('\n')).toMatch(/attempt 5 of 5 failed; the host moves it to release-notifications-poison: .*429/);
+    // Refused for good (Mail.Send missing): the handler poisons it at once and the host deletes the original.
     sim.grants.mailSend = 'none';
-    await expect(sendNotificationHandler(freshJob(), context(5, 'msg-2'))).rejects.toThrow(/Mail\.Send/);
-    expect(lines.join('\n')).toMatch(/attempt 5 of 5 failed; the host moves it to release-notifications-poison: .*Mail\.Send/);
+    await expect(sendNotificationHandler(freshJob(), context(1, 'msg-3'))).resolves.toBeUndefined();
+    expect(lines.join('\n')).toMatch(/moved to release-notifications-poison: failed for good, not retried: .*Mail\.Send/);
   });
 });
