@@ -54,6 +54,8 @@ export interface Settings {
   notifyDryRun: boolean;
   /** The security team's alerts (ALERT_*); recipients empty: alerts are off. */
   alerts: { recipients: string[]; riskyTypes: string[]; burstReleases: number; releasedToOther: boolean };
+  /** Who is told when the product cannot do its job (HEALTH_RECIPIENTS, default ALERT_RECIPIENTS), and after how long. */
+  health: { recipients: string[]; afterMinutes: number };
   template: NotifyTemplateSettings;
 }
 
@@ -86,6 +88,7 @@ export const SETTING_NAMES = [
   'ALERT_RISKY_TYPES',
   'ALERT_BURST_RELEASES',
   'ALERT_RELEASED_TO_OTHER',
+  'HEALTH_ALERT_AFTER_MINUTES',
 ] as const;
 
 export const DEFAULTS = {
@@ -99,6 +102,7 @@ export const DEFAULTS = {
   NOTIFY_MAX_PER_DAY: 3000,
   ALERT_RISKY_TYPES: 'Malware,HighConfPhish,Phish',
   ALERT_BURST_RELEASES: 20,
+  HEALTH_ALERT_AFTER_MINUTES: 120,
   // Reconciliation finds a send whose answer was lost in Sent Items; it is also the admin's record.
   NOTIFY_SAVE_TO_SENT_ITEMS: true,
   NOTIFY_LANGUAGE: 'en',
@@ -296,6 +300,11 @@ export function loadSettings(env: Env = process.env): Settings {
       riskyTypes: parseTypeList(env, 'ALERT_RISKY_TYPES', DEFAULTS.ALERT_RISKY_TYPES),
       burstReleases: parseCount(env, 'ALERT_BURST_RELEASES', DEFAULTS.ALERT_BURST_RELEASES, 100_000),
       releasedToOther: parseBoolean(env, 'ALERT_RELEASED_TO_OTHER', true),
+    },
+    health: {
+      // Empty: the security team hears of it too (ALERT_RECIPIENTS); "off": nobody is mailed.
+      recipients: /^off$/i.test(text(env, 'HEALTH_RECIPIENTS') ?? '') ? [] : text(env, 'HEALTH_RECIPIENTS') ? parseAddressList(env, 'HEALTH_RECIPIENTS') : parseAddressList(env, 'ALERT_RECIPIENTS'),
+      afterMinutes: parseCount(env, 'HEALTH_ALERT_AFTER_MINUTES', DEFAULTS.HEALTH_ALERT_AFTER_MINUTES, 10_080),
     },
     template: {
       subject,

@@ -21,6 +21,7 @@ import type { ComposedEmail } from '../email/compose';
 import { PermanentJobError } from '../jobs/delivery';
 import { RetryableError } from '../http/retry';
 import type { LogFields, Logger } from '../log/logger';
+import type { Observation } from '../health/problems';
 import { decideReconcile } from './claim';
 import type { ClaimOwner, DailyCap, JobScheduler, LedgerEntry, LedgerKey, Mailer, NotificationLedger, SendPacer, SentLookup } from './ports';
 
@@ -56,6 +57,8 @@ export interface DeliverDeps {
   dryRun: boolean;
   log: Logger;
   now?: () => Date;
+  /** What this delivery learned about the product's health (Sent Items readable, the daily cap). */
+  health?: (observations: readonly Observation[]) => Promise<void>;
 }
 
 export interface DeliveryOutcome {
@@ -155,7 +158,13 @@ export async function deliver<T>(delivery: Delivery<T>, deps: DeliverDeps): Prom
     }
     const e = doubt.entry;
     const holderMayBeLive = e.status === 'sending' && !(e.jobId === owner.jobId && e.deliveryId === owner.deliveryId);
-    const decision = decideReconcile(await lookup, e.attemptAt, now(), holderMayBeLive);
+    const found = await lookup;
+    await deps.health?.([
+      found === 'cannotRead'
+        ? { problem: 'sent-items-unreadable', open: true, reason: `The app cannot read the Sent Items of ${mailbox}: grant 'Application Mail.Read' scoped to it (infra/grant-permissions.ps1), or set NOTIFY_SAVE_TO_SENT_ITEMS=true.`, affected: 'a notice whose send answer was lost may arrive twice' }
+        : { problem: 'sent-items-unreadable', open: false },
+    ]);
+    const decision = decideReconcile(found, e.attemptAt, now(), holderMayBeLive);
     const about = { ...ids, scope: key.scope, item: key.item, marker };
     if (decision.kind === 'told') {
       await ledger.markSent(key, owner, doubt.etag, 'sent-items', marker);
@@ -199,6 +208,7 @@ export async function deliver<T>(delivery: Delivery<T>, deps: DeliverDeps): Prom
   if (deps.dailyCap) {
     const budget = await deps.dailyCap.take(mailbox, 1, now());
     if (!budget.ok) {
+      await deps.health?.([{ problem: 'daily-cap-reached', open: true, reason: `NOTIFY_MAX_PER_DAY is reached for ${mailbox}: the rest is sent from the next UTC day. Raise the setting if this is expected volume (Exchange allows 10,000 recipients a day).`, affected: 'notices and alerts wait for the next day' }]);
       await giveBack(ledger, held);
       return defer(delivery, deps, outcome, budget.retryAt, now(), 'the daily cap (NOTIFY_MAX_PER_DAY) is reached');
     }
@@ -230,6 +240,7 @@ export async function deliver<T>(delivery: Delivery<T>, deps: DeliverDeps): Prom
   // 4. What Graph's answer means.
   if (answer.outcome === 'accepted') {
     outcome.sent = true;
+    await deps.health?.([{ problem: 'daily-cap-reached', open: false }]);
     outcome.told += sending.length;
     log.info('sent', sentIds);
     for (const h of sending) {

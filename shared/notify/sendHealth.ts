@@ -1,0 +1,26 @@
+/**
+ * A health email through the one sending machinery: one ledger item per problem and state change
+ * (`open@<since>`, `reminder@<day>@<since>`, `resolved@<since>`), so each is sent exactly once.
+ * It is sent by the timer run that found it due, not queued: if its outcome is unknown, the next run
+ * finds it due again and deliver() looks in Sent Items before any resend.
+ */
+import { composeHealth } from '../email/health';
+import type { HealthEmailJob } from '../health/monitor';
+import { deliver, type DeliverDeps, type DeliveryOutcome } from './deliver';
+
+export function sendHealth(job: HealthEmailJob, deps: DeliverDeps & { recipients: readonly string[]; timeZone: string }): Promise<DeliveryOutcome> {
+  const jobId = `health-${job.state.problem}-${job.email.item}`;
+  return deliver(
+    {
+      kind: 'health',
+      jobId,
+      deliveryId: jobId,
+      jobText: JSON.stringify(job),
+      items: [{ key: { scope: `health-${job.state.problem}`, item: job.email.item }, value: job }],
+      compose: () => composeHealth(job.state, job.email, deps.recipients, deps.timeZone),
+      describe: () => ({ problem: job.state.problem, change: job.email.kind }),
+    },
+    // The next run re-evaluates: a job scheduled "later" is simply found due again then.
+    { ...deps, scheduler: { later: async () => undefined } },
+  );
+}
