@@ -104,6 +104,12 @@ param notifyShowPolicy bool = true
 @description('Addresses (comma or semicolon separated) told when the app cannot do its job (HEALTH_RECIPIENTS). They also get the Azure Monitor alert on function failures. Empty: no alert.')
 param healthRecipients string = ''
 
+@description('Addresses (comma or semicolon separated) that get the weekly quarantine activity report by email (REPORT_RECIPIENTS). Empty: no report email.')
+param reportRecipients string = ''
+
+@description('NCRONTAB schedule of the activity report email, seconds first (REPORT_SCHEDULE). Empty: 0 0 7 * * 1 (Mondays 07:00 UTC).')
+param reportSchedule string = ''
+
 // ---------------------------------------------------------------------------------------------------
 // Hosting
 // ---------------------------------------------------------------------------------------------------
@@ -150,6 +156,7 @@ var productDefaults = {
   NOTIFY_SAVE_TO_SENT_ITEMS: 'true'
   NOTIFY_LANGUAGE: 'en'
   NOTIFY_TIME_ZONE: 'UTC'
+  REPORT_SCHEDULE: '0 0 7 * * 1'
 }
 
 // Optional texts are set as '' when empty: the product reads an empty setting as unset.
@@ -174,6 +181,8 @@ var productAppSettings = {
   NOTIFY_SHOW_RELEASER: notifyShowReleaser ? 'true' : 'false'
   NOTIFY_SHOW_POLICY: notifyShowPolicy ? 'true' : 'false'
   HEALTH_RECIPIENTS: healthRecipients
+  REPORT_RECIPIENTS: reportRecipients
+  REPORT_SCHEDULE: empty(reportSchedule) ? productDefaults.REPORT_SCHEDULE : reportSchedule
 }
 
 // The alert's mail receivers: HEALTH_RECIPIENTS split on commas and semicolons, blanks dropped.

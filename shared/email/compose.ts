@@ -28,6 +28,18 @@ export interface ComposedEmail {
   text: string;
   /** Custom headers, names starting with `x-`; values are single lines. */
   headers: Array<{ name: string; value: string }>;
+  /** Further To recipients (the activity report goes to several admins in one email); notices have none. */
+  moreTo?: string[];
+  /** Images the HTML shows as `<img src="cid:<contentId>">` (the report's charts); notices have none. */
+  inlineImages?: InlineImage[];
+}
+
+/** An inline attachment (Graph fileAttachment with isInline), referenced from the HTML by its contentId. */
+export interface InlineImage {
+  name: string;
+  contentId: string;
+  contentType: 'image/png';
+  bytes: Buffer;
 }
 
 export interface ComposeOptions {

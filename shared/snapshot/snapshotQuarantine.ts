@@ -46,6 +46,8 @@ export interface SnapshotDeps {
   store: QuarantineSnapshotStore;
   state: StateStore;
   log: Logger;
+  /** Also given each page of rows once stored, before the watermark moves (the activity report's arrival counts); must be idempotent. */
+  onStored?: (messages: readonly QuarantinedMessage[], now: Date) => Promise<unknown>;
   now?: () => Date;
 }
 
@@ -130,6 +132,7 @@ export async function snapshotQuarantine(deps: SnapshotDeps): Promise<SnapshotSu
         fetching.catch(() => undefined); // awaited below; this only keeps a failed write from leaving it unhandled
       }
       await deps.store.upsert(messages);
+      if (deps.onStored && messages.length > 0) await deps.onStored(messages, now);
       summary.rowsStored += messages.length;
       if (!more) return;
     }
