@@ -3,8 +3,9 @@
  * charts (default ./report, 30 UTC days ending today); the last stdout line is the JSON summary.
  */
 import { resolve } from 'node:path';
+import type { Runtime } from '../app/runtime';
 import { DEFAULT_REPORT_DAYS, RETENTION_DAYS } from '../report/days';
-import { reportSummary } from '../report/renderReport';
+import { reportSummary, type ReportSummary } from '../report/renderReport';
 import { writeReport } from '../report/writeReport';
 import { runCommand } from './main';
 
@@ -34,12 +35,14 @@ export function parseReportArgs(argv: readonly string[]): ReportArgs {
   return args;
 }
 
+/** Reads the window's daily counts and writes the page and its charts; the summary the command prints. */
+export async function runReport(runtime: Runtime, args: ReportArgs, now: Date = new Date()): Promise<ReportSummary> {
+  const data = await runtime.reportData(args.days, now);
+  const files = await writeReport(resolve(args.out), data);
+  runtime.log.info(`wrote ${resolve(args.out, files[0])} and ${files.length - 1} charts`);
+  return reportSummary(data, files);
+}
+
 if (require.main === module) {
-  void runCommand('report', async (runtime) => {
-    const args = parseReportArgs(process.argv.slice(2));
-    const data = await runtime.reportData(args.days);
-    const files = await writeReport(resolve(args.out), data);
-    runtime.log.info(`wrote ${resolve(args.out, files[0])} and ${files.length - 1} charts`);
-    return reportSummary(data, files);
-  });
+  void runCommand('report', (runtime) => runReport(runtime, parseReportArgs(process.argv.slice(2))));
 }
