@@ -54,7 +54,9 @@ export function toGraphMessage(email: ComposedEmail): GraphMessage {
     if (!/^x-[a-z0-9-]+$/i.test(h.name)) throw new MalformedJobError(`Header name ${JSON.stringify(h.name).slice(0, 80)} is not a custom x- header.`);
     if (/[\r\n\u0000-\u001f\u007f]/.test(h.value)) throw new MalformedJobError(`Header ${h.name} has a control character or line break in its value.`);
   }
-  const unique = [...new Map(to.map((address) => [address.toLowerCase(), address])).values()];
+  // Each mailbox once, in its first spelling (the same address twice would be two deliveries).
+  const seen = new Set<string>();
+  const unique = to.filter((address) => !seen.has(address.toLowerCase()) && seen.add(address.toLowerCase()));
   const message: GraphMessage = {
     subject: email.subject,
     body: { contentType: 'HTML', content: email.html },
