@@ -4,6 +4,8 @@
  * by day, whatever is repeated (a record in two blobs, a blob published twice, detection run twice,
  * a crash in the middle of counting); and the weekly email goes out once per period with its charts.
  */
+import { InvocationContext, type Timer } from '@azure/functions';
+import { weeklyReportHandler } from '../../functions/weeklyReport';
 import { detectReleases } from '../../shared/detect/detectReleases';
 import { ACTIVITY_KINDS } from '../../shared/report/activity';
 import { activityRecordReader } from '../../shared/report/counting';
@@ -132,6 +134,23 @@ describe('the weekly report email', () => {
     const rerun = await runtime.sendWeeklyReport(now);
     expect(rerun.delivery).toMatchObject({ sent: false, confirmedSent: 1 });
     expect(world.sim.sentMail).toHaveLength(1);
+  });
+
+  it('is what the weeklyReport timer function sends, with the app settings, logging one summary line', async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, world.env({ REPORT_RECIPIENTS: recipients }));
+    const lines: string[] = [];
+    const context = new InvocationContext({ functionName: 'weeklyReport', invocationId: 'test', logHandler: (level, ...args) => lines.push(`${level} ${args.join(' ')}`) });
+    const timer: Timer = { isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: { last: '', next: '', lastUpdated: '' } };
+    try {
+      await weeklyReportHandler(timer, context);
+      await weeklyReportHandler(timer, context);
+    } finally {
+      for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+      Object.assign(process.env, saved);
+    }
+    expect(world.sim.sentMail).toHaveLength(1);
+    expect(lines.filter((l) => l.startsWith('information summary report {'))).toHaveLength(2);
   });
 
   it('sends nothing while REPORT_RECIPIENTS is empty', async () => {
