@@ -113,8 +113,17 @@ param alertBurstReleases string = ''
 @description('Alert when a risky message is released to a mailbox that was not a recipient (ALERT_RELEASED_TO_OTHER).')
 param alertReleasedToOther bool = true
 
+@description('Minutes a problem lasts before HEALTH_RECIPIENTS are mailed, 0 = at the first failing run (HEALTH_ALERT_AFTER_MINUTES). Empty: 120.')
+param healthAlertAfterMinutes string = ''
+
 @description('Addresses (comma or semicolon separated) told when the app cannot do its job (HEALTH_RECIPIENTS). They also get the Azure Monitor alert on function failures. Empty: no alert.')
 param healthRecipients string = ''
+
+@description('Addresses (comma or semicolon separated) that get the weekly quarantine activity report by email (REPORT_RECIPIENTS). Empty: no report email.')
+param reportRecipients string = ''
+
+@description('NCRONTAB schedule of the activity report email, seconds first (REPORT_SCHEDULE). Empty: 0 0 7 * * 1 (Mondays 07:00 UTC).')
+param reportSchedule string = ''
 
 // ---------------------------------------------------------------------------------------------------
 // Hosting
@@ -162,8 +171,10 @@ var productDefaults = {
   NOTIFY_SAVE_TO_SENT_ITEMS: 'true'
   ALERT_RISKY_TYPES: 'Malware,HighConfPhish,Phish'
   ALERT_BURST_RELEASES: '20'
+  HEALTH_ALERT_AFTER_MINUTES: '120'
   NOTIFY_LANGUAGE: 'en'
   NOTIFY_TIME_ZONE: 'UTC'
+  REPORT_SCHEDULE: '0 0 7 * * 1'
 }
 
 // Optional texts are set as '' when empty: the product reads an empty setting as unset.
@@ -192,6 +203,9 @@ var productAppSettings = {
   ALERT_BURST_RELEASES: empty(alertBurstReleases) ? productDefaults.ALERT_BURST_RELEASES : alertBurstReleases
   ALERT_RELEASED_TO_OTHER: alertReleasedToOther ? 'true' : 'false'
   HEALTH_RECIPIENTS: healthRecipients
+  HEALTH_ALERT_AFTER_MINUTES: empty(healthAlertAfterMinutes) ? productDefaults.HEALTH_ALERT_AFTER_MINUTES : healthAlertAfterMinutes
+  REPORT_RECIPIENTS: reportRecipients
+  REPORT_SCHEDULE: empty(reportSchedule) ? productDefaults.REPORT_SCHEDULE : reportSchedule
 }
 
 // The alert's mail receivers: HEALTH_RECIPIENTS split on commas and semicolons, blanks dropped.

@@ -11,7 +11,12 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
+import { Runtime } from '../shared/app/runtime';
+import { runReport } from '../shared/cli/report';
+import { loadSettings } from '../shared/config/settings';
 import type { DetectSummary } from '../shared/detect/detectReleases';
+import { MemoryLogger } from '../shared/log/logger';
+import type { ReportSummary } from '../shared/report/renderReport';
 import type { DrainSummary } from '../shared/notify/drainQueue';
 import type { SnapshotSummary } from '../shared/snapshot/snapshotQuarantine';
 import { startAzurite, type Azurite } from './azurite';
@@ -49,6 +54,8 @@ export interface DemoOptions {
   outboxDir?: string;
   /** The command that runs one cycle. Default: node <dist>/shared/cli/once.js next to this file. */
   onceCommand?: readonly string[];
+  /** Where the activity report's page and charts go. Default: ./report beside ./outbox, or report/ inside a given outboxDir. */
+  reportDir?: string;
   /** Where the report goes, one line at a time. Default: stdout. */
   print?: (line: string) => void;
   now?: () => Date;
@@ -60,6 +67,8 @@ export interface DemoResult {
   written: WrittenEmail[];
   /** Everything Graph received, in arrival order. */
   sentMail: SentMail[];
+  /** The 30-day activity report of the sample tenant (`npm run report`), written to `dir`. */
+  report: { dir: string; summary: ReportSummary };
 }
 
 /** The demo could not show what it should: one line says what went wrong. */
@@ -77,6 +86,7 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
   const now = options.now ?? (() => new Date());
   const outboxDir = resolve(options.outboxDir ?? 'outbox');
+  const reportDir = resolve(options.reportDir ?? (options.outboxDir ? join(options.outboxDir, 'report') : 'report'));
   const onceCommand = options.onceCommand ?? [process.execPath, join(__dirname, '..', 'shared', 'cli', 'once.js')];
   if (!options.onceCommand && !existsSync(onceCommand[1])) {
     throw new DemoError(`${onceCommand[1]} is missing: build first (npm start does, or npm run build).`);
@@ -108,11 +118,34 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
 
     const written = await writeOutbox(outboxDir, sim.sentMail);
     printOutbox(print, written);
-    return { tenant, runs: [first, second], written, sentMail: [...sim.sentMail] };
+    const report = await writeActivityReport(env, reportDir, tenant, print, now());
+    return { tenant, runs: [first, second], written, sentMail: [...sim.sentMail], report: { dir: reportDir, summary: report } };
   } finally {
     rmSync(workDir, { recursive: true, force: true });
     await Promise.allSettled([azurite.stop(), sim.stop()]);
   }
+}
+
+/**
+ * `npm run report` with the demo's settings: the same code, in this process (it needs only storage).
+ * Its counts must be the quarantine records the sample tenant published, day by day.
+ */
+async function writeActivityReport(env: Record<string, string>, dir: string, tenant: SampleTenant, print: (line: string) => void, now: Date): Promise<ReportSummary> {
+  const runtime = new Runtime(loadSettings(env), new MemoryLogger());
+  const summary = await runReport(runtime, { out: dir, days: 30 }, now);
+  const published = new Map(tenant.activity.map((day) => [day.date, day]));
+  const wrong = summary.days.filter((day) => {
+    const expected = published.get(day.date);
+    return (Object.keys(day) as Array<keyof typeof day>).some((key) => key !== 'date' && day[key] !== (expected ? expected[key] : 0));
+  });
+  if (wrong.length > 0) throw new DemoError(`the activity report's counts differ from what the sample tenant published on ${wrong.map((d) => d.date).join(', ')}`);
+  const total = (key: 'release' | 'preview' | 'delete'): number => summary.days.reduce((sum, day) => sum + day[key], 0);
+  print('');
+  print(`Activity report, ${summary.from} to ${summary.to} (UTC), written to ${displayPath(dir)}/:`);
+  for (const file of summary.files) print(`  ${displayPath(join(dir, file))}`);
+  print(`  ${total('release')} releases, ${total('preview')} previews, ${total('delete')} deletions, ${summary.arrivals.reduce((sum, day) => sum + day.total, 0)} messages quarantined;`);
+  print(`  every day's counts match the quarantine audit records the sample tenant published (each record once).`);
+  return summary;
 }
 
 /** The admin's settings for the simulated tenant: what `func start` or the Function App would have. */

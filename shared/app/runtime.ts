@@ -27,6 +27,12 @@ import { TableQuarantineSnapshotStore } from '../store/quarantineSnapshotStore';
 import { TableReleaseStore } from '../store/releaseStore';
 import { TableStateStore } from '../store/stateStore';
 import { StorageTables, TABLES } from '../store/tables';
+import { ACTIVITY_TABLE, TableActivityStore } from '../store/activityStore';
+import { activityRecordReader, arrivalCounter } from '../report/counting';
+import { loadReportData } from '../report/loadReport';
+import type { ReportData } from '../report/reportData';
+import type { ChartImage } from '../report/renderReport';
+import { sendWeeklyReport, type WeeklyReportSummary } from '../notify/sendReport';
 
 export class Runtime {
   readonly tables: StorageTables;
@@ -73,7 +79,8 @@ export class Runtime {
   }
 
   async snapshot(now?: () => Date): Promise<SnapshotSummary> {
-    return snapshotQuarantine({ exchange: this.exchange, store: await this.snapshotStore(), state: await this.state(), log: this.log, now });
+    const arrivals = arrivalCounter(await this.activityStore());
+    return snapshotQuarantine({ exchange: this.exchange, store: await this.snapshotStore(), state: await this.state(), log: this.log, onStored: arrivals, now });
   }
 
   async detect(now?: () => Date): Promise<DetectSummary> {
@@ -81,6 +88,7 @@ export class Runtime {
   }
 
   async detectionDeps(now?: () => Date): Promise<DetectDeps> {
+    const activity = await this.activityStore();
     return {
       feed: this.auditFeed,
       exchange: this.exchange,
@@ -93,7 +101,9 @@ export class Runtime {
       log: this.log,
       notifyReleasesSince: this.settings.notifyReleasesSince,
       senderMailbox: this.settings.notifySenderMailbox,
-      housekeeping: [(at) => this.purgeNotificationLedger(at)],
+      // Every quarantine record is counted for the activity report before its blob is done.
+      recordReaders: [activityRecordReader({ store: activity, ownIdentities: this.settings.ownIdentities, log: this.log, now })],
+      housekeeping: [(at) => this.purgeNotificationLedger(at), (at) => activity.purge(at)],
       now,
     };
   }
@@ -136,6 +146,32 @@ export class Runtime {
   /** For the command line: sends everything queued, with the queue trigger's retry and poison rules. */
   async drainNotifications(options?: DrainOptions): Promise<DrainSummary> {
     return drainQueue(this.jobMessages, (job, deliveryId) => this.sendJob(job, deliveryId), this.log, options);
+  }
+
+  /** The activity report's daily counts (QuarantineActivity table). */
+  async activityStore(): Promise<TableActivityStore> {
+    return new TableActivityStore(await this.tables.readyTable(ACTIVITY_TABLE));
+  }
+
+  /** The activity report of `days` UTC days ending with the day of `end` (default today). */
+  async reportData(days?: number, end: Date = new Date()): Promise<ReportData> {
+    return loadReportData(await this.activityStore(), end, days);
+  }
+
+  /**
+   * The weekly report email to REPORT_RECIPIENTS, sent directly (its PNGs exceed a queue message's
+   * 64 KiB) through the one sending machinery. Charts load echarts, which is slow: imported here only.
+   */
+  async sendWeeklyReport(now: Date = new Date()): Promise<WeeklyReportSummary> {
+    const deps = await this.sendDeps();
+    return sendWeeklyReport({
+      ...deps,
+      recipients: this.settings.reportRecipients,
+      store: await this.activityStore(),
+      renderCharts: async (data: ReportData): Promise<ChartImage[]> => (await import('../report/charts')).renderCharts(data),
+      // A report whose send is in doubt is not queued again (the queue cannot carry it): the timer's retry reconciles it.
+      scheduler: { later: async () => undefined },
+    }, now);
   }
 
   /** Deletes NotificationLedger rows older than the retention (30 days); detection runs it daily. */

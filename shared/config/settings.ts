@@ -57,6 +57,14 @@ export interface Settings {
   /** Who is told when the product cannot do its job (HEALTH_RECIPIENTS, default ALERT_RECIPIENTS), and after how long. */
   health: { recipients: string[]; afterMinutes: number };
   template: NotifyTemplateSettings;
+  /** Who gets the weekly activity report (REPORT_RECIPIENTS); empty: no report is sent. */
+  reportRecipients: string[];
+  reportSchedule: string;
+  /**
+   * The app's own identities (AZURE_CLIENT_ID, the storage identity's client id), lower-case: the
+   * activity report tells its own header reads apart from the admins' by these.
+   */
+  ownIdentities: string[];
 }
 
 /** Names of every setting the product reads. infra/ and local.settings.sample.json must set exactly these. */
@@ -89,6 +97,9 @@ export const SETTING_NAMES = [
   'ALERT_BURST_RELEASES',
   'ALERT_RELEASED_TO_OTHER',
   'HEALTH_ALERT_AFTER_MINUTES',
+  // The weekly activity report: who gets it, and when.
+  'REPORT_RECIPIENTS',
+  'REPORT_SCHEDULE',
 ] as const;
 
 export const DEFAULTS = {
@@ -107,6 +118,8 @@ export const DEFAULTS = {
   NOTIFY_SAVE_TO_SENT_ITEMS: true,
   NOTIFY_LANGUAGE: 'en',
   NOTIFY_TIME_ZONE: 'UTC',
+  // Mondays 07:00 UTC: the week's report is in the inbox when the week starts.
+  REPORT_SCHEDULE: '0 0 7 * * 1',
 } as const;
 
 export const SUPPORTED_LANGUAGES = ['en', 'de', 'fr', 'es', 'nl'] as const;
@@ -171,25 +184,13 @@ function parseAuthorityHost(env: Env): { authorityHost: string | undefined; disa
 }
 
 /** NCRONTAB as the Functions timer takes it: six fields, seconds first. */
-export function parseSchedule(env: Env, name: 'SNAPSHOT_SCHEDULE' | 'RELEASES_SCHEDULE'): string {
+export function parseSchedule(env: Env, name: 'SNAPSHOT_SCHEDULE' | 'RELEASES_SCHEDULE' | 'REPORT_SCHEDULE'): string {
   const raw = text(env, name) ?? DEFAULTS[name];
   const fields = raw.split(/\s+/);
   if (fields.length !== 6 || !fields.every((f) => /^[\d*/,\-A-Za-z]+$/.test(f))) {
     fail(name, raw, `an NCRONTAB expression with six fields (seconds first), such as "${DEFAULTS[name]}"`);
   }
   return raw;
-}
-
-/** A list of mailbox addresses, comma or semicolon separated; empty: none. Lower-cased, duplicates dropped. */
-export function parseAddressList(env: Env, name: string): string[] {
-  const raw = text(env, name);
-  if (raw === undefined) return [];
-  const addresses = raw.split(/[,;]/).map((a) => a.trim()).filter((a) => a !== '');
-  for (const address of addresses) {
-    if (!isMailboxAddress(address)) fail(name, address, 'mailbox addresses separated by commas or semicolons, such as soc@contoso.com; secops@contoso.com');
-  }
-  if (addresses.length > 20) fail(name, raw, 'at most 20 addresses (use a distribution list for more)');
-  return [...new Set(addresses.map((a) => a.toLowerCase()))];
 }
 
 function parseBoolean(env: Env, name: string, fallback: boolean): boolean {
@@ -265,6 +266,25 @@ export function parseTimeZone(env: Env): string {
   }
 }
 
+/** Recipients of one email: the most an address-list setting may hold. */
+export const MAX_LISTED_RECIPIENTS = 50;
+
+/** Mailbox addresses separated by commas or semicolons, lower-cased, each once; empty or unset: none. */
+export function parseAddressList(env: Env, name: string): string[] {
+  const raw = text(env, name);
+  if (raw === undefined) return [];
+  const expected = 'mailbox addresses separated by commas or semicolons, such as secops@contoso.com;it@contoso.com';
+  const addresses: string[] = [];
+  for (const part of raw.split(/[,;]/)) {
+    const address = part.trim().toLowerCase();
+    if (address === '') continue;
+    if (!isMailboxAddress(address)) fail(name, part.trim(), expected);
+    if (!addresses.includes(address)) addresses.push(address);
+  }
+  if (addresses.length > MAX_LISTED_RECIPIENTS) fail(name, raw, `at most ${MAX_LISTED_RECIPIENTS} ${expected.replace(/^mailbox /, '')}`);
+  return addresses;
+}
+
 /** Parses every setting. Throws SettingsError naming the first bad one. */
 export function loadSettings(env: Env = process.env): Settings {
   const tenantId = text(env, 'M365_TENANT_ID');
@@ -315,6 +335,9 @@ export function loadSettings(env: Env = process.env): Settings {
       showReleaser: parseBoolean(env, 'NOTIFY_SHOW_RELEASER', true),
       showPolicy: parseBoolean(env, 'NOTIFY_SHOW_POLICY', true),
     },
+    reportRecipients: parseAddressList(env, 'REPORT_RECIPIENTS'),
+    reportSchedule: parseSchedule(env, 'REPORT_SCHEDULE'),
+    ownIdentities: [...new Set([text(env, 'AZURE_CLIENT_ID'), text(env, 'AzureWebJobsStorage__clientId')].filter((id): id is string => id !== undefined).map((id) => id.toLowerCase()))],
   };
 }
 

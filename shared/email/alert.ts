@@ -59,7 +59,7 @@ export function composeAlert(job: AlertJob, recipients: readonly string[], timeZ
   const text = [subject, '', `Rule: ${job.rule}. ${ruleText(job.rule)}`, '', ...rows.map((r) => r.text), total > releases.length ? `... and ${total - releases.length} more releases.` : '', 'What to do next: find each message by its NetworkMessageId in the Defender portal (Quarantine, Explorer or Advanced hunting).'].join('\n');
   return {
     to: recipients[0],
-    alsoTo: recipients.slice(1),
+    moreTo: recipients.slice(1),
     subject,
     html,
     text,

@@ -20,8 +20,6 @@ import { DATE_LOCALES, fillPlaceholders, KNOWN_QUARANTINE_TYPES, type KnownQuara
 export interface ComposedEmail {
   /** The original sender: job.sender (for alerts, the first of ALERT_RECIPIENTS). */
   to: string;
-  /** Further recipients (alerts and reports go to a list); never used for notices. */
-  alsoTo?: string[];
   /** One line, at most 255 characters. */
   subject: string;
   /** A complete HTML document. */
@@ -30,6 +28,18 @@ export interface ComposedEmail {
   text: string;
   /** Custom headers, names starting with `x-`; values are single lines. */
   headers: Array<{ name: string; value: string }>;
+  /** Further To recipients (the activity report goes to several admins in one email); notices have none. */
+  moreTo?: string[];
+  /** Images the HTML shows as `<img src="cid:<contentId>">` (the report's charts); notices have none. */
+  inlineImages?: InlineImage[];
+}
+
+/** An inline attachment (Graph fileAttachment with isInline), referenced from the HTML by its contentId. */
+export interface InlineImage {
+  name: string;
+  contentId: string;
+  contentType: 'image/png';
+  bytes: Buffer;
 }
 
 export interface ComposeOptions {

@@ -62,7 +62,7 @@ export function composeHealth(state: ProblemState, email: HealthEmail, recipient
   const text = [subject, '', ...lines.filter(([, v]) => v !== '').map(([label, value]) => `${label}: ${value}`)].join('\n') + '\n';
   return {
     to: recipients[0],
-    alsoTo: recipients.slice(1),
+    moreTo: recipients.slice(1),
     subject,
     html,
     text,

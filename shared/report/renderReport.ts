@@ -191,14 +191,27 @@ function originsTable(data: ReportData): string {
   return `<h2 style="${S.h2}">Where quarantined messages came from (where known)</h2>\n${table(['Origin', 'Messages'], origins.map(([o, c]) => [cut(o, MAX_ACCOUNT_CHARS), n(c)]))}`;
 }
 
-/** The report's content; `src` says how an image is referenced (a file beside the page, or cid: in an email). */
-function reportBody(data: ReportData, charts: readonly ChartImage[], src: (chart: ChartImage) => string): string {
+/** The last `days` days of a report (the week inside the weekly email's 30 days). */
+export function lastDays(data: ReportData, days: number): ReportData {
+  const n = Math.max(1, Math.min(Math.floor(days), data.window.dates.length));
+  const dates = data.window.dates.slice(-n);
+  return {
+    window: { from: dates[0], to: dates[dates.length - 1], dates },
+    activity: data.activity.slice(-n),
+    arrivals: data.arrivals.slice(-n),
+    generatedAt: data.generatedAt,
+  };
+}
+
+/** The report's content; `src` says how an image is referenced (a file beside the page, or cid: in an email); `lead` comes first (the week's totals). */
+function reportBody(data: ReportData, charts: readonly ChartImage[], src: (chart: ChartImage) => string, lead: string[] = []): string {
   const image = (chart: ChartImage | undefined): string =>
     chart ? `<img src="${escapeHtml(src(chart))}" width="${chart.width}" height="${chart.height}" alt="${escapeHtml(chart.alt)}" style="${S.img}">` : '';
   const byName = (prefix: string): ChartImage | undefined => charts.find((c) => c.contentId === prefix);
   return [
     `<h1 style="${S.h1}">Quarantine activity</h1>`,
     `<p style="${S.muted}">${escapeHtml(`${data.window.from} to ${data.window.to} (UTC), ${count(data.window.dates.length, 'day')}. Generated ${data.generatedAt.toISOString().replace(/\.\d{3}Z$/, 'Z')}.`)}</p>`,
+    ...lead,
     ...totalsInWords(data).map((line) => `<p style="${S.p}">${escapeHtml(line)}</p>`),
     `<h2 style="${S.h2}">Actions on quarantined messages</h2>`,
     image(byName('quarantine-actions')),
@@ -239,11 +252,20 @@ export function reportHtml(data: ReportData, charts: readonly ChartImage[]): str
   return page(reportTitle(data), reportBody(data, charts, (c) => c.name));
 }
 
-/** The weekly email: the same content, charts as inline attachments referenced by cid:. */
-export function reportEmail(data: ReportData, charts: readonly ChartImage[]): ReportEmail {
+/**
+ * The weekly email: the same content, charts as inline attachments referenced by cid:. With
+ * `recentDays`, the last that many days' totals in words come first (the week in a 30-day report).
+ */
+export function reportEmail(data: ReportData, charts: readonly ChartImage[], options: { recentDays?: number } = {}): ReportEmail {
+  const lead: string[] = [];
+  if (options.recentDays !== undefined && options.recentDays < data.window.dates.length) {
+    lead.push(`<h2 style="${S.h2}">${escapeHtml(`The last ${count(options.recentDays, 'day')}`)}</h2>`);
+    lead.push(...totalsInWords(lastDays(data, options.recentDays)).map((line) => `<p style="${S.p}">${escapeHtml(line)}</p>`));
+    lead.push(`<h2 style="${S.h2}">${escapeHtml(`The last ${count(data.window.dates.length, 'day')}`)}</h2>`);
+  }
   return {
     subject: reportTitle(data),
-    html: page(reportTitle(data), reportBody(data, charts, (c) => `cid:${c.contentId}`)),
+    html: page(reportTitle(data), reportBody(data, charts, (c) => `cid:${c.contentId}`, lead)),
     attachments: charts.map((c) => ({ name: c.name, contentId: c.contentId, contentType: 'image/png', bytes: c.png })),
   };
 }

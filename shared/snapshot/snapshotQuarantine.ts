@@ -46,6 +46,8 @@ export interface SnapshotDeps {
   store: QuarantineSnapshotStore;
   state: StateStore;
   log: Logger;
+  /** Also given each page of rows once stored, before the watermark moves (the activity report's arrival counts); must be idempotent. */
+  onStored?: (messages: readonly QuarantinedMessage[], now: Date) => Promise<unknown>;
   now?: () => Date;
 }
 
@@ -129,7 +131,8 @@ export async function snapshotQuarantine(deps: SnapshotDeps): Promise<SnapshotSu
         fetching = listQuarantinePage(deps.exchange, window, page + 1);
         fetching.catch(() => undefined); // awaited below; this only keeps a failed write from leaving it unhandled
       }
-      await deps.store.upsert(messages);
+      // Both are idempotent and finish before the watermark moves; in parallel, the count adds little time.
+      await Promise.all([deps.store.upsert(messages), deps.onStored && messages.length > 0 ? deps.onStored(messages, now) : undefined]);
       summary.rowsStored += messages.length;
       if (!more) return;
     }

@@ -32,6 +32,7 @@ import { toEntity } from '../../shared/store/quarantineSnapshotStore';
 import type { StateStore, Versioned } from '../../shared/domain/state';
 import { forEachLimited, TABLES } from '../../shared/store/tables';
 import { startAzurite, type Azurite } from '../../simulator/azurite';
+import { reportBench } from './reportBench';
 import type { AuditRecord } from '../../simulator';
 import type { DetectProbeResult, ProbeInput, ProbeResult, SnapshotProbeResult } from './probe';
 import { SimProcess } from './simClient';
@@ -45,7 +46,7 @@ const DEFAULT_LATENCY = { exchange: 10, management: 0, graph: 10 };
 
 type Entity = ReturnType<typeof toEntity>;
 
-const sections = new Set((process.env.BENCH_SECTIONS ?? 'snapshot,memory,detect,send').split(',').map((s) => s.trim()));
+const sections = new Set((process.env.BENCH_SECTIONS ?? 'snapshot,memory,detect,send,report').split(',').map((s) => s.trim()));
 const figures: Record<string, unknown> = {};
 
 function say(line = ''): void {
@@ -745,6 +746,11 @@ async function main(): Promise<void> {
     if (sections.has('memory')) await snapshotMemory(bench);
     if (sections.has('detect')) await detection(bench);
     if (sections.has('send')) await sending(bench);
+    if (sections.has('report')) {
+      say('== 4. Activity report: counting a busy day, reading 30 days ==');
+      figures.report = await reportBench({ connectionString: azurite.connectionString, say });
+      say();
+    }
   } finally {
     await Promise.all([sim.stop(), azurite.stop()]);
   }

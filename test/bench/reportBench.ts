@@ -1,5 +1,5 @@
 /**
- * The activity report's benchmark section (not wired into bench.ts yet; call `reportBench`).
+ * The activity report's benchmark section (`npm run bench`, section "report").
  *
  * 1. Counting a busy tenant's day through the store (10,000 quarantine audit records and 50,000
  *    arrivals), then the same records again (a blob read twice): items per second.
