@@ -11,7 +11,7 @@ export async function sendNotificationHandler(message: unknown, context: Invocat
   const messageId = typeof context.triggerMetadata?.id === 'string' ? context.triggerMetadata.id : context.invocationId;
   await inInvocation(context, async (runtime, log) => {
     try {
-      const outcome = await runtime.sendJob(parseQueuedJob(message), messageId);
+      const outcome = await runtime.runStage('sending', () => runtime.sendJob(parseQueuedJob(message), messageId));
       log.info(`summary sendNotification ${JSON.stringify(outcome)}`);
     } catch (error) {
       const reason = messageOf(error);

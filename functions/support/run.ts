@@ -11,14 +11,17 @@ export function inInvocation<T>(context: InvocationContext, work: (runtime: Runt
   return runWithLogger(log, () => work(processRuntime(log), log));
 }
 
+const STAGES = { snapshot: 'snapshot', detect: 'detection', report: 'report' } as const;
+
 /**
  * Runs one timer job: its summary as one `summary <name> {...}` trace, or its failure as one error
  * trace carrying the fix (the same text `npm run doctor` prints), then rethrown so the run shows failed.
  */
-export async function runTimerJob(name: string, context: InvocationContext, job: (runtime: Runtime) => Promise<object>): Promise<void> {
+export async function runTimerJob(name: 'snapshot' | 'detect' | 'report', context: InvocationContext, job: (runtime: Runtime) => Promise<object>): Promise<void> {
   const log = contextLogger(context);
   try {
-    const summary = await inInvocation(context, (runtime) => job(runtime));
+    // The stage's health is kept either way: a failure opens its problem, a success clears it.
+    const summary = await inInvocation(context, (runtime) => runtime.runStage(STAGES[name], () => job(runtime)));
     log.info(`summary ${name} ${JSON.stringify(summary)}`);
   } catch (error) {
     log.error(`${name} failed: ${messageOf(error)}`);

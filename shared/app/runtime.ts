@@ -26,6 +26,11 @@ import { TableDailyCap, TablePaceStore } from '../store/paceStore';
 import { TableQuarantineSnapshotStore } from '../store/quarantineSnapshotStore';
 import { TableReleaseStore } from '../store/releaseStore';
 import { TableStateStore } from '../store/stateStore';
+import { HealthMonitor, type HealthEmailJob } from '../health/monitor';
+import { classifyFailure, clearedBy, type Observation, type Stage } from '../health/problems';
+import { messageOf } from '../log/errors';
+import { sendHealth } from '../notify/sendHealth';
+import { SNAPSHOT_STATE_KEY, type SnapshotState } from '../snapshot/snapshotQuarantine';
 import { StorageTables, TABLES } from '../store/tables';
 import { ACTIVITY_TABLE, TableActivityStore } from '../store/activityStore';
 import { activityRecordReader, arrivalCounter } from '../report/counting';
@@ -140,7 +145,78 @@ export class Runtime {
       dryRun: s.notifyDryRun,
       template: s.template,
       log: this.log,
+      health: (observations) => this.recordHealth(observations),
     };
+  }
+
+  private healthMonitor: Promise<HealthMonitor> | undefined;
+
+  /** The health state of this deployment; its emails go to HEALTH_RECIPIENTS through the one sending machinery. */
+  health(now?: () => Date): Promise<HealthMonitor> {
+    const build = async (): Promise<HealthMonitor> => {
+      const { recipients, afterMinutes } = this.settings.health;
+      const send = recipients.length > 0 ? async (job: HealthEmailJob) => sendHealth(job, { ...(await this.sendDeps()), recipients, timeZone: this.settings.template.timeZone ?? 'UTC', health: undefined, now }) : undefined;
+      return new HealthMonitor({ state: await this.state(), send, afterMinutes, log: this.log, now });
+    };
+    if (now) return build();
+    this.healthMonitor ??= build();
+    return this.healthMonitor;
+  }
+
+  private async recordHealth(observations: readonly Observation[]): Promise<void> {
+    try {
+      await (await this.health()).record(observations);
+    } catch (error) {
+      this.log.warn(`health: could not record: ${messageOf(error)}`);
+    }
+  }
+
+  /**
+   * Runs one stage and keeps the health state: what the run showed (cleared or failed), the checks
+   * only this stage makes, then any health email that is due. The stage's own result or error is
+   * what the caller gets; health bookkeeping never changes it. The summary carries the open problems.
+   */
+  async runStage<T extends object>(stage: Stage, work: () => Promise<T>, now?: () => Date): Promise<T & { openProblems: number }> {
+    let result: T;
+    try {
+      result = await work();
+    } catch (error) {
+      await this.afterStage(stage, [classifyFailure(stage, error)], now);
+      throw error;
+    }
+    const openProblems = await this.afterStage(stage, [...clearedBy(stage), ...(await this.stageChecks(stage, now))], now);
+    return { ...result, openProblems };
+  }
+
+  private async afterStage(stage: Stage, observations: Observation[], now?: () => Date): Promise<number> {
+    try {
+      const monitor = await this.health(now);
+      await monitor.record(observations);
+      if (stage !== 'sending') await monitor.notify();
+      return await monitor.openCount();
+    } catch (error) {
+      this.log.warn(`health: could not update after the ${stage} run: ${messageOf(error)}`);
+      return -1;
+    }
+  }
+
+  /** Checks a stage makes after a successful run: the poison queue and the snapshot's age, from detection. */
+  private async stageChecks(stage: Stage, now?: () => Date): Promise<Observation[]> {
+    if (stage !== 'detection') return [];
+    const at = (now ?? (() => new Date()))();
+    const poisoned = await this.poisonQueue.count();
+    const snapshot = await (await this.state()).get<SnapshotState>(SNAPSHOT_STATE_KEY);
+    const watermark = snapshot ? Date.parse(snapshot.value.watermark) : Number.NaN;
+    const staleFor = at.getTime() - watermark;
+    return [
+      poisoned > 0
+        ? { problem: 'poison-messages', open: true, reason: `${poisoned} job(s) wait in ${POISON_QUEUE_NAME}: each failed for good (its reason is in the log line that moved it). Fix the cause, then move them back to ${QUEUE_NAME} (Azure Storage Explorer: Move messages).`, affected: 'the releases in those jobs are not being told' }
+        : { problem: 'poison-messages', open: false },
+      // The snapshot's watermark trails its last good run by its overlap (2 hours): a day past that is a day without one.
+      Number.isFinite(staleFor) && staleFor > 26 * 3_600_000
+        ? { problem: 'snapshot-stale', open: true, reason: `No successful quarantine snapshot since ${new Date(watermark).toISOString()}: see the snapshotQuarantine function's failures, or run npm run snapshot with the app settings for the error.`, affected: 'releases of messages quarantined since then cannot be matched' }
+        : { problem: 'snapshot-stale', open: false },
+    ];
   }
 
   /** For the command line: sends everything queued, with the queue trigger's retry and poison rules. */

@@ -1,3 +1,3 @@
 import { runCommand } from './main';
 
-void runCommand('detect', (runtime) => runtime.detect());
+void runCommand('detect', (runtime) => runtime.runStage('detection', () => runtime.detect()));

@@ -1,3 +1,3 @@
 import { runCommand } from './main';
 
-void runCommand('snapshot', (runtime) => runtime.snapshot());
+void runCommand('snapshot', (runtime) => runtime.runStage('snapshot', () => runtime.snapshot()));

@@ -121,3 +121,12 @@ export function dueEmail(state: ProblemState, now: Date, afterMinutes: number): 
   if (now.getTime() - last >= DAY_MS) return { kind: 'reminder', item: `reminder@${now.toISOString().slice(0, 10)}@${state.since}` };
   return undefined;
 }
+
+/** The problems a successful run of a stage shows to be gone. */
+export function clearedBy(stage: Stage): Observation[] {
+  const clear = (...problems: ProblemId[]): Observation[] => problems.map((problem) => ({ problem, open: false }));
+  if (stage === 'snapshot') return clear('snapshot-failing', 'exchange-permission', 'sign-in');
+  if (stage === 'detection') return clear('detection-failing', 'audit-feed-permission', 'audit-feed-off', 'sign-in');
+  if (stage === 'sending') return clear('sending-failing');
+  return clear('report-failing');
+}

@@ -20,7 +20,9 @@ export function sendHealth(job: HealthEmailJob, deps: DeliverDeps & { recipients
       compose: () => composeHealth(job.state, job.email, deps.recipients, deps.timeZone),
       describe: () => ({ problem: job.state.problem, change: job.email.kind }),
     },
-    // The next run re-evaluates: a job scheduled "later" is simply found due again then.
-    { ...deps, scheduler: { later: async () => undefined } },
+    // The next run re-evaluates: a job scheduled "later" is simply found due again then. Health emails
+    // are few (two per problem, a reminder a day) and must get out when the daily cap itself is the
+    // problem, so they do not count against it.
+    { ...deps, scheduler: { later: async () => undefined }, dailyCap: undefined },
   );
 }

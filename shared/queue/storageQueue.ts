@@ -44,9 +44,13 @@ export class StorageNotificationQueue implements NotificationQueue {
 
 /** The job queue's "later": the same job as a new message, invisible until its time (at most 7 days, the queue's limit). */
 export class StorageJobScheduler implements JobScheduler {
+  private ready: Promise<unknown> | undefined;
+
   constructor(private readonly queue: QueueClient) {}
 
   async later(jobText: string, delayMs: number): Promise<void> {
+    this.ready ??= this.queue.createIfNotExists();
+    await this.ready;
     const seconds = Math.min(7 * 24 * 3600 - 60, Math.max(0, Math.ceil(delayMs / 1000)));
     await this.queue.sendMessage(encodeText(jobText), { visibilityTimeout: seconds });
   }
@@ -62,6 +66,16 @@ export class StoragePoisonQueue implements PoisonQueue {
     this.ready ??= this.queue.createIfNotExists();
     await this.ready;
     await this.queue.sendMessage(encodeText(text));
+  }
+
+  /** Messages waiting (approximate, as the service counts them); none when the queue does not exist. */
+  async count(): Promise<number> {
+    try {
+      return (await this.queue.getProperties()).approximateMessagesCount ?? 0;
+    } catch (error) {
+      if (statusOf(error) === 404) return 0;
+      throw error;
+    }
   }
 }
 
