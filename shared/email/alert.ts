@@ -8,6 +8,7 @@ import { describeFinding, type AlertFinding } from '../alerts/rules';
 import type { AlertJob, AlertReleaseFacts } from '../jobs/alertJob';
 import type { ComposedEmail } from './compose';
 import { addressHtml, breakableHtml, escapeHtml } from './html';
+import { formatInstant } from './time';
 import { cleanInline, displayDefanged, displayText, truncate } from './sanitize';
 
 export const ALERT_HEADER = 'x-qrn-alert';
@@ -33,7 +34,7 @@ export function composeAlert(job: AlertJob, recipients: readonly string[], timeZ
   const summary = describeFinding(finding, total);
   const subject = truncate(cleanInline(`Quarantine alert: ${summary}`), 250);
   const ids = [...new Set(releases.map((r) => r.networkMessageId.toLowerCase()))];
-  const when = (iso: string): string => formatTime(iso, timeZone);
+  const when = (iso: string): string => formatInstant(iso, timeZone);
   const rows = releases.map((r) => releaseRows(r, when));
   const more = total > releases.length ? `<p style="margin:8px 0">… and ${total - releases.length} more releases in this burst (the first ${releases.length} are listed).</p>` : '';
   const linkNote = releases.some((r) => r.requestSource === 2)
@@ -101,14 +102,4 @@ function releaseRows(r: AlertReleaseFacts, when: (iso: string) => string): { htm
     .join('');
   const text = facts.map(([label, value]) => `${label}: ${value}`).join('\n') + '\n';
   return { html, text };
-}
-
-function formatTime(iso: string, timeZone: string): string {
-  const ms = Date.parse(iso);
-  if (Number.isNaN(ms)) return displayText(iso, 40);
-  try {
-    return new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone, timeZoneName: 'short' }).format(new Date(ms));
-  } catch {
-    return new Date(ms).toISOString();
-  }
 }

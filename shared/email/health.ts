@@ -5,6 +5,7 @@
 import type { HealthEmail, ProblemId, ProblemState } from '../health/problems';
 import type { ComposedEmail } from './compose';
 import { escapeHtml } from './html';
+import { formatInstant } from './time';
 import { cleanInline, displayText, truncate } from './sanitize';
 
 export const HEALTH_HEADER = 'x-qrn-health';
@@ -27,7 +28,7 @@ const TITLES: Record<ProblemId, string> = {
 
 export function composeHealth(state: ProblemState, email: HealthEmail, recipients: readonly string[], timeZone = 'UTC'): ComposedEmail {
   const title = TITLES[state.problem];
-  const since = formatTime(state.since, timeZone);
+  const since = formatInstant(state.since, timeZone);
   const verb = email.kind === 'resolved' ? 'resolved' : email.kind === 'reminder' ? 'still' : 'problem';
   const subject = truncate(cleanInline(`Quarantine notifier ${verb}: ${title}${email.kind === 'resolved' ? '' : ` (since ${since})`}`), 250);
   const reason = displayText(state.reason, 2000);
@@ -37,7 +38,7 @@ export function composeHealth(state: ProblemState, email: HealthEmail, recipient
       ? [
           ['Problem', title],
           ['Began', since],
-          ['Resolved', state.resolvedAt ? formatTime(state.resolvedAt, timeZone) : ''],
+          ['Resolved', state.resolvedAt ? formatInstant(state.resolvedAt, timeZone) : ''],
           ['What happens now', 'Nothing to do: the product catches up by itself (detection re-reads the last 7 days of the audit log; waiting notices are sent).'],
         ]
       : [
@@ -68,14 +69,4 @@ export function composeHealth(state: ProblemState, email: HealthEmail, recipient
     text,
     headers: [{ name: HEALTH_HEADER, value: `${state.problem}; ${email.kind === 'resolved' ? 'resolved' : 'open'}` }],
   };
-}
-
-function formatTime(iso: string, timeZone: string): string {
-  const ms = Date.parse(iso);
-  if (Number.isNaN(ms)) return displayText(iso, 40);
-  try {
-    return new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone, timeZoneName: 'short' }).format(new Date(ms));
-  } catch {
-    return new Date(ms).toISOString();
-  }
 }

@@ -25,6 +25,8 @@ describe('an Audit.General record', () => {
         releasedTo: 'bob@fabrikam.example',
         releasedBy: 'secadmin@contoso.com',
         releasedAt: new Date('2026-08-21T09:15:42Z'),
+        // Kept for the alerts: 0 is the Defender portal, 2 a link in a quarantine notification.
+        requestSource: 0,
       },
     });
   });

@@ -1,28 +1,13 @@
 import { decideRelease, isAcceptedDomain, type DecisionContext } from '../../shared/detect/decide';
 import type { MessageOrigin } from '../../shared/detect/origin';
 import type { QuarantinedMessage, ReleaseEvent } from '../../shared/domain/types';
+import { quarantined } from '../support/mothers';
 
 const internal: MessageOrigin = { verdict: 'internal', source: 'header', rule: 'Originating+AuthAs:Internal+DIR:OUT', header: 'read', ownNotice: false };
 
 const nmid = '5b0f7c1e-3c1a-4e22-9d3c-08de0a1b2c3d';
 const release: ReleaseEvent = { recordId: 'r1', networkMessageId: nmid, releasedTo: 'bob@fabrikam.example', releasedBy: 'secadmin@contoso.com', releasedAt: new Date('2026-11-20T10:00:00Z') };
-const row = (over: Partial<QuarantinedMessage> = {}): QuarantinedMessage => ({
-  networkMessageId: nmid,
-  copyId: 'c1',
-  senderAddress: 'alice@contoso.com',
-  recipients: ['bob@fabrikam.example'],
-  subject: 'Q3 pricing sheet',
-  receivedAt: new Date('2026-11-20T09:00:00Z'),
-  expiresAt: new Date('2026-12-20T09:00:00Z'),
-  quarantineType: 'TransportRule',
-  policyType: 'ExchangeTransportRule',
-  policyName: 'Quarantine outbound attachments',
-  direction: 'Outbound',
-  releaseStatus: 'RELEASED',
-  internetMessageId: '<a@contoso.com>',
-  size: 100,
-  ...over,
-});
+const row = (over: Partial<QuarantinedMessage> = {}): QuarantinedMessage => quarantined({ networkMessageId: nmid, copyId: 'c1', ...over });
 const ctx: DecisionContext = {
   now: new Date('2026-11-20T12:00:00Z'),
   notifySince: new Date('2026-11-01T00:00:00Z'),

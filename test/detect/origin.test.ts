@@ -3,6 +3,7 @@ import { parseMessageHeader } from '../../shared/detect/messageHeader';
 import { decideOrigin, fallbackOrigin } from '../../shared/detect/origin';
 import type { QuarantinedMessage, ReleaseEvent } from '../../shared/domain/types';
 import { INTERNAL_OUTBOUND, INTERNET_SPOOF, INTRA_ORG } from './headerFixtures';
+import { quarantined } from '../support/mothers';
 
 const nmid = '5b0f7c1e-3c1a-4e22-9d3c-08de0a1b2c3d';
 const accepted = ['contoso.com'];
@@ -13,23 +14,7 @@ const ctx: DecisionContext = {
   snapshotWatermark: new Date('2026-11-20T11:45:00Z'),
   senderMailbox: 'quarantine-notices@contoso.com',
 };
-const row = (over: Partial<QuarantinedMessage>): QuarantinedMessage => ({
-  networkMessageId: nmid,
-  copyId: 'c1',
-  senderAddress: 'alice@contoso.com',
-  recipients: ['bob@fabrikam.example'],
-  subject: 'Q3 pricing sheet',
-  receivedAt: new Date('2026-11-20T09:00:00Z'),
-  expiresAt: undefined,
-  quarantineType: 'TransportRule',
-  policyType: 'ExchangeTransportRule',
-  policyName: 'Hold outbound attachments',
-  direction: 'Outbound',
-  releaseStatus: 'RELEASED',
-  internetMessageId: '<a@contoso.com>',
-  size: 100,
-  ...over,
-});
+const row = (over: Partial<QuarantinedMessage>): QuarantinedMessage => quarantined({ networkMessageId: nmid, copyId: 'c1', expiresAt: undefined, policyName: 'Hold outbound attachments', ...over });
 const release = (releasedTo: string): ReleaseEvent => ({ recordId: 'r1', networkMessageId: nmid, releasedTo, releasedBy: 'secadmin@contoso.com', releasedAt: new Date('2026-11-20T10:00:00Z') });
 
 type HeaderMode = 'readable' | 'refused (403)';

@@ -2,6 +2,7 @@ import type { NotifyTemplateSettings } from '../../shared/config/settings';
 import { SUPPORTED_LANGUAGES } from '../../shared/config/settings';
 import type { NotificationJob } from '../../shared/jobs/notificationJob';
 import type { ReleasedMessageFacts } from '../../shared/domain/types';
+import { releasedFacts } from '../support/mothers';
 import { type ComposedEmail, composeNotification, NETWORK_MESSAGE_IDS_HEADER } from '../../shared/email/compose';
 import { MalformedJobError } from '../../shared/jobs/notificationJob';
 import { toGraphMessage } from '../../shared/graph/graphMessage';
@@ -16,18 +17,8 @@ const ID_B = '7e1d2c3b-4a59-4687-8b9a-0c1d2e3f4a5b';
 const ID_C = 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d';
 
 function facts(overrides: Partial<ReleasedMessageFacts> = {}): ReleasedMessageFacts {
-  return {
-    networkMessageId: ID_A,
-    subject: 'Q3 pricing sheet',
-    receivedAt: '2026-08-20T14:02:11.1234567+00:00',
-    recipients: ['bob@fabrikam.example'],
-    releasedTo: 'bob@fabrikam.example',
-    releasedBy: 'admin@contoso.com',
-    releasedAt: '2026-08-21T09:15:00Z',
-    quarantineType: 'TransportRule',
-    policyName: 'Quarantine outbound attachments to external',
-    ...overrides,
-  };
+  // Exchange's own time format (7 fractional digits and an offset), the policy named in full.
+  return releasedFacts({ receivedAt: '2026-08-20T14:02:11.1234567+00:00', policyName: 'Quarantine outbound attachments to external', ...overrides });
 }
 
 function job(releases: ReleasedMessageFacts[] = [facts()], sender = 'alice@contoso.com'): NotificationJob {

@@ -6,25 +6,14 @@
 import { loadSettings, type NotifyTemplateSettings, SettingsError, SUPPORTED_LANGUAGES } from '../../shared/config/settings';
 import type { NotificationJob } from '../../shared/jobs/notificationJob';
 import type { ReleasedMessageFacts } from '../../shared/domain/types';
+import { releasedFacts } from '../support/mothers';
 import { type ComposedEmail, composeNotification } from '../../shared/email/compose';
 import { STRINGS } from '../../shared/email/strings';
 
-const ID_A = '5b0f7c1e-3c1a-4e22-9d3c-08de0a1b2c3d';
 const ID_B = '7e1d2c3b-4a59-4687-8b9a-0c1d2e3f4a5b';
 
 function facts(overrides: Partial<ReleasedMessageFacts> = {}): ReleasedMessageFacts {
-  return {
-    networkMessageId: ID_A,
-    subject: 'Q3 pricing sheet',
-    receivedAt: '2026-08-20T14:02:11Z',
-    recipients: ['bob@fabrikam.example'],
-    releasedTo: 'bob@fabrikam.example',
-    releasedBy: 'admin@contoso.com',
-    releasedAt: '2026-08-21T09:15:00Z',
-    quarantineType: 'TransportRule',
-    policyName: 'Outbound payment review',
-    ...overrides,
-  };
+  return releasedFacts({ policyName: 'Outbound payment review', ...overrides });
 }
 
 function compose(releases: ReleasedMessageFacts[], template: Partial<NotifyTemplateSettings> = {}): ComposedEmail {

@@ -1,3 +1,4 @@
+import { encodeJob, parseJob } from '../../shared/jobs/notificationJob';
 /**
  * The sending machinery (notify/deliver.ts) over in-memory ports: each class of Graph answer has one
  * rule, an unknown answer is settled through Sent Items before anything is sent again, and a worker
@@ -102,7 +103,7 @@ describe('deliver: what each answer of Graph means', () => {
     const first = await sendNotification(job(), deps, 'msg-1');
     expect(first).toMatchObject({ sent: false, told: 0, unknownOutcome: true });
     expect(ledger.get(release())).toMatchObject({ status: 'unknown', marker: mailer.sent[0].marker });
-    expect(scheduler.scheduled).toEqual([{ jobText: JSON.stringify(job()), delayMs: 2 * MINUTE }]);
+    expect(scheduler.scheduled).toEqual([{ jobText: encodeJob(job()), delayMs: 2 * MINUTE }]);
     expect(log.text()).toMatch(/answer to the send is unknown.*Sent Items decides before any resend/);
 
     // The scheduled job is a new queue message: another delivery, 2 minutes on (the copy shows after 10 s).
@@ -230,7 +231,7 @@ describe('deliver: a worker killed at any step, then a duplicate and a retry of 
     while (pending.length > 0 && n++ < 20) {
       const next = pending.shift() as { text: string; id: string };
       const before = ctx.scheduler.scheduled.length;
-      await sendNotification(JSON.parse(next.text) as NotificationJob, ctx.deps, next.id);
+      await sendNotification(parseJob(next.text), ctx.deps, next.id);
       for (const s of ctx.scheduler.scheduled.slice(before)) pending.push({ text: s.jobText, id: `scheduled-${n}` });
       if (pending.length > 0 && ctx.scheduler.scheduled.length > before) ctx.advance(ctx.scheduler.scheduled[ctx.scheduler.scheduled.length - 1].delayMs);
     }

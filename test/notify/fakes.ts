@@ -1,36 +1,15 @@
 /** Small in-memory stand-ins for the sending stage's ports, and fixture factories. */
 import type { NotifyTemplateSettings } from '../../shared/config/settings';
-import type { NotificationJob } from '../../shared/jobs/notificationJob';
 import type { ReleasedMessageFacts } from '../../shared/domain/types';
 import type { ComposedEmail } from '../../shared/email/compose';
 import { toGraphMessage, type GraphMessage } from '../../shared/graph/graphMessage';
-import { makeJob } from '../../shared/jobs/notificationJob';
 import { decideClaim } from '../../shared/notify/claim';
 import type { ClaimOwner, ClaimResult, JobScheduler, LedgerEntry, LedgerKey, Mailer, NotificationLedger, SendAnswer, SendPacer, SentLookup, ToldBy } from '../../shared/notify/ports';
 import { noticeKey } from '../../shared/notify/sendNotification';
 import { entityKeys } from '../../shared/store/notificationLedger';
 
-export const ID_A = '5b0f7c1e-3c1a-4e22-9d3c-08de0a1b2c3d';
-export const ID_B = '7e1d2c3b-4a59-4687-8b9a-0c1d2e3f4a5b';
-
-export function release(overrides: Partial<ReleasedMessageFacts> = {}): ReleasedMessageFacts {
-  return {
-    networkMessageId: ID_A,
-    subject: 'Q3 pricing sheet',
-    receivedAt: '2026-08-20T14:02:11Z',
-    recipients: ['bob@fabrikam.example'],
-    releasedTo: 'bob@fabrikam.example',
-    releasedBy: 'admin@contoso.com',
-    releasedAt: '2026-08-21T09:15:00Z',
-    quarantineType: 'TransportRule',
-    policyName: 'Outbound attachments',
-    ...overrides,
-  };
-}
-
-export function job(releases: ReleasedMessageFacts[] = [release()], sender = 'alice@contoso.com'): NotificationJob {
-  return makeJob(sender, releases);
-}
+export { ID_A, ID_B } from '../support/mothers';
+export { releasedFacts as release, noticeJob as job } from '../support/mothers';
 
 export const TEMPLATE: NotifyTemplateSettings = { subject: undefined, intro: undefined, footer: undefined, language: 'en' };
 

@@ -2,6 +2,7 @@ import { TableClient } from '@azure/data-tables';
 import type { QuarantinedMessage } from '../../shared/domain/types';
 import { MAX_TEXT_CHARS, TableQuarantineSnapshotStore } from '../../shared/store/quarantineSnapshotStore';
 import { startAzurite, type Azurite } from '../support/azurite';
+import { quarantined } from '../support/mothers';
 
 let azurite: Azurite;
 let table: TableClient;
@@ -18,23 +19,8 @@ beforeEach(async () => {
   store = new TableQuarantineSnapshotStore(table);
 });
 
-const message = (over: Partial<QuarantinedMessage> = {}): QuarantinedMessage => ({
-  networkMessageId: '5b0f7c1e-3c1a-4e22-9d3c-08de0a1b2c3d',
-  copyId: '9a8b7c6d-5e4f-4a3b-2c1d-0e9f8a7b6c5d',
-  senderAddress: 'alice@contoso.com',
-  recipients: ['bob@fabrikam.example'],
-  subject: 'Q3 pricing sheet',
-  receivedAt: new Date('2026-11-20T14:02:11.123Z'),
-  expiresAt: new Date('2026-12-20T14:02:11.123Z'),
-  quarantineType: 'TransportRule',
-  policyType: 'ExchangeTransportRule',
-  policyName: 'Quarantine outbound attachments',
-  direction: 'Outbound',
-  releaseStatus: 'NOTRELEASED',
-  internetMessageId: '<a@contoso.com>',
-  size: 48211,
-  ...over,
-});
+const message = (over: Partial<QuarantinedMessage> = {}): QuarantinedMessage =>
+  quarantined({ receivedAt: new Date('2026-11-20T14:02:11.123Z'), expiresAt: new Date('2026-12-20T14:02:11.123Z'), releaseStatus: 'NOTRELEASED', size: 48211, ...over });
 
 async function countRows(): Promise<number> {
   let n = 0;

@@ -1,0 +1,12 @@
+import { displayText } from './sanitize';
+
+/** An instant for an admin-facing email (alerts, health): "2 Dec 2026, 09:00 UTC" in `timeZone`; bad input shown as given. */
+export function formatInstant(iso: string, timeZone: string): string {
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) return displayText(iso, 40);
+  try {
+    return new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone, timeZoneName: 'short' }).format(new Date(ms));
+  } catch {
+    return new Date(ms).toISOString();
+  }
+}
