@@ -9,6 +9,10 @@ import { parseMessageHeader } from '../detect/messageHeader';
 import { originFromHeader } from '../detect/origin';
 import { isAcceptedDomain } from '../detect/decide';
 import type { Logger } from '../log/logger';
+import { storageCredential } from '../auth/credential';
+import { QUEUE_NAME } from '../jobs/delivery';
+import { queueClient } from '../queue/storageQueue';
+import { lazyStorageClient, storageEndpoint } from '../store/storageErrors';
 import { messageOf } from '../log/errors';
 
 export interface CheckResult {
@@ -172,7 +176,11 @@ export async function runDoctor(env: Env, log: Logger, options: DoctorOptions = 
 
   await check('storage', broken('AzureWebJobsStorage'), async () => {
     await runtime.state();
-    return settings.storage.kind === 'identity' ? `reached ${settings.storage.tableUrl} with the app's identity` : 'reached the storage account';
+    // The queue too: with identity-based storage its role is granted apart from the tables' one.
+    const queue = lazyStorageClient(() => queueClient(settings.storage, QUEUE_NAME, () => storageCredential(settings.storage)), settings.storage, 'Queue Storage');
+    await queue.createIfNotExists();
+    const how = settings.storage.kind === 'identity' ? " with the app's identity" : '';
+    return `reached Table Storage at ${storageEndpoint(settings.storage, 'Table Storage')} and Queue Storage at ${storageEndpoint(settings.storage, 'Queue Storage')}${how}`;
   });
 
   const credentials = describeCredentials(env, broken('M365_TENANT_ID').length === 0 ? settings.tenantId : undefined);

@@ -29,6 +29,7 @@ describe('npm run doctor', () => {
     ]);
     expect(skipped(results)).toEqual({});
     expect(formatResults(results)).toMatch(/^ok {4}settings/);
+    expect(results.find((r) => r.name === 'storage')?.detail).toMatch(/^reached Table Storage at http:\/\/127\.0\.0\.1:\d+\/devstoreaccount1 and Queue Storage at http:\/\/127\.0\.0\.1:\d+\/devstoreaccount1$/);
   });
 
   it.each([
