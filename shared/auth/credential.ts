@@ -52,6 +52,11 @@ function errorTexts(error: unknown, depth = 0): string[] {
 export function signInFailure(error: unknown): string {
   const texts = errorTexts(error);
   const first = (texts[0] ?? String(error)).split(/\r?\n/)[0].trim();
+  const inner = (error as { errors?: unknown } | undefined)?.errors;
+  if (Array.isArray(inner) && inner.length > 0 && inner.every((e) => (e as { name?: unknown } | undefined)?.name === 'CredentialUnavailableError')) {
+    // DefaultAzureCredential found nothing to sign in with: its six reasons in one line would say less than this.
+    return `${first.replace(/[.\s]+$/, '')}: no credential is available here (no AZURE_CLIENT_SECRET app registration, no managed identity outside Azure, no az, azd or PowerShell sign-in)`;
+  }
   const entra = texts.map((text) => AADSTS.exec(text)?.[0].trim()).find((found) => found !== undefined);
   const line = entra && !first.includes(entra.slice(0, 14)) ? `${first.replace(/[.\s]+$/, '')}: ${entra}` : first;
   // Bounded: the description comes from the network.

@@ -36,6 +36,17 @@ describe('sign-in failures', () => {
     expect(signInFailure(new Error('AADSTS90002: Tenant not found.\nsecond line'))).toBe('AADSTS90002: Tenant not found.');
   });
 
+  it('says plainly when no credential is available at all, instead of six library reasons', () => {
+    const unavailable = (message: string) => Object.assign(new Error(message), { name: 'CredentialUnavailableError' });
+    const chain = Object.assign(new Error('ChainedTokenCredential authentication failed.\nCredentialUnavailableError: EnvironmentCredential is unavailable.'), {
+      name: 'AggregateAuthenticationError',
+      errors: [unavailable('EnvironmentCredential is unavailable.'), unavailable('ManagedIdentityCredential: Authentication failed.'), unavailable('Azure CLI could not be found.')],
+    });
+    expect(signInFailure(chain)).toBe(
+      'ChainedTokenCredential authentication failed: no credential is available here (no AZURE_CLIENT_SECRET app registration, no managed identity outside Azure, no az, azd or PowerShell sign-in)',
+    );
+  });
+
   it('stays one bounded line for anything else', () => {
     expect(signInFailure(new Error('ManagedIdentityCredential: no endpoint\nstack'))).toBe('ManagedIdentityCredential: no endpoint');
     expect(signInFailure(new Error(`AADSTS50000: ${'x'.repeat(5000)}`)).length).toBeLessThanOrEqual(603);
