@@ -38,6 +38,7 @@ import { loadReportData } from '../report/loadReport';
 import type { ReportData } from '../report/reportData';
 import type { ChartImage } from '../report/renderReport';
 import { sendWeeklyReport, type WeeklyReportSummary } from '../notify/sendReport';
+import { lazyStorageClient, namingStorageErrors } from '../store/storageErrors';
 
 export class Runtime {
   readonly tables: StorageTables;
@@ -60,11 +61,13 @@ export class Runtime {
     // One storage credential for every table and queue client of this process.
     let storageIdentity: ReturnType<typeof storageCredential> | undefined;
     const storageCredentialOnce = () => (storageIdentity ??= storageCredential(s.storage));
-    this.tables = new StorageTables(s.storage, storageCredentialOnce);
+    // Storage failures an admin must fix (unreachable, refused, a connection string the SDK rejects) name
+    // the service, the setting and the endpoint; every other error passes through as it was.
+    this.tables = namingStorageErrors(new StorageTables(s.storage, storageCredentialOnce), s.storage, 'Table Storage');
     this.exchange = new ExchangeAdminClient({ endpoint: s.exchangeEndpoint, tenantId: s.tenantId, token: this.token(s.exchangeEndpoint), log });
     this.auditFeed = new ManagementActivityClient({ endpoint: s.managementEndpoint, tenantId: s.tenantId, token: this.token(s.managementEndpoint), log });
     this.mailer = new GraphMailer({ graphEndpoint: s.graphEndpoint, token: this.token(s.graphEndpoint), log });
-    const queue = (name: string) => queueClient(s.storage, name, storageCredentialOnce);
+    const queue = (name: string) => lazyStorageClient(() => queueClient(s.storage, name, storageCredentialOnce), s.storage, 'Queue Storage');
     this.jobQueue = new StorageNotificationQueue(queue(QUEUE_NAME));
     this.poisonQueue = new StoragePoisonQueue(queue(POISON_QUEUE_NAME));
     this.jobMessages = new StorageJobMessageQueue(queue(QUEUE_NAME), queue(POISON_QUEUE_NAME));

@@ -30,6 +30,39 @@ export function scopeFor(endpoint: string): string {
   return `${new URL(endpoint).origin}/.default`;
 }
 
+/** Entra's own verdict in a sign-in failure: "AADSTS7000215: Invalid client secret provided. ...", without the trace ids. */
+const AADSTS = /AADSTS\d{4,}:[^\r\n]*?(?=\s*(?:Trace ID:|Correlation ID:|Timestamp:|\r|\n|$))/;
+
+/** Every message text a credential error carries: its own, the token endpoint's answer, and its inner errors'. */
+function errorTexts(error: unknown, depth = 0): string[] {
+  if (depth > 3 || typeof error !== 'object' || error === null) return typeof error === 'string' ? [error] : [];
+  const e = error as { message?: unknown; errorResponse?: { errorDescription?: unknown }; errors?: unknown; cause?: unknown };
+  const texts: string[] = [];
+  if (typeof e.message === 'string') texts.push(e.message);
+  if (typeof e.errorResponse?.errorDescription === 'string') texts.push(e.errorResponse.errorDescription);
+  if (Array.isArray(e.errors)) for (const inner of e.errors.slice(0, 10)) texts.push(...errorTexts(inner, depth + 1));
+  if (e.cause !== undefined) texts.push(...errorTexts(e.cause, depth + 1));
+  return texts;
+}
+
+/**
+ * One line for a sign-in failure: the library's first line plus Entra's AADSTS code and text
+ * (wrong secret, unknown app, wrong tenant), which the library puts further down.
+ */
+export function signInFailure(error: unknown): string {
+  const texts = errorTexts(error);
+  const first = (texts[0] ?? String(error)).split(/\r?\n/)[0].trim();
+  const inner = (error as { errors?: unknown } | undefined)?.errors;
+  if (Array.isArray(inner) && inner.length > 0 && inner.every((e) => (e as { name?: unknown } | undefined)?.name === 'CredentialUnavailableError')) {
+    // DefaultAzureCredential found nothing to sign in with: its six reasons in one line would say less than this.
+    return `${first.replace(/[.\s]+$/, '')}: no credential is available here (no AZURE_CLIENT_SECRET app registration, no managed identity outside Azure, no az, azd or PowerShell sign-in)`;
+  }
+  const entra = texts.map((text) => AADSTS.exec(text)?.[0].trim()).find((found) => found !== undefined);
+  const line = entra && !first.includes(entra.slice(0, 14)) ? `${first.replace(/[.\s]+$/, '')}: ${entra}` : first;
+  // Bounded: the description comes from the network.
+  return line.length > 600 ? `${line.slice(0, 600)}...` : line;
+}
+
 export function tokenSource(credential: TokenCredential, endpoint: string): TokenSource {
   const scope = scopeFor(endpoint);
   return async () => {
@@ -38,7 +71,7 @@ export function tokenSource(credential: TokenCredential, endpoint: string): Toke
       if (!token) throw new Error('the credential returned no token');
       return token.token;
     } catch (error) {
-      const reason = error instanceof Error ? error.message.split('\n')[0] : String(error);
+      const reason = signInFailure(error).replace(/[.\s]+$/, '');
       throw new TokenError(
         `Could not get a token for ${scope}: ${reason}. In Azure, check the function app's managed identity (AZURE_CLIENT_ID); ` +
           'elsewhere set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET.',

@@ -1,5 +1,7 @@
 import { isMailboxAddress } from '../config/settings';
-import { formatResults, runDoctor } from '../doctor/doctor';
+import { formatResults, runDoctor, summarize, type CheckResult } from '../doctor/doctor';
+import type { Env } from '../config/settings';
+import { messageOf } from '../log/errors';
 import { consoleLogger } from '../log/logger';
 import { prepareCommandLineEnv } from './environment';
 
@@ -10,6 +12,21 @@ function argValue(args: readonly string[], name: string): string | undefined {
   return inline?.slice(name.length + 1);
 }
 
+async function checks(sendTestTo: string | undefined): Promise<CheckResult[]> {
+  let env: Env;
+  try {
+    env = prepareCommandLineEnv();
+  } catch (error) {
+    // A broken local.settings.json: one clean line and the summary, never a stack trace.
+    return [{ name: 'local.settings.json', ok: false, detail: messageOf(error) }];
+  }
+  try {
+    return await runDoctor(env, consoleLogger, { sendTestTo });
+  } catch (error) {
+    return [{ name: 'doctor', ok: false, detail: `the checks stopped: ${messageOf(error).split('\n')[0]}` }];
+  }
+}
+
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   const sendTestTo = argValue(args, '--send-test-to');
@@ -18,11 +35,11 @@ async function main(): Promise<void> {
     process.exitCode = 2;
     return;
   }
-  const results = await runDoctor(prepareCommandLineEnv(), consoleLogger, { sendTestTo });
+  const results = await checks(sendTestTo);
   process.stdout.write(`${formatResults(results)}\n`);
-  const failed = results.filter((r) => !r.ok).length;
-  process.stdout.write(`${JSON.stringify({ command: 'doctor', ok: failed === 0, checks: results.length, failed })}\n`);
-  process.exitCode = failed === 0 ? 0 : 1;
+  const summary = summarize(results);
+  process.stdout.write(`${JSON.stringify(summary)}\n`);
+  process.exitCode = summary.ok ? 0 : 1;
 }
 
 void main();

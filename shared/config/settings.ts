@@ -9,7 +9,11 @@ import { printable } from '../log/logger';
 export type Env = Readonly<Record<string, string | undefined>>;
 
 export class SettingsError extends Error {
-  constructor(message: string) {
+  constructor(
+    message: string,
+    /** The setting at fault, so a preflight can say which checks it blocks. */
+    readonly setting?: string,
+  ) {
     super(message);
     this.name = 'SettingsError';
   }
@@ -151,7 +155,7 @@ function text(env: Env, name: string): string | undefined {
 }
 
 function fail(name: string, value: string, expected: string): never {
-  throw new SettingsError(`Setting ${name} is invalid (got "${printable(value, 57)}"): expected ${expected}.`);
+  throw new SettingsError(`Setting ${name} is invalid (got "${printable(value, 57)}"): expected ${expected}.`, name);
 }
 
 
@@ -238,8 +242,16 @@ function parseStorage(env: Env): StorageSettings {
   const queueUrl = serviceUrl('AzureWebJobsStorage__queueServiceUri', 'queue');
   if (!tableUrl) {
     throw new SettingsError(
-      'Setting AzureWebJobsStorage is missing: set a connection string, or AzureWebJobsStorage__accountName ' +
+      'Setting AzureWebJobsStorage is missing: set a connection string (UseDevelopmentStorage=true for Azurite), or AzureWebJobsStorage__accountName ' +
         '(or AzureWebJobsStorage__tableServiceUri and __queueServiceUri) for identity-based access.',
+      'AzureWebJobsStorage',
+    );
+  }
+  if (!queueUrl) {
+    // Without it the notification queue cannot be reached: no run could enqueue or send anything.
+    throw new SettingsError(
+      'Setting AzureWebJobsStorage__queueServiceUri is missing: with AzureWebJobsStorage__tableServiceUri set, the queue service URL is needed too, such as https://myaccount.queue.core.windows.net (or set AzureWebJobsStorage__accountName instead of both).',
+      'AzureWebJobsStorage__queueServiceUri',
     );
   }
   return { kind: 'identity', tableUrl, queueUrl, clientId: text(env, 'AzureWebJobsStorage__clientId') };
@@ -285,66 +297,125 @@ export function parseAddressList(env: Env, name: string): string[] {
   return addresses;
 }
 
-/** Parses every setting. Throws SettingsError naming the first bad one. */
-export function loadSettings(env: Env = process.env): Settings {
-  const tenantId = text(env, 'M365_TENANT_ID');
-  if (!tenantId) throw new SettingsError('Setting M365_TENANT_ID is missing: expected the tenant GUID, such as 00000000-0000-0000-0000-000000000001.');
-  if (!GUID.test(tenantId)) fail('M365_TENANT_ID', tenantId, 'the tenant GUID, such as 00000000-0000-0000-0000-000000000001');
+/** What checkSettings found: every problem, not just the first. */
+export interface SettingsCheck {
+  /** Every missing or malformed setting, in the order loadSettings meets them. */
+  problems: SettingsError[];
+  /** The settings when there is no problem. */
+  settings: Settings | undefined;
+  /**
+   * The settings with each broken one replaced by its default or a placeholder: what a preflight may
+   * still try for the checks that do not depend on a broken setting. Never run the product on it.
+   */
+  draft: Settings;
+}
 
-  const mailbox = text(env, 'NOTIFY_SENDER_MAILBOX');
-  if (mailbox !== undefined && !isMailboxAddress(mailbox)) fail('NOTIFY_SENDER_MAILBOX', mailbox, 'a mailbox address such as quarantine-notices@contoso.com');
+/** The tenant placeholder a draft carries when M365_TENANT_ID is broken (no tenant has it). */
+const NO_TENANT = '00000000-0000-0000-0000-000000000000';
 
-  const language = (text(env, 'NOTIFY_LANGUAGE') ?? DEFAULTS.NOTIFY_LANGUAGE).toLowerCase();
-  if (!(SUPPORTED_LANGUAGES as readonly string[]).includes(language)) fail('NOTIFY_LANGUAGE', language, `one of ${SUPPORTED_LANGUAGES.join(', ')}`);
+/**
+ * Parses every setting and collects every problem, for the doctor: an admin fixes them all from one
+ * run instead of one per run. `requireSenderMailbox` reports a missing NOTIFY_SENDER_MAILBOX too
+ * (the functions only need it once something is to be sent).
+ */
+export function checkSettings(env: Env = process.env, options: { requireSenderMailbox?: boolean } = {}): SettingsCheck {
+  const problems: SettingsError[] = [];
+  const collect = <T>(parse: () => T, fallback: T): T => {
+    try {
+      return parse();
+    } catch (error) {
+      if (!(error instanceof SettingsError)) throw error;
+      problems.push(error);
+      return fallback;
+    }
+  };
 
-  const subject = text(env, 'NOTIFY_SUBJECT');
-  if (subject !== undefined && subject.length > 200) fail('NOTIFY_SUBJECT', subject, 'at most 200 characters, for example: Released: "{subject}"');
+  const tenantId = collect(() => {
+    const raw = text(env, 'M365_TENANT_ID');
+    if (!raw) throw new SettingsError('Setting M365_TENANT_ID is missing: expected the tenant GUID, such as 00000000-0000-0000-0000-000000000001.', 'M365_TENANT_ID');
+    if (!GUID.test(raw)) fail('M365_TENANT_ID', raw, 'the tenant GUID, such as 00000000-0000-0000-0000-000000000001');
+    return raw.toLowerCase();
+  }, NO_TENANT);
 
-  return {
-    tenantId: tenantId.toLowerCase(),
-    exchangeEndpoint: parseEndpoint(env, 'EXCHANGE_ENDPOINT'),
-    managementEndpoint: parseEndpoint(env, 'MANAGEMENT_ENDPOINT'),
-    graphEndpoint: parseEndpoint(env, 'GRAPH_ENDPOINT'),
-    ...parseAuthorityHost(env),
-    storage: parseStorage(env),
-    snapshotSchedule: parseSchedule(env, 'SNAPSHOT_SCHEDULE'),
-    releasesSchedule: parseSchedule(env, 'RELEASES_SCHEDULE'),
-    notifyReleasesSince: parseInstant(env, 'NOTIFY_RELEASES_SINCE'),
-    notifySenderMailbox: mailbox?.toLowerCase(),
-    notifyMaxPerMinute: parsePositiveInteger(env, 'NOTIFY_MAX_PER_MINUTE', DEFAULTS.NOTIFY_MAX_PER_MINUTE, 10_000),
-    notifyMaxPerDay: parsePositiveInteger(env, 'NOTIFY_MAX_PER_DAY', DEFAULTS.NOTIFY_MAX_PER_DAY, 10_000),
-    notifySaveToSentItems: parseBoolean(env, 'NOTIFY_SAVE_TO_SENT_ITEMS', DEFAULTS.NOTIFY_SAVE_TO_SENT_ITEMS),
-    notifyDryRun: parseBoolean(env, 'NOTIFY_DRY_RUN', false),
+  const mailbox = collect(() => {
+    const raw = text(env, 'NOTIFY_SENDER_MAILBOX');
+    if (raw !== undefined && !isMailboxAddress(raw)) fail('NOTIFY_SENDER_MAILBOX', raw, 'a mailbox address such as quarantine-notices@contoso.com');
+    if (raw === undefined && options.requireSenderMailbox) {
+      throw new SettingsError(
+        'Setting NOTIFY_SENDER_MAILBOX is missing: expected the mailbox notifications are sent from, such as quarantine-notices@contoso.com (nothing can be sent without it).',
+        'NOTIFY_SENDER_MAILBOX',
+      );
+    }
+    return raw?.toLowerCase();
+  }, undefined);
+
+  const language = collect(() => {
+    const raw = (text(env, 'NOTIFY_LANGUAGE') ?? DEFAULTS.NOTIFY_LANGUAGE).toLowerCase();
+    if (!(SUPPORTED_LANGUAGES as readonly string[]).includes(raw)) fail('NOTIFY_LANGUAGE', raw, `one of ${SUPPORTED_LANGUAGES.join(', ')}`);
+    return raw;
+  }, DEFAULTS.NOTIFY_LANGUAGE);
+
+  const subject = collect(() => {
+    const raw = text(env, 'NOTIFY_SUBJECT');
+    if (raw !== undefined && raw.length > 200) fail('NOTIFY_SUBJECT', raw, 'at most 200 characters, for example: Released: "{subject}"');
+    return raw;
+  }, undefined);
+
+  const draft: Settings = {
+    tenantId,
+    exchangeEndpoint: collect(() => parseEndpoint(env, 'EXCHANGE_ENDPOINT'), DEFAULTS.EXCHANGE_ENDPOINT),
+    managementEndpoint: collect(() => parseEndpoint(env, 'MANAGEMENT_ENDPOINT'), DEFAULTS.MANAGEMENT_ENDPOINT),
+    graphEndpoint: collect(() => parseEndpoint(env, 'GRAPH_ENDPOINT'), DEFAULTS.GRAPH_ENDPOINT),
+    ...collect(() => parseAuthorityHost(env), { authorityHost: undefined, disableInstanceDiscovery: false }),
+    // Azurite's well-known account: a placeholder only, the doctor skips storage when this setting is broken.
+    storage: collect(() => parseStorage(env), { kind: 'connectionString', connectionString: 'UseDevelopmentStorage=true' }),
+    snapshotSchedule: collect(() => parseSchedule(env, 'SNAPSHOT_SCHEDULE'), DEFAULTS.SNAPSHOT_SCHEDULE),
+    releasesSchedule: collect(() => parseSchedule(env, 'RELEASES_SCHEDULE'), DEFAULTS.RELEASES_SCHEDULE),
+    notifyReleasesSince: collect(() => parseInstant(env, 'NOTIFY_RELEASES_SINCE'), undefined),
+    notifySenderMailbox: mailbox,
+    notifyMaxPerMinute: collect(() => parsePositiveInteger(env, 'NOTIFY_MAX_PER_MINUTE', DEFAULTS.NOTIFY_MAX_PER_MINUTE, 10_000), DEFAULTS.NOTIFY_MAX_PER_MINUTE),
+    notifyMaxPerDay: collect(() => parsePositiveInteger(env, 'NOTIFY_MAX_PER_DAY', DEFAULTS.NOTIFY_MAX_PER_DAY, 10_000), DEFAULTS.NOTIFY_MAX_PER_DAY),
+    notifySaveToSentItems: collect(() => parseBoolean(env, 'NOTIFY_SAVE_TO_SENT_ITEMS', DEFAULTS.NOTIFY_SAVE_TO_SENT_ITEMS), DEFAULTS.NOTIFY_SAVE_TO_SENT_ITEMS),
+    // A broken dry-run setting must never fall back to sending.
+    notifyDryRun: collect(() => parseBoolean(env, 'NOTIFY_DRY_RUN', false), true),
     alerts: {
-      recipients: parseAddressList(env, 'ALERT_RECIPIENTS'),
-      riskyTypes: parseTypeList(env, 'ALERT_RISKY_TYPES', DEFAULTS.ALERT_RISKY_TYPES),
-      burstReleases: parseCount(env, 'ALERT_BURST_RELEASES', DEFAULTS.ALERT_BURST_RELEASES, 100_000),
-      releasedToOther: parseBoolean(env, 'ALERT_RELEASED_TO_OTHER', true),
+      recipients: collect(() => parseAddressList(env, 'ALERT_RECIPIENTS'), []),
+      riskyTypes: collect(() => parseTypeList(env, 'ALERT_RISKY_TYPES', DEFAULTS.ALERT_RISKY_TYPES), []),
+      burstReleases: collect(() => parseCount(env, 'ALERT_BURST_RELEASES', DEFAULTS.ALERT_BURST_RELEASES, 100_000), DEFAULTS.ALERT_BURST_RELEASES),
+      releasedToOther: collect(() => parseBoolean(env, 'ALERT_RELEASED_TO_OTHER', true), true),
     },
     health: {
       // Empty: the security team hears of it too (ALERT_RECIPIENTS); "off": nobody is mailed.
-      recipients: /^off$/i.test(text(env, 'HEALTH_RECIPIENTS') ?? '') ? [] : text(env, 'HEALTH_RECIPIENTS') ? parseAddressList(env, 'HEALTH_RECIPIENTS') : parseAddressList(env, 'ALERT_RECIPIENTS'),
-      afterMinutes: parseCount(env, 'HEALTH_ALERT_AFTER_MINUTES', DEFAULTS.HEALTH_ALERT_AFTER_MINUTES, 10_080),
+      recipients: collect(() => (/^off$/i.test(text(env, 'HEALTH_RECIPIENTS') ?? '') ? [] : text(env, 'HEALTH_RECIPIENTS') ? parseAddressList(env, 'HEALTH_RECIPIENTS') : parseAddressList(env, 'ALERT_RECIPIENTS')), []),
+      afterMinutes: collect(() => parseCount(env, 'HEALTH_ALERT_AFTER_MINUTES', DEFAULTS.HEALTH_ALERT_AFTER_MINUTES, 10_080), DEFAULTS.HEALTH_ALERT_AFTER_MINUTES),
     },
     template: {
       subject,
       intro: text(env, 'NOTIFY_INTRO'),
       footer: text(env, 'NOTIFY_FOOTER'),
       language,
-      timeZone: parseTimeZone(env),
-      showReleaser: parseBoolean(env, 'NOTIFY_SHOW_RELEASER', true),
-      showPolicy: parseBoolean(env, 'NOTIFY_SHOW_POLICY', true),
+      timeZone: collect(() => parseTimeZone(env), DEFAULTS.NOTIFY_TIME_ZONE),
+      showReleaser: collect(() => parseBoolean(env, 'NOTIFY_SHOW_RELEASER', true), true),
+      showPolicy: collect(() => parseBoolean(env, 'NOTIFY_SHOW_POLICY', true), true),
     },
-    reportRecipients: parseAddressList(env, 'REPORT_RECIPIENTS'),
-    reportSchedule: parseSchedule(env, 'REPORT_SCHEDULE'),
+    reportRecipients: collect(() => parseAddressList(env, 'REPORT_RECIPIENTS'), []),
+    reportSchedule: collect(() => parseSchedule(env, 'REPORT_SCHEDULE'), DEFAULTS.REPORT_SCHEDULE),
     ownIdentities: [...new Set([text(env, 'AZURE_CLIENT_ID'), text(env, 'AzureWebJobsStorage__clientId')].filter((id): id is string => id !== undefined).map((id) => id.toLowerCase()))],
   };
+  return { problems, settings: problems.length === 0 ? draft : undefined, draft };
+}
+
+/** Parses every setting. Throws SettingsError naming the first bad one (the functions log it and stop). */
+export function loadSettings(env: Env = process.env): Settings {
+  const { problems, settings } = checkSettings(env);
+  if (problems.length > 0 || !settings) throw problems[0];
+  return settings;
 }
 
 /** For the sending stage: the mailbox is only required once something is to be sent. */
 export function requireSenderMailbox(settings: Settings): string {
   if (!settings.notifySenderMailbox) {
-    throw new SettingsError('Setting NOTIFY_SENDER_MAILBOX is missing: expected the mailbox notifications are sent from, such as quarantine-notices@contoso.com.');
+    throw new SettingsError('Setting NOTIFY_SENDER_MAILBOX is missing: expected the mailbox notifications are sent from, such as quarantine-notices@contoso.com.', 'NOTIFY_SENDER_MAILBOX');
   }
   return settings.notifySenderMailbox;
 }

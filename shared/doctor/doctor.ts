@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { loadSettings, requireSenderMailbox, type Env, type Settings } from '../config/settings';
+import { checkSettings, isGuid, requireSenderMailbox, type Env, type Settings } from '../config/settings';
 import { composeNotification } from '../email/compose';
 import { makeJob } from '../jobs/notificationJob';
 import { Runtime } from '../app/runtime';
@@ -9,6 +9,10 @@ import { parseMessageHeader } from '../detect/messageHeader';
 import { originFromHeader } from '../detect/origin';
 import { isAcceptedDomain } from '../detect/decide';
 import type { Logger } from '../log/logger';
+import { storageCredential } from '../auth/credential';
+import { QUEUE_NAME } from '../jobs/delivery';
+import { queueClient } from '../queue/storageQueue';
+import { lazyStorageClient, storageEndpoint } from '../store/storageErrors';
 import { messageOf } from '../log/errors';
 
 export interface CheckResult {
@@ -16,7 +20,9 @@ export interface CheckResult {
   ok: boolean;
   /** Passed, but the product runs in a degraded way until this is fixed (never fails the doctor run). */
   warning?: boolean;
-  /** What was found when it passed, or the exact fix when it failed. */
+  /** Not run, because something it needs failed above (ok is false; `detail` says what it needs). */
+  skipped?: boolean;
+  /** What was found when it passed, the exact fix when it failed, or what it needs when skipped. */
   detail: string;
 }
 
@@ -83,14 +89,67 @@ function message(error: unknown): string {
   return messageOf(error);
 }
 
+/** The variables @azure/identity's EnvironmentCredential reads for an app registration (a secret or a certificate). */
+type CredentialVariable = 'AZURE_TENANT_ID' | 'AZURE_CLIENT_ID' | 'AZURE_CLIENT_SECRET' | 'AZURE_CLIENT_CERTIFICATE_PATH';
+
+/** How the app will sign in, or which credential variables are missing: said once, before any token is asked for. */
+export function describeCredentials(env: Env, m365TenantId: string | undefined): { ok: boolean; warning?: boolean; missing: string[]; detail: string } {
+  const value = (name: CredentialVariable): string | undefined => env[name]?.trim() || undefined;
+  const tenant = value('AZURE_TENANT_ID');
+  const client = value('AZURE_CLIENT_ID');
+  const proof = value('AZURE_CLIENT_SECRET') ?? value('AZURE_CLIENT_CERTIFICATE_PATH');
+  if (!tenant && !proof) {
+    return {
+      ok: true,
+      missing: [],
+      detail: client
+        ? `the user-assigned managed identity ${client} (AZURE_CLIENT_ID) in Azure; elsewhere set AZURE_TENANT_ID and AZURE_CLIENT_SECRET too`
+        : 'no app registration set: the managed identity in Azure, or your own az login elsewhere (set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET to sign in as the app)',
+    };
+  }
+  const missing = [...(tenant ? [] : ['AZURE_TENANT_ID']), ...(client ? [] : ['AZURE_CLIENT_ID']), ...(proof ? [] : ['AZURE_CLIENT_SECRET'])];
+  if (missing.length > 0) {
+    return {
+      ok: false,
+      missing,
+      detail:
+        `${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} missing: signing in as an app registration needs AZURE_TENANT_ID, AZURE_CLIENT_ID and ` +
+        'AZURE_CLIENT_SECRET (or AZURE_CLIENT_CERTIFICATE_PATH) together; in Azure leave them unset and the managed identity signs in.',
+    };
+  }
+  if (!isGuid(tenant ?? '') || !isGuid(client ?? '')) {
+    const bad = !isGuid(tenant ?? '') ? 'AZURE_TENANT_ID' : 'AZURE_CLIENT_ID';
+    return { ok: false, missing: [bad], detail: `${bad} is not a GUID: copy the Directory (tenant) ID and Application (client) ID from the app registration's Overview page.` };
+  }
+  if (m365TenantId && tenant?.toLowerCase() !== m365TenantId.toLowerCase()) {
+    return {
+      ok: true,
+      warning: true,
+      missing: [],
+      detail: `the app signs in to tenant ${tenant} (AZURE_TENANT_ID) but M365_TENANT_ID is ${m365TenantId}: Microsoft 365 refuses tokens of another tenant unless the app is consented there.`,
+    };
+  }
+  return { ok: true, missing: [], detail: `app registration ${client} in tenant ${tenant}, with a ${value('AZURE_CLIENT_SECRET') ? 'client secret' : 'certificate'}` };
+}
+
+/** "needs A, B and C" */
+function needsText(needs: readonly string[]): string {
+  return needs.length <= 1 ? `needs ${needs.join('')}` : `needs ${needs.slice(0, -1).join(', ')} and ${needs[needs.length - 1]}`;
+}
+
 /**
- * Checks everything the product needs, in the order an admin would fix it: settings, sign-in,
- * then each Microsoft 365 permission. Later checks that depend on a failed one are still run,
- * so one pass lists every missing piece.
+ * Checks everything the product needs, in the order an admin would fix it: settings (all of them at
+ * once), storage, sign-in, then each Microsoft 365 permission. A check whose prerequisite failed is
+ * reported as skipped with what it needs, so each problem is said once and one pass lists them all.
  */
 export async function runDoctor(env: Env, log: Logger, options: DoctorOptions = {}): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
-  const check = async (name: string, run: () => Promise<string>): Promise<boolean> => {
+  /** Runs a check unless something it needs is missing; true when it passed. */
+  const check = async (name: string, needs: readonly string[], run: () => Promise<string>): Promise<boolean> => {
+    if (needs.length > 0) {
+      results.push({ name, ok: false, skipped: true, detail: needsText([...new Set(needs)]) });
+      return false;
+    }
     try {
       results.push({ name, ok: true, detail: await run() });
       return true;
@@ -100,83 +159,125 @@ export async function runDoctor(env: Env, log: Logger, options: DoctorOptions = 
     }
   };
 
-  let settings: Settings | undefined;
-  await check('settings', async () => {
-    settings = loadSettings(env);
-    return `tenant ${settings.tenantId}; Exchange ${settings.exchangeEndpoint}; Management ${settings.managementEndpoint}; Graph ${settings.graphEndpoint}`;
-  });
-  if (!settings) return results;
+  const report = checkSettings(env, { requireSenderMailbox: true });
+  const broken = (...names: string[]): string[] => [...new Set(report.problems.map((p) => p.setting ?? 'settings'))].filter((s) => names.some((n) => s === n || s.startsWith(`${n}__`)));
+  for (const problem of report.problems) results.push({ name: `setting ${problem.setting ?? ''}`.trim(), ok: false, detail: problem.message });
+  const settings: Settings = report.draft;
+  if (report.problems.length === 0) {
+    results.push({
+      name: 'settings',
+      ok: true,
+      detail: `tenant ${settings.tenantId}; sender ${settings.notifySenderMailbox ?? ''}; Exchange ${settings.exchangeEndpoint}; Management ${settings.managementEndpoint}; Graph ${settings.graphEndpoint}` +
+        (settings.notifyDryRun ? '; NOTIFY_DRY_RUN is true: nothing is sent' : ''),
+    });
+  }
+  // The draft stands in for broken settings; every check that reads one of them is skipped below.
   const runtime = new Runtime(settings, log);
 
-  await check('storage', async () => {
+  await check('storage', broken('AzureWebJobsStorage'), async () => {
     await runtime.state();
-    return settings?.storage.kind === 'identity' ? `reached ${settings.storage.tableUrl} with the app's identity` : 'reached the storage account';
+    // The queue too: with identity-based storage its role is granted apart from the tables' one.
+    const queue = lazyStorageClient(() => queueClient(settings.storage, QUEUE_NAME, () => storageCredential(settings.storage)), settings.storage, 'Queue Storage');
+    await queue.createIfNotExists();
+    const how = settings.storage.kind === 'identity' ? " with the app's identity" : '';
+    return `reached Table Storage at ${storageEndpoint(settings.storage, 'Table Storage')} and Queue Storage at ${storageEndpoint(settings.storage, 'Queue Storage')}${how}`;
   });
-  for (const [resource, endpoint] of [
-    ['Exchange Online', settings.exchangeEndpoint],
-    ['Office 365 Management APIs', settings.managementEndpoint],
-    ['Microsoft Graph', settings.graphEndpoint],
+
+  const credentials = describeCredentials(env, broken('M365_TENANT_ID').length === 0 ? settings.tenantId : undefined);
+  results.push({ name: 'credentials', ok: credentials.ok, ...(credentials.warning ? { warning: true } : {}), detail: credentials.detail });
+  const signIn = [...credentials.missing, ...broken('AZURE_AUTHORITY_HOST')];
+
+  const tokens = new Map<string, boolean>();
+  let signInFailed: string | undefined;
+  for (const [resource, setting, endpoint] of [
+    ['Exchange Online', 'EXCHANGE_ENDPOINT', settings.exchangeEndpoint],
+    ['Office 365 Management APIs', 'MANAGEMENT_ENDPOINT', settings.managementEndpoint],
+    ['Microsoft Graph', 'GRAPH_ENDPOINT', settings.graphEndpoint],
   ] as const) {
-    await check(`token for ${resource}`, async () => {
+    const name = `token for ${resource}`;
+    // One failed sign-in fails them all the same way: said once, the others wait for it.
+    const needs = [...signIn, ...broken(setting), ...(signInFailed ? [`a working sign-in (see ${signInFailed})`] : [])];
+    const ok = await check(name, needs, async () => {
       await runtime.token(endpoint)();
       return `signed in for ${new URL(endpoint).origin}/.default`;
     });
+    tokens.set(resource, ok);
+    if (!ok && needs.length === 0) signInFailed = name;
   }
-  await check('read quarantine (Get-QuarantineMessage)', async () => {
+  const tenant = broken('M365_TENANT_ID');
+  const exchange = [...tenant, ...(tokens.get('Exchange Online') ? [] : ['a token for Exchange Online'])];
+  const readQuarantine = 'read quarantine (Get-QuarantineMessage)';
+  const canRead = await check(readQuarantine, exchange, async () => {
     const result = await runtime.exchange.invoke('Get-QuarantineMessage', { Page: 1, PageSize: 1 });
     return `Exchange.ManageAsApp and a directory role are in place (${result.rows.length} row read)`;
   });
-  // Never fails the doctor: without headers the product still works, with the fallback.
-  try {
-    const probe = await runtime.exchange.invoke('Get-QuarantineMessage', { Page: 1, PageSize: 1 });
-    const parsed = probe.rows.length > 0 ? parseQuarantineRow(probe.rows[0]) : undefined;
-    const result =
-      parsed?.ok === true
-        ? describeHeaderRead(await readQuarantineMessageHeader(runtime.exchange, `${parsed.message.networkMessageId}\\${parsed.message.copyId}`))
-        : { warning: true, detail: `no quarantined message to read a header from, so whether headers are readable is not known yet; ${FALLBACK_TEXT} where a header cannot be read.` };
-    results.push({ name: 'message headers (Get-QuarantineMessageHeader)', ok: true, ...result });
-  } catch (error) {
-    results.push({ name: 'message headers (Get-QuarantineMessageHeader)', ok: true, warning: true, detail: `not checked (${message(error)}); ${FALLBACK_TEXT} where a header cannot be read.` });
+  // Needs what reading quarantine needs, and the same grant: a refusal there is said once, there.
+  const afterRead = canRead ? [] : exchange.length > 0 ? exchange : [`${readQuarantine} to pass`];
+  const headers = 'message headers (Get-QuarantineMessageHeader)';
+  if (afterRead.length > 0) {
+    results.push({ name: headers, ok: false, skipped: true, detail: `${needsText(afterRead)}; ${FALLBACK_TEXT} where a header cannot be read.` });
+  } else {
+    // Never fails the doctor: without headers the product still works, with the fallback.
+    try {
+      const probe = await runtime.exchange.invoke('Get-QuarantineMessage', { Page: 1, PageSize: 1 });
+      const parsed = probe.rows.length > 0 ? parseQuarantineRow(probe.rows[0]) : undefined;
+      const result =
+        parsed?.ok === true
+          ? describeHeaderRead(await readQuarantineMessageHeader(runtime.exchange, `${parsed.message.networkMessageId}\\${parsed.message.copyId}`))
+          : { warning: true, detail: `no quarantined message to read a header from, so whether headers are readable is not known yet; ${FALLBACK_TEXT} where a header cannot be read.` };
+      results.push({ name: headers, ok: true, ...result });
+    } catch (error) {
+      results.push({ name: headers, ok: true, warning: true, detail: `not checked (${message(error)}); ${FALLBACK_TEXT} where a header cannot be read.` });
+    }
   }
   let domains: string[] = [];
-  await check('accepted domains (Get-AcceptedDomain)', async () => {
+  await check('accepted domains (Get-AcceptedDomain)', afterRead, async () => {
     domains = await listAcceptedDomains(runtime.exchange);
     if (domains.length === 0) throw new Error('Get-AcceptedDomain returned no domains: senders cannot be told apart from external ones.');
     return domains.join(', ');
   });
-  await check('audit feed (Audit.General subscription)', async () => {
+  await check('audit feed (Audit.General subscription)', [...tenant, ...(tokens.get('Office 365 Management APIs') ? [] : ['a token for Office 365 Management APIs'])], async () => {
     const state = await runtime.auditFeed.ensureSubscription();
     return state === 'started' ? 'subscription started now (first content can take up to 12 hours)' : 'subscription enabled; ActivityFeed.Read is in place';
   });
-  await check('sender mailbox', async () => {
-    const mailbox = settings?.notifySenderMailbox;
-    if (!mailbox) throw new Error('Setting NOTIFY_SENDER_MAILBOX is missing: set it to the mailbox notifications are sent from, such as quarantine-notices@contoso.com.');
-    if (domains.length > 0 && !isAcceptedDomain(mailbox, domains)) {
-      throw new Error(`NOTIFY_SENDER_MAILBOX ${mailbox} is not in one of the tenant's accepted domains (${domains.join(', ')}).`);
+  const mailbox = settings.notifySenderMailbox;
+  const graph = tokens.get('Microsoft Graph') ? [] : ['a token for Microsoft Graph'];
+  const needsMailbox = mailbox ? [] : ['NOTIFY_SENDER_MAILBOX'];
+  await check('sender mailbox', [...needsMailbox, ...(options.sendTestTo ? graph : [])], async () => {
+    const address = mailbox ?? '';
+    if (domains.length > 0 && !isAcceptedDomain(address, domains)) {
+      throw new Error(`NOTIFY_SENDER_MAILBOX ${address} is not in one of the tenant's accepted domains (${domains.join(', ')}).`);
     }
-    if (!options.sendTestTo) return `${mailbox} (Mail.Send is proven only by sending: run npm run doctor -- --send-test-to you@yourdomain)`;
+    if (!options.sendTestTo) return `${address} (Mail.Send is proven only by sending: run npm run doctor -- --send-test-to you@yourdomain)`;
     return sendTestNotification(runtime, options.sendTestTo);
   });
-  await check('sent items (exactly once after a lost answer)', async () => {
-    const mailbox = settings?.notifySenderMailbox;
-    if (!mailbox) throw new Error('needs NOTIFY_SENDER_MAILBOX');
-    if (!settings?.notifySaveToSentItems) {
+  await check('sent items (exactly once after a lost answer)', [...needsMailbox, ...broken('NOTIFY_SAVE_TO_SENT_ITEMS'), ...graph], async () => {
+    const address = mailbox ?? '';
+    if (!settings.notifySaveToSentItems) {
       throw new Error('NOTIFY_SAVE_TO_SENT_ITEMS is false: a send whose answer was lost is sent again unchecked (at-least-once). Set it to true.');
     }
-    const found = await runtime.mailer.findSent(mailbox, `qrn-doctor-${randomUUID()}`);
+    const found = await runtime.mailer.findSent(address, `qrn-doctor-${randomUUID()}`);
     if (found === 'cannotRead') {
       throw new Error(
-        `The app cannot read the Sent Items of ${mailbox}, so a send whose answer was lost is sent again unchecked (at-least-once). ` +
+        `The app cannot read the Sent Items of ${address}, so a send whose answer was lost is sent again unchecked (at-least-once). ` +
           `Grant it: New-ManagementRoleAssignment -App <service principal> -Role 'Application Mail.Read' -CustomResourceScope <the scope used for Mail.Send> ` +
           '(infra/grant-permissions.ps1 does this; changes take up to an hour).',
       );
     }
-    return `the app can look up its notifications in the Sent Items of ${mailbox} (Application Mail.Read)`;
+    return `the app can look up its notifications in the Sent Items of ${address} (Application Mail.Read)`;
   });
   return results;
 }
 
+/** The doctor's JSON summary line: counts by outcome; ok only when nothing failed or was skipped. */
+export function summarize(results: readonly CheckResult[]): { command: 'doctor'; ok: boolean; checks: number; failed: number; skipped: number; warnings: number } {
+  const failed = results.filter((r) => !r.ok && !r.skipped).length;
+  const skipped = results.filter((r) => r.skipped).length;
+  const warnings = results.filter((r) => r.ok && r.warning).length;
+  return { command: 'doctor', ok: failed === 0 && skipped === 0, checks: results.length, failed, skipped, warnings };
+}
+
 export function formatResults(results: readonly CheckResult[]): string {
   const width = Math.max(...results.map((r) => r.name.length));
-  return results.map((r) => `${!r.ok ? 'FAIL' : r.warning ? 'warn' : 'ok  '}  ${r.name.padEnd(width)}  ${r.detail}`).join('\n');
+  return results.map((r) => `${r.skipped ? 'skip' : !r.ok ? 'FAIL' : r.warning ? 'warn' : 'ok  '}  ${r.name.padEnd(width)}  ${r.detail}`).join('\n');
 }

@@ -39,6 +39,7 @@ type LedgerRow = {
 };
 
 const STATUSES: ReadonlySet<string> = new Set(['claimed', 'sending', 'unknown', 'sent']);
+const TOLD_BY: ReadonlySet<string> = new Set(['accepted', 'sent-items', 'at-least-once', 'dry-run'] satisfies ToldBy[]);
 
 function toEntry(row: Record<string, unknown>): LedgerEntry {
   const status = typeof row.Status === 'string' && STATUSES.has(row.Status) ? (row.Status as LedgerStatus) : 'invalid';
@@ -171,10 +172,11 @@ export class TableNotificationLedger implements NotificationLedger {
     return deleteRows(this.table, odata`Timestamp lt ${cutoff}`);
   }
 
-  /** Rows told since `since`, newest first, for `npm run told`. */
-  async *toldSince(since: Date): AsyncGenerator<{ scope: string; item: string; entry: LedgerEntry }> {
+  /** Rows told since `since`, in table order (the caller sorts), for `npm run told`; `toldBy` says how each was told. */
+  async *toldSince(since: Date): AsyncGenerator<{ scope: string; item: string; entry: LedgerEntry; toldBy: ToldBy | undefined }> {
     for await (const row of this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`Status eq ${'sent'} and SentAt ge ${since}` } })) {
-      yield { scope: String(row.partitionKey ?? ''), item: typeof row.ReleasedTo === 'string' ? row.ReleasedTo : String(row.rowKey ?? ''), entry: toEntry(row) };
+      const toldBy = typeof row.ToldBy === 'string' && TOLD_BY.has(row.ToldBy) ? (row.ToldBy as ToldBy) : undefined;
+      yield { scope: String(row.partitionKey ?? ''), item: typeof row.ReleasedTo === 'string' ? row.ReleasedTo : String(row.rowKey ?? ''), entry: toEntry(row), toldBy };
     }
   }
 }

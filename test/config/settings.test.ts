@@ -1,4 +1,4 @@
-import { loadSettings, SettingsError } from '../../shared/config/settings';
+import { checkSettings, loadSettings, SettingsError } from '../../shared/config/settings';
 
 const base = { M365_TENANT_ID: '00000000-0000-0000-0000-000000000001', AzureWebJobsStorage: 'UseDevelopmentStorage=true' };
 
@@ -65,5 +65,48 @@ describe('settings', () => {
 
   it('never echoes a storage connection string (it holds a key) in its error', () => {
     expect(errorOf({ ...base, AzureWebJobsStorage: 'secret-key-material' })).not.toContain('secret-key-material');
+  });
+
+  describe('checkSettings (the doctor\'s view: every problem at once)', () => {
+    it('reports every missing and malformed setting in one pass, each naming its setting, in loadSettings\' order', () => {
+      const env = { NOTIFY_LANGUAGE: 'tlh', SNAPSHOT_SCHEDULE: 'hourly', NOTIFY_TIME_ZONE: 'Mars/Olympus', NOTIFY_DRY_RUN: 'maybe' };
+      const { problems, settings } = checkSettings(env, { requireSenderMailbox: true });
+      expect(settings).toBeUndefined();
+      expect(problems.map((p) => p.setting)).toEqual([
+        'M365_TENANT_ID',
+        'NOTIFY_SENDER_MAILBOX',
+        'NOTIFY_LANGUAGE',
+        'AzureWebJobsStorage',
+        'SNAPSHOT_SCHEDULE',
+        'NOTIFY_DRY_RUN',
+        'NOTIFY_TIME_ZONE',
+      ]);
+      for (const problem of problems) expect(problem.message).toMatch(new RegExp(`^Setting ${problem.setting} is (missing|invalid)[^\\r\\n]*$`));
+      // loadSettings still stops at the first, as the functions always did.
+      expect(errorOf(env)).toBe(problems[0].message);
+    });
+
+    it('requires the sender mailbox only when asked: the functions run without it until something is sent', () => {
+      expect(checkSettings(base).problems).toEqual([]);
+      expect(checkSettings(base, { requireSenderMailbox: true }).problems.map((p) => p.message)).toEqual([expect.stringMatching(/NOTIFY_SENDER_MAILBOX is missing.*nothing can be sent/)]);
+      expect(checkSettings({ ...base, NOTIFY_SENDER_MAILBOX: 'notices@contoso.com' }, { requireSenderMailbox: true }).settings?.notifySenderMailbox).toBe('notices@contoso.com');
+    });
+
+    it('gives the same settings as loadSettings when nothing is wrong', () => {
+      const env = { ...base, NOTIFY_SENDER_MAILBOX: 'Notices@Contoso.com', NOTIFY_TIME_ZONE: 'europe/berlin', NOTIFY_MAX_PER_MINUTE: '12' };
+      expect(checkSettings(env).settings).toEqual(loadSettings(env));
+    });
+
+    it('keeps a draft for the checks that do not depend on a broken setting, and never lets a broken dry-run setting send', () => {
+      const { draft } = checkSettings({ ...base, GRAPH_ENDPOINT: 'http://graph.example', NOTIFY_DRY_RUN: 'perhaps', EXCHANGE_ENDPOINT: 'https://outlook.office365.us' });
+      expect(draft.graphEndpoint).toBe('https://graph.microsoft.com');
+      expect(draft.exchangeEndpoint).toBe('https://outlook.office365.us');
+      expect(draft.notifyDryRun).toBe(true);
+    });
+
+    it('names identity-based storage with a table URL but no queue URL, which could never enqueue a job', () => {
+      const { problems } = checkSettings({ M365_TENANT_ID: base.M365_TENANT_ID, AzureWebJobsStorage__tableServiceUri: 'https://qrn.table.core.windows.net' });
+      expect(problems.map((p) => [p.setting, p.message])).toEqual([['AzureWebJobsStorage__queueServiceUri', expect.stringMatching(/queueServiceUri is missing.*https:\/\/myaccount\.queue\.core\.windows\.net/)]]);
+    });
   });
 });

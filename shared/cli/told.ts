@@ -1,0 +1,39 @@
+import { toldArguments, formatTold, parseSince, storageSettings, summarizeTold, type ToldRow } from './toldReport';
+import { runCommand } from './main';
+import { forEachLimited } from '../store/tables';
+
+/** At most this many ledger rows are read: a month of a busy tenant, and a bound on the memory a listing takes. */
+const MAX_ROWS = 50_000;
+
+/** `npm run told [-- --since 7d]`: what was told, newest first, then the JSON summary. */
+void runCommand(
+  'told',
+  async (runtime) => {
+    const since = parseSince(toldArguments(process.argv.slice(2)).since, new Date());
+    const ledger = await runtime.notificationLedger();
+    const rows: ToldRow[] = [];
+    let truncated = false;
+    for await (const told of ledger.toldSince(since)) {
+      if (rows.length >= MAX_ROWS) {
+        truncated = true;
+        break;
+      }
+      rows.push({ networkMessageId: told.scope, releasedTo: told.item, toldAt: told.entry.sentAt, toldBy: told.toldBy, dryRun: told.entry.dryRun, sender: undefined, subject: undefined });
+    }
+    // Sender and subject from the snapshot, one lookup per message, while it still keeps the message.
+    const snapshot = await runtime.snapshotStore();
+    const ids = [...new Set(rows.map((r) => r.networkMessageId))];
+    const found = new Map<string, { sender: string; subject: string }>();
+    await forEachLimited(ids, 8, async (id) => {
+      const copies = await snapshot.findByNetworkMessageId(id);
+      const copy = copies.find((c) => c.senderAddress !== '');
+      if (copy) found.set(id, { sender: copy.senderAddress, subject: copy.subject });
+    });
+    for (const row of rows) Object.assign(row, found.get(row.networkMessageId) ?? {});
+    for (const line of formatTold(rows)) process.stdout.write(`${line}\n`);
+    if (rows.length === 0) process.stderr.write(`told: nothing told since ${since.toISOString()} (the ledger keeps 30 days)\n`);
+    if (truncated) process.stderr.write(`told: only the first ${MAX_ROWS} notifications are shown: use a shorter --since\n`);
+    return { ...summarizeTold(rows, since), ...(truncated ? { truncated: true } : {}) };
+  },
+  storageSettings,
+);
