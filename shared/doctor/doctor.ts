@@ -174,7 +174,7 @@ export async function runDoctor(env: Env, log: Logger, options: DoctorOptions = 
   // The draft stands in for broken settings; every check that reads one of them is skipped below.
   const runtime = new Runtime(settings, log);
 
-  await check('storage', broken('AzureWebJobsStorage'), async () => {
+  const storageOk = await check('storage', broken('AzureWebJobsStorage'), async () => {
     await runtime.state();
     // The queue too: with identity-based storage its role is granted apart from the tables' one.
     const queue = lazyStorageClient(() => queueClient(settings.storage, QUEUE_NAME, () => storageCredential(settings.storage)), settings.storage, 'Queue Storage');
@@ -265,6 +265,25 @@ export async function runDoctor(env: Env, log: Logger, options: DoctorOptions = 
       );
     }
     return `the app can look up its notifications in the Sent Items of ${address} (Application Mail.Read)`;
+  });
+  const alerts = settings.alerts;
+  if (broken('ALERT_RECIPIENTS', 'ALERT_RISKY_TYPES', 'ALERT_BURST_RELEASES', 'ALERT_RELEASED_TO_OTHER', 'HEALTH_RECIPIENTS', 'HEALTH_ALERT_AFTER_MINUTES').length === 0) {
+    const rules = [
+      alerts.riskyTypes.length > 0 ? `risky-type (${alerts.riskyTypes.join(', ')})` : '',
+      alerts.burstReleases > 0 ? `burst (more than ${alerts.burstReleases} releases by one account within 60 minutes)` : '',
+      alerts.releasedToOther ? 'released-to-other' : '',
+    ].filter(Boolean);
+    const health = settings.health.recipients.length > 0 ? `health emails to ${settings.health.recipients.join(', ')} after ${settings.health.afterMinutes} minutes` : 'no health emails (HEALTH_RECIPIENTS and ALERT_RECIPIENTS are empty, or HEALTH_RECIPIENTS is off)';
+    results.push(
+      alerts.recipients.length > 0
+        ? { name: 'alerts and health emails', ok: true, detail: `alerts to ${alerts.recipients.join(', ')}: ${rules.join('; ') || 'every rule is off'}; ${health}` }
+        : { name: 'alerts and health emails', ok: true, warning: true, detail: `alerts are off (ALERT_RECIPIENTS is empty): releases of malware or phish reach nobody; ${health}` },
+    );
+  }
+  await check('health (problems the product has seen)', storageOk ? [] : ['working storage (see storage)'], async () => {
+    const open = (await (await runtime.health()).states()).filter((s) => s.status === 'open');
+    if (open.length === 0) return 'no open problems';
+    throw new Error(`${open.length} open: ${open.map((p) => `${p.problem} since ${p.since} (${p.count} run${p.count === 1 ? '' : 's'}): ${p.reason}`).join(' | ')}`);
   });
   return results;
 }

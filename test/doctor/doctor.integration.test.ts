@@ -26,6 +26,8 @@ describe('npm run doctor', () => {
       'audit feed (Audit.General subscription)',
       'sender mailbox',
       'sent items (exactly once after a lost answer)',
+      'alerts and health emails',
+      'health (problems the product has seen)',
     ]);
     expect(skipped(results)).toEqual({});
     expect(formatResults(results)).toMatch(/^ok {4}settings/);
@@ -135,9 +137,10 @@ describe('npm run doctor', () => {
       'audit feed (Audit.General subscription)': 'needs M365_TENANT_ID',
       'sender mailbox': 'needs NOTIFY_SENDER_MAILBOX',
       'sent items (exactly once after a lost answer)': 'needs NOTIFY_SENDER_MAILBOX and a token for Microsoft Graph',
+      'health (problems the product has seen)': 'needs working storage (see storage)',
     });
     // Sign-in itself does not depend on M365_TENANT_ID: those checks still ran and passed.
-    expect(results.filter((r) => r.ok).map((r) => r.name)).toEqual(['credentials', 'token for Exchange Online', 'token for Office 365 Management APIs']);
+    expect(results.filter((r) => r.ok).map((r) => r.name)).toEqual(['credentials', 'token for Exchange Online', 'token for Office 365 Management APIs', 'alerts and health emails']);
     expect(lines(results).some((line) => /^ok {2}settings/.test(line))).toBe(false);
   });
 
