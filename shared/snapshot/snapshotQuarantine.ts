@@ -89,10 +89,10 @@ export async function snapshotQuarantine(deps: SnapshotDeps): Promise<SnapshotSu
     purged: 0,
   };
 
-  const skip = (reason: string, identity: string): void => {
+  const skip = (reason: string, identity: string, detail?: string): void => {
     summary.rowsSkipped++;
     summary.skippedByReason[reason] = (summary.skippedByReason[reason] ?? 0) + 1;
-    if (summary.rowsSkipped <= LOGGED_SKIPS) deps.log.warn(`Skipped quarantine row "${identity}": ${reason}`);
+    if (summary.rowsSkipped <= LOGGED_SKIPS) deps.log.warn(`Skipped quarantine row "${identity}": ${reason}${detail ? `: ${detail}` : ''}`);
   };
 
   const copyWindow = async (window: ReceivedWindow): Promise<void> => {
@@ -129,8 +129,10 @@ export async function snapshotQuarantine(deps: SnapshotDeps): Promise<SnapshotSu
         fetching = listQuarantinePage(deps.exchange, window, page + 1);
         fetching.catch(() => undefined); // awaited below; this only keeps a failed write from leaving it unhandled
       }
-      await deps.store.upsert(messages);
-      summary.rowsStored += messages.length;
+      // A row Table Storage refuses is skipped with its reason: the window, and the watermark, move on.
+      const written = await deps.store.upsert(messages);
+      summary.rowsStored += written.stored;
+      for (const row of written.rejected) skip(row.reason, `${row.networkMessageId}\\${row.copyId}`, row.detail);
       if (!more) return;
     }
   };

@@ -214,7 +214,7 @@ async function snapshotThroughput(bench: Bench): Promise<void> {
     const t0 = performance.now();
     const summary = await snapshotQuarantine({
       exchange: runtime.exchange,
-      store: { upsert: async () => undefined, findByNetworkMessageId: async () => [], purge: async () => 0 },
+      store: { upsert: async (messages) => ({ stored: messages.length, rejected: [] }), findByNetworkMessageId: async () => [], purge: async () => 0 },
       state: new MemoryState(),
       log: silentLogger,
     });
