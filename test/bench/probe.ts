@@ -174,6 +174,7 @@ async function probeDetect(runtime: Runtime): Promise<DetectProbeResult> {
   let jobsEnqueued = 0;
   const releases: ReleaseStore = {
     addIfNew: (release, now) => deps.releases.addIfNew(release, now),
+    addMany: (releases, now) => deps.releases.addMany(releases, now),
     pending: async () => {
       if (Number.isNaN(ingestEnd)) ingestEnd = performance.now();
       const found = await deps.releases.pending();
