@@ -1,7 +1,7 @@
 import { QueueClient } from '@azure/storage-queue';
 import type { NotificationJob } from '../../shared/jobs/notificationJob';
 import { detectReleases } from '../../shared/detect/detectReleases';
-import { ledgerKey } from '../../shared/jobs/notificationJob';
+import { ledgerKey, parseJob } from '../../shared/jobs/notificationJob';
 import { decodeMessage } from '../../shared/queue/storageQueue';
 import { QUEUE_NAME } from '../../shared/jobs/delivery';
 import { fileAccessedRecord, noiseRecords, quarantineRecord, signInRecord, quarantineRow, releaseRecord, SYSTEM_RELEASE_USER } from '../../simulator/fixtures';
@@ -35,7 +35,7 @@ async function queuedJobs(): Promise<NotificationJob[]> {
   for (;;) {
     const batch = await queue.receiveMessages({ numberOfMessages: 32, visibilityTimeout: 300 });
     if (batch.receivedMessageItems.length === 0) return jobs;
-    for (const m of batch.receivedMessageItems) jobs.push(JSON.parse(decodeMessage(m.messageText)) as NotificationJob);
+    for (const m of batch.receivedMessageItems) jobs.push(parseJob(decodeMessage(m.messageText)));
   }
 }
 
