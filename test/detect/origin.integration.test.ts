@@ -2,7 +2,7 @@ import { QueueClient } from '@azure/storage-queue';
 import { detectReleases, type DetectSummary } from '../../shared/detect/detectReleases';
 import type { NotificationJob } from '../../shared/jobs/notificationJob';
 import { ExchangeError, type CmdletResult, type CmdletRunner } from '../../shared/exchange/exchangeClient';
-import { ledgerKey } from '../../shared/jobs/notificationJob';
+import { ledgerKey, parseJob } from '../../shared/jobs/notificationJob';
 import { decodeMessage } from '../../shared/queue/storageQueue';
 import { QUEUE_NAME } from '../../shared/jobs/delivery';
 import { quarantineRow, releaseRecord } from '../../simulator/fixtures';
@@ -72,7 +72,7 @@ async function queuedPairs(): Promise<string[]> {
   for (;;) {
     const batch = await queue.receiveMessages({ numberOfMessages: 32, visibilityTimeout: 300 });
     if (batch.receivedMessageItems.length === 0) break;
-    for (const m of batch.receivedMessageItems) jobs.push(JSON.parse(decodeMessage(m.messageText)) as NotificationJob);
+    for (const m of batch.receivedMessageItems) jobs.push(parseJob(decodeMessage(m.messageText)));
   }
   return jobs.flatMap((j) => j.releases.map((r) => `${j.sender} ${ledgerKey(r)}`)).sort();
 }
