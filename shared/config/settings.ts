@@ -215,11 +215,68 @@ function parseInstant(env: Env, name: string): Date | undefined {
   return new Date(raw);
 }
 
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]', '::1']);
+// The services this app and the Functions host reach with the string (File only with its own setting).
+const STORAGE_SERVICES = ['Blob', 'Queue', 'Table'] as const;
+
+/** True for an http(s) URL whose host is this machine: the only place a plain-http storage endpoint is safe. */
+function isLoopback(url: URL): boolean {
+  return LOOPBACK_HOSTS.has(url.hostname.toLowerCase());
+}
+
+/**
+ * The first host a storage connection string would reach over plain http other than loopback
+ * (Azurite), or undefined. An http endpoint given outright counts, and so does
+ * DefaultEndpointsProtocol=http for any service whose endpoint the SDK (or the Functions host,
+ * which uses Blob) would derive from the account name.
+ */
+export function insecureStorageEndpoint(connectionString: string): string | undefined {
+  const pairs = new Map<string, string>();
+  for (const part of connectionString.split(';')) {
+    const at = part.indexOf('=');
+    if (at > 0) pairs.set(part.slice(0, at).trim().toLowerCase(), part.slice(at + 1).trim());
+  }
+  if (pairs.get('usedevelopmentstorage')?.toLowerCase() === 'true') {
+    const proxy = pairs.get('developmentstorageproxyuri');
+    return proxy !== undefined ? insecureUrl(proxy) : undefined;
+  }
+  for (const service of STORAGE_SERVICES) {
+    const explicit = pairs.get(`${service.toLowerCase()}endpoint`);
+    if (explicit !== undefined) {
+      const bad = insecureUrl(explicit);
+      if (bad) return bad;
+    } else if (pairs.get('defaultendpointsprotocol')?.toLowerCase() === 'http') {
+      return `${pairs.get('accountname') ?? '(account)'}.${service.toLowerCase()}.${pairs.get('endpointsuffix') ?? 'core.windows.net'}`;
+    }
+  }
+  return undefined;
+}
+
+/** The host of an endpoint that is not https and not loopback; an unparsable one counts as unsafe. */
+function insecureUrl(raw: string): string | undefined {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return raw.slice(0, 80);
+  }
+  if (url.protocol === 'https:' || isLoopback(url)) return undefined;
+  return url.host;
+}
+
 function parseStorage(env: Env): StorageSettings {
   const connectionString = text(env, 'AzureWebJobsStorage');
   if (connectionString) {
     if (!/(^|;)\s*(UseDevelopmentStorage=true|AccountName=|TableEndpoint=)/i.test(connectionString)) {
       fail('AzureWebJobsStorage', '(hidden)', 'a storage connection string (AccountName=...;AccountKey=... or UseDevelopmentStorage=true)');
+    }
+    const insecure = insecureStorageEndpoint(connectionString);
+    if (insecure) {
+      // The connection string is secret: name the host, never the string.
+      throw new SettingsError(
+        `Setting AzureWebJobsStorage is invalid: it sends requests over http to ${printable(insecure, 80)}, so the account key would travel in clear; ` +
+          'use https (DefaultEndpointsProtocol=https), or http only to Azurite on 127.0.0.1, localhost or [::1].',
+      );
     }
     return { kind: 'connectionString', connectionString };
   }
@@ -232,7 +289,8 @@ function parseStorage(env: Env): StorageSettings {
     if (raw === undefined) return account ? `https://${account}.${service}.core.windows.net` : undefined;
     try {
       const url = new URL(raw);
-      if (url.protocol === 'https:' || url.protocol === 'http:') return url.href.replace(/\/$/, '');
+      // A bearer token over plain http is as exposed as a key: http is for Azurite on loopback only.
+      if (url.protocol === 'https:' || (url.protocol === 'http:' && isLoopback(url))) return url.href.replace(/\/$/, '');
     } catch {
       // fall through to the error below
     }

@@ -5,9 +5,9 @@ import { listAcceptedDomains } from '../exchange/quarantineSource';
 import type { Logger } from '../log/logger';
 import { jobsFor, ledgerKey, type NotificationJob } from '../jobs/notificationJob';
 import { type NotificationQueue } from './ports';
-import type { ReleasedMessageFacts } from '../domain/types';
+import type { QuarantinedMessage, ReleaseEvent, ReleasedMessageFacts } from '../domain/types';
 import type { QuarantineSnapshotStore } from '../snapshot/ports';
-import type { ReleaseStore } from './ports';
+import type { ReleaseStore, StoredRelease } from './ports';
 import type { StateStore } from '../domain/state';
 import type { MessageOriginStore } from './ports';
 import { forEachLimited } from '../store/tables';
@@ -17,7 +17,6 @@ import type { OriginSource } from './origin';
 import { OriginResolver } from './resolveOrigin';
 import { BURST_WINDOW_MS, burstFindings, messageFindings, type AlertFinding, type AlertSettings, type MessageView, type ReleaseView } from '../alerts/rules';
 import { alertJobsFor } from '../jobs/alertJob';
-import type { QuarantinedMessage } from '../domain/types';
 import { isAcceptedDomain } from './decide';
 import type { MessageOrigin } from './origin';
 
@@ -70,6 +69,8 @@ export interface DetectSummary {
   releases: number;
   newReleases: number;
   duplicateReleases: number;
+  /** Release records the store refused (too large, malformed keys): logged and skipped. */
+  rejectedReleases: number;
   ignoredByReason: Partial<Record<IgnoreReason, number>>;
   matched: number;
   pending: number;
@@ -151,6 +152,7 @@ export async function detectReleases(deps: DetectDeps): Promise<DetectSummary> {
     releases: 0,
     newReleases: 0,
     duplicateReleases: 0,
+    rejectedReleases: 0,
     ignoredByReason: {},
     matched: 0,
     pending: 0,
@@ -174,6 +176,7 @@ export async function detectReleases(deps: DetectDeps): Promise<DetectSummary> {
       const records = await deps.feed.fetchContent(blob);
       summary.blobsRead++;
       summary.recordsRead += records.length;
+      const events: ReleaseEvent[] = [];
       for (const raw of records) {
         const verdict = classifyAuditRecord(raw);
         if (verdict.kind === 'ignored') {
@@ -182,9 +185,17 @@ export async function detectReleases(deps: DetectDeps): Promise<DetectSummary> {
           if (verdict.reason === 'failed') deps.log.info(`ignored ${JSON.stringify({ recordId: verdict.recordId, reason: verdict.reason, resultStatus: verdict.resultStatus ?? '' })}`);
           continue;
         }
-        summary.releases++;
-        if (await deps.releases.addIfNew(verdict.event, now)) summary.newReleases++;
-        else summary.duplicateReleases++;
+        events.push(verdict.event);
+      }
+      // A blob's releases go in as transactions of up to 100 (a mass release is thousands of records).
+      summary.releases += events.length;
+      const stored = await deps.releases.addMany(events, now);
+      summary.newReleases += stored.added;
+      summary.duplicateReleases += stored.duplicates;
+      // A record Table Storage will not take is logged and moved past: it cannot stop the checkpoint.
+      for (const refused of stored.rejected) {
+        summary.rejectedReleases++;
+        deps.log.warn(`Skipped release record ${JSON.stringify({ recordId: refused.recordId.slice(0, 200), blob: blob.contentId, reason: refused.reason, detail: refused.detail })}`);
       }
       // Other readers of the same records (the activity report's counts) go before the blob is done.
       for (const reader of deps.recordReaders ?? []) await reader(records);
@@ -215,8 +226,20 @@ export async function detectReleases(deps: DetectDeps): Promise<DetectSummary> {
   // their alerts are handed over, so a crash in between cannot lose an alert.
   const decided: ReleaseView[] = [];
   const toSettle: Array<{ recordId: string; status: 'skipped' | 'unmatched'; reason: string }> = [];
-  await forEachLimited(pending, LOOKUP_CONCURRENCY, async (release) => {
-    const rows = await deps.snapshot.findByNetworkMessageId(release.networkMessageId);
+  // Releases grouped by message: a release to all of a message's 100 recipients is 100 records,
+  // and its snapshot rows are read once for all of them (and dropped when the group is decided).
+  const byMessage = new Map<string, StoredRelease[]>();
+  for (const release of pending) {
+    const group = byMessage.get(release.networkMessageId);
+    if (group) group.push(release);
+    else byMessage.set(release.networkMessageId, [release]);
+  }
+  await forEachLimited([...byMessage.values()], LOOKUP_CONCURRENCY, async (group) => {
+    const rows = await deps.snapshot.findByNetworkMessageId(group[0].networkMessageId);
+    for (const release of group) await decideOne(release, rows);
+  });
+
+  async function decideOne(release: StoredRelease, rows: QuarantinedMessage[]): Promise<void> {
     let decision: Decision = decideRelease(release, rows, ctx);
     let origin: MessageOrigin | undefined;
     if (decision.kind === 'need-origin') {
@@ -271,7 +294,7 @@ export async function detectReleases(deps: DetectDeps): Promise<DetectSummary> {
         }
       }
     }
-  });
+  }
   summary.originBySource = resolver.bySource;
   summary.headerReads = resolver.headerReads;
 

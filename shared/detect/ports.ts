@@ -23,10 +23,20 @@ export interface StoredRelease extends ReleaseEvent {
   reason: string;
 }
 
+/** What storing a batch of releases did: each input record is counted exactly once. */
+export interface AddManyResult {
+  added: number;
+  duplicates: number;
+  /** Records the store refused even on their own (too large, malformed): logged and moved past. */
+  rejected: Array<{ recordId: string; reason: string; detail: string }>;
+}
+
 /** What detection remembers between runs: each release record by Id, and each audit blob done. */
 export interface ReleaseStore {
   /** Stores a release the first time its record Id is seen; false when it was seen before. */
   addIfNew(release: ReleaseEvent, now: Date): Promise<boolean>;
+  /** Stores many at once, in transactions; throws only when storage itself fails. */
+  addMany(releases: readonly ReleaseEvent[], now: Date): Promise<AddManyResult>;
   pending(): Promise<StoredRelease[]>;
   /** Releases by one account (as recorded, case-sensitive) whose time lies in [from, to]: the burst rule's window. */
   releasedBy(account: string, from: Date, to: Date): Promise<StoredRelease[]>;

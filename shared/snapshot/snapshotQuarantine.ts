@@ -91,10 +91,10 @@ export async function snapshotQuarantine(deps: SnapshotDeps): Promise<SnapshotSu
     purged: 0,
   };
 
-  const skip = (reason: string, identity: string): void => {
+  const skip = (reason: string, identity: string, detail?: string): void => {
     summary.rowsSkipped++;
     summary.skippedByReason[reason] = (summary.skippedByReason[reason] ?? 0) + 1;
-    if (summary.rowsSkipped <= LOGGED_SKIPS) deps.log.warn(`Skipped quarantine row "${identity}": ${reason}`);
+    if (summary.rowsSkipped <= LOGGED_SKIPS) deps.log.warn(`Skipped quarantine row "${identity}": ${reason}${detail ? `: ${detail}` : ''}`);
   };
 
   const copyWindow = async (window: ReceivedWindow): Promise<void> => {
@@ -131,9 +131,11 @@ export async function snapshotQuarantine(deps: SnapshotDeps): Promise<SnapshotSu
         fetching = listQuarantinePage(deps.exchange, window, page + 1);
         fetching.catch(() => undefined); // awaited below; this only keeps a failed write from leaving it unhandled
       }
-      // Both are idempotent and finish before the watermark moves; in parallel, the count adds little time.
-      await Promise.all([deps.store.upsert(messages), deps.onStored && messages.length > 0 ? deps.onStored(messages, now) : undefined]);
-      summary.rowsStored += messages.length;
+      // A row Table Storage refuses is skipped with its reason: the window, and the watermark, move on.
+      // The arrival count runs beside the write; both are idempotent and finish before the watermark moves.
+      const [written] = await Promise.all([deps.store.upsert(messages), deps.onStored && messages.length > 0 ? deps.onStored(messages, now) : undefined]);
+      summary.rowsStored += written.stored;
+      for (const row of written.rejected) skip(row.reason, `${row.networkMessageId}\\${row.copyId}`, row.detail);
       if (!more) return;
     }
   };

@@ -1,6 +1,7 @@
 import { odata, type TableClient, type TableTransaction } from '@azure/data-tables';
 import type { QuarantinedMessage } from '../domain/types';
-import type { QuarantineSnapshotStore } from '../snapshot/ports';
+import type { QuarantineSnapshotStore, UpsertResult } from '../snapshot/ports';
+import { messageOf, statusOf } from '../log/errors';
 import { deleteRows, forEachLimited } from './tables';
 
 /**
@@ -12,8 +13,20 @@ const DAY_MS = 86_400_000;
 /** Rows without Expires are kept as long as the longest quarantine lifetime (30 days) plus the margin. */
 const FALLBACK_LIFETIME_DAYS = 30;
 
-/** A string property holds 64 KiB of UTF-16: 32K characters, kept under with room to spare. */
-export const MAX_TEXT_CHARS = 30_000;
+/**
+ * What a notice needs of outside text, and no more: a subject is shown cut well before this, and a
+ * notice lists the first recipients plus a count. Bounding them keeps one hostile message's 100
+ * copies (each with a 15,000-character subject) far inside the 4 MiB a transaction may carry.
+ */
+export const MAX_SUBJECT_CHARS = 1_000;
+export const MAX_RECIPIENTS = 200;
+export const MAX_RECIPIENTS_CHARS = 8_000;
+/** A transaction's budget (Table Storage takes 4 MiB), measured as the JSON the SDK sends. */
+export const MAX_TRANSACTION_BYTES = 2 * 1024 * 1024;
+/** Table Storage takes at most 100 operations per transaction. */
+export const MAX_TRANSACTION_ROWS = 100;
+/** What each operation adds around its entity JSON in the multipart body: boundary, headers, URL. */
+const OPERATION_OVERHEAD_BYTES = 1_024;
 const WRITE_CONCURRENCY = 16;
 
 // A type alias, not an interface: the tables SDK wants an index-signature-compatible record.
@@ -22,6 +35,8 @@ type SnapshotEntity = {
   rowKey: string;
   Sender: string;
   Recipients: string;
+  /** How many recipients the message had; RecipientsOmitted of them did not fit in Recipients. */
+  RecipientCount: number;
   RecipientsOmitted: number;
   Subject: string;
   SubjectTruncated: boolean;
@@ -44,15 +59,18 @@ export function cutText(value: string, max: number): string {
   return value.slice(0, end);
 }
 
-/** Recipients as JSON within one property; the count of those that did not fit is kept beside it. */
+/** Recipients as JSON within MAX_RECIPIENTS and MAX_RECIPIENTS_CHARS; the count of those left out is kept beside it. */
 function fitRecipients(recipients: readonly string[]): { json: string; omitted: number } {
-  let kept = recipients.length;
-  let json = JSON.stringify(recipients);
-  while (json.length > MAX_TEXT_CHARS && kept > 0) {
-    kept = Math.floor(kept * 0.9);
-    json = JSON.stringify(recipients.slice(0, kept));
+  const kept: string[] = [];
+  let chars = 2; // the brackets
+  for (const address of recipients) {
+    if (kept.length >= MAX_RECIPIENTS) break;
+    const cost = JSON.stringify(address).length + 1;
+    if (chars + cost > MAX_RECIPIENTS_CHARS) break;
+    kept.push(address);
+    chars += cost;
   }
-  return { json, omitted: recipients.length - kept };
+  return { json: JSON.stringify(kept), omitted: recipients.length - kept.length };
 }
 
 export function toEntity(m: QuarantinedMessage): SnapshotEntity {
@@ -63,9 +81,10 @@ export function toEntity(m: QuarantinedMessage): SnapshotEntity {
     rowKey: m.copyId,
     Sender: cutText(m.senderAddress, 1000),
     Recipients: recipients.json,
+    RecipientCount: m.recipients.length,
     RecipientsOmitted: recipients.omitted,
-    Subject: cutText(m.subject, MAX_TEXT_CHARS),
-    SubjectTruncated: m.subject.length > MAX_TEXT_CHARS,
+    Subject: cutText(m.subject, MAX_SUBJECT_CHARS),
+    SubjectTruncated: m.subject.length > MAX_SUBJECT_CHARS,
     ReceivedTime: m.receivedAt,
     PurgeAfter: new Date(lifetimeEnd.getTime() + KEEP_AFTER_EXPIRY_DAYS * DAY_MS),
     QuarantineType: cutText(m.quarantineType, 1000),
@@ -78,6 +97,46 @@ export function toEntity(m: QuarantinedMessage): SnapshotEntity {
   if (m.expiresAt) entity.Expires = m.expiresAt;
   if (m.size !== undefined) entity.Size = m.size;
   return entity;
+}
+
+/**
+ * An upper bound of what one entity adds to a transaction's body. The body is UTF-8 JSON, while
+ * Table Storage counts strings in UTF-16: each string is charged the larger of the two, so
+ * neither the 4 MiB body nor the service's own accounting can be exceeded by text of any script.
+ */
+export function encodedSize(entity: Readonly<Record<string, unknown>>): number {
+  let bytes = OPERATION_OVERHEAD_BYTES + Buffer.byteLength(JSON.stringify(entity), 'utf8');
+  for (const [name, value] of Object.entries(entity)) {
+    // A typed property (dates, numbers) carries an "@odata.type" annotation beside it.
+    if (typeof value !== 'string') bytes += name.length + 40;
+    else bytes += Math.max(0, value.length * 2 - Buffer.byteLength(value, 'utf8'));
+  }
+  return bytes;
+}
+
+/** Splits one partition's rows into transactions of at most MAX_TRANSACTION_ROWS rows and maxBytes. */
+export function splitBySize<T extends Readonly<Record<string, unknown>>>(rows: readonly T[], maxBytes = MAX_TRANSACTION_BYTES): T[][] {
+  const chunks: T[][] = [];
+  let current: T[] = [];
+  let bytes = 0;
+  for (const row of rows) {
+    const size = encodedSize(row);
+    if (current.length > 0 && (current.length >= MAX_TRANSACTION_ROWS || bytes + size > maxBytes)) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(row);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+/** A write Table Storage refused for the data itself (too large, malformed): retrying it unchanged cannot help. */
+export function isRefusedWrite(error: unknown): boolean {
+  const status = statusOf(error);
+  return status === 400 || status === 413;
 }
 
 function asDate(value: unknown): Date | undefined {
@@ -119,9 +178,13 @@ export function fromEntity(e: Record<string, unknown>): QuarantinedMessage {
 export class TableQuarantineSnapshotStore implements QuarantineSnapshotStore {
   constructor(private readonly table: TableClient) {}
 
-  async upsert(messages: readonly QuarantinedMessage[]): Promise<void> {
-    // One transaction per partition (a NetworkMessageId's recipient copies), at most 100 entities each;
-    // the last copy of a duplicated key wins, since a transaction may not touch one entity twice.
+  /**
+   * One transaction per partition (a NetworkMessageId's recipient copies), split by count and by
+   * encoded size. A transaction Table Storage refuses (400/413) is retried row by row, and a row
+   * refused on its own is returned with its reason instead of failing the rest.
+   */
+  async upsert(messages: readonly QuarantinedMessage[]): Promise<UpsertResult> {
+    // The last copy of a duplicated key wins, since a transaction may not touch one entity twice.
     const partitions = new Map<string, Map<string, SnapshotEntity>>();
     for (const message of messages) {
       const entity = toEntity(message);
@@ -130,18 +193,30 @@ export class TableQuarantineSnapshotStore implements QuarantineSnapshotStore {
       rows.set(entity.rowKey, entity);
     }
     const chunks: SnapshotEntity[][] = [];
-    for (const rows of partitions.values()) {
-      const list = [...rows.values()];
-      for (let i = 0; i < list.length; i += 100) chunks.push(list.slice(i, i + 100));
-    }
+    for (const rows of partitions.values()) chunks.push(...splitBySize([...rows.values()]));
+    const result: UpsertResult = { stored: 0, rejected: [] };
     await forEachLimited(chunks, WRITE_CONCURRENCY, async (chunk) => {
-      if (chunk.length === 1) {
-        await this.table.upsertEntity(chunk[0], 'Replace');
-        return;
+      if (chunk.length > 1) {
+        try {
+          const actions: TableTransaction['actions'] = chunk.map((entity) => ['upsert', entity, 'Replace']);
+          await this.table.submitTransaction(actions);
+          result.stored += chunk.length;
+          return;
+        } catch (error) {
+          if (!isRefusedWrite(error)) throw error;
+        }
       }
-      const actions: TableTransaction['actions'] = chunk.map((entity) => ['upsert', entity, 'Replace']);
-      await this.table.submitTransaction(actions);
+      for (const entity of chunk) {
+        try {
+          await this.table.upsertEntity(entity, 'Replace');
+          result.stored++;
+        } catch (error) {
+          if (!isRefusedWrite(error)) throw error;
+          result.rejected.push({ networkMessageId: entity.partitionKey, copyId: entity.rowKey, reason: `refused by Table Storage (${statusOf(error)})`, detail: messageOf(error).slice(0, 300) });
+        }
+      }
     });
+    return result;
   }
 
   async findByNetworkMessageId(networkMessageId: string): Promise<QuarantinedMessage[]> {

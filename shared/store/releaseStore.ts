@@ -1,7 +1,8 @@
 import { odata, type TableClient, type TransactionAction } from '@azure/data-tables';
 import type { ReleaseEvent } from '../domain/types';
-import type { ReleaseStatus, ReleaseStore, StoredRelease } from '../detect/ports';
-import { statusOf } from '../log/errors';
+import type { AddManyResult, ReleaseStatus, ReleaseStore, StoredRelease } from '../detect/ports';
+import { messageOf, statusOf } from '../log/errors';
+import { isRefusedWrite, splitBySize } from './quarantineSnapshotStore';
 import { deleteRows, forEachLimited, tableKey } from './tables';
 
 const RELEASE = 'release';
@@ -10,6 +11,8 @@ const BLOB = 'blob';
 type ReleaseEntity = {
   partitionKey: string;
   rowKey: string;
+  /** The record Id as the feed gave it: the RowKey is its escaped (or cut and hashed) form. */
+  RecordId: string;
   NetworkMessageId: string;
   ReleasedTo: string;
   ReleasedBy: string;
@@ -22,31 +25,77 @@ type ReleaseEntity = {
   UpdatedAt: Date;
 };
 
+/** Transactions of one partition in flight at once while ingesting. */
+const ADD_CONCURRENCY = 4;
+
+function toEntity(release: ReleaseEvent, now: Date): ReleaseEntity {
+  return {
+    partitionKey: RELEASE,
+    rowKey: tableKey(release.recordId),
+    RecordId: release.recordId,
+    NetworkMessageId: release.networkMessageId,
+    ReleasedTo: release.releasedTo,
+    ReleasedBy: release.releasedBy ?? '',
+    System: release.releasedBy === undefined,
+    ...(release.requestSource !== undefined ? { RequestSource: release.requestSource } : {}),
+    ReleasedAt: release.releasedAt,
+    Status: 'pending',
+    Reason: '',
+    FirstSeenAt: now,
+    UpdatedAt: now,
+  };
+}
+
 export class TableReleaseStore implements ReleaseStore {
   constructor(private readonly table: TableClient) {}
 
   async addIfNew(release: ReleaseEvent, now: Date): Promise<boolean> {
-    const entity: ReleaseEntity = {
-      partitionKey: RELEASE,
-      rowKey: tableKey(release.recordId),
-      NetworkMessageId: release.networkMessageId,
-      ReleasedTo: release.releasedTo,
-      ReleasedBy: release.releasedBy ?? '',
-      System: release.releasedBy === undefined,
-      ...(release.requestSource !== undefined ? { RequestSource: release.requestSource } : {}),
-      ReleasedAt: release.releasedAt,
-      Status: 'pending',
-      Reason: '',
-      FirstSeenAt: now,
-      UpdatedAt: now,
-    };
     try {
-      await this.table.createEntity(entity);
+      await this.table.createEntity(toEntity(release, now));
       return true;
     } catch (error) {
       if (statusOf(error) === 409) return false;
       throw error;
     }
+  }
+
+  /**
+   * Stores many releases with createEntity semantics, up to 100 to a transaction (one partition,
+   * within the byte budget). A transaction holding a record seen before fails whole (409) and is
+   * retried row by row, so new and duplicate are counted exactly; a row Table Storage refuses on
+   * its own (400/413) is returned with its reason and the others are stored.
+   */
+  async addMany(releases: readonly ReleaseEvent[], now: Date): Promise<AddManyResult> {
+    const result: AddManyResult = { added: 0, duplicates: 0, rejected: [] };
+    // A transaction may not touch one entity twice: a record repeated within the input is a duplicate.
+    const unique = new Map<string, ReleaseEntity>();
+    for (const release of releases) {
+      const entity = toEntity(release, now);
+      if (unique.has(entity.rowKey)) result.duplicates++;
+      else unique.set(entity.rowKey, entity);
+    }
+    await forEachLimited(splitBySize([...unique.values()]), ADD_CONCURRENCY, async (chunk) => {
+      if (chunk.length > 1) {
+        try {
+          await this.table.submitTransaction(chunk.map((entity): TransactionAction => ['create', entity]));
+          result.added += chunk.length;
+          return;
+        } catch (error) {
+          if (statusOf(error) !== 409 && !isRefusedWrite(error)) throw error;
+        }
+      }
+      for (const entity of chunk) {
+        try {
+          await this.table.createEntity(entity);
+          result.added++;
+        } catch (error) {
+          if (statusOf(error) === 409) result.duplicates++;
+          else if (isRefusedWrite(error)) result.rejected.push({ recordId: entity.RecordId, reason: `refused by Table Storage (${statusOf(error)})`, detail: messageOf(error).slice(0, 300) });
+          else throw error;
+        }
+      }
+    });
+    return result;
   }
 
   async pending(): Promise<StoredRelease[]> {
@@ -61,7 +110,7 @@ export class TableReleaseStore implements ReleaseStore {
     const found: StoredRelease[] = [];
     for await (const e of this.table.listEntities<ReleaseEntity>({ queryOptions: { filter } })) {
       found.push({
-        recordId: e.rowKey ?? '',
+        recordId: typeof e.RecordId === 'string' && e.RecordId !== '' ? e.RecordId : (e.rowKey ?? ''),
         networkMessageId: e.NetworkMessageId,
         releasedTo: e.ReleasedTo,
         releasedBy: e.System ? undefined : e.ReleasedBy,
@@ -81,8 +130,10 @@ export class TableReleaseStore implements ReleaseStore {
   /** Settles many releases, 100 to a transaction (one partition); a batch that fails whole is retried one by one. */
   async settleMany(recordIds: readonly string[], status: Exclude<ReleaseStatus, 'pending'>, now: Date): Promise<void> {
     const ids = [...new Set(recordIds)];
-    for (let i = 0; i < ids.length; i += 100) {
-      const part = ids.slice(i, i + 100);
+    const parts: string[][] = [];
+    for (let i = 0; i < ids.length; i += 100) parts.push(ids.slice(i, i + 100));
+    // A mass release settles 100,000 records: transactions (of distinct rows) go 4 at a time.
+    await forEachLimited(parts, ADD_CONCURRENCY, async (part) => {
       const actions: TransactionAction[] = part.map((id) => ['update', { partitionKey: RELEASE, rowKey: tableKey(id), Status: status, Reason: '', UpdatedAt: now }, 'Merge']);
       try {
         await this.table.submitTransaction(actions);
@@ -92,7 +143,7 @@ export class TableReleaseStore implements ReleaseStore {
           if (statusOf(e) !== 404) throw e;
         }));
       }
-    }
+    });
   }
 
   async isBlobDone(contentId: string): Promise<boolean> {

@@ -87,17 +87,22 @@ async function* healingList(client: TableClient, list: () => AsyncIterable<unkno
   }
 }
 
-/** RowKeys may not hold / \ # ? or control characters; `%` is encoded too, so the encoding stays reversible. */
-const KEY_UNSAFE = /[%/\\#?\u0000-\u001f\u007f-\u009f]/g;
-/** Keys may be 1 KiB; longer ones are cut and made unique with a hash (they cannot collide with uncut ones). */
+/**
+ * RowKeys may not hold / \\ # ? or control characters. `%` is encoded so the encoding stays
+ * reversible, and `~` so that no encoded value holds one: the `~` of a cut key `prefix~hash` then
+ * only ever comes from cutting, and a cut key can never equal another value's key.
+ */
+const KEY_UNSAFE = /[%~/\\#?\u0000-\u001f\u007f-\u009f]/g;
+/** Keys may be 1 KiB; longer ones are cut and made unique with a hash of the whole encoded value. */
 const MAX_KEY_CHARS = 255;
+const KEY_PREFIX_CHARS = 190;
 
 /** Makes outside input (addresses, record and content ids) usable as a PartitionKey or RowKey. */
 export function tableKey(value: string): string {
   const encoded = value.replace(KEY_UNSAFE, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
   if (encoded.length <= MAX_KEY_CHARS) return encoded;
   const hash = createHash('sha256').update(encoded).digest('hex');
-  return `${encoded.slice(0, 190)}~${hash}`;
+  return `${encoded.slice(0, KEY_PREFIX_CHARS)}~${hash}`;
 }
 
 /** Deletes every row the filter selects, 16 at a time; returns how many it deleted (rows already gone do not count). */

@@ -21,7 +21,8 @@ import { QueueServiceClient } from '@azure/storage-queue';
 import { Runtime } from '../../shared/app/runtime';
 import { loadSettings } from '../../shared/config/settings';
 import type { NotificationJob } from '../../shared/jobs/notificationJob';
-import type { ReleasedMessageFacts } from '../../shared/domain/types';
+import type { ReleaseEvent, ReleasedMessageFacts } from '../../shared/domain/types';
+import { TableReleaseStore } from '../../shared/store/releaseStore';
 import { MemoryLogger, silentLogger, type Logger } from '../../shared/log/logger';
 import { makeJob } from '../../shared/jobs/notificationJob';
 import { MailboxPacer } from '../../shared/notify/pacing';
@@ -37,7 +38,7 @@ import type { AuditRecord } from '../../simulator';
 import type { DetectProbeResult, ProbeInput, ProbeResult, SnapshotProbeResult } from './probe';
 import { SimProcess } from './simClient';
 import { fmt, list, mb, median, percentile, round, sleep } from './stats';
-import { messagesOf, planMessages, prng, releaseRecords, rowsOf, seededGuid, SENDER_COUNT, senderAddress, type MessagePlan } from './workload';
+import { massPlans, messagesOf, planMessages, prng, releaseRecords, rowsOf, seededGuid, SENDER_COUNT, senderAddress, type MessagePlan } from './workload';
 
 const MAILBOX = 'quarantine-notices@contoso.com';
 const WRITE_CONCURRENCY = 16;
@@ -46,7 +47,7 @@ const DEFAULT_LATENCY = { exchange: 10, management: 0, graph: 10 };
 
 type Entity = ReturnType<typeof toEntity>;
 
-const sections = new Set((process.env.BENCH_SECTIONS ?? 'snapshot,memory,detect,send,report').split(',').map((s) => s.trim()));
+const sections = new Set((process.env.BENCH_SECTIONS ?? 'snapshot,memory,detect,mass,send,report').split(',').map((s) => s.trim()));
 const figures: Record<string, unknown> = {};
 
 function say(line = ''): void {
@@ -215,7 +216,7 @@ async function snapshotThroughput(bench: Bench): Promise<void> {
     const t0 = performance.now();
     const summary = await snapshotQuarantine({
       exchange: runtime.exchange,
-      store: { upsert: async () => undefined, findByNetworkMessageId: async () => [], purge: async () => 0 },
+      store: { upsert: async (messages) => ({ stored: messages.length, rejected: [] }), findByNetworkMessageId: async () => [], purge: async () => 0 },
       state: new MemoryState(),
       log: silentLogger,
     });
@@ -470,6 +471,107 @@ async function detection(bench: Bench): Promise<void> {
     setupRowsPerSec: round((bigRows - smallRows) / (setupMs / 1000)),
     noTableScans: bothClean,
     projected10kSecondsOnAzurite: RELEASES === 10_000 ? round(big.ms / 1000) : round(projectedFull),
+  };
+  await bench.sim.call({ op: 'clearObserved' });
+}
+
+// ---- 2b. a mass release: 100,000 releases in one run ---------------------------------------------
+
+async function massRelease(bench: Bench): Promise<void> {
+  const MESSAGES = Number(process.env.BENCH_MASS_MESSAGES ?? 1_000);
+  const RECIPIENTS = 100;
+  const RELEASES = MESSAGES * RECIPIENTS;
+  const REPS = Number(process.env.BENCH_MASS_REPS ?? 3);
+  const BLOB_SIZE = 2_000;
+  const TIMEOUT_S = 600;
+  const INGEST_SAMPLE = 5_000;
+  say(`== 2b. Mass release: ${fmt(MESSAGES)} messages x ${RECIPIENTS} recipients, each released to all = ${fmt(RELEASES)} releases in one detection run ==`);
+  await bench.resetStorage();
+  await bench.sim.call({ op: 'clearObserved' });
+  await bench.sim.call({ op: 'latency', latency: DEFAULT_LATENCY });
+  const nowMs = Date.now();
+  const plans = massPlans(MESSAGES, RECIPIENTS, 7, nowMs);
+  const published = await bench.sim.call({ op: 'publishMass', messages: MESSAGES, recipients: RECIPIENTS, seed: 7, nowMs, blobSize: BLOB_SIZE, ageMs: 50 * 60_000 });
+  say(`feed: ${fmt(published.records)} records in ${published.blobs} blobs of <= ${fmt(BLOB_SIZE)}; snapshot: one row per recipient copy (${fmt(RELEASES)} rows), written directly`);
+  const table = bench.table(TABLES.snapshot);
+  await table.createTable();
+  const w0 = performance.now();
+  for (let i = 0; i < plans.length; i += 100) await rawWrite(table, batchesOf(messagesOf(rowsOf(plans.slice(i, i + 100))).map(toEntity)));
+  progress(`wrote ${fmt(RELEASES)} snapshot rows in ${fmt(performance.now() - w0)} ms`);
+
+  // Ingest alone, in this process: the same records one createEntity each (before) against addMany (now).
+  const sample: ReleaseEvent[] = plans.slice(0, INGEST_SAMPLE / RECIPIENTS).flatMap((plan) =>
+    plan.recipients.map((to, i) => ({ recordId: `${plan.copyIds[i]}`, networkMessageId: plan.networkMessageId, releasedTo: to, releasedBy: 'secadmin@contoso.com', releasedAt: new Date(nowMs - 40 * 60_000) })),
+  );
+  const ingestOnce = async (batched: boolean): Promise<number> => {
+    const t = bench.table(`Ingest${batched ? 'Many' : 'One'}${Date.now()}`);
+    await t.createTable();
+    const store = new TableReleaseStore(t);
+    const t0 = performance.now();
+    if (batched) {
+      const r = await store.addMany(sample, new Date());
+      if (r.added !== sample.length) throw new Error(`addMany added ${r.added} of ${sample.length}`);
+    } else {
+      await forEachLimited(sample, 1, async (release) => {
+        await store.addIfNew(release, new Date());
+      });
+    }
+    const ms = performance.now() - t0;
+    await bench.service.deleteTable(t.tableName);
+    return ms;
+  };
+  const one: number[] = [];
+  const many: number[] = [];
+  for (let rep = 0; rep < 3; rep++) {
+    if (rep % 2 === 0) {
+      one.push(await ingestOnce(false));
+      many.push(await ingestOnce(true));
+    } else {
+      many.push(await ingestOnce(true));
+      one.push(await ingestOnce(false));
+    }
+  }
+  progress(`ingest of ${fmt(INGEST_SAMPLE)} records: one by one ${list(one)} ms, addMany ${list(many)} ms`);
+
+  const runs: DetectProbeResult[] = [];
+  for (let rep = 0; rep < REPS; rep++) {
+    await bench.resetStorage([TABLES.snapshot]);
+    // Every message's header read in this run: the product's default (100 a run) would spread 1,000 messages over 10 runs.
+    const result = (await bench.probe({ kind: 'detect', env: bench.env(), maxHeaderReads: MESSAGES })) as DetectProbeResult;
+    const s = result.summary;
+    if (s.newReleases !== RELEASES || s.matched !== RELEASES || s.jobs !== MESSAGES || result.pendingAfter !== 0) {
+      throw new Error(`mass release run ${rep + 1}: ${JSON.stringify({ ...s, pendingAfter: result.pendingAfter })}`);
+    }
+    runs.push(result);
+    progress(`mass release run ${rep + 1}/${REPS}: ${fmt(result.ms)} ms, ${JSON.stringify(result.phases)}`);
+  }
+  const ms = runs.map((r) => r.ms);
+  const phase = (name: keyof DetectProbeResult['phases']): number => median(runs.map((r) => r.phases[name]));
+  const med = median(ms);
+  const ingestRatio = median(one) / median(many);
+  say(`ingest alone, ${fmt(INGEST_SAMPLE)} records of one partition (3 interleaved pairs): one createEntity each ${list(one)} ms, addMany (transactions of 100) ${list(many)} ms -> x${fmt(ingestRatio, 1)} faster`);
+  say(`detection runs (ms): ${list(ms)} -> median ${fmt(med / 1000, 1)} s = ${fmt(RELEASES / (med / 1000))} releases/s; ${fmt((med / 1000 / TIMEOUT_S) * 100, 1)} % of the 10-minute Functions timeout (ratio ${fmt(med / 1000 / TIMEOUT_S, 3)})`);
+  say(
+    `    phases (medians): ingest ${fmt(phase('ingestMs') / 1000, 1)} s, match ${fmt(phase('matchMs') / 1000, 1)} s (${fmt(runs[0].snapshotStore.findByNetworkMessageId)} snapshot lookups for ${fmt(RELEASES)} releases, ${fmt(runs[0].summary.headerReads)} header reads), ` +
+      `enqueue+settle ${fmt(phase('enqueueMs') / 1000, 1)} s, rest ${fmt(phase('settleAndPurgeMs') / 1000, 1)} s`,
+  );
+  say(`    peak heapUsed above baseline ${mb(median(runs.map((r) => r.memory.peakHeapBytes)))}, peak rss above baseline ${mb(median(runs.map((r) => r.memory.peakRssBytes)))}`);
+  say(`    outcome (every run): ${fmt(RELEASES)} new releases, ${fmt(RELEASES)} matched, ${fmt(MESSAGES)} jobs (one per message), 0 pending after the run`);
+  say();
+  figures.massRelease = {
+    messages: MESSAGES,
+    recipients: RECIPIENTS,
+    releases: RELEASES,
+    reps: REPS,
+    ms: ms.map((v) => round(v)),
+    medianSeconds: round(med / 1000, 1),
+    releasesPerSec: round(RELEASES / (med / 1000)),
+    shareOfTimeout: round(med / 1000 / TIMEOUT_S, 3),
+    phasesMsMedian: { ingest: round(phase('ingestMs')), match: round(phase('matchMs')), enqueueAndSettle: round(phase('enqueueMs')), rest: round(phase('settleAndPurgeMs')) },
+    snapshotLookups: runs[0].snapshotStore.findByNetworkMessageId,
+    headerReads: runs[0].summary.headerReads,
+    peakHeapMB: round(median(runs.map((r) => r.memory.peakHeapBytes)) / 1048576, 1),
+    ingestSample: { records: INGEST_SAMPLE, oneByOneMs: one.map((v) => round(v)), addManyMs: many.map((v) => round(v)), speedup: round(ingestRatio, 1) },
   };
   await bench.sim.call({ op: 'clearObserved' });
 }
@@ -745,6 +847,7 @@ async function main(): Promise<void> {
     if (sections.has('snapshot')) await snapshotThroughput(bench);
     if (sections.has('memory')) await snapshotMemory(bench);
     if (sections.has('detect')) await detection(bench);
+    if (sections.has('mass')) await massRelease(bench);
     if (sections.has('send')) await sending(bench);
     if (sections.has('report')) {
       say('== 4. Activity report: counting a busy day, reading 30 days ==');

@@ -19,6 +19,8 @@ import type { NotificationQueue } from '../../shared/detect/ports';
 export interface ProbeInput {
   kind: 'snapshot' | 'detect';
   env: Record<string, string>;
+  /** Header reads allowed in the run (default: the product's MAX_HEADER_READS_PER_RUN). */
+  maxHeaderReads?: number;
 }
 
 export interface MemoryPeaks {
@@ -42,9 +44,14 @@ export interface SnapshotProbeResult {
 export interface DetectProbeResult {
   kind: 'detect';
   ms: number;
-  /** ms from the start: ingest ends at the first pending() call, matching at the enqueue call. */
+  /**
+   * ms from the start: ingest ends at the first pending() call, matching at the first enqueue call;
+   * enqueueMs runs to the end of the last enqueue (settles of earlier batches interleave with it).
+   */
   phases: { ingestMs: number; matchMs: number; enqueueMs: number; settleAndPurgeMs: number };
-  summary: { recordsRead: number; releases: number; newReleases: number; matched: number; pending: number; unmatched: number; skipped: number; jobs: number };
+  summary: { recordsRead: number; releases: number; newReleases: number; duplicateReleases: number; matched: number; pending: number; unmatched: number; skipped: number; jobs: number; headerReads: number };
+  /** Releases still pending in the table after the run (read back, not taken from the summary). */
+  pendingAfter: number;
   /** Calls into the QuarantineSnapshotStore port, and what reached its TableClient. */
   snapshotStore: {
     findByNetworkMessageId: number;
@@ -120,8 +127,8 @@ async function probeSnapshot(runtime: Runtime): Promise<SnapshotProbeResult> {
 
 type Method = (...args: unknown[]) => unknown;
 
-async function probeDetect(runtime: Runtime): Promise<DetectProbeResult> {
-  const deps = await runtime.detectionDeps();
+async function probeDetect(runtime: Runtime, maxHeaderReads: number | undefined): Promise<DetectProbeResult> {
+  const deps = { ...(await runtime.detectionDeps()), maxHeaderReads };
   await runtime.token(runtime.settings.managementEndpoint)();
   await runtime.token(runtime.settings.exchangeEndpoint)();
 
@@ -174,6 +181,7 @@ async function probeDetect(runtime: Runtime): Promise<DetectProbeResult> {
   let jobsEnqueued = 0;
   const releases: ReleaseStore = {
     addIfNew: (release, now) => deps.releases.addIfNew(release, now),
+    addMany: (releases, now) => deps.releases.addMany(releases, now),
     pending: async () => {
       if (Number.isNaN(ingestEnd)) ingestEnd = performance.now();
       const found = await deps.releases.pending();
@@ -189,7 +197,7 @@ async function probeDetect(runtime: Runtime): Promise<DetectProbeResult> {
   };
   const queue: NotificationQueue = {
     enqueue: async (jobs) => {
-      enqueueStart = performance.now();
+      if (Number.isNaN(enqueueStart)) enqueueStart = performance.now();
       jobsEnqueued += jobs.length;
       await deps.queue.enqueue(jobs);
       enqueueEnd = performance.now();
@@ -202,6 +210,7 @@ async function probeDetect(runtime: Runtime): Promise<DetectProbeResult> {
   const summary = await detectReleases(wired);
   const end = performance.now();
   const peaks = memory.stop();
+  const pendingAfter = (await deps.releases.pending()).length;
 
   const partitionQuery = /^PartitionKey eq '[^']*'$/;
   return {
@@ -217,12 +226,15 @@ async function probeDetect(runtime: Runtime): Promise<DetectProbeResult> {
       recordsRead: summary.recordsRead,
       releases: summary.releases,
       newReleases: summary.newReleases,
+      duplicateReleases: summary.duplicateReleases,
       matched: summary.matched,
       pending: summary.pending,
       unmatched: summary.unmatched,
       skipped: Object.values(summary.skippedByReason).reduce((a, b) => a + (b ?? 0), 0),
       jobs: summary.jobs,
+      headerReads: summary.headerReads,
     },
+    pendingAfter,
     snapshotStore: {
       ...counts,
       partitionQueries: filters.filter((f) => partitionQuery.test(f)).length,
@@ -243,7 +255,7 @@ async function main(): Promise<void> {
   // @azure/identity's EnvironmentCredential reads AZURE_* from the process environment.
   Object.assign(process.env, input.env);
   const runtime = new Runtime(loadSettings(input.env), silentLogger);
-  const result = input.kind === 'snapshot' ? await probeSnapshot(runtime) : await probeDetect(runtime);
+  const result = input.kind === 'snapshot' ? await probeSnapshot(runtime) : await probeDetect(runtime, input.maxHeaderReads);
   process.stdout.write(`PROBE_RESULT ${JSON.stringify(result)}\n`);
 }
 

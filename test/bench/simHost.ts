@@ -6,7 +6,7 @@
 import { M365Simulator } from '../../simulator';
 import { NETWORK_MESSAGE_IDS_HEADER } from '../../shared/email/compose';
 import type { SimCommand, SimReplies, SimRequestEnvelope, SimResponseEnvelope, SentMailDigest } from './simProtocol';
-import { planMessages, rowsOf } from './workload';
+import { massPlans, massReleaseRecords, planMessages, rowsOf } from './workload';
 
 async function main(): Promise<void> {
   if (!process.send) throw new Error('simHost must be started with an IPC channel (child_process.fork)');
@@ -37,6 +37,16 @@ async function main(): Promise<void> {
           sim.audit.publish(records, { contentCreated: new Date(now - command.ageMs + i * 1000) });
         });
         return { blobs: command.blobs.length, records: command.blobs.reduce((sum, b) => sum + b.length, 0) };
+      }
+      case 'publishMass': {
+        const records = massReleaseRecords(massPlans(command.messages, command.recipients, command.seed, command.nowMs), command.nowMs);
+        const now = Date.now();
+        let blobs = 0;
+        for (let i = 0; i < records.length; i += command.blobSize) {
+          sim.audit.publish(records.slice(i, i + command.blobSize), { contentCreated: new Date(now - command.ageMs + blobs * 1000) });
+          blobs++;
+        }
+        return { blobs, records: records.length };
       }
       case 'fault':
         sim.faults.add({ service: command.service, status: command.status, retryAfterSeconds: command.retryAfterSeconds, times: command.times });

@@ -9,6 +9,8 @@ export type SimCommand =
   | { op: 'latency'; latency: LatencySettings }
   /** Each inner array becomes one content blob, created `ageMs` before now (spread a second apart). */
   | { op: 'publish'; blobs: AuditRecord[][]; ageMs: number }
+  /** Publishes massReleaseRecords(massPlans(...)) in blobs of `blobSize` records (built here: no 60 MB over the pipe). */
+  | { op: 'publishMass'; messages: number; recipients: number; seed: number; nowMs: number; blobSize: number; ageMs: number }
   | { op: 'fault'; service: ServiceName; status: number; retryAfterSeconds?: number; times: number }
   | { op: 'faultsPending' }
   | { op: 'sentMail' }
@@ -32,6 +34,7 @@ export interface SimReplies {
   clearQuarantine: null;
   latency: null;
   publish: { blobs: number; records: number };
+  publishMass: { blobs: number; records: number };
   fault: null;
   faultsPending: number;
   sentMail: SentMailDigest[];

@@ -208,3 +208,38 @@ export function releaseRecords(plans: readonly MessagePlan[], total: number, see
   }
   return { records, mix: { matched: wantMatched, external: wantExternal, unknown: wantUnknown } };
 }
+
+/**
+ * A mass release: `messages` outbound messages of `recipients` copies each (one Get-QuarantineMessage
+ * row per recipient copy, as Exchange lists them), every one released to all its recipients.
+ */
+export function massPlans(messages: number, recipients: number, seed: number, nowMs: number): MessagePlan[] {
+  const random = prng(seed);
+  return Array.from({ length: messages }, (_, m) => {
+    const sender = senderAddress(m % SENDER_COUNT);
+    return {
+      networkMessageId: seededGuid(random),
+      copyIds: Array.from({ length: recipients }, () => seededGuid(random)),
+      recipients: Array.from({ length: recipients }, (_, i) => `member${String(i).padStart(3, '0')}.m${m}@fabrikam.example`),
+      sender,
+      outbound: true,
+      receivedAt: Math.floor(nowMs - 3 * 3_600_000 - random() * 3_600_000),
+      subject: `Partner newsletter ${m}: autumn price list`,
+      type: 'TransportRule',
+      policyType: 'ExchangeTransportRule',
+      policyName: 'Quarantine outbound attachments to external',
+      messageId: `<${hex(random, 16).toUpperCase()}.contoso.com@contoso.com>`,
+      size: 48_000,
+    };
+  });
+}
+
+/** One QuarantineReleaseMessage record per recipient copy, as Microsoft writes a release to all. */
+export function massReleaseRecords(plans: readonly MessagePlan[], nowMs: number): AuditRecord[] {
+  const records: AuditRecord[] = [];
+  plans.forEach((plan, m) => {
+    const at = new Date(nowMs - 40 * 60_000 + m * 1000);
+    for (const recipient of plan.recipients) records.push(releaseRecord({ NetworkMessageId: plan.networkMessageId, ReleaseTo: recipient, UserId: 'secadmin@contoso.com', at }));
+  });
+  return records;
+}

@@ -109,4 +109,34 @@ describe('settings', () => {
       expect(problems.map((p) => [p.setting, p.message])).toEqual([['AzureWebJobsStorage__queueServiceUri', expect.stringMatching(/queueServiceUri is missing.*https:\/\/myaccount\.queue\.core\.windows\.net/)]]);
     });
   });
+
+  describe('plain-http storage (the account key would travel in clear)', () => {
+    const key = 'AccountKey=c2VjcmV0LWtleS1tYXRlcmlhbA==';
+    it.each([
+      ['DefaultEndpointsProtocol=http to Azure', `DefaultEndpointsProtocol=http;AccountName=qrnstore01;${key};EndpointSuffix=core.windows.net`, 'qrnstore01.blob.core.windows.net'],
+      ['an http table endpoint on another host', `DefaultEndpointsProtocol=https;AccountName=a;${key};TableEndpoint=http://storage.contoso.com/a`, 'storage.contoso.com'],
+      ['loopback table but derived http blob', `DefaultEndpointsProtocol=http;AccountName=a;${key};TableEndpoint=http://127.0.0.1:10002/a;QueueEndpoint=http://127.0.0.1:10001/a`, 'a.blob.core.windows.net'],
+      ['a host that only starts like loopback', `AccountName=a;${key};QueueEndpoint=http://127.0.0.1.evil.example/a;TableEndpoint=https://a.table.core.windows.net`, '127.0.0.1.evil.example'],
+    ])('refuses %s in one line naming AzureWebJobsStorage, the host and why, never the key', (_label, connectionString, host) => {
+      const message = errorOf({ ...base, AzureWebJobsStorage: connectionString });
+      expect(message).toMatch(/^Setting AzureWebJobsStorage is invalid: .*over http to .*account key would travel in clear/);
+      expect(message).toContain(host);
+      expect(message).not.toContain('c2VjcmV0');
+      expect(message).not.toContain('\n');
+    });
+
+    it.each([
+      ['UseDevelopmentStorage=true', 'UseDevelopmentStorage=true'],
+      ['Azurite on 127.0.0.1', `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;${key};BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;QueueEndpoint=http://127.0.0.1:10001/devstoreaccount1;TableEndpoint=http://127.0.0.1:10002/devstoreaccount1;`],
+      ['Azurite on localhost and ::1', `DefaultEndpointsProtocol=http;AccountName=d;${key};BlobEndpoint=http://localhost:10000/d;QueueEndpoint=http://[::1]:10001/d;TableEndpoint=http://LOCALHOST:10002/d`],
+      ['https to Azure', `DefaultEndpointsProtocol=https;AccountName=qrnstore01;${key};EndpointSuffix=core.windows.net`],
+    ])('accepts %s', (_label, connectionString) => {
+      expect(loadSettings({ ...base, AzureWebJobsStorage: connectionString }).storage).toEqual({ kind: 'connectionString', connectionString });
+    });
+
+    it('refuses an http service URI for identity-based storage off loopback (the token would travel in clear)', () => {
+      expect(errorOf({ M365_TENANT_ID: base.M365_TENANT_ID, AzureWebJobsStorage__tableServiceUri: 'http://qrnstore01.table.core.windows.net' })).toMatch(/AzureWebJobsStorage__tableServiceUri is invalid/);
+      expect(loadSettings({ M365_TENANT_ID: base.M365_TENANT_ID, AzureWebJobsStorage__tableServiceUri: 'http://127.0.0.1:10002/d', AzureWebJobsStorage__queueServiceUri: 'http://127.0.0.1:10001/d' }).storage).toMatchObject({ tableUrl: 'http://127.0.0.1:10002/d' });
+    });
+  });
 });

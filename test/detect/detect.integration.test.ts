@@ -1,8 +1,7 @@
-import { parseJob } from '../../shared/jobs/notificationJob';
 import { QueueClient } from '@azure/storage-queue';
 import type { NotificationJob } from '../../shared/jobs/notificationJob';
 import { detectReleases } from '../../shared/detect/detectReleases';
-import { ledgerKey } from '../../shared/jobs/notificationJob';
+import { ledgerKey, parseJob } from '../../shared/jobs/notificationJob';
 import { decodeMessage } from '../../shared/queue/storageQueue';
 import { QUEUE_NAME } from '../../shared/jobs/delivery';
 import { fileAccessedRecord, noiseRecords, quarantineRecord, signInRecord, quarantineRow, releaseRecord, SYSTEM_RELEASE_USER } from '../../simulator/fixtures';

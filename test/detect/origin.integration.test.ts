@@ -1,9 +1,8 @@
-import { parseJob } from '../../shared/jobs/notificationJob';
 import { QueueClient } from '@azure/storage-queue';
 import { detectReleases, type DetectSummary } from '../../shared/detect/detectReleases';
 import type { NotificationJob } from '../../shared/jobs/notificationJob';
 import { ExchangeError, type CmdletResult, type CmdletRunner } from '../../shared/exchange/exchangeClient';
-import { ledgerKey } from '../../shared/jobs/notificationJob';
+import { ledgerKey, parseJob } from '../../shared/jobs/notificationJob';
 import { decodeMessage } from '../../shared/queue/storageQueue';
 import { QUEUE_NAME } from '../../shared/jobs/delivery';
 import { quarantineRow, releaseRecord } from '../../simulator/fixtures';

@@ -1,6 +1,7 @@
 import { TableClient } from '@azure/data-tables';
 import { ExchangeError } from '../../shared/exchange/exchangeClient';
-import { OVERLAP_MS } from '../../shared/snapshot/snapshotQuarantine';
+import { OVERLAP_MS, snapshotQuarantine } from '../../shared/snapshot/snapshotQuarantine';
+import type { QuarantineSnapshotStore } from '../../shared/snapshot/ports';
 import { TABLES } from '../../shared/store/tables';
 import { quarantineRow } from '../../simulator/fixtures';
 import { World } from '../support/world';
@@ -123,5 +124,31 @@ describe('snapshotting the quarantine', () => {
     const after = await world.runtime().snapshot();
     expect(Date.parse(after.from)).toBe(Date.parse(first.to) - OVERLAP_MS);
     expect((await storedIdentities()).size).toBe(2);
+  });
+  it('moves the watermark past a row Table Storage refuses, logging which row and why, and stores the days after it', async () => {
+    const now = Date.now();
+    const refused = quarantineRow({ receivedAt: new Date(now - 3 * 24 * HOUR), Subject: 'refused' });
+    const before = quarantineRow({ receivedAt: new Date(now - 3 * 24 * HOUR - HOUR) });
+    const later = quarantineRow({ receivedAt: new Date(now - 2 * HOUR) });
+    world.sim.tenant.quarantine.add([before, refused, later]);
+    const runtime = world.runtime();
+    const inner = await runtime.snapshotStore();
+    // The service's answer to a row it will not take (as a 413 or 400 would come back), for one row only.
+    const store: QuarantineSnapshotStore = {
+      upsert: async (messages) => {
+        const bad = messages.filter((m) => m.subject === 'refused');
+        const result = await inner.upsert(messages.filter((m) => m.subject !== 'refused'));
+        return { stored: result.stored, rejected: [...result.rejected, ...bad.map((m) => ({ networkMessageId: m.networkMessageId, copyId: m.copyId, reason: 'refused by Table Storage (413)', detail: 'The request body is too large' }))] };
+      },
+      findByNetworkMessageId: (id) => inner.findByNetworkMessageId(id),
+      purge: (at) => inner.purge(at),
+    };
+    const summary = await snapshotQuarantine({ exchange: runtime.exchange, store, state: await runtime.state(), log: world.log });
+    expect(summary).toMatchObject({ rowsRead: 3, rowsStored: 2, rowsSkipped: 1, skippedByReason: { 'refused by Table Storage (413)': 1 } });
+    expect(await storedIdentities()).toEqual(identitiesOf([before, later]));
+    expect(world.log.text()).toContain(`Skipped quarantine row "${refused.Identity.toLowerCase()}": refused by Table Storage (413): The request body is too large`);
+    // The next run starts from this run's end, not from the refused row's day.
+    const next = await world.runtime().snapshot();
+    expect(Date.parse(next.from)).toBe(Date.parse(summary.to) - OVERLAP_MS);
   });
 });
