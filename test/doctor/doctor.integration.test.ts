@@ -151,7 +151,7 @@ describe('npm run doctor', () => {
   });
 
   it('names Table Storage, AzureWebJobsStorage, the endpoint and the fix when storage cannot be reached', async () => {
-    const env = { ...world.env(), AzureWebJobsStorage: 'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;TableEndpoint=http://127.0.0.1:9/devstoreaccount1;QueueEndpoint=http://127.0.0.1:9/devstoreaccount1' };
+    const env = { ...world.env(), AzureWebJobsStorage: 'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;TableEndpoint=http://127.0.0.1:9/devstoreaccount1;QueueEndpoint=http://127.0.0.1:9/devstoreaccount1' };
     const problems = failed(await runDoctor(env, world.log));
     expect(problems).toEqual({
       storage: expect.stringMatching(/^Table Storage at http:\/\/127\.0\.0\.1:9\/devstoreaccount1 \(setting AzureWebJobsStorage\) cannot be reached \(.*ECONNREFUSED.*\): check the account name and endpoint/),
