@@ -7,6 +7,7 @@ import type { ReleasedMessageFacts } from '../../shared/domain/types';
 import { MemoryLogger, printable } from '../../shared/log/logger';
 import { composeNotification } from '../../shared/email/compose';
 import { cleanInline, defang, displayText } from '../../shared/email/sanitize';
+import { noticeJob, releasedFacts } from '../support/mothers';
 
 /** One representative per class the issue names, and the class's edges. */
 const INVISIBLE_CLASSES: ReadonlyArray<[string, string[]]> = [
@@ -169,22 +170,5 @@ describe('printable: the one filter for outside values in log lines', () => {
 const TEMPLATE = { subject: undefined, intro: undefined, footer: undefined, language: 'en' };
 
 function job(overrides: Partial<ReleasedMessageFacts>): NotificationJob {
-  return {
-    jobId: 'job-1',
-    sender: 'alice@contoso.com',
-    releases: [
-      {
-        networkMessageId: '5b0f7c1e-3c1a-4e22-9d3c-08de0a1b2c3d',
-        subject: 'Q3 pricing sheet',
-        receivedAt: '2026-08-20T14:02:11Z',
-        recipients: ['bob@fabrikam.example'],
-        releasedTo: 'bob@fabrikam.example',
-        releasedBy: 'admin@contoso.com',
-        releasedAt: '2026-08-21T09:15:00Z',
-        quarantineType: 'TransportRule',
-        policyName: 'Outbound attachments',
-        ...overrides,
-      },
-    ],
-  };
+  return noticeJob([releasedFacts(overrides)]);
 }
