@@ -9,7 +9,7 @@
  *   node infra/check.js            prints one line per Bicep file and the Pester summary; exit 0 when clean
  *   node infra/check.js --probe    prints which tools are there; exit 0 when all are, 3 when not
  *
- * It writes what it found to .tools/infra-check.json (read by test/infra/infra-tools.test.ts) and the
+ * It writes what it found to .tools/infra-check.json (read by test/infra/infra-tools.integration.test.ts) and the
  * printed lines to .tools/infra-check.log (shown by .ci/run). Exit 3 means the tools are missing and
  * nothing was checked: that is never a pass.
  */

@@ -183,7 +183,7 @@ const JOB: NotificationJob = {
 const describeWithChromium = CHROMIUM ? describe : describe.skip;
 if (!CHROMIUM) {
   // Said plainly, so a green run without Chromium is not mistaken for a checked layout.
-  console.warn('narrow-screen.test.ts did NOT run: Chromium not found at /usr/bin/chromium (apt-get install -y chromium).');
+  console.warn('narrow-screen.integration.test.ts did NOT run: Chromium not found at /usr/bin/chromium (apt-get install -y chromium).');
 }
 
 const CASES: Array<[string, number]> = [
