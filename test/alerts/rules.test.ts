@@ -80,6 +80,9 @@ describe('the alert email', () => {
       ]),
     );
     expect(email.html).toMatch(/What to do next/);
+    // Times read as a person writes them, with the zone named (not ISO strings).
+    expect(email.html).toContain('1 Dec 2026, 09:00 UTC');
+    expect(email.html).not.toMatch(/2026-12-01T09:00/);
   });
 
   it('escapes and defangs a hostile subject, and says when a link (maybe a scanner) released it', () => {
