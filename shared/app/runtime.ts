@@ -177,9 +177,10 @@ export class Runtime {
   /**
    * Runs one stage and keeps the health state: what the run showed (cleared or failed), the checks
    * only this stage makes, then any health email that is due. The stage's own result or error is
-   * what the caller gets; health bookkeeping never changes it. The summary carries the open problems.
+   * what the caller gets; health bookkeeping never changes it. The summary carries the open problems
+   * (not for a single queued email: reading every problem's state per email would cost 13 reads).
    */
-  async runStage<T extends object>(stage: Stage, work: () => Promise<T>, now?: () => Date): Promise<T & { openProblems: number }> {
+  async runStage<T extends object>(stage: Stage, work: () => Promise<T>, now?: () => Date): Promise<T & { openProblems?: number }> {
     let result: T;
     try {
       result = await work();
@@ -188,14 +189,17 @@ export class Runtime {
       throw error;
     }
     const openProblems = await this.afterStage(stage, [...clearedBy(stage), ...(await this.stageChecks(stage, now)), ...oversized(stage, result)], now);
-    return { ...result, openProblems };
+    return openProblems === undefined ? result : { ...result, openProblems };
   }
 
-  private async afterStage(stage: Stage, observations: Observation[], now?: () => Date): Promise<number> {
+  private async afterStage(stage: Stage, observations: Observation[], now?: () => Date): Promise<number | undefined> {
     try {
       const monitor = await this.health(now);
+      // Unchanged observations cost nothing (the monitor remembers what it wrote); emails and the
+      // count are the timers' work, every few minutes, not every email's.
       await monitor.record(observations);
-      if (stage !== 'sending') await monitor.notify();
+      if (stage === 'sending') return undefined;
+      await monitor.notify();
       return await monitor.openCount();
     } catch (error) {
       this.log.warn(`health: could not update after the ${stage} run: ${messageOf(error)}`);
