@@ -4,6 +4,8 @@ import type { NotificationJob } from '../../shared/jobs/notificationJob';
  * release is told exactly once: a send that may have gone out is looked up in Sent Items first.
  */
 import { detectReleases } from '../../shared/detect/detectReleases';
+import { TableNotificationLedger } from '../../shared/store/notificationLedger';
+import { TABLES } from '../../shared/store/tables';
 import { drainQueue } from '../../shared/notify/drainQueue';
 import { sendNotification } from '../../shared/notify/sendNotification';
 import { quarantineRow, SYSTEM_RELEASE_USER } from '../../simulator/fixtures';
@@ -50,7 +52,10 @@ async function cycle(plan: CrashPlan, laterMs = 0): Promise<void> {
   const d = await runtime.detectionDeps();
   await detectReleases({ ...d, releases: plan.wrap(d.releases), state: plan.wrap(d.state), queue: plan.wrap(d.queue), snapshot: plan.wrap(d.snapshot) });
   const s = await runtime.sendDeps();
-  const deps = { ...s, ledger: plan.wrap(s.ledger), mailer: plan.wrap(s.mailer), pacing: plan.wrap(s.pacing), scheduler, now: () => new Date(Date.now() + laterMs) };
+  // One clock for the whole sending side: the ledger stamps attempt times with it, and deliver judges them by it.
+  const clock = (): Date => new Date(Date.now() + laterMs);
+  const ledger = new TableNotificationLedger(await runtime.tables.readyTable(TABLES.ledger), clock);
+  const deps = { ...s, ledger: plan.wrap(ledger), mailer: plan.wrap(s.mailer), pacing: plan.wrap(s.pacing), scheduler, now: clock };
   await drainQueue(runtime.jobMessages, (job, id) => sendNotification(job as NotificationJob, deps, id), world.log, { retryAfterSeconds: 0 });
 }
 
