@@ -131,6 +131,8 @@ describe('the weekly report email', () => {
     await expect(runtime.sendWeeklyReport(now)).rejects.toThrow(ReportDeferredError);
     expect(world.sim.sentMail).toHaveLength(1);
 
+    // The timer's retry comes 10 minutes later; by then the Sent Items copy (200 ms here) is there.
+    await new Promise((resolve) => setTimeout(resolve, world.sim.sentItemsDelayMs + 100));
     const rerun = await runtime.sendWeeklyReport(now);
     expect(rerun.delivery).toMatchObject({ sent: false, confirmedSent: 1 });
     expect(world.sim.sentMail).toHaveLength(1);
