@@ -6,13 +6,12 @@
  */
 import { describeFinding, type AlertFinding } from '../alerts/rules';
 import type { AlertJob, AlertReleaseFacts } from '../jobs/alertJob';
-import type { ComposedEmail } from './compose';
+import { NETWORK_MESSAGE_IDS_HEADER, type ComposedEmail } from './compose';
 import { addressHtml, breakableHtml, escapeHtml } from './html';
 import { formatInstant } from './time';
 import { cleanInline, displayDefanged, displayText, truncate } from './sanitize';
 
 export const ALERT_HEADER = 'x-qrn-alert';
-export const NETWORK_MESSAGE_IDS_HEADER = 'x-qrn-network-message-ids';
 
 const REQUEST_SOURCES: Record<number, string> = {
   0: 'the Microsoft Defender portal',

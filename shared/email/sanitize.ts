@@ -105,11 +105,6 @@ function truncateCodePoints(value: string, budget: number, measure: (s: string) 
   return kept;
 }
 
-/** The original subject as it may appear in a subject line: one clean line, at most 80 characters. */
-export function sanitizeSubject(subject: string): string {
-  return truncate(cleanInline(subject), MAX_SUBJECT_CHARS);
-}
-
 /** Text for one table cell or text line: cleaned and bounded, so one field cannot swamp the email. */
 export function displayText(value: string, max = 256): string {
   return truncate(cleanInline(value), max);
