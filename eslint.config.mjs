@@ -1,16 +1,37 @@
 import tseslint from 'typescript-eslint';
 
-const SDK_MESSAGE = 'SDKs live in one adapter folder each: store/ (@azure/data-tables), queue/ (@azure/storage-queue), graph/ (@microsoft/microsoft-graph-client), auth/ (@azure/identity); functions/ (@azure/functions).';
+const SDK_MESSAGE =
+  'SDKs live in one adapter folder each: store/ (@azure/data-tables), queue/ (@azure/storage-queue), graph/ (@microsoft/microsoft-graph-client), auth/ (@azure/identity); functions/ (@azure/functions).';
 
 /** Everything under shared/ may import no SDK except the ones listed (and the SDK-neutral credential type). */
 function sdkOnly(...allowed) {
   return {
-    'no-restricted-imports': ['error', { patterns: [{ group: ['@azure/*', '@microsoft/*', ...allowed.map((name) => `!${name}`)], message: SDK_MESSAGE }] }],
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: [{ group: ['@azure/*', '@microsoft/*', ...allowed.map((name) => `!${name}`)], message: SDK_MESSAGE }],
+      },
+    ],
   };
 }
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'coverage/**', 'outbox/**', 'report/**', '.tools/**', '.deploy/**', '*.js', '*.mjs', 'simulator/*.js', 'test/*.js', 'infra/*.js'] },
+  {
+    ignores: [
+      'dist/**',
+      'node_modules/**',
+      'coverage/**',
+      'outbox/**',
+      'report/**',
+      '.tools/**',
+      '.deploy/**',
+      '*.js',
+      '*.mjs',
+      'simulator/*.js',
+      'test/*.js',
+      'infra/*.js',
+    ],
+  },
   ...tseslint.configs.recommended,
   {
     rules: {
@@ -32,7 +53,10 @@ export default tseslint.config(
         {
           patterns: [
             { group: ['@azure/*', '@microsoft/*'], message: SDK_MESSAGE },
-            { group: ['../notify/*', '**/notify/*'], message: 'detect/ must not import notify/: the job contract is in jobs/.' },
+            {
+              group: ['../notify/*', '**/notify/*'],
+              message: 'detect/ must not import notify/: the job contract is in jobs/.',
+            },
           ],
         },
       ],

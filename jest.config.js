@@ -10,5 +10,7 @@ module.exports = {
   // Integration suites each start their own Azurite and simulator; two at once is what 2 cores hold.
   maxWorkers: 2,
   // `npm run test:unit`: pure logic only: no Azurite, no simulator, no browser, no child processes, no soak.
-  ...(process.env.QRN_UNIT_ONLY === '1' ? { testPathIgnorePatterns: ['\\.integration\\.test\\.ts$', '\\.e2e\\.test\\.ts$', '/test/simulator/'] } : {}),
+  ...(process.env.QRN_UNIT_ONLY === '1'
+    ? { testPathIgnorePatterns: ['\\.integration\\.test\\.ts$', '\\.e2e\\.test\\.ts$', '/test/simulator/'] }
+    : {}),
 };

@@ -20,11 +20,19 @@ export async function sendNotificationHandler(message: unknown, context: Invocat
       if (action === 'poisonNow') {
         // Retrying malformed input cannot help: poison it now and let the host delete the original.
         await runtime.poisonQueue.add(bodyText(message));
-        log.error(`job moved to ${POISON_QUEUE_NAME}: ${error instanceof MalformedJobError ? 'malformed' : 'failed for good'}, not retried: ${reason}`, fields);
+        log.error(
+          `job moved to ${POISON_QUEUE_NAME}: ${error instanceof MalformedJobError ? 'malformed' : 'failed for good'}, not retried: ${reason}`,
+          fields,
+        );
         return;
       }
-      if (action === 'lastAttempt') log.error(`job attempt ${dequeueCount} of ${MAX_DEQUEUE_COUNT} failed; the host moves it to ${POISON_QUEUE_NAME}: ${reason}`, fields);
-      else log.warn(`job attempt ${dequeueCount} of ${MAX_DEQUEUE_COUNT} failed; the host retries it: ${reason}`, fields);
+      if (action === 'lastAttempt')
+        log.error(
+          `job attempt ${dequeueCount} of ${MAX_DEQUEUE_COUNT} failed; the host moves it to ${POISON_QUEUE_NAME}: ${reason}`,
+          fields,
+        );
+      else
+        log.warn(`job attempt ${dequeueCount} of ${MAX_DEQUEUE_COUNT} failed; the host retries it: ${reason}`, fields);
       throw error;
     }
   });

@@ -30,7 +30,10 @@ function firstExisting(candidates) {
 
 function findTools() {
   return {
-    bicep: firstExisting([process.env.BICEP_CLI, path.join(TOOLS, 'nuget', 'azure.bicep.commandline.linux-x64', BICEP_VERSION, 'tools', 'bicep')]),
+    bicep: firstExisting([
+      process.env.BICEP_CLI,
+      path.join(TOOLS, 'nuget', 'azure.bicep.commandline.linux-x64', BICEP_VERSION, 'tools', 'bicep'),
+    ]),
     pwsh: firstExisting([process.env.PWSH, path.join(TOOLS, 'pwsh', 'pwsh')]),
     pester: firstExisting([path.join(TOOLS, 'nuget', 'pester', PESTER_VERSION, 'tools', 'Pester.psd1')]),
   };
@@ -61,7 +64,14 @@ function runBicep(bicep, verb, extra) {
   const other = [];
   for (const line of lines) {
     const match = DIAGNOSTIC.exec(line);
-    if (match) diagnostics.push({ file: path.relative(ROOT, match[1]), line: Number(match[2]), level: match[4], code: match[5], message: match[6] });
+    if (match)
+      diagnostics.push({
+        file: path.relative(ROOT, match[1]),
+        line: Number(match[2]),
+        level: match[4],
+        code: match[5],
+        message: match[6],
+      });
     else other.push(line);
   }
   // A non-zero exit without a parsed error (a crash, a bad pattern) still fails.
@@ -129,21 +139,45 @@ function checkPowerShell(pwsh, pester) {
     encoding: 'utf8',
     timeout: 600_000,
     maxBuffer: 64 * 1024 * 1024,
-    env: { ...process.env, DOTNET_CLI_TELEMETRY_OPTOUT: '1', POWERSHELL_TELEMETRY_OPTOUT: '1', NO_COLOR: '1', TERM: 'dumb' },
+    env: {
+      ...process.env,
+      DOTNET_CLI_TELEMETRY_OPTOUT: '1',
+      POWERSHELL_TELEMETRY_OPTOUT: '1',
+      NO_COLOR: '1',
+      TERM: 'dumb',
+    },
   });
   fs.rmSync(scriptDir, { recursive: true, force: true });
   const found = /INFRA-CHECK-PESTER (\{.*\})/.exec(result.stdout ?? '');
   const marker = found ? found[1] : undefined;
   if (!marker) {
-    return { passed: 0, failed: 0, skipped: 0, failedTests: [], parseErrors: [], problems: [`pwsh exited ${result.status}: ${(result.stderr || result.stdout || '').slice(-4000)}`], seconds: (Date.now() - started) / 1000, output: result.stdout };
+    return {
+      passed: 0,
+      failed: 0,
+      skipped: 0,
+      failedTests: [],
+      parseErrors: [],
+      problems: [`pwsh exited ${result.status}: ${(result.stderr || result.stdout || '').slice(-4000)}`],
+      seconds: (Date.now() - started) / 1000,
+      output: result.stdout,
+    };
   }
   const summary = JSON.parse(marker);
-  return { ...summary, failedTests: summary.failedTests ?? [], parseErrors: summary.parseErrors ?? [], problems: [], seconds: (Date.now() - started) / 1000, output: result.stdout };
+  return {
+    ...summary,
+    failedTests: summary.failedTests ?? [],
+    parseErrors: summary.parseErrors ?? [],
+    problems: [],
+    seconds: (Date.now() - started) / 1000,
+    output: result.stdout,
+  };
 }
 
 function main() {
   const tools = findTools();
-  const missing = Object.entries(tools).filter(([, found]) => !found).map(([name]) => name);
+  const missing = Object.entries(tools)
+    .filter(([, found]) => !found)
+    .map(([name]) => name);
   if (process.argv.includes('--probe')) {
     process.stdout.write(JSON.stringify({ tools, missing }) + '\n');
     process.exit(missing.length ? 3 : 0);
@@ -155,14 +189,18 @@ function main() {
     process.stdout.write(line + '\n');
   };
   if (missing.length) {
-    say(`infra checks NOT run: ${missing.join(', ')} not installed (bash infra/install-tools.sh installs them; needs the .NET SDK)`);
+    say(
+      `infra checks NOT run: ${missing.join(', ')} not installed (bash infra/install-tools.sh installs them; needs the .NET SDK)`,
+    );
     fs.writeFileSync(path.join(TOOLS, 'infra-check.log'), log.join('\n') + '\n');
     process.exit(3);
   }
 
   const bicep = checkBicep(tools.bicep);
   for (const file of bicep.files) {
-    say(`bicep ${file.file}: build ${file.buildErrors} errors, ${file.buildWarnings} warnings; lint ${file.lintErrors} errors, ${file.lintWarnings} warnings`);
+    say(
+      `bicep ${file.file}: build ${file.buildErrors} errors, ${file.buildWarnings} warnings; lint ${file.lintErrors} errors, ${file.lintWarnings} warnings`,
+    );
     for (const d of file.diagnostics) say(`  ${d.file}:${d.line} ${d.level} ${d.code}: ${d.message}`);
   }
   for (const problem of bicep.problems) say(`bicep: ${problem}`);
@@ -175,12 +213,22 @@ function main() {
   for (const problem of ps.problems) say(`pester: ${problem}`);
   say(`pester: ${ps.passed} passed, ${ps.failed} failed (Pester ${PESTER_VERSION}, ${ps.seconds.toFixed(1)} s)`);
 
-  const bicepClean = bicep.problems.length === 0 && bicep.files.length > 0 && bicep.files.every((f) => f.buildErrors + f.buildWarnings + f.lintErrors + f.lintWarnings === 0);
+  const bicepClean =
+    bicep.problems.length === 0 &&
+    bicep.files.length > 0 &&
+    bicep.files.every((f) => f.buildErrors + f.buildWarnings + f.lintErrors + f.lintWarnings === 0);
   const psClean = ps.problems.length === 0 && ps.parseErrors.length === 0 && ps.failed === 0 && ps.passed > 0;
   const summary = {
     bicep: bicep.files.map(({ diagnostics: _diagnostics, ...counts }) => counts),
     bicepProblems: bicep.problems,
-    pester: { passed: ps.passed, failed: ps.failed, skipped: ps.skipped, failedTests: ps.failedTests, parseErrors: ps.parseErrors, problems: ps.problems },
+    pester: {
+      passed: ps.passed,
+      failed: ps.failed,
+      skipped: ps.skipped,
+      failedTests: ps.failedTests,
+      parseErrors: ps.parseErrors,
+      problems: ps.problems,
+    },
     ok: bicepClean && psClean,
   };
   fs.writeFileSync(path.join(TOOLS, 'infra-check.json'), JSON.stringify(summary, null, 2) + '\n');

@@ -58,8 +58,15 @@ function measure(dir, keep = () => true) {
  */
 function copyProductionModules() {
   const modules = path.join(ROOT, 'node_modules');
-  const ls = spawnSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], { cwd: ROOT, encoding: 'utf8', shell: process.platform === 'win32', maxBuffer: 64 * 1024 * 1024 });
-  const dirs = (ls.stdout ?? '').split(/\r?\n/).filter((line) => line && path.resolve(line).startsWith(modules + path.sep));
+  const ls = spawnSync('npm', ['ls', '--omit=dev', '--all', '--parseable'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+    shell: process.platform === 'win32',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const dirs = (ls.stdout ?? '')
+    .split(/\r?\n/)
+    .filter((line) => line && path.resolve(line).startsWith(modules + path.sep));
   if (ls.status === 0 && dirs.length > 0) {
     for (const dir of dirs) {
       const target = path.join(STAGE, 'node_modules', path.relative(modules, dir));
@@ -71,7 +78,9 @@ function copyProductionModules() {
     }
     return;
   }
-  process.stderr.write(`stage-package: npm ls --omit=dev exited ${ls.status}; copying node_modules and pruning instead\n`);
+  process.stderr.write(
+    `stage-package: npm ls --omit=dev exited ${ls.status}; copying node_modules and pruning instead\n`,
+  );
   fs.cpSync(modules, path.join(STAGE, 'node_modules'), { recursive: true, verbatimSymlinks: true });
   run('npm', ['prune', '--omit=dev', '--no-audit', '--no-fund', '--loglevel=error'], STAGE);
   removeEmptyFolders(path.join(STAGE, 'node_modules'));
@@ -109,15 +118,24 @@ function main() {
   });
   copyProductionModules();
   const staged = measure(STAGE);
-  process.stdout.write(`stage-package: .deploy holds ${mb(staged.bytes)} in ${staged.files} files (production dependencies only)\n`);
+  process.stdout.write(
+    `stage-package: .deploy holds ${mb(staged.bytes)} in ${staged.files} files (production dependencies only)\n`,
+  );
   if (process.argv.includes('--measure')) {
     // What azd zipped before: the project folder less what the old .funcignore dropped, i.e. the whole
     // node_modules, dist/ without test/ and simulator/, host.json and the package files.
     const modules = measure(path.join(ROOT, 'node_modules'));
     const dist = measure(path.join(ROOT, 'dist'), (name) => !NOT_SHIPPED.has(name));
-    const small = ['host.json', 'package.json', 'package-lock.json'].map((file) => fs.statSync(path.join(ROOT, file)).size);
-    const before = { bytes: modules.bytes + dist.bytes + small.reduce((a, b) => a + b, 0), files: modules.files + dist.files + small.length };
-    process.stdout.write(`stage-package: the whole project folder would be ${mb(before.bytes)} in ${before.files} files (every dev dependency included)\n`);
+    const small = ['host.json', 'package.json', 'package-lock.json'].map(
+      (file) => fs.statSync(path.join(ROOT, file)).size,
+    );
+    const before = {
+      bytes: modules.bytes + dist.bytes + small.reduce((a, b) => a + b, 0),
+      files: modules.files + dist.files + small.length,
+    };
+    process.stdout.write(
+      `stage-package: the whole project folder would be ${mb(before.bytes)} in ${before.files} files (every dev dependency included)\n`,
+    );
   }
 }
 

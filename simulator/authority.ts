@@ -54,7 +54,10 @@ export class TokenIssuer {
     this.publicJwk = { ...pair.publicKey.export({ format: 'jwk' }), kid: this.keyId, use: 'sig', alg: 'ES256' };
   }
 
-  issue(claims: { audience: string; tenantId: string; appId: string; roles: string[] }): { accessToken: string; expiresIn: number } {
+  issue(claims: { audience: string; tenantId: string; appId: string; roles: string[] }): {
+    accessToken: string;
+    expiresIn: number;
+  } {
     const now = Math.floor(Date.now() / 1000);
     const servicePrincipalId = randomUUID();
     const header = { typ: 'JWT', alg: 'ES256', kid: this.keyId };
@@ -103,7 +106,10 @@ export class TokenIssuer {
 function oauthError(status: number, error: string, code: number, description: string): SimResponse {
   const traceId = randomUUID();
   const correlationId = randomUUID();
-  const timestamp = new Date().toISOString().replace('T', ' ').replace(/\.\d+Z$/, 'Z');
+  const timestamp = new Date()
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d+Z$/, 'Z');
   return {
     status,
     body: {
@@ -129,9 +135,21 @@ function unknownTenant(segment: string): SimResponse {
 
 /** What the authority sends for a status when an injected fault gives no body. */
 export function authorityFaultBody(status: number, _req: FaultRequest): SimResponse {
-  if (status === 400) return oauthError(400, 'invalid_request', 900144, "The request body must contain the following parameter: 'grant_type'.");
+  if (status === 400)
+    return oauthError(
+      400,
+      'invalid_request',
+      900144,
+      "The request body must contain the following parameter: 'grant_type'.",
+    );
   if (status === 401) return oauthError(401, 'invalid_client', 7000215, 'Invalid client secret provided.');
-  if (status === 429) return oauthError(429, 'temporarily_unavailable', 50196, 'The server terminated an operation because it encountered a client request loop.');
+  if (status === 429)
+    return oauthError(
+      429,
+      'temporarily_unavailable',
+      50196,
+      'The server terminated an operation because it encountered a client request loop.',
+    );
   return oauthError(status, 'temporarily_unavailable', 90033, 'A transient error has occurred. Please try again.');
 }
 
@@ -156,16 +174,37 @@ function rolesFor(sim: SimulatorState, service: 'exchange' | 'management' | 'gra
 
 function token(sim: SimulatorState, req: SimRequest, tenantSegment: string): SimResponse {
   if (!sim.tenant.isNamedBy(tenantSegment)) return unknownTenant(tenantSegment);
-  const form = req.body !== null && typeof req.body === 'object' && !Array.isArray(req.body) ? (req.body as Record<string, unknown>) : {};
-  const field = (name: string): string | undefined => (typeof form[name] === 'string' ? (form[name] as string) : undefined);
+  const form =
+    req.body !== null && typeof req.body === 'object' && !Array.isArray(req.body)
+      ? (req.body as Record<string, unknown>)
+      : {};
+  const field = (name: string): string | undefined =>
+    typeof form[name] === 'string' ? (form[name] as string) : undefined;
 
   const grantType = field('grant_type');
-  if (!grantType) return oauthError(400, 'invalid_request', 900144, "The request body must contain the following parameter: 'grant_type'.");
+  if (!grantType)
+    return oauthError(
+      400,
+      'invalid_request',
+      900144,
+      "The request body must contain the following parameter: 'grant_type'.",
+    );
   if (grantType !== 'client_credentials') {
-    return oauthError(400, 'unsupported_grant_type', 70003, `The app requested an unsupported grant type '${grantType}'.`);
+    return oauthError(
+      400,
+      'unsupported_grant_type',
+      70003,
+      `The app requested an unsupported grant type '${grantType}'.`,
+    );
   }
   const clientId = field('client_id');
-  if (!clientId) return oauthError(400, 'invalid_request', 900144, "The request body must contain the following parameter: 'client_id'.");
+  if (!clientId)
+    return oauthError(
+      400,
+      'invalid_request',
+      900144,
+      "The request body must contain the following parameter: 'client_id'.",
+    );
   if (clientId.toLowerCase() !== sim.clientId.toLowerCase()) {
     return oauthError(
       401,
@@ -176,7 +215,12 @@ function token(sim: SimulatorState, req: SimRequest, tenantSegment: string): Sim
   }
   const secret = field('client_secret');
   if (secret === undefined) {
-    return oauthError(401, 'invalid_client', 7000216, "'client_assertion', 'client_secret' or 'request' is required for the 'client_credentials' grant type.");
+    return oauthError(
+      401,
+      'invalid_client',
+      7000216,
+      "'client_assertion', 'client_secret' or 'request' is required for the 'client_credentials' grant type.",
+    );
   }
   if (secret !== sim.clientSecret) {
     return oauthError(
@@ -187,7 +231,13 @@ function token(sim: SimulatorState, req: SimRequest, tenantSegment: string): Sim
     );
   }
   const scope = field('scope');
-  if (!scope) return oauthError(400, 'invalid_request', 900144, "The request body must contain the following parameter: 'scope'.");
+  if (!scope)
+    return oauthError(
+      400,
+      'invalid_request',
+      900144,
+      "The request body must contain the following parameter: 'scope'.",
+    );
   const resource = resourceOf(scope);
   if (resource === undefined) {
     return oauthError(
@@ -206,11 +256,21 @@ function token(sim: SimulatorState, req: SimRequest, tenantSegment: string): Sim
       `The resource principal named ${resource} was not found in the tenant named ${sim.tenantId}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.`,
     );
   }
-  const issued = sim.tokens.issue({ audience: sim.origins[service], tenantId: sim.tenantId, appId: sim.clientId, roles: rolesFor(sim, service) });
+  const issued = sim.tokens.issue({
+    audience: sim.origins[service],
+    tenantId: sim.tenantId,
+    appId: sim.clientId,
+    roles: rolesFor(sim, service),
+  });
   return {
     status: 200,
     headers: { 'Cache-Control': 'no-store, no-cache', Pragma: 'no-cache' },
-    body: { token_type: 'Bearer', expires_in: issued.expiresIn, ext_expires_in: issued.expiresIn, access_token: issued.accessToken },
+    body: {
+      token_type: 'Bearer',
+      expires_in: issued.expiresIn,
+      ext_expires_in: issued.expiresIn,
+      access_token: issued.accessToken,
+    },
   };
 }
 
@@ -261,11 +321,16 @@ function instanceDiscovery(sim: SimulatorState): SimResponse {
 }
 
 export function authorityRouter(sim: SimulatorState): Router {
-  return new Router((req) => ({ status: 404, body: { error: 'not_found', error_description: `No such endpoint: ${req.method} ${req.path}` } }))
+  return new Router((req) => ({
+    status: 404,
+    body: { error: 'not_found', error_description: `No such endpoint: ${req.method} ${req.path}` },
+  }))
     .on('GET', '/common/discovery/instance', () => instanceDiscovery(sim))
     .on('GET', '/:tenant/v2.0/.well-known/openid-configuration', (_req, p) => openIdConfiguration(sim, p.tenant))
     .on('GET', '/:tenant/discovery/v2.0/keys', (_req, p) =>
-      sim.tenant.isNamedBy(p.tenant) ? { status: 200, body: { keys: [sim.tokens.publicJwk] } } : unknownTenant(p.tenant),
+      sim.tenant.isNamedBy(p.tenant)
+        ? { status: 200, body: { keys: [sim.tokens.publicJwk] } }
+        : unknownTenant(p.tenant),
     )
     .on('POST', '/:tenant/oauth2/v2.0/token', (req, p) => token(sim, req, p.tenant));
 }

@@ -18,9 +18,26 @@ export async function startAzurite(): Promise<Azurite> {
   const bin = join(dirname(require.resolve('azurite/package.json')), 'dist/src/azurite.js');
   const child: ChildProcess = spawn(
     process.execPath,
-    [bin, '--silent', '--inMemoryPersistence', '--disableTelemetry', '--skipApiVersionCheck', '--loose',
-      '--blobHost', '127.0.0.1', '--queueHost', '127.0.0.1', '--tableHost', '127.0.0.1',
-      '--blobPort', '0', '--queuePort', '0', '--tablePort', '0'],
+    [
+      bin,
+      '--silent',
+      '--inMemoryPersistence',
+      '--disableTelemetry',
+      '--skipApiVersionCheck',
+      '--loose',
+      '--blobHost',
+      '127.0.0.1',
+      '--queueHost',
+      '127.0.0.1',
+      '--tableHost',
+      '127.0.0.1',
+      '--blobPort',
+      '0',
+      '--queuePort',
+      '0',
+      '--tablePort',
+      '0',
+    ],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const ports: Partial<Record<'Blob' | 'Queue' | 'Table', number>> = {};
@@ -29,7 +46,9 @@ export async function startAzurite(): Promise<Azurite> {
     const timer = setTimeout(() => reject(new Error(`Azurite did not start within 30 s:\n${output}`)), 30_000);
     const onData = (chunk: Buffer): void => {
       output += chunk.toString();
-      for (const match of output.matchAll(/Azurite (Blob|Queue|Table) service is successfully listening at http:\/\/127\.0\.0\.1:(\d+)/g)) {
+      for (const match of output.matchAll(
+        /Azurite (Blob|Queue|Table) service is successfully listening at http:\/\/127\.0\.0\.1:(\d+)/g,
+      )) {
         ports[match[1] as 'Blob' | 'Queue' | 'Table'] = Number(match[2]);
       }
       if (ports.Blob && ports.Queue && ports.Table) {

@@ -80,7 +80,8 @@ export class DemoError extends Error {
 }
 
 /** Product settings a shell might carry that would change what the demo shows (the template ones are kept: try NOTIFY_LANGUAGE=de). */
-const DROPPED_SETTINGS = /^(AzureWebJobsStorage.*|AZURE_.*|M365_TENANT_ID|EXCHANGE_ENDPOINT|MANAGEMENT_ENDPOINT|GRAPH_ENDPOINT|SNAPSHOT_SCHEDULE|RELEASES_SCHEDULE|NOTIFY_RELEASES_SINCE|NOTIFY_SENDER_MAILBOX|NOTIFY_MAX_PER_MINUTE|NOTIFY_SAVE_TO_SENT_ITEMS|NOTIFY_DRY_RUN|ALERT_RECIPIENTS|HEALTH_RECIPIENTS|REPORT_RECIPIENTS)$/;
+const DROPPED_SETTINGS =
+  /^(AzureWebJobsStorage.*|AZURE_.*|M365_TENANT_ID|EXCHANGE_ENDPOINT|MANAGEMENT_ENDPOINT|GRAPH_ENDPOINT|SNAPSHOT_SCHEDULE|RELEASES_SCHEDULE|NOTIFY_RELEASES_SINCE|NOTIFY_SENDER_MAILBOX|NOTIFY_MAX_PER_MINUTE|NOTIFY_SAVE_TO_SENT_ITEMS|NOTIFY_DRY_RUN|ALERT_RECIPIENTS|HEALTH_RECIPIENTS|REPORT_RECIPIENTS)$/;
 
 export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
   const print = options.print ?? ((line: string) => process.stdout.write(`${line}\n`));
@@ -94,7 +95,9 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
 
   print('Quarantine release notifier: local demo');
   print('');
-  print('Starting Azurite (in memory) and the simulated Microsoft 365 tenant (Entra ID, Exchange, audit feed, Graph)...');
+  print(
+    'Starting Azurite (in memory) and the simulated Microsoft 365 tenant (Entra ID, Exchange, audit feed, Graph)...',
+  );
   const [azurite, sim] = await Promise.all([startAzurite(), M365Simulator.start()]).catch(async (error: unknown) => {
     throw new DemoError(`could not start Azurite and the simulator: ${message(error)}`);
   });
@@ -105,21 +108,44 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
     printTenant(print, tenant);
 
     const env = childEnv(sim, azurite, now());
-    const first = await runOnce(onceCommand, env, workDir, sim, print, 'Run 1: npm run once  (snapshot the quarantine, detect releases, send the notifications)');
-    if (first.exitCode !== 0 || !first.summary?.ok) throw new DemoError(`run 1 failed (exit code ${first.exitCode ?? first.signal}): ${failure(first)}`);
+    const first = await runOnce(
+      onceCommand,
+      env,
+      workDir,
+      sim,
+      print,
+      'Run 1: npm run once  (snapshot the quarantine, detect releases, send the notifications)',
+    );
+    if (first.exitCode !== 0 || !first.summary?.ok)
+      throw new DemoError(`run 1 failed (exit code ${first.exitCode ?? first.signal}): ${failure(first)}`);
     printSummary(print, first);
     if (first.sent.length === 0) throw new DemoError('run 1 finished but sent no email; see the log above.');
 
-    const second = await runOnce(onceCommand, env, workDir, sim, print, 'Run 2: the same command again (nothing new happened in the tenant)');
-    if (second.exitCode !== 0 || !second.summary?.ok) throw new DemoError(`run 2 failed (exit code ${second.exitCode ?? second.signal}): ${failure(second)}`);
+    const second = await runOnce(
+      onceCommand,
+      env,
+      workDir,
+      sim,
+      print,
+      'Run 2: the same command again (nothing new happened in the tenant)',
+    );
+    if (second.exitCode !== 0 || !second.summary?.ok)
+      throw new DemoError(`run 2 failed (exit code ${second.exitCode ?? second.signal}): ${failure(second)}`);
     printSummary(print, second);
-    if (second.sent.length > 0) throw new DemoError(`run 2 sent ${second.sent.length} email(s) again: every release must be told exactly once.`);
+    if (second.sent.length > 0)
+      throw new DemoError(`run 2 sent ${second.sent.length} email(s) again: every release must be told exactly once.`);
     print('  Nothing sent: every release was already told. Each one is told exactly once.');
 
     const written = await writeOutbox(outboxDir, sim.sentMail);
     printOutbox(print, written);
     const report = await writeActivityReport(env, reportDir, tenant, print, now());
-    return { tenant, runs: [first, second], written, sentMail: [...sim.sentMail], report: { dir: reportDir, summary: report } };
+    return {
+      tenant,
+      runs: [first, second],
+      written,
+      sentMail: [...sim.sentMail],
+      report: { dir: reportDir, summary: report },
+    };
   } finally {
     rmSync(workDir, { recursive: true, force: true });
     await Promise.allSettled([azurite.stop(), sim.stop()]);
@@ -130,20 +156,33 @@ export async function runDemo(options: DemoOptions = {}): Promise<DemoResult> {
  * `npm run report` with the demo's settings: the same code, in this process (it needs only storage).
  * Its counts must be the quarantine records the sample tenant published, day by day.
  */
-async function writeActivityReport(env: Record<string, string>, dir: string, tenant: SampleTenant, print: (line: string) => void, now: Date): Promise<ReportSummary> {
+async function writeActivityReport(
+  env: Record<string, string>,
+  dir: string,
+  tenant: SampleTenant,
+  print: (line: string) => void,
+  now: Date,
+): Promise<ReportSummary> {
   const runtime = new Runtime(loadSettings(env), new MemoryLogger());
   const summary = await runReport(runtime, { out: dir, days: 30 }, now);
   const published = new Map(tenant.activity.map((day) => [day.date, day]));
   const wrong = summary.days.filter((day) => {
     const expected = published.get(day.date);
-    return (Object.keys(day) as Array<keyof typeof day>).some((key) => key !== 'date' && day[key] !== (expected ? expected[key] : 0));
+    return (Object.keys(day) as Array<keyof typeof day>).some(
+      (key) => key !== 'date' && day[key] !== (expected ? expected[key] : 0),
+    );
   });
-  if (wrong.length > 0) throw new DemoError(`the activity report's counts differ from what the sample tenant published on ${wrong.map((d) => d.date).join(', ')}`);
+  if (wrong.length > 0)
+    throw new DemoError(
+      `the activity report's counts differ from what the sample tenant published on ${wrong.map((d) => d.date).join(', ')}`,
+    );
   const total = (key: 'release' | 'preview' | 'delete'): number => summary.days.reduce((sum, day) => sum + day[key], 0);
   print('');
   print(`Activity report, ${summary.from} to ${summary.to} (UTC), written to ${displayPath(dir)}/:`);
   for (const file of summary.files) print(`  ${displayPath(join(dir, file))}`);
-  print(`  ${total('release')} releases, ${total('preview')} previews, ${total('delete')} deletions, ${summary.arrivals.reduce((sum, day) => sum + day.total, 0)} messages quarantined;`);
+  print(
+    `  ${total('release')} releases, ${total('preview')} previews, ${total('delete')} deletions, ${summary.arrivals.reduce((sum, day) => sum + day.total, 0)} messages quarantined;`,
+  );
   print(`  every day's counts match the quarantine audit records the sample tenant published (each record once).`);
   return summary;
 }
@@ -151,7 +190,8 @@ async function writeActivityReport(env: Record<string, string>, dir: string, ten
 /** The admin's settings for the simulated tenant: what `func start` or the Function App would have. */
 function childEnv(sim: M365Simulator, azurite: Azurite, now: Date): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const [name, value] of Object.entries(process.env)) if (value !== undefined && !DROPPED_SETTINGS.test(name)) env[name] = value;
+  for (const [name, value] of Object.entries(process.env))
+    if (value !== undefined && !DROPPED_SETTINGS.test(name)) env[name] = value;
   return {
     ...env,
     ...sim.settings(),
@@ -171,7 +211,8 @@ type MakeCertModule = typeof import('./make-cert');
 function loadMakeCert(): MakeCertModule {
   for (let dir = __dirname; ; dir = dirname(dir)) {
     const file = join(dir, 'simulator', 'make-cert.js');
-    if (existsSync(join(dir, 'package.json')) && existsSync(file)) return createRequire(__filename)(file) as MakeCertModule;
+    if (existsSync(join(dir, 'package.json')) && existsSync(file))
+      return createRequire(__filename)(file) as MakeCertModule;
     if (dirname(dir) === dir) throw new DemoError(`simulator/make-cert.js not found above ${__dirname}`);
   }
 }
@@ -220,7 +261,14 @@ async function runOnce(
     });
   });
   const last = stdout.trimEnd().split('\n').pop() ?? '';
-  return { exitCode, signal, summary: parseSummary(last), log, sent: sim.sentMail.slice(sentBefore), ms: Date.now() - started };
+  return {
+    exitCode,
+    signal,
+    summary: parseSummary(last),
+    log,
+    sent: sim.sentMail.slice(sentBefore),
+    ms: Date.now() - started,
+  };
 }
 
 function parseSummary(line: string): OnceSummary | undefined {
@@ -239,7 +287,9 @@ function failure(run: OnceRun): string {
   if (run.summary?.error) return run.summary.error;
   // A crash ends with a stack and Node's version: the line naming the error says more.
   const lines = [...run.log].reverse().filter((line) => line.trim() !== '' && !/^\s+at /.test(line));
-  return lines.find((line) => /error|failed/i.test(line))?.trim() ?? lines[0]?.trim() ?? 'no summary line and no log output';
+  return (
+    lines.find((line) => /error|failed/i.test(line))?.trim() ?? lines[0]?.trim() ?? 'no summary line and no log output'
+  );
 }
 
 function message(error: unknown): string {
@@ -274,18 +324,31 @@ const HELD_BY: Record<string, string> = {
   HighConfPhish: 'high-conf phish',
   Malware: 'malware filter',
 };
-const ORIGIN: Record<string, string> = { outbound: 'internal', 'intra-org': 'internal', inbound: 'internet', spoof: 'internet (spoof)' };
+const ORIGIN: Record<string, string> = {
+  outbound: 'internal',
+  'intra-org': 'internal',
+  inbound: 'internet',
+  spoof: 'internet (spoof)',
+};
 
 function printTenant(print: (line: string) => void, tenant: SampleTenant): void {
   print('');
   print('Sample tenant: contoso.com');
-  print(`  ${plural(tenant.rows, 'quarantined message')} (Get-QuarantineMessage rows); ${plural(tenant.blobs, 'audit blob')} with ${plural(tenant.records, 'record')}:`);
-  print(`    ${tenant.releaseRecords} successful releases (one record per released recipient), ${tenant.duplicateRecords} of them delivered again in the second blob`);
-  print(`    ${plural(tenant.failedReleases, 'failed release')}, ${tenant.noiseRecords} unrelated records (sign-ins, SharePoint, Teams, other quarantine actions)`);
+  print(
+    `  ${plural(tenant.rows, 'quarantined message')} (Get-QuarantineMessage rows); ${plural(tenant.blobs, 'audit blob')} with ${plural(tenant.records, 'record')}:`,
+  );
+  print(
+    `    ${tenant.releaseRecords} successful releases (one record per released recipient), ${tenant.duplicateRecords} of them delivered again in the second blob`,
+  );
+  print(
+    `    ${plural(tenant.failedReleases, 'failed release')}, ${tenant.noiseRecords} unrelated records (sign-ins, SharePoint, Teams, other quarantine actions)`,
+  );
   print('  The audit subscription is off: the product starts it on its first run (a real tenant can then take');
   print('  hours to deliver audit content; the simulator has it at once).');
   print('');
-  print(`  ${cell('sender', 24)} ${cell('subject', 28)} ${cell('held by', 15)} ${cell('Direction / header', 26)} ${cell('released by', 20)} expected`);
+  print(
+    `  ${cell('sender', 24)} ${cell('subject', 28)} ${cell('held by', 15)} ${cell('Direction / header', 26)} ${cell('released by', 20)} expected`,
+  );
   const groups = new Set<string>();
   for (const m of tenant.messages) {
     const expected = m.expect.kind === 'email' ? 'email' : `no email: ${m.expect.because}`;
@@ -294,21 +357,33 @@ function printTenant(print: (line: string) => void, tenant: SampleTenant): void 
       // A burst is one line, not twenty-two.
       if (groups.has(m.group)) continue;
       groups.add(m.group);
-      print(`  ${cell('(several senders)', 24)} ${cell(m.group, 28)} ${cell(HELD_BY[m.heldBy] ?? m.heldBy, 15)} ${cell(origin, 26)} ${cell(m.release, 20)} ${expected}`);
+      print(
+        `  ${cell('(several senders)', 24)} ${cell(m.group, 28)} ${cell(HELD_BY[m.heldBy] ?? m.heldBy, 15)} ${cell(origin, 26)} ${cell(m.release, 20)} ${expected}`,
+      );
       continue;
     }
-    print(`  ${cell(m.sender || '(empty)', 24)} ${cell(m.subject, 28)} ${cell(HELD_BY[m.heldBy] ?? m.heldBy, 15)} ${cell(origin, 26)} ${cell(m.release, 20)} ${expected}`);
+    print(
+      `  ${cell(m.sender || '(empty)', 24)} ${cell(m.subject, 28)} ${cell(HELD_BY[m.heldBy] ?? m.heldBy, 15)} ${cell(origin, 26)} ${cell(m.release, 20)} ${expected}`,
+    );
   }
-  const policies = new Map(tenant.messages.filter((m) => /TransportRule|DataLossPrevention/.test(m.heldBy)).map((m) => [`${HELD_BY[m.heldBy] ?? m.heldBy} "${m.policyName}"`, true]));
+  const policies = new Map(
+    tenant.messages
+      .filter((m) => /TransportRule|DataLossPrevention/.test(m.heldBy))
+      .map((m) => [`${HELD_BY[m.heldBy] ?? m.heldBy} "${m.policyName}"`, true]),
+  );
   print(`  Policies: ${[...policies.keys()].join('; ')}.`);
-  for (const m of tenant.messages.filter((x) => x.recipients.length > 1)) print(`  "${m.subject}" went to ${m.recipients.join(' and ')}.`);
+  for (const m of tenant.messages.filter((x) => x.recipients.length > 1))
+    print(`  "${m.subject}" went to ${m.recipients.join(' and ')}.`);
   print('  Each quarantined copy carries a header (Get-QuarantineMessageHeader) that says where it really came from.');
-  const total = (key: keyof SampleTenant['activity'][number]): number => tenant.activity.reduce((sum, day) => sum + (typeof day[key] === 'number' ? Number(day[key]) : 0), 0);
+  const total = (key: keyof SampleTenant['activity'][number]): number =>
+    tenant.activity.reduce((sum, day) => sum + (typeof day[key] === 'number' ? Number(day[key]) : 0), 0);
   print(
     `  Quarantine activity over ${plural(tenant.activity.length, 'day')}: ${total('release')} releases, ${total('preview')} previews, ${total('delete')} deletes, ` +
       `${total('export')} exports, ${total('viewHeader')} header views, ${total('releaseRequest')} release requests, ${total('denyRelease')} denied, ${total('failed')} failed.`,
   );
-  print(`  Expected: ${plural(tenant.expectedEmails.length, 'email')}, one per sender: ${tenant.expectedEmails.map((e) => e.to).join(', ')}.`);
+  print(
+    `  Expected: ${plural(tenant.expectedEmails.length, 'email')}, one per sender: ${tenant.expectedEmails.map((e) => e.to).join(', ')}.`,
+  );
 }
 
 const IGNORED: Record<string, string> = {
@@ -330,7 +405,9 @@ function printSummary(print: (line: string) => void, run: OnceRun): void {
   const { snapshot, detect, send } = run.summary ?? {};
   print(`  Finished in ${(run.ms / 1000).toFixed(1)} s, exit code ${run.exitCode}.`);
   if (snapshot) {
-    print(`  Snapshot: ${plural(snapshot.rowsRead, 'quarantine row')} read, ${snapshot.rowsStored} stored in Table Storage (${plural(snapshot.calls, 'Exchange call')}).`);
+    print(
+      `  Snapshot: ${plural(snapshot.rowsRead, 'quarantine row')} read, ${snapshot.rowsStored} stored in Table Storage (${plural(snapshot.calls, 'Exchange call')}).`,
+    );
   }
   if (detect) {
     print(
@@ -352,7 +429,9 @@ function printSummary(print: (line: string) => void, run: OnceRun): void {
 
 function printOutbox(print: (line: string) => void, written: readonly WrittenEmail[]): void {
   print('');
-  print(`Emails Graph received (${written.length}), written to ${displayPath(written[0]?.eml ? dirname(written[0].eml) : 'outbox')}/:`);
+  print(
+    `Emails Graph received (${written.length}), written to ${displayPath(written[0]?.eml ? dirname(written[0].eml) : 'outbox')}/:`,
+  );
   for (const [index, email] of written.entries()) {
     print(`  ${String(index + 1).padStart(2, '0')}  to ${email.to}`);
     print(`      subject: ${email.subject}`);
@@ -374,7 +453,9 @@ if (require.main === module) {
   runDemo().then(
     () => process.exit(0),
     (error: unknown) => {
-      process.stderr.write(`\ndemo failed: ${error instanceof DemoError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.stderr.write(
+        `\ndemo failed: ${error instanceof DemoError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+      );
       process.exit(1);
     },
   );

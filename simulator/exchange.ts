@@ -24,7 +24,8 @@ export const CONCURRENCY_MESSAGE =
 export const TRUNCATION_WARNING =
   'There are more results available than are currently displayed. To view them, increase the value for the ResultSize parameter.';
 
-const JSON_CONTENT_TYPE = 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
+const JSON_CONTENT_TYPE =
+  'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8';
 
 /** A cmdlet failure, turned into the "Invalid Operation" envelope. */
 class CmdletError extends Error {
@@ -38,7 +39,12 @@ class CmdletError extends Error {
 }
 
 /** The error envelope: error.message is always "Invalid Operation"; the real text is further in. */
-export function exchangeError(status: number, text: string, exceptionType: string, code = status === 429 ? 'TooManyRequests' : 'BadRequest'): SimResponse {
+export function exchangeError(
+  status: number,
+  text: string,
+  exceptionType: string,
+  code = status === 429 ? 'TooManyRequests' : 'BadRequest',
+): SimResponse {
   return {
     status,
     headers: { 'Content-Type': JSON_CONTENT_TYPE },
@@ -81,12 +87,25 @@ function tooManyConcurrent(): SimResponse {
 
 /** What Exchange sends for a status when an injected fault gives no body. */
 export function exchangeFaultBody(status: number, _req: FaultRequest): SimResponse {
-  if (status === 401) return { status, headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' }, body: undefined };
+  if (status === 401)
+    return { status, headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' }, body: undefined };
   if (status === 403) return forbiddenNulBytes();
   if (status === 429) return tooManyConcurrent();
-  if (status === 503) return exchangeError(503, 'The service is temporarily unavailable. Please try again later.', 'System.ServiceModel.ServerTooBusyException', 'ServiceUnavailable');
-  if (status === 504 || status === 408) return exchangeError(status, 'The operation has timed out.', 'System.TimeoutException', 'GatewayTimeout');
-  return exchangeError(status, `The request failed with status ${status}.`, 'System.Exception', status >= 500 ? 'InternalServerError' : 'BadRequest');
+  if (status === 503)
+    return exchangeError(
+      503,
+      'The service is temporarily unavailable. Please try again later.',
+      'System.ServiceModel.ServerTooBusyException',
+      'ServiceUnavailable',
+    );
+  if (status === 504 || status === 408)
+    return exchangeError(status, 'The operation has timed out.', 'System.TimeoutException', 'GatewayTimeout');
+  return exchangeError(
+    status,
+    `The request failed with status ${status}.`,
+    'System.Exception',
+    status >= 500 ? 'InternalServerError' : 'BadRequest',
+  );
 }
 
 // ---- parameter binding, PowerShell style -------------------------------------------------------
@@ -99,7 +118,10 @@ function bind(parameters: Record<string, unknown>, known: readonly string[]): Pa
   for (const [name, value] of Object.entries(parameters)) {
     const canonical = known.find((candidate) => candidate.toLowerCase() === name.toLowerCase());
     if (!canonical) {
-      throw new CmdletError(`A parameter cannot be found that matches parameter name '${name}'.`, 'System.Management.Automation.ParameterBindingException');
+      throw new CmdletError(
+        `A parameter cannot be found that matches parameter name '${name}'.`,
+        'System.Management.Automation.ParameterBindingException',
+      );
     }
     bound.set(canonical, value);
   }
@@ -116,8 +138,10 @@ function cannotConvert(name: string, value: unknown, type: string, reason: strin
 function intParameter(params: Parameters, name: string, fallback: number, min: number, max: number): number {
   const raw = params.get(name);
   if (raw === undefined || raw === null) return fallback;
-  const value = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\s*-?\d+\s*$/.test(raw) ? Number(raw) : NaN;
-  if (!Number.isInteger(value)) throw cannotConvert(name, raw, 'System.Int32', 'Input string was not in a correct format.');
+  const value =
+    typeof raw === 'number' ? raw : typeof raw === 'string' && /^\s*-?\d+\s*$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isInteger(value))
+    throw cannotConvert(name, raw, 'System.Int32', 'Input string was not in a correct format.');
   if (value < min) {
     throw new CmdletError(
       `Cannot validate argument on parameter '${name}'. The ${value} argument is less than the minimum allowed range of ${min}. Supply an argument that is greater than or equal to ${min} and then try the command again.`,
@@ -152,14 +176,21 @@ function dateParameter(params: Parameters, name: string): Instant | undefined {
   const raw = params.get(name);
   if (raw === undefined || raw === null) return undefined;
   const instant = typeof raw === 'string' ? toInstant(raw.trim()) : undefined;
-  if (!instant) throw cannotConvert(name, raw, 'System.DateTime', `String '${String(raw)}' was not recognized as a valid DateTime.`);
+  if (!instant)
+    throw cannotConvert(
+      name,
+      raw,
+      'System.DateTime',
+      `String '${String(raw)}' was not recognized as a valid DateTime.`,
+    );
   return instant;
 }
 
 function stringParameter(params: Parameters, name: string): string | undefined {
   const raw = params.get(name);
   if (raw === undefined || raw === null) return undefined;
-  if (typeof raw !== 'string') throw cannotConvert(name, JSON.stringify(raw), 'System.String', 'Specified method is not supported.');
+  if (typeof raw !== 'string')
+    throw cannotConvert(name, JSON.stringify(raw), 'System.String', 'Specified method is not supported.');
   return raw;
 }
 
@@ -217,15 +248,50 @@ const QUARANTINE_PARAMETERS = [
 ] as const;
 
 const DIRECTIONS = ['Inbound', 'Outbound'] as const;
-const RELEASE_STATUSES = ['Approved', 'Denied', 'Error', 'NotReleased', 'PreparingToRelease', 'Released', 'Requested'] as const;
+const RELEASE_STATUSES = [
+  'Approved',
+  'Denied',
+  'Error',
+  'NotReleased',
+  'PreparingToRelease',
+  'Released',
+  'Requested',
+] as const;
 
 /** Key order of a row on the wire, type hints included (as in the reference's sample). */
 const WIRE_ORDER = [
-  'Identity', 'ReceivedTime@data.type', 'ReceivedTime', 'Organization', 'MessageId', 'SenderAddress',
-  'RecipientAddress@odata.type', 'RecipientAddress', 'Subject', 'Size@data.type', 'Size', 'Type', 'PolicyType',
-  'PolicyName', 'TagName', 'PermissionToRelease', 'Released', 'ReleaseStatus', 'SystemReleased', 'RecipientCount',
-  'QuarantineTypes', 'Expires@data.type', 'Expires', 'RecipientTag', 'DeletedForRecipients', 'QuarantinedUser',
-  'ReleasedUser', 'Reported', 'Direction', 'EntityType', 'ReleasedCount', 'ReleasedBy',
+  'Identity',
+  'ReceivedTime@data.type',
+  'ReceivedTime',
+  'Organization',
+  'MessageId',
+  'SenderAddress',
+  'RecipientAddress@odata.type',
+  'RecipientAddress',
+  'Subject',
+  'Size@data.type',
+  'Size',
+  'Type',
+  'PolicyType',
+  'PolicyName',
+  'TagName',
+  'PermissionToRelease',
+  'Released',
+  'ReleaseStatus',
+  'SystemReleased',
+  'RecipientCount',
+  'QuarantineTypes',
+  'Expires@data.type',
+  'Expires',
+  'RecipientTag',
+  'DeletedForRecipients',
+  'QuarantinedUser',
+  'ReleasedUser',
+  'Reported',
+  'Direction',
+  'EntityType',
+  'ReleasedCount',
+  'ReleasedBy',
 ] as const;
 
 const TYPE_HINTS: Readonly<Record<string, string>> = {
@@ -315,7 +381,10 @@ function matchingRows(sim: SimulatorState, params: Parameters): QuarantineRow[] 
   });
   return rows
     .map((row) => ({ row, at: rowInstant(row.ReceivedTime) }))
-    .sort((a, b) => compareInstants(b.at, a.at) || (a.row.Identity < b.row.Identity ? -1 : a.row.Identity > b.row.Identity ? 1 : 0))
+    .sort(
+      (a, b) =>
+        compareInstants(b.at, a.at) || (a.row.Identity < b.row.Identity ? -1 : a.row.Identity > b.row.Identity ? 1 : 0),
+    )
     .map(({ row }) => row);
 }
 
@@ -328,11 +397,16 @@ function envelope(sim: SimulatorState, tenantSegment: string, rows: unknown[], t
     value: rows,
   };
   // The link is opaque and cannot be replayed (see paginationExpired).
-  if (truncated) body['@odata.nextLink'] = `${base}/InvokeCommand?%24skiptoken=${randomBytes(48).toString('base64url')}`;
+  if (truncated)
+    body['@odata.nextLink'] = `${base}/InvokeCommand?%24skiptoken=${randomBytes(48).toString('base64url')}`;
   return { status: 200, headers: { 'Content-Type': JSON_CONTENT_TYPE }, body };
 }
 
-function getQuarantineMessage(sim: SimulatorState, tenantSegment: string, parameters: Record<string, unknown>): SimResponse {
+function getQuarantineMessage(
+  sim: SimulatorState,
+  tenantSegment: string,
+  parameters: Record<string, unknown>,
+): SimResponse {
   const params = bind(parameters, QUARANTINE_PARAMETERS);
   const page = intParameter(params, 'Page', 1, 1, 1000);
   // PageSize 0 is accepted and answers no rows (observed).
@@ -347,7 +421,11 @@ function getQuarantineMessage(sim: SimulatorState, tenantSegment: string, parame
 
 // ---- Get-AcceptedDomain ------------------------------------------------------------------------
 
-function getAcceptedDomain(sim: SimulatorState, tenantSegment: string, parameters: Record<string, unknown>): SimResponse {
+function getAcceptedDomain(
+  sim: SimulatorState,
+  tenantSegment: string,
+  parameters: Record<string, unknown>,
+): SimResponse {
   const params = bind(parameters, ['Identity', 'ResultSize']);
   const identity = stringParameter(params, 'Identity');
   const initial = sim.tenant.acceptedDomains.find((domain) => /\.onmicrosoft\.com$/i.test(domain));
@@ -372,7 +450,8 @@ function getAcceptedDomain(sim: SimulatorState, tenantSegment: string, parameter
 
 // ---- Get-QuarantineMessageHeader ----------------------------------------------------------------
 
-const QUARANTINE_IDENTITY = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\\[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const QUARANTINE_IDENTITY =
+  /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\\[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * The raw header of one quarantined copy. Unknown, deleted or expired copies fail with 400 "couldn't
@@ -380,11 +459,20 @@ const QUARANTINE_IDENTITY = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0
  * role, 403 with a NUL-byte body. Each successful read is audited (RequestType 4, ViewHeader) under
  * the app's identity, as Microsoft audits it.
  */
-function getQuarantineMessageHeader(sim: SimulatorState, tenantSegment: string, parameters: Record<string, unknown>): SimResponse {
+function getQuarantineMessageHeader(
+  sim: SimulatorState,
+  tenantSegment: string,
+  parameters: Record<string, unknown>,
+): SimResponse {
   if (!sim.grants.quarantineHeaderRead) return forbiddenNulBytes();
   const params = bind(parameters, ['Identity', 'EntityType', 'RecipientAddress']);
   if (params.has('EntityType')) {
-    return exchangeError(403, "The user doesn't have permission to use the EntityType parameter of this cmdlet.", 'Microsoft.Exchange.Configuration.Tasks.TaskAccessDeniedException', 'Forbidden');
+    return exchangeError(
+      403,
+      "The user doesn't have permission to use the EntityType parameter of this cmdlet.",
+      'Microsoft.Exchange.Configuration.Tasks.TaskAccessDeniedException',
+      'Forbidden',
+    );
   }
   const identity = stringParameter(params, 'Identity');
   if (identity === undefined || identity.trim() === '') {
@@ -394,17 +482,25 @@ function getQuarantineMessageHeader(sim: SimulatorState, tenantSegment: string, 
     );
   }
   if (!QUARANTINE_IDENTITY.test(identity.trim())) {
-    throw cannotConvert('Identity', identity, 'Microsoft.Exchange.Management.FfoQuarantine.QuarantineMessageIdentity', 'The identity must look like GUID\\GUID.');
+    throw cannotConvert(
+      'Identity',
+      identity,
+      'Microsoft.Exchange.Management.FfoQuarantine.QuarantineMessageIdentity',
+      'The identity must look like GUID\\GUID.',
+    );
   }
   const row = sim.tenant.quarantine.find(identity.trim());
-  const header = row && parseExchangeTime(row.Expires) > Date.now() ? sim.tenant.quarantine.header(row.Identity) : undefined;
+  const header =
+    row && parseExchangeTime(row.Expires) > Date.now() ? sim.tenant.quarantine.header(row.Identity) : undefined;
   if (!row || header === undefined) {
     throw new CmdletError(
       `The operation couldn't be performed because object '${identity}' couldn't be found on '${sim.tenantId}'.`,
       'Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException',
     );
   }
-  sim.audit.publish([viewHeaderRecord(sim, row.Identity.split('\\')[0])], { availableAt: new Date(Date.now() + sim.audit.headerReadLatencyMs) });
+  sim.audit.publish([viewHeaderRecord(sim, row.Identity.split('\\')[0])], {
+    availableAt: new Date(Date.now() + sim.audit.headerReadLatencyMs),
+  });
   return envelope(sim, tenantSegment, [{ Identity: row.Identity, Header: header }], false);
 }
 
@@ -431,17 +527,35 @@ function isObject(value: unknown): value is Record<string, unknown> {
 function runCmdlet(sim: SimulatorState, req: SimRequest, tenantSegment: string): SimResponse {
   const body = req.body;
   if (!isObject(body)) {
-    throw new CmdletError('The request body must be a JSON object: {"CmdletInput":{"CmdletName":"...","Parameters":{...}}}.', 'Microsoft.OData.ODataException');
+    throw new CmdletError(
+      'The request body must be a JSON object: {"CmdletInput":{"CmdletName":"...","Parameters":{...}}}.',
+      'Microsoft.OData.ODataException',
+    );
   }
   const input = body.CmdletInput;
-  if (!isObject(input)) throw new CmdletError("The parameter 'CmdletInput' in the request payload is missing or is not an object.", 'Microsoft.OData.ODataException');
+  if (!isObject(input))
+    throw new CmdletError(
+      "The parameter 'CmdletInput' in the request payload is missing or is not an object.",
+      'Microsoft.OData.ODataException',
+    );
   const name = input.CmdletName;
-  if (typeof name !== 'string' || !name) throw new CmdletError("The parameter 'CmdletName' in the request payload is missing.", 'Microsoft.OData.ODataException');
+  if (typeof name !== 'string' || !name)
+    throw new CmdletError(
+      "The parameter 'CmdletName' in the request payload is missing.",
+      'Microsoft.OData.ODataException',
+    );
   const parameters = input.Parameters;
   if (parameters === undefined || parameters === null) {
-    throw new CmdletError("Cannot bind argument to parameter 'Parameters' because it is null.", 'System.Management.Automation.ParameterBindingValidationException');
+    throw new CmdletError(
+      "Cannot bind argument to parameter 'Parameters' because it is null.",
+      'System.Management.Automation.ParameterBindingValidationException',
+    );
   }
-  if (!isObject(parameters)) throw new CmdletError("The parameter 'Parameters' in the request payload must be an object.", 'Microsoft.OData.ODataException');
+  if (!isObject(parameters))
+    throw new CmdletError(
+      "The parameter 'Parameters' in the request payload must be an object.",
+      'Microsoft.OData.ODataException',
+    );
 
   switch (name.toLowerCase()) {
     case 'get-quarantinemessage':
@@ -458,14 +572,24 @@ function runCmdlet(sim: SimulatorState, req: SimRequest, tenantSegment: string):
   }
 }
 
-async function invokeCommand(sim: SimulatorState, inFlight: InFlight, req: SimRequest, tenantSegment: string): Promise<SimResponse> {
+async function invokeCommand(
+  sim: SimulatorState,
+  inFlight: InFlight,
+  req: SimRequest,
+  tenantSegment: string,
+): Promise<SimResponse> {
   const check = sim.tokens.verify(req.headers.authorization, sim.origins.exchange);
-  if (!check.ok || !sim.tenant.isNamedBy(tenantSegment) || check.token.tenantId !== sim.tenantId) return unauthorized(sim);
+  if (!check.ok || !sim.tenant.isNamedBy(tenantSegment) || check.token.tenantId !== sim.tenantId)
+    return unauthorized(sim);
   if (!sim.grants.exchangeManageAsApp) return unauthorized(sim);
   if (!sim.grants.exchangeDirectoryRole) return forbiddenNulBytes();
   // A replayed @odata.nextLink (GET or POST) always fails.
   if (Object.keys(req.query).some((name) => name.toLowerCase() === '$skiptoken')) {
-    return exchangeError(400, 'Expired or Invalid pagination request. Default Expiry time is 00:30:00', 'Microsoft.Exchange.Admin.OData.Core.ODataServiceException');
+    return exchangeError(
+      400,
+      'Expired or Invalid pagination request. Default Expiry time is 00:30:00',
+      'Microsoft.Exchange.Admin.OData.Core.ODataServiceException',
+    );
   }
   if (req.method !== 'POST') return { status: 405, headers: { Allow: 'POST' }, body: undefined };
 
@@ -485,7 +609,9 @@ async function invokeCommand(sim: SimulatorState, inFlight: InFlight, req: SimRe
 }
 
 export function exchangeRouter(sim: SimulatorState, inFlight: InFlight): Router {
-  return new Router(() => ({ status: 404, body: undefined })).on('*', '/adminapi/beta/:tenant/InvokeCommand', (req, p) =>
-    invokeCommand(sim, inFlight, req, p.tenant),
+  return new Router(() => ({ status: 404, body: undefined })).on(
+    '*',
+    '/adminapi/beta/:tenant/InvokeCommand',
+    (req, p) => invokeCommand(sim, inFlight, req, p.tenant),
   );
 }

@@ -85,10 +85,13 @@ export class Faults {
 
   add(spec: FaultSpec): void {
     const times = spec.times ?? 1;
-    if (!Number.isInteger(times) || times < 1) throw new Error(`faults.add: times must be a positive integer, got ${times}`);
+    if (!Number.isInteger(times) || times < 1)
+      throw new Error(`faults.add: times must be a positive integer, got ${times}`);
     const kind = spec.kind ?? 'status';
-    if (kind === 'status' && !isStatus(spec.status)) throw new Error(`faults.add: status must be an HTTP status, got ${String(spec.status)}`);
-    if (spec.status !== undefined && !isStatus(spec.status)) throw new Error(`faults.add: status must be an HTTP status, got ${spec.status}`);
+    if (kind === 'status' && !isStatus(spec.status))
+      throw new Error(`faults.add: status must be an HTTP status, got ${String(spec.status)}`);
+    if (spec.status !== undefined && !isStatus(spec.status))
+      throw new Error(`faults.add: status must be an HTTP status, got ${spec.status}`);
     if (kind === 'hang' && spec.hangMs !== undefined && (!Number.isFinite(spec.hangMs) || spec.hangMs < 0)) {
       throw new Error(`faults.add: hangMs must be a non-negative number, got ${spec.hangMs}`);
     }
@@ -125,7 +128,12 @@ export class Faults {
       case 'drop':
         return { kind: 'drop' };
       case 'hang':
-        return { kind: 'hang', ms: spec.hangMs ?? DEFAULT_HANG_MS, sent: spec.sent ?? false, thenAnswer: spec.thenAnswer ?? false };
+        return {
+          kind: 'hang',
+          ms: spec.hangMs ?? DEFAULT_HANG_MS,
+          sent: spec.sent ?? false,
+          thenAnswer: spec.thenAnswer ?? false,
+        };
     }
   }
 
@@ -136,7 +144,8 @@ export class Faults {
   }
 
   private statusResponse(service: ServiceName, spec: FaultSpec, status: number, req: FaultRequest): SimResponse {
-    const base: SimResponse = spec.body === undefined ? this.defaults[service](status, req) : { status, body: spec.body };
+    const base: SimResponse =
+      spec.body === undefined ? this.defaults[service](status, req) : { status, body: spec.body };
     const headers: Record<string, string> = { ...(base.headers ?? {}) };
     if (spec.retryAfterSeconds !== undefined) headers['Retry-After'] = String(spec.retryAfterSeconds);
     return { status, headers, body: base.body };
@@ -147,9 +156,15 @@ export class Faults {
 function restyleAccepted(handled: SimResponse, spec: FaultSpec): SimResponse {
   if (handled.status < 200 || handled.status > 299) return handled;
   const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(handled.headers ?? {})) if (name.toLowerCase() !== 'content-type') headers[name] = value;
+  for (const [name, value] of Object.entries(handled.headers ?? {}))
+    if (name.toLowerCase() !== 'content-type') headers[name] = value;
   if (spec.contentType !== undefined && spec.contentType !== null) headers['Content-Type'] = spec.contentType;
   if (spec.retryAfterSeconds !== undefined) headers['Retry-After'] = String(spec.retryAfterSeconds);
   // noContentType keeps writeResponse from labelling a string body text/plain on its own.
-  return { status: handled.status, headers, body: spec.body ?? undefined, noContentType: spec.contentType === null || spec.contentType === undefined };
+  return {
+    status: handled.status,
+    headers,
+    body: spec.body ?? undefined,
+    noContentType: spec.contentType === null || spec.contentType === undefined,
+  };
 }

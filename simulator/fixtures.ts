@@ -32,7 +32,9 @@ export interface QuarantineRowOverrides extends Partial<QuarantineRow> {
  */
 export function quarantineRow(overrides: QuarantineRowOverrides = {}): QuarantineRow {
   const { receivedAt, networkMessageId, ...fields } = overrides;
-  const received = receivedAt ?? (fields.ReceivedTime ? new Date(parseExchangeTime(fields.ReceivedTime)) : new Date(Date.now() - 60 * 60 * 1000));
+  const received =
+    receivedAt ??
+    (fields.ReceivedTime ? new Date(parseExchangeTime(fields.ReceivedTime)) : new Date(Date.now() - 60 * 60 * 1000));
   const recipients = fields.RecipientAddress ?? ['bob@fabrikam.example'];
   const sender = fields.SenderAddress ?? 'alice@contoso.com';
   const senderDomain = sender.split('@')[1] || 'contoso.com';
@@ -97,7 +99,9 @@ function userKey(): string {
 }
 
 /** The fields every audit record carries. */
-function commonRecord(fields: Pick<AuditRecord, 'Operation' | 'RecordType' | 'Workload' | 'UserKey' | 'UserType' | 'UserId'>): AuditRecord {
+function commonRecord(
+  fields: Pick<AuditRecord, 'Operation' | 'RecordType' | 'Workload' | 'UserKey' | 'UserType' | 'UserId'>,
+): AuditRecord {
   return {
     CreationTime: auditTime(new Date()),
     Id: randomUUID(),
@@ -297,7 +301,10 @@ export function massRelease(options: MassReleaseOptions = {}): ReleasedMessage {
   const by = options.by ?? 'secadmin@contoso.com';
   const releasedAt = options.releasedAt ?? new Date(Date.now() - 30 * 60 * 1000);
   const receivedAt = options.receivedAt ?? new Date(Date.now() - 3 * 60 * 60 * 1000);
-  const recipients = Array.from({ length: count }, (_, i) => `member${String(i + 1).padStart(3, '0')}@fabrikam.example`);
+  const recipients = Array.from(
+    { length: count },
+    (_, i) => `member${String(i + 1).padStart(3, '0')}@fabrikam.example`,
+  );
   const base = {
     SenderAddress: options.sender ?? 'alice@contoso.com',
     Subject: options.subject ?? 'Partner newsletter: autumn price list',
@@ -311,7 +318,9 @@ export function massRelease(options: MassReleaseOptions = {}): ReleasedMessage {
   const rows =
     options.rows === 'single'
       ? [quarantineRow({ ...base, RecipientAddress: recipients, ReleasedUser: recipients, ReleasedCount: count })]
-      : recipients.map((recipient) => quarantineRow({ ...base, RecipientAddress: [recipient], ReleasedUser: [recipient], ReleasedCount: 1 }));
+      : recipients.map((recipient) =>
+          quarantineRow({ ...base, RecipientAddress: [recipient], ReleasedUser: [recipient], ReleasedCount: 1 }),
+        );
   const records = recipients.map((recipient, i) =>
     releaseRecord({
       NetworkMessageId: networkMessageId,

@@ -13,14 +13,27 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { delay, InFlight, Router, type SimRequest, type SimResponse } from './router';
 import type { FaultRequest } from './faults';
-import { grantCovers, type ExtendedProperty, type GraphMessage, type GraphRecipient, type SentItem, type SentMail, type SimulatorState } from './tenant';
+import {
+  grantCovers,
+  type ExtendedProperty,
+  type GraphMessage,
+  type GraphRecipient,
+  type SentItem,
+  type SentMail,
+  type SimulatorState,
+} from './tenant';
 
 export const GRAPH_MAX_MAILBOX_CONCURRENCY = 4;
 export const MAILBOX_CONCURRENCY_MESSAGE = 'Application is over its MailboxConcurrency limit.';
 /** Retry-After (seconds) on a MailboxConcurrency 429. */
 const CONCURRENCY_RETRY_AFTER_SECONDS = 1;
 
-export function graphError(status: number, code: string, message: string, headers: Record<string, string> = {}): SimResponse {
+export function graphError(
+  status: number,
+  code: string,
+  message: string,
+  headers: Record<string, string> = {},
+): SimResponse {
   return {
     status,
     headers: { 'request-id': randomUUID(), ...headers },
@@ -28,13 +41,18 @@ export function graphError(status: number, code: string, message: string, header
       error: {
         code,
         message,
-        innerError: { date: new Date().toISOString().slice(0, 19), 'request-id': randomUUID(), 'client-request-id': randomUUID() },
+        innerError: {
+          date: new Date().toISOString().slice(0, 19),
+          'request-id': randomUUID(),
+          'client-request-id': randomUUID(),
+        },
       },
     },
   };
 }
 
-const accessDenied = (): SimResponse => graphError(403, 'ErrorAccessDenied', 'Access is denied. Check credentials and try again.');
+const accessDenied = (): SimResponse =>
+  graphError(403, 'ErrorAccessDenied', 'Access is denied. Check credentials and try again.');
 
 /** What Graph sends for a status when an injected fault gives no body. */
 export function graphFaultBody(status: number, _req: FaultRequest): SimResponse {
@@ -46,7 +64,7 @@ export function graphFaultBody(status: number, _req: FaultRequest): SimResponse 
     case 400:
       return graphError(400, 'ErrorInvalidRecipients', 'At least one recipient is not valid.');
     case 404:
-      return graphError(404, 'ErrorInvalidUser', "The requested user is invalid.");
+      return graphError(404, 'ErrorInvalidUser', 'The requested user is invalid.');
     case 413:
       return graphError(413, 'ErrorMessageSizeExceeded', 'The message exceeds the maximum supported size.');
     case 429:
@@ -60,7 +78,11 @@ export function graphFaultBody(status: number, _req: FaultRequest): SimResponse 
     case 504:
       return graphError(504, 'UnknownError', 'Gateway timeout.');
     default:
-      return graphError(status, status >= 500 ? 'InternalServerError' : 'BadRequest', `The request failed with status ${status}.`);
+      return graphError(
+        status,
+        status >= 500 ? 'InternalServerError' : 'BadRequest',
+        `The request failed with status ${status}.`,
+      );
   }
 }
 
@@ -70,11 +92,40 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 /** Properties of microsoft.graph.message; anything else is refused like Graph's OData reader does. */
 const MESSAGE_PROPERTIES = new Set([
-  'id', 'createdDateTime', 'lastModifiedDateTime', 'changeKey', 'categories', 'bccRecipients', 'body', 'bodyPreview',
-  'ccRecipients', 'conversationId', 'conversationIndex', 'flag', 'from', 'hasAttachments', 'importance',
-  'inferenceClassification', 'internetMessageHeaders', 'internetMessageId', 'isDeliveryReceiptRequested', 'isDraft',
-  'isRead', 'isReadReceiptRequested', 'parentFolderId', 'receivedDateTime', 'replyTo', 'sender', 'sentDateTime',
-  'subject', 'toRecipients', 'uniqueBody', 'webLink', 'attachments', 'extensions', 'multiValueExtendedProperties',
+  'id',
+  'createdDateTime',
+  'lastModifiedDateTime',
+  'changeKey',
+  'categories',
+  'bccRecipients',
+  'body',
+  'bodyPreview',
+  'ccRecipients',
+  'conversationId',
+  'conversationIndex',
+  'flag',
+  'from',
+  'hasAttachments',
+  'importance',
+  'inferenceClassification',
+  'internetMessageHeaders',
+  'internetMessageId',
+  'isDeliveryReceiptRequested',
+  'isDraft',
+  'isRead',
+  'isReadReceiptRequested',
+  'parentFolderId',
+  'receivedDateTime',
+  'replyTo',
+  'sender',
+  'sentDateTime',
+  'subject',
+  'toRecipients',
+  'uniqueBody',
+  'webLink',
+  'attachments',
+  'extensions',
+  'multiValueExtendedProperties',
   'singleValueExtendedProperties',
 ]);
 
@@ -94,7 +145,8 @@ const unreadable = (message: string): BodyError => new BodyError('RequestBodyRea
 
 function recipientList(name: string, value: unknown): GraphRecipient[] {
   if (value === undefined || value === null) return [];
-  if (!Array.isArray(value)) throw unreadable(`Cannot read the value of '${name}': a collection of microsoft.graph.recipient was expected.`);
+  if (!Array.isArray(value))
+    throw unreadable(`Cannot read the value of '${name}': a collection of microsoft.graph.recipient was expected.`);
   return value.map((item): GraphRecipient => {
     const emailAddress = isObject(item) ? item.emailAddress : undefined;
     if (!isObject(emailAddress) || typeof emailAddress.address !== 'string') {
@@ -124,8 +176,13 @@ function validateMessage(message: Record<string, unknown>): GraphMessage {
   if (message.body !== undefined && message.body !== null) {
     const body = message.body;
     if (!isObject(body)) throw unreadable("Cannot read the value of 'body': a microsoft.graph.itemBody was expected.");
-    if (body.contentType !== undefined && (typeof body.contentType !== 'string' || !/^(html|text)$/i.test(body.contentType))) {
-      throw unreadable(`Cannot convert the literal '${String(body.contentType)}' to the expected type 'microsoft.graph.bodyType'.`);
+    if (
+      body.contentType !== undefined &&
+      (typeof body.contentType !== 'string' || !/^(html|text)$/i.test(body.contentType))
+    ) {
+      throw unreadable(
+        `Cannot convert the literal '${String(body.contentType)}' to the expected type 'microsoft.graph.bodyType'.`,
+      );
     }
     if (body.content !== undefined && body.content !== null && typeof body.content !== 'string') {
       throw unreadable("Cannot convert the value of 'content' to the expected type 'Edm.String'.");
@@ -138,20 +195,30 @@ function validateMessage(message: Record<string, unknown>): GraphMessage {
   ];
   recipientList('replyTo', message.replyTo);
   if (all.length === 0) {
-    throw new BodyError('ErrorInvalidRecipients', "At least one recipient is not valid., A message can't be sent because it contains no recipients.");
+    throw new BodyError(
+      'ErrorInvalidRecipients',
+      "At least one recipient is not valid., A message can't be sent because it contains no recipients.",
+    );
   }
   const headers = message.internetMessageHeaders;
   if (headers !== undefined && headers !== null) {
-    if (!Array.isArray(headers)) throw unreadable("Cannot read the value of 'internetMessageHeaders': a collection was expected.");
+    if (!Array.isArray(headers))
+      throw unreadable("Cannot read the value of 'internetMessageHeaders': a collection was expected.");
     for (const header of headers) {
       if (!isObject(header) || typeof header.name !== 'string' || typeof header.value !== 'string') {
         throw unreadable('Each internetMessageHeaders item must look like {"name":"x-...","value":"..."}.');
       }
       if (!/^x-/i.test(header.name)) {
-        throw new BodyError('InvalidInternetMessageHeader', `The internet message header name '${header.name}' should start with 'x-' or 'X-'.`);
+        throw new BodyError(
+          'InvalidInternetMessageHeader',
+          `The internet message header name '${header.name}' should start with 'x-' or 'X-'.`,
+        );
       }
       if (/[\r\n]/.test(header.value) || /[\r\n]/.test(header.name)) {
-        throw new BodyError('InvalidInternetMessageHeader', `The internet message header '${header.name}' has an invalid value: line breaks are not allowed.`);
+        throw new BodyError(
+          'InvalidInternetMessageHeader',
+          `The internet message header '${header.name}' has an invalid value: line breaks are not allowed.`,
+        );
       }
     }
   }
@@ -162,7 +229,10 @@ function validateMessage(message: Record<string, unknown>): GraphMessage {
 const GUID = '[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}';
 const PROPERTY_TYPES = 'Binary|Boolean|CLSID|Currency|Double|Float|Integer|Long|Object|Short|String|SystemTime';
 /** 'String {guid} Name x', 'Integer {guid} Id 0x8001' or 'String 0x007D' (type words any case). */
-const PROPERTY_ID = new RegExp(`^(${PROPERTY_TYPES}) (?:\\{(${GUID})\\} (?:Name (\\S(?:.*\\S)?)|Id (0x[0-9a-fA-F]{1,4}))|(0x[0-9a-fA-F]{1,4}))$`, 'i');
+const PROPERTY_ID = new RegExp(
+  `^(${PROPERTY_TYPES}) (?:\\{(${GUID})\\} (?:Name (\\S(?:.*\\S)?)|Id (0x[0-9a-fA-F]{1,4}))|(0x[0-9a-fA-F]{1,4}))$`,
+  'i',
+);
 
 /** A parsed property id; `key` compares ids the way Exchange does (GUID and type any case, Name exact). */
 export interface PropertyId {
@@ -181,7 +251,11 @@ export function parsePropertyId(id: string): PropertyId | undefined {
   const guid = match[2]?.toLowerCase();
   const name = match[3];
   const tag = (match[4] ?? match[5])?.toLowerCase();
-  const canonical = guid ? (name !== undefined ? `${type} {${guid}} Name ${name}` : `${type} {${guid}} Id ${tag}`) : `${type} ${tag}`;
+  const canonical = guid
+    ? name !== undefined
+      ? `${type} {${guid}} Name ${name}`
+      : `${type} {${guid}} Id ${tag}`
+    : `${type} ${tag}`;
   return { type, guid, name, tag, canonical };
 }
 
@@ -192,15 +266,22 @@ function sameProperty(a: PropertyId, b: PropertyId): boolean {
 
 function extendedProperties(value: unknown): ExtendedProperty[] {
   if (value === undefined || value === null) return [];
-  if (!Array.isArray(value)) throw unreadable("Cannot read the value of 'singleValueExtendedProperties': a collection was expected.");
+  if (!Array.isArray(value))
+    throw unreadable("Cannot read the value of 'singleValueExtendedProperties': a collection was expected.");
   return value.map((item): ExtendedProperty => {
-    if (!isObject(item)) throw unreadable('Each singleValueExtendedProperties item must look like {"id":"String {guid} Name name","value":"..."}.');
+    if (!isObject(item))
+      throw unreadable(
+        'Each singleValueExtendedProperties item must look like {"id":"String {guid} Name name","value":"..."}.',
+      );
     for (const key of Object.keys(item)) {
       if (key !== 'id' && key !== 'value' && !key.includes('@odata.')) {
-        throw unreadable(`The property '${key}' does not exist on type 'microsoft.graph.singleValueLegacyExtendedProperty'.`);
+        throw unreadable(
+          `The property '${key}' does not exist on type 'microsoft.graph.singleValueLegacyExtendedProperty'.`,
+        );
       }
     }
-    if (typeof item.value !== 'string') throw unreadable("Cannot convert the value of 'value' to the expected type 'Edm.String'.");
+    if (typeof item.value !== 'string')
+      throw unreadable("Cannot convert the value of 'value' to the expected type 'Edm.String'.");
     if (typeof item.id !== 'string' || !parsePropertyId(item.id)) {
       throw new BodyError('ErrorInvalidExtendedProperty', 'The extended property attribute combination is invalid.');
     }
@@ -211,15 +292,23 @@ function extendedProperties(value: unknown): ExtendedProperty[] {
 function validateSendMail(body: unknown): { message: GraphMessage; saveToSentItems: boolean } {
   if (body === undefined) throw new BodyError('BadRequest', 'Empty Payload. JSON content expected.');
   if (!isObject(body)) {
-    throw new BodyError('BadRequest', 'Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.');
+    throw new BodyError(
+      'BadRequest',
+      'Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.',
+    );
   }
   for (const name of Object.keys(body)) {
     if (name !== 'message' && name !== 'saveToSentItems' && !name.startsWith('@odata.')) {
-      throw new BodyError('BadRequest', `The parameter '${name}' in the request payload is not a valid parameter for the operation 'sendMail'.`);
+      throw new BodyError(
+        'BadRequest',
+        `The parameter '${name}' in the request payload is not a valid parameter for the operation 'sendMail'.`,
+      );
     }
   }
-  if (body.message === undefined || body.message === null) throw new BodyError('ErrorInvalidParameter', "The value of the parameter 'Message' is empty.");
-  if (!isObject(body.message)) throw unreadable("Cannot read the value of 'message': a microsoft.graph.message was expected.");
+  if (body.message === undefined || body.message === null)
+    throw new BodyError('ErrorInvalidParameter', "The value of the parameter 'Message' is empty.");
+  if (!isObject(body.message))
+    throw unreadable("Cannot read the value of 'message': a microsoft.graph.message was expected.");
   const save = body.saveToSentItems;
   if (save !== undefined && save !== null && typeof save !== 'boolean') {
     throw unreadable(`Cannot convert the literal '${String(save)}' to the expected type 'Edm.Boolean'.`);
@@ -234,7 +323,9 @@ function unauthenticated(reason: 'missing' | 'unknown' | 'expired' | 'audience')
     expired: 'Lifetime validation failed, the token is expired.',
     audience: 'Access token validation failure. Invalid audience.',
   } as const;
-  return graphError(401, 'InvalidAuthenticationToken', messages[reason], { 'WWW-Authenticate': 'Bearer realm="", error="invalid_token"' });
+  return graphError(401, 'InvalidAuthenticationToken', messages[reason], {
+    'WWW-Authenticate': 'Bearer realm="", error="invalid_token"',
+  });
 }
 
 async function sendMail(sim: SimulatorState, inFlight: InFlight, req: SimRequest, user: string): Promise<SimResponse> {
@@ -244,7 +335,9 @@ async function sendMail(sim: SimulatorState, inFlight: InFlight, req: SimRequest
   const flight = inFlight.enter(user.toLowerCase());
   try {
     if (flight.count > GRAPH_MAX_MAILBOX_CONCURRENCY) {
-      return graphError(429, 'ApplicationThrottled', MAILBOX_CONCURRENCY_MESSAGE, { 'Retry-After': String(CONCURRENCY_RETRY_AFTER_SECONDS) });
+      return graphError(429, 'ApplicationThrottled', MAILBOX_CONCURRENCY_MESSAGE, {
+        'Retry-After': String(CONCURRENCY_RETRY_AFTER_SECONDS),
+      });
     }
     await delay(sim.latencyMs.graph);
 
@@ -301,8 +394,32 @@ function sentItemOf(mailbox: string, message: GraphMessage, at: Date, delayMs: n
 // ---- Sent Items -------------------------------------------------------------------------------
 
 /** Properties $select may name on a Sent Items message. */
-const SELECTABLE = new Set(['id', 'subject', 'createdDateTime', 'sentDateTime', 'toRecipients', 'ccRecipients', 'bccRecipients', 'from', 'sender', 'isDraft', 'parentFolderId']);
-const DEFAULT_SELECT = ['id', 'createdDateTime', 'sentDateTime', 'subject', 'isDraft', 'sender', 'from', 'toRecipients', 'ccRecipients', 'bccRecipients', 'parentFolderId'];
+const SELECTABLE = new Set([
+  'id',
+  'subject',
+  'createdDateTime',
+  'sentDateTime',
+  'toRecipients',
+  'ccRecipients',
+  'bccRecipients',
+  'from',
+  'sender',
+  'isDraft',
+  'parentFolderId',
+]);
+const DEFAULT_SELECT = [
+  'id',
+  'createdDateTime',
+  'sentDateTime',
+  'subject',
+  'isDraft',
+  'sender',
+  'from',
+  'toRecipients',
+  'ccRecipients',
+  'bccRecipients',
+  'parentFolderId',
+];
 const DEFAULT_TOP = 10;
 const MAX_TOP = 1000;
 const MAX_QUERY_OPTION_LENGTH = 2048;
@@ -375,7 +492,9 @@ export interface ExtendedPropertyFilter {
 export function parseExtendedPropertyFilter(filter: string): ExtendedPropertyFilter {
   const t = tokens(filter);
   const fail = (): never => {
-    throw new QueryError(`Invalid filter clause: '${filter}' is not a supported filter on singleValueExtendedProperties.`);
+    throw new QueryError(
+      `Invalid filter clause: '${filter}' is not a supported filter on singleValueExtendedProperties.`,
+    );
   };
   const head = /^singleValueExtendedProperties\/any$/i.test(t[0] ?? '');
   if (!head) {
@@ -401,24 +520,34 @@ export function parseExtendedPropertyFilter(filter: string): ExtendedPropertyFil
     else fail();
   }
   const parsed = id === undefined ? undefined : parsePropertyId(id);
-  if (!parsed || value === undefined) throw new QueryError('The extended property attribute combination is invalid.', 'ErrorInvalidExtendedProperty');
+  if (!parsed || value === undefined)
+    throw new QueryError('The extended property attribute combination is invalid.', 'ErrorInvalidExtendedProperty');
   return { id: parsed, value };
 }
 
 /** `singleValueExtendedProperties($filter=id eq '...')`: the property ids to return. */
 function parseExpand(expand: string): PropertyId[] {
   const match = /^\s*singleValueExtendedProperties\s*\(\s*\$filter\s*=\s*(.*)\)\s*$/i.exec(expand);
-  if (!match) throw new QueryError(`Parsing OData Select and Expand failed: Could not find a property named '${expand.split('(')[0].trim()}' on type 'microsoft.graph.message'.`);
+  if (!match)
+    throw new QueryError(
+      `Parsing OData Select and Expand failed: Could not find a property named '${expand.split('(')[0].trim()}' on type 'microsoft.graph.message'.`,
+    );
   const t = tokens(match[1]);
   const ids: PropertyId[] = [];
   // id eq '...' [or id eq '...']*
   for (let i = 0; i < t.length; i += 4) {
     const literal = literalValue(t[i + 2]);
-    if (t[i]?.toLowerCase() !== 'id' || t[i + 1]?.toLowerCase() !== 'eq' || literal === undefined || (i + 3 < t.length && t[i + 3].toLowerCase() !== 'or')) {
+    if (
+      t[i]?.toLowerCase() !== 'id' ||
+      t[i + 1]?.toLowerCase() !== 'eq' ||
+      literal === undefined ||
+      (i + 3 < t.length && t[i + 3].toLowerCase() !== 'or')
+    ) {
       throw new QueryError(`Invalid filter clause in $expand: '${match[1]}'.`);
     }
     const id = parsePropertyId(literal);
-    if (!id) throw new QueryError('The extended property attribute combination is invalid.', 'ErrorInvalidExtendedProperty');
+    if (!id)
+      throw new QueryError('The extended property attribute combination is invalid.', 'ErrorInvalidExtendedProperty');
     ids.push(id);
   }
   if (ids.length === 0) throw new QueryError(`Invalid filter clause in $expand: '${match[1]}'.`);
@@ -436,11 +565,17 @@ function intOption(req: SimRequest, name: string, fallback: number, min: number,
   if (raw === undefined) return fallback;
   if (!/^\d+$/.test(raw.trim())) throw new QueryError(`Invalid value '${raw}' for query option $${name}.`);
   const value = Number(raw.trim());
-  if (value < min || value > max) throw new QueryError(`The value '${raw}' for $${name} is out of range (${min}..${max}).`);
+  if (value < min || value > max)
+    throw new QueryError(`The value '${raw}' for $${name} is out of range (${min}..${max}).`);
   return value;
 }
 
-function outlookMessage(item: SentItem, select: readonly string[], expand: PropertyId[] | undefined, origin: string): Record<string, unknown> {
+function outlookMessage(
+  item: SentItem,
+  select: readonly string[],
+  expand: PropertyId[] | undefined,
+  origin: string,
+): Record<string, unknown> {
   const address = { emailAddress: { name: item.mailbox, address: item.mailbox } };
   const all: Record<string, unknown> = {
     id: item.id,
@@ -462,7 +597,8 @@ function outlookMessage(item: SentItem, select: readonly string[], expand: Prope
       const parsed = parsePropertyId(p.id);
       return parsed !== undefined && expand.some((id) => sameProperty(id, parsed));
     });
-    out[`singleValueExtendedProperties@odata.context`] = `${origin}/v1.0/$metadata#users('${encodeURIComponent(item.mailbox)}')/mailFolders('sentitems')/messages('${item.id}')/singleValueExtendedProperties`;
+    out[`singleValueExtendedProperties@odata.context`] =
+      `${origin}/v1.0/$metadata#users('${encodeURIComponent(item.mailbox)}')/mailFolders('sentitems')/messages('${item.id}')/singleValueExtendedProperties`;
     out.singleValueExtendedProperties = wanted;
   }
   return out;
@@ -487,9 +623,14 @@ function sentItemsQuery(sim: SimulatorState, req: SimRequest, mailbox: string): 
       select = rawSelect.split(',').map((name) => name.trim());
       for (const name of select) {
         const known = [...SELECTABLE].find((candidate) => candidate.toLowerCase() === name.toLowerCase());
-        if (!known) throw new QueryError(`Parsing OData Select and Expand failed: Could not find a property named '${name}' on type 'microsoft.graph.message'.`);
+        if (!known)
+          throw new QueryError(
+            `Parsing OData Select and Expand failed: Could not find a property named '${name}' on type 'microsoft.graph.message'.`,
+          );
       }
-      select = select.map((name) => [...SELECTABLE].find((candidate) => candidate.toLowerCase() === name.toLowerCase()) ?? name);
+      select = select.map(
+        (name) => [...SELECTABLE].find((candidate) => candidate.toLowerCase() === name.toLowerCase()) ?? name,
+      );
     }
     top = intOption(req, 'top', DEFAULT_TOP, 1, MAX_TOP);
     skip = intOption(req, 'skip', 0, 0, 1_000_000);
@@ -503,7 +644,9 @@ function sentItemsQuery(sim: SimulatorState, req: SimRequest, mailbox: string): 
     return item.singleValueExtendedProperties.some((p) => {
       const parsed = parsePropertyId(p.id);
       // The name is matched case-sensitively, the value case-insensitively (Exchange's behaviour).
-      return parsed !== undefined && sameProperty(parsed, wanted.id) && p.value.toLowerCase() === wanted.value.toLowerCase();
+      return (
+        parsed !== undefined && sameProperty(parsed, wanted.id) && p.value.toLowerCase() === wanted.value.toLowerCase()
+      );
     });
   });
   const page = matching.slice(skip, skip + top);
@@ -518,7 +661,15 @@ function sentItemsQuery(sim: SimulatorState, req: SimRequest, mailbox: string): 
     next.set('$skip', String(skip + top));
     body['@odata.nextLink'] = `${origin}${req.path}?${next.toString()}`;
   }
-  return { status: 200, headers: { 'request-id': randomUUID(), 'Content-Type': 'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8' }, body };
+  return {
+    status: 200,
+    headers: {
+      'request-id': randomUUID(),
+      'Content-Type':
+        'application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8',
+    },
+    body,
+  };
 }
 
 /** mailFolders('sentitems') or mailFolders('SentItems'): the one well-known folder simulated. */
@@ -526,19 +677,28 @@ function isSentItems(folderSegment: string): boolean {
   return /^mailFolders\(\s*'sentitems'\s*\)$/i.test(folderSegment);
 }
 
-async function listSentItems(sim: SimulatorState, inFlight: InFlight, req: SimRequest, user: string, folder: string): Promise<SimResponse> {
+async function listSentItems(
+  sim: SimulatorState,
+  inFlight: InFlight,
+  req: SimRequest,
+  user: string,
+  folder: string,
+): Promise<SimResponse> {
   const check = sim.tokens.verify(req.headers.authorization, sim.origins.graph);
   if (!check.ok) return unauthenticated(check.reason);
   const flight = inFlight.enter(user.toLowerCase());
   try {
     if (flight.count > GRAPH_MAX_MAILBOX_CONCURRENCY) {
-      return graphError(429, 'ApplicationThrottled', MAILBOX_CONCURRENCY_MESSAGE, { 'Retry-After': String(CONCURRENCY_RETRY_AFTER_SECONDS) });
+      return graphError(429, 'ApplicationThrottled', MAILBOX_CONCURRENCY_MESSAGE, {
+        'Retry-After': String(CONCURRENCY_RETRY_AFTER_SECONDS),
+      });
     }
     await delay(sim.latencyMs.graph);
     if (!grantCovers(sim.grants.mailRead, user)) return accessDenied();
     const mailbox = sim.tenant.findMailbox(user);
     if (!mailbox) return graphError(404, 'ErrorInvalidUser', `The requested user '${user}' is invalid.`);
-    if (folder.toLowerCase() !== 'sentitems') return graphError(404, 'ErrorItemNotFound', 'The specified object was not found in the store.');
+    if (folder.toLowerCase() !== 'sentitems')
+      return graphError(404, 'ErrorItemNotFound', 'The specified object was not found in the store.');
     return sentItemsQuery(sim, req, mailbox);
   } finally {
     flight.leave();
@@ -546,13 +706,20 @@ async function listSentItems(sim: SimulatorState, inFlight: InFlight, req: SimRe
 }
 
 export function graphRouter(sim: SimulatorState, inFlight: InFlight): Router {
-  const handler = (req: SimRequest, p: Record<string, string>): Promise<SimResponse> => sendMail(sim, inFlight, req, p.user);
-  return new Router((req) => graphError(404, 'UnknownError', `Resource not found for the segment '${req.path.split('/').pop() ?? ''}'.`))
+  const handler = (req: SimRequest, p: Record<string, string>): Promise<SimResponse> =>
+    sendMail(sim, inFlight, req, p.user);
+  return new Router((req) =>
+    graphError(404, 'UnknownError', `Resource not found for the segment '${req.path.split('/').pop() ?? ''}'.`),
+  )
     .on('POST', '/v1.0/users/:user/sendMail', handler)
     .on('POST', '/v1.0/users/:user/microsoft.graph.sendMail', handler)
-    .on('GET', '/v1.0/users/:user/mailFolders/:folder/messages', (req, p) => listSentItems(sim, inFlight, req, p.user, p.folder))
+    .on('GET', '/v1.0/users/:user/mailFolders/:folder/messages', (req, p) =>
+      listSentItems(sim, inFlight, req, p.user, p.folder),
+    )
     .on('GET', '/v1.0/users/:user/:folder/messages', (req, p) =>
       // mailFolders('sentitems'); any other folder expression is a folder this simulator does not hold.
-      isSentItems(p.folder) ? listSentItems(sim, inFlight, req, p.user, 'sentitems') : Promise.resolve(graphError(404, 'ErrorItemNotFound', 'The specified object was not found in the store.')),
+      isSentItems(p.folder)
+        ? listSentItems(sim, inFlight, req, p.user, 'sentitems')
+        : Promise.resolve(graphError(404, 'ErrorItemNotFound', 'The specified object was not found in the store.')),
     );
 }

@@ -82,7 +82,8 @@ function encodeWords(value: string): string {
   return words.join(' ');
 }
 
-const domainOf = (address: string): string => address.slice(address.lastIndexOf('@') + 1).toLowerCase() || 'contoso.com';
+const domainOf = (address: string): string =>
+  address.slice(address.lastIndexOf('@') + 1).toLowerCase() || 'contoso.com';
 
 /** The header block Exchange keeps with a quarantined copy of `row`. */
 export function messageHeader(row: QuarantineRow, options: HeaderOptions = {}): string {
@@ -102,18 +103,58 @@ export function messageHeader(row: QuarantineRow, options: HeaderOptions = {}): 
     const ip = options.clientIp ?? (origin === 'spoof' ? '198.51.100.66' : '203.0.113.25');
     const helo = origin === 'spoof' ? 'vps-4471.bulkhost.example' : `mail.${senderDomain}`;
     const frontDoor = `BN8NAM12FT${hex(`${seed}:fd`, 3)}.eop-nam12.prod.protection.outlook.com`;
-    fields.push(fold('Received', `from ${frontDoor} (2603:10b6:408:e6::4) by ${server(1)} (2603:10b6:610:1::10) with Microsoft SMTP Server (version=TLS1_2, cipher=TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384) id 15.20.8857.21; ${rfcDate(received)}`));
-    fields.push(fold('Received', `from ${helo} (${ip}) by ${frontDoor} (10.13.182.91) with Microsoft SMTP Server id 15.20.8857.21 via Frontend Transport; ${rfcDate(received)}`));
+    fields.push(
+      fold(
+        'Received',
+        `from ${frontDoor} (2603:10b6:408:e6::4) by ${server(1)} (2603:10b6:610:1::10) with Microsoft SMTP Server (version=TLS1_2, cipher=TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384) id 15.20.8857.21; ${rfcDate(received)}`,
+      ),
+    );
+    fields.push(
+      fold(
+        'Received',
+        `from ${helo} (${ip}) by ${frontDoor} (10.13.182.91) with Microsoft SMTP Server id 15.20.8857.21 via Frontend Transport; ${rfcDate(received)}`,
+      ),
+    );
     if (origin === 'spoof') {
-      fields.push(fold('Authentication-Results', `spf=fail (sender IP is ${ip}) smtp.mailfrom=${senderDomain}; dkim=none (message not signed) header.d=none;dmarc=fail action=quarantine header.from=${senderDomain};compauth=fail reason=000`));
-      fields.push(fold('Received-SPF', `Fail (protection.outlook.com: domain of ${senderDomain} does not designate ${ip} as permitted sender) receiver=protection.outlook.com; client-ip=${ip}; helo=${helo};`));
+      fields.push(
+        fold(
+          'Authentication-Results',
+          `spf=fail (sender IP is ${ip}) smtp.mailfrom=${senderDomain}; dkim=none (message not signed) header.d=none;dmarc=fail action=quarantine header.from=${senderDomain};compauth=fail reason=000`,
+        ),
+      );
+      fields.push(
+        fold(
+          'Received-SPF',
+          `Fail (protection.outlook.com: domain of ${senderDomain} does not designate ${ip} as permitted sender) receiver=protection.outlook.com; client-ip=${ip}; helo=${helo};`,
+        ),
+      );
     } else {
-      fields.push(fold('Authentication-Results', `spf=pass (sender IP is ${ip}) smtp.mailfrom=${senderDomain}; dkim=pass (signature was verified) header.d=${senderDomain};dmarc=pass action=none header.from=${senderDomain};compauth=pass reason=100`));
-      fields.push(fold('Received-SPF', `Pass (protection.outlook.com: domain of ${senderDomain} designates ${ip} as permitted sender) receiver=protection.outlook.com; client-ip=${ip}; helo=${helo}; pr=C`));
+      fields.push(
+        fold(
+          'Authentication-Results',
+          `spf=pass (sender IP is ${ip}) smtp.mailfrom=${senderDomain}; dkim=pass (signature was verified) header.d=${senderDomain};dmarc=pass action=none header.from=${senderDomain};compauth=pass reason=100`,
+        ),
+      );
+      fields.push(
+        fold(
+          'Received-SPF',
+          `Pass (protection.outlook.com: domain of ${senderDomain} designates ${ip} as permitted sender) receiver=protection.outlook.com; client-ip=${ip}; helo=${helo}; pr=C`,
+        ),
+      );
     }
   } else {
-    fields.push(fold('Received', `from ${server(2)} (2603:10b6:610:1::20) by ${server(1)} (2603:10b6:610:1::10) with Microsoft SMTP Server (version=TLS1_2, cipher=TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384) id 15.20.8857.21; ${rfcDate(received)}`));
-    fields.push(fold('Received', `from ${server(3)} ([fe80::${hex(`${seed}:ip`, 4).toLowerCase()}]) by ${server(3)} ([fe80::${hex(`${seed}:ip`, 4).toLowerCase()}%5]) with mapi id 15.20.8857.021; ${rfcDate(sent)}`));
+    fields.push(
+      fold(
+        'Received',
+        `from ${server(2)} (2603:10b6:610:1::20) by ${server(1)} (2603:10b6:610:1::10) with Microsoft SMTP Server (version=TLS1_2, cipher=TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384) id 15.20.8857.21; ${rfcDate(received)}`,
+      ),
+    );
+    fields.push(
+      fold(
+        'Received',
+        `from ${server(3)} ([fe80::${hex(`${seed}:ip`, 4).toLowerCase()}]) by ${server(3)} ([fe80::${hex(`${seed}:ip`, 4).toLowerCase()}%5]) with mapi id 15.20.8857.021; ${rfcDate(sent)}`,
+      ),
+    );
   }
   fields.push(fold('From', sender.includes('@') ? `<${sender}>` : sender));
   fields.push(fold('To', recipients.map((address) => (address.includes('@') ? `<${address}>` : address)).join(', ')));
@@ -131,17 +172,34 @@ export function messageHeader(row: QuarantineRow, options: HeaderOptions = {}): 
 
   const internal = origin === 'outbound' || origin === 'intra-org';
   const dir = origin === 'outbound' ? 'OUT' : origin === 'intra-org' ? 'INT' : 'INB';
-  const category = /phish/i.test(row.QuarantineTypes) ? (/highconf/i.test(row.QuarantineTypes) ? 'HPHISH' : 'PHSH') : /malware/i.test(row.QuarantineTypes) ? 'MALW' : /spam|bulk/i.test(row.QuarantineTypes) ? 'SPM' : 'NONE';
+  const category = /phish/i.test(row.QuarantineTypes)
+    ? /highconf/i.test(row.QuarantineTypes)
+      ? 'HPHISH'
+      : 'PHSH'
+    : /malware/i.test(row.QuarantineTypes)
+      ? 'MALW'
+      : /spam|bulk/i.test(row.QuarantineTypes)
+        ? 'SPM'
+        : 'NONE';
   const scl = internal && category === 'NONE' ? 1 : category === 'NONE' ? 1 : 9;
   fields.push(`X-MS-Exchange-Organization-SCL: ${internal ? -1 : scl}`);
   fields.push(`X-MS-Exchange-Organization-MessageDirectionality: ${internal ? 'Originating' : 'Incoming'}`);
-  fields.push(`X-MS-Exchange-Organization-AuthSource: ${internal ? server(3) : `BN8NAM12FT${hex(`${seed}:fd`, 3)}.eop-nam12.prod.protection.outlook.com`}`);
+  fields.push(
+    `X-MS-Exchange-Organization-AuthSource: ${internal ? server(3) : `BN8NAM12FT${hex(`${seed}:fd`, 3)}.eop-nam12.prod.protection.outlook.com`}`,
+  );
   fields.push(`X-MS-Exchange-Organization-AuthAs: ${internal ? 'Internal' : 'Anonymous'}`);
   if (internal) fields.push('X-MS-Exchange-Organization-AuthMechanism: 04');
   fields.push(`X-MS-Exchange-Organization-Network-Message-Id: ${networkMessageId}`);
   fields.push('X-MS-PublicTrafficType: Email');
-  fields.push(fold('X-MS-TrafficTypeDiagnostic', `${internal ? 'CH0PR11MB0001:EE_' : 'BN8NAM12FT001:EE_'}|CH0PR11MB0002:EE_Quarantine`));
-  const ipField = internal ? '255.255.255.255' : (options.clientIp ?? (origin === 'spoof' ? '198.51.100.66' : '203.0.113.25'));
+  fields.push(
+    fold(
+      'X-MS-TrafficTypeDiagnostic',
+      `${internal ? 'CH0PR11MB0001:EE_' : 'BN8NAM12FT001:EE_'}|CH0PR11MB0002:EE_Quarantine`,
+    ),
+  );
+  const ipField = internal
+    ? '255.255.255.255'
+    : (options.clientIp ?? (origin === 'spoof' ? '198.51.100.66' : '203.0.113.25'));
   fields.push(
     fold(
       'X-Forefront-Antispam-Report',
@@ -150,7 +208,11 @@ export function messageHeader(row: QuarantineRow, options: HeaderOptions = {}): 
   );
   if (!internal) fields.push(fold('X-Microsoft-Antispam', 'BCL:0;ARA:13230040|366016|1800799024|376014;'));
   fields.push(`X-MS-Exchange-CrossTenant-Network-Message-Id: ${networkMessageId}`);
-  fields.push(`X-MS-Exchange-CrossTenant-OriginalArrivalTime: ${rfcDate(received).replace(/^\w+, /, '').replace(' +0000', '.1234 (UTC)')}`);
+  fields.push(
+    `X-MS-Exchange-CrossTenant-OriginalArrivalTime: ${rfcDate(received)
+      .replace(/^\w+, /, '')
+      .replace(' +0000', '.1234 (UTC)')}`,
+  );
   fields.push(`X-MS-Exchange-CrossTenant-fromentityheader: ${internal ? 'Hosted' : 'Internet'}`);
   fields.push(`X-MS-Exchange-CrossTenant-id: ${tenantId}`);
   if (internal) fields.push('X-MS-Exchange-CrossTenant-AuthAs: Internal');
@@ -181,7 +243,11 @@ export function hostileHeader(row: QuarantineRow, kind: HostileHeaderKind): stri
     case 'field-twice':
       return (
         messageHeader(row, { origin: 'outbound' }) +
-        ['X-MS-Exchange-Organization-MessageDirectionality: Incoming', 'X-MS-Exchange-Organization-AuthAs: Anonymous', 'X-Forefront-Antispam-Report: CIP:203.0.113.25;SFV:SPM;CAT:PHSH;DIR:INB;'].join(CRLF) +
+        [
+          'X-MS-Exchange-Organization-MessageDirectionality: Incoming',
+          'X-MS-Exchange-Organization-AuthAs: Anonymous',
+          'X-Forefront-Antispam-Report: CIP:203.0.113.25;SFV:SPM;CAT:PHSH;DIR:INB;',
+        ].join(CRLF) +
         CRLF
       );
     case 'huge': {
@@ -197,7 +263,11 @@ export function hostileHeader(row: QuarantineRow, kind: HostileHeaderKind): stri
     case 'non-ascii':
       return (
         inbound.replace(/^Subject: .*$/m, 'Subject: Grüße aus Köln – Rechnung 📎 Ã¼berfÃ¤llig') +
-        ['X-Mailer: Outlook\u0000Express\u0085 6.0', 'X-Original-From: "Müller, Jürgen" <jürgen@fabrikam.example>', 'X-Bytes: \u00ff\u00fe\u00fd\u0080'].join(CRLF) +
+        [
+          'X-Mailer: Outlook\u0000Express\u0085 6.0',
+          'X-Original-From: "Müller, Jürgen" <jürgen@fabrikam.example>',
+          'X-Bytes: \u00ff\u00fe\u00fd\u0080',
+        ].join(CRLF) +
         CRLF
       );
     case 'bare-lf':
@@ -205,12 +275,14 @@ export function hostileHeader(row: QuarantineRow, kind: HostileHeaderKind): stri
     case 'bare-cr':
       return inbound.replace(/\r\n/g, '\r');
     case 'no-origin':
-      return [
-        `From: <${row.SenderAddress}>`,
-        `To: ${row.RecipientAddress.map((a) => `<${a}>`).join(', ')}`,
-        `Subject: ${encodeWords(row.Subject)}`,
-        `Date: ${rfcDate(new Date())}`,
-        `Message-ID: ${row.MessageId}`,
-      ].join(CRLF) + CRLF;
+      return (
+        [
+          `From: <${row.SenderAddress}>`,
+          `To: ${row.RecipientAddress.map((a) => `<${a}>`).join(', ')}`,
+          `Subject: ${encodeWords(row.Subject)}`,
+          `Date: ${rfcDate(new Date())}`,
+          `Message-ID: ${row.MessageId}`,
+        ].join(CRLF) + CRLF
+      );
   }
 }

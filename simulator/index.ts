@@ -16,8 +16,25 @@ import { exchangeFaultBody, exchangeRouter } from './exchange';
 import { Faults } from './faults';
 import { graphFaultBody, graphRouter } from './graph';
 import { managementFaultBody, managementRouter } from './management';
-import { InFlight, listen, type Listener, type Router, type ServiceName, type SimRequest, type SimResponse } from './router';
-import { AuditLog, SentItems, Tenant, type Grants, type LatencySettings, type RecordedRequest, type SentMail, type SimulatorState } from './tenant';
+import {
+  InFlight,
+  listen,
+  type Listener,
+  type Router,
+  type ServiceName,
+  type SimRequest,
+  type SimResponse,
+} from './router';
+import {
+  AuditLog,
+  SentItems,
+  Tenant,
+  type Grants,
+  type LatencySettings,
+  type RecordedRequest,
+  type SentMail,
+  type SimulatorState,
+} from './tenant';
 import { loadOrCreateTls } from './tls';
 
 export interface StartOptions {
@@ -196,7 +213,12 @@ export class M365Simulator implements SimulatorState {
     } catch (error) {
       response = {
         status: 500,
-        body: { error: { code: 'SimulatorError', message: error instanceof Error ? (error.stack ?? error.message) : String(error) } },
+        body: {
+          error: {
+            code: 'SimulatorError',
+            message: error instanceof Error ? (error.stack ?? error.message) : String(error),
+          },
+        },
       };
     }
     // A dropped answer is recorded as status 0: the client never saw one.
@@ -206,7 +228,12 @@ export class M365Simulator implements SimulatorState {
 
   /** Normal handling, bent by the first injected fault that applies. */
   private async answer(router: Router, req: SimRequest): Promise<SimResponse> {
-    const plan = this.faults.plan(req.service, { method: req.method, path: req.path, query: req.query, body: req.body });
+    const plan = this.faults.plan(req.service, {
+      method: req.method,
+      path: req.path,
+      query: req.query,
+      body: req.body,
+    });
     if (!plan) return router.handle(req);
     switch (plan.kind) {
       case 'answer':
@@ -262,7 +289,15 @@ export type {
   SentMail,
 } from './tenant';
 export { AuditLog, QuarantineStore, SentItems, Tenant } from './tenant';
-export { defaultOrigin, fold, hostileHeader, HUGE_HEADER_BYTES, messageHeader, type HostileHeaderKind, type MessageOrigin } from './headers';
+export {
+  defaultOrigin,
+  fold,
+  hostileHeader,
+  HUGE_HEADER_BYTES,
+  messageHeader,
+  type HostileHeaderKind,
+  type MessageOrigin,
+} from './headers';
 export { CONCURRENCY_MESSAGE, EXCHANGE_MAX_CONCURRENT, TRUNCATION_WARNING } from './exchange';
 export { GRAPH_MAX_MAILBOX_CONCURRENCY, MAILBOX_CONCURRENCY_MESSAGE, parseExtendedPropertyFilter } from './graph';
 export * from './fixtures';

@@ -49,7 +49,13 @@ async function makeCert(dir) {
       { name: 'basicConstraints', cA: false },
       { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
       { name: 'extKeyUsage', serverAuth: true },
-      { name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }, { type: 2, value: 'localhost' }] },
+      {
+        name: 'subjectAltName',
+        altNames: [
+          { type: 7, ip: '127.0.0.1' },
+          { type: 2, value: 'localhost' },
+        ],
+      },
     ],
   });
   fs.mkdirSync(dir, { recursive: true });
@@ -153,4 +159,14 @@ function trustBundle(dir, certPath, existing = process.env.NODE_EXTRA_CA_CERTS) 
   return bundlePath;
 }
 
-module.exports = { makeCert, ensureCert, readCert, trustBundle, findRepoRoot, defaultTlsDir, CERT_FILE, KEY_FILE, BUNDLE_FILE };
+module.exports = {
+  makeCert,
+  ensureCert,
+  readCert,
+  trustBundle,
+  findRepoRoot,
+  defaultTlsDir,
+  CERT_FILE,
+  KEY_FILE,
+  BUNDLE_FILE,
+};

@@ -42,10 +42,23 @@ export function managementError(status: number, code: string, message: string): 
 /** What the Management Activity API sends for a status when an injected fault gives no body. */
 export function managementFaultBody(status: number, req: FaultRequest): SimResponse {
   if (status === 429) {
-    const method = req.path.includes('/audit/') ? 'GetBlob' : req.path.endsWith('/content') ? 'ListContent' : 'Subscriptions';
-    return managementError(429, 'AF429', `Too many requests. Method=${method}, PublisherId=${req.query.PublisherIdentifier ?? '00000000-0000-0000-0000-000000000000'}`);
+    const method = req.path.includes('/audit/')
+      ? 'GetBlob'
+      : req.path.endsWith('/content')
+        ? 'ListContent'
+        : 'Subscriptions';
+    return managementError(
+      429,
+      'AF429',
+      `Too many requests. Method=${method}, PublisherId=${req.query.PublisherIdentifier ?? '00000000-0000-0000-0000-000000000000'}`,
+    );
   }
-  if (status === 401 || status === 403) return managementError(status, 'AF10001', 'The permission set () sent in the request does not include the expected permission.');
+  if (status === 401 || status === 403)
+    return managementError(
+      status,
+      'AF10001',
+      'The permission set () sent in the request does not include the expected permission.',
+    );
   if (status === 400) return managementError(400, 'AF20055', WINDOW_RULE);
   return managementError(status, 'AF50000', 'An internal error occurred. Retry the request.');
 }
@@ -59,8 +72,14 @@ function queryValue(req: SimRequest, name: string): string | undefined {
 /** Token, tenant and permission checks every operation makes; undefined when all pass. */
 function guard(sim: SimulatorState, req: SimRequest, tenantSegment: string): SimResponse | undefined {
   const check = sim.tokens.verify(req.headers.authorization, sim.origins.management);
-  if (!check.ok) return managementError(401, 'AF10001', 'The permission set () sent in the request does not include the expected permission.');
-  if (!GUID.test(tenantSegment)) return managementError(400, 'AF20013', `The tenant ID passed in the URL (${tenantSegment}) is not a valid GUID.`);
+  if (!check.ok)
+    return managementError(
+      401,
+      'AF10001',
+      'The permission set () sent in the request does not include the expected permission.',
+    );
+  if (!GUID.test(tenantSegment))
+    return managementError(400, 'AF20013', `The tenant ID passed in the URL (${tenantSegment}) is not a valid GUID.`);
   if (tenantSegment.toLowerCase() !== check.token.tenantId.toLowerCase()) {
     return managementError(
       400,
@@ -70,7 +89,11 @@ function guard(sim: SimulatorState, req: SimRequest, tenantSegment: string): Sim
   }
   if (!sim.grants.activityFeedRead) {
     const others = check.token.roles.filter((role) => role !== 'ActivityFeed.Read').join(',');
-    return managementError(401, 'AF10001', `The permission set (${others}) sent in the request does not include the expected permission.`);
+    return managementError(
+      401,
+      'AF10001',
+      `The permission set (${others}) sent in the request does not include the expected permission.`,
+    );
   }
   return undefined;
 }
@@ -105,7 +128,8 @@ function startSubscription(sim: SimulatorState, req: SimRequest): SimResponse {
   const contentType = contentTypeOf(req);
   if (typeof contentType !== 'string') return contentType;
   if (!sim.audit.auditingEnabled) return auditingOffOnStart(sim, req, contentType);
-  if (sim.audit.isSubscribed(contentType)) return managementError(400, 'AF20024', 'The subscription is already enabled. No property change.');
+  if (sim.audit.isSubscribed(contentType))
+    return managementError(400, 'AF20024', 'The subscription is already enabled. No property change.');
   sim.audit.subscribe(contentType);
   return { status: 200, body: { contentType, status: 'enabled', webhook: null } };
 }
@@ -124,7 +148,9 @@ function parseTime(req: SimRequest, name: string): number | undefined | SimRespo
   const raw = queryValue(req, name);
   if (raw === undefined || raw === '') return undefined;
   const ms = parseExchangeTime(raw);
-  return Number.isNaN(ms) ? managementError(400, 'AF20002', `Invalid parameter type: ${name}. Expected type: datetime`) : ms;
+  return Number.isNaN(ms)
+    ? managementError(400, 'AF20002', `Invalid parameter type: ${name}. Expected type: datetime`)
+    : ms;
 }
 
 /**
@@ -132,8 +158,13 @@ function parseTime(req: SimRequest, name: string): number | undefined | SimRespo
  * ([1, 3, 5, ..., 0, 2, 4, ...]), so neither the first nor the last item is the newest or oldest.
  */
 function listingOrder(blobs: AuditBlob[]): AuditBlob[] {
-  const chronological = [...blobs].sort((a, b) => a.contentCreated.getTime() - b.contentCreated.getTime() || a.sequence - b.sequence);
-  return [...chronological.filter((_, index) => index % 2 === 1), ...chronological.filter((_, index) => index % 2 === 0)];
+  const chronological = [...blobs].sort(
+    (a, b) => a.contentCreated.getTime() - b.contentCreated.getTime() || a.sequence - b.sequence,
+  );
+  return [
+    ...chronological.filter((_, index) => index % 2 === 1),
+    ...chronological.filter((_, index) => index % 2 === 0),
+  ];
 }
 
 export class ContentLister {
@@ -157,7 +188,8 @@ export class ContentLister {
     if ((start === undefined) !== (end === undefined)) return managementError(400, 'AF20055', WINDOW_RULE);
     const from = start ?? now - MAX_WINDOW_MS;
     const to = end ?? now;
-    if (to <= from || to - from > MAX_WINDOW_MS || from < now - CONTENT_RETENTION_MS) return managementError(400, 'AF20055', WINDOW_RULE);
+    if (to <= from || to - from > MAX_WINDOW_MS || from < now - CONTENT_RETENTION_MS)
+      return managementError(400, 'AF20055', WINDOW_RULE);
 
     let items: AuditBlob[];
     const nextPage = queryValue(req, 'nextPage');
@@ -169,7 +201,9 @@ export class ContentLister {
       items = listingOrder(
         sim.audit.blobs.filter((blob) => {
           const created = blob.contentCreated.getTime();
-          return blob.contentType === contentType && created >= from && created < to && blob.availableAt.getTime() <= now;
+          return (
+            blob.contentType === contentType && created >= from && created < to && blob.availableAt.getTime() <= now
+          );
         }),
       );
     }
@@ -182,7 +216,8 @@ export class ContentLister {
       const token = `${new Date(now).toISOString().slice(0, 10).replace(/-/g, '')}00R${randomBytes(9).toString('hex')}`;
       this.pages.set(token, rest);
       const query = new URLSearchParams();
-      for (const [name, value] of Object.entries(req.query)) if (name.toLowerCase() !== 'nextpage') query.set(name, value);
+      for (const [name, value] of Object.entries(req.query))
+        if (name.toLowerCase() !== 'nextpage') query.set(name, value);
       query.set('nextPage', token);
       headers.NextPageUri = `${sim.origins.management}${req.path}?${query.toString()}`;
     }
@@ -203,9 +238,14 @@ export class ContentLister {
 function fetchContent(sim: SimulatorState, contentId: string): SimResponse {
   const now = Date.now();
   const blob = sim.audit.findBlob(contentId);
-  if (!blob || blob.availableAt.getTime() > now) return managementError(400, 'AF20050', `The specified content (${contentId}) does not exist.`);
+  if (!blob || blob.availableAt.getTime() > now)
+    return managementError(400, 'AF20050', `The specified content (${contentId}) does not exist.`);
   if (blob.contentCreated.getTime() < now - CONTENT_RETENTION_MS) {
-    return managementError(400, 'AF20051', `Content requested with the key ${contentId} has already expired. Content older than 7 days cannot be retrieved.`);
+    return managementError(
+      400,
+      'AF20051',
+      `Content requested with the key ${contentId} has already expired. Content older than 7 days cannot be retrieved.`,
+    );
   }
   return { status: 200, body: blob.records };
 }
@@ -221,10 +261,36 @@ export function managementRouter(sim: SimulatorState): Router {
       return handler(req, params);
     };
   const base = '/api/v1.0/:tenant/activity/feed';
-  return new Router((req) => managementError(404, 'NotFound', `No HTTP resource was found that matches the request URI '${sim.origins.management}${req.path}'.`))
-    .on('GET', `${base}/subscriptions/list`, guarded(() => listSubscriptions(sim)))
-    .on('POST', `${base}/subscriptions/start`, guarded((req) => startSubscription(sim, req)))
-    .on('POST', `${base}/subscriptions/stop`, guarded((req) => stopSubscription(sim, req)))
-    .on('GET', `${base}/subscriptions/content`, guarded((req) => lister.list(req)))
-    .on('GET', `${base}/audit/:contentId`, guarded((_req, p) => fetchContent(sim, p.contentId)));
+  return new Router((req) =>
+    managementError(
+      404,
+      'NotFound',
+      `No HTTP resource was found that matches the request URI '${sim.origins.management}${req.path}'.`,
+    ),
+  )
+    .on(
+      'GET',
+      `${base}/subscriptions/list`,
+      guarded(() => listSubscriptions(sim)),
+    )
+    .on(
+      'POST',
+      `${base}/subscriptions/start`,
+      guarded((req) => startSubscription(sim, req)),
+    )
+    .on(
+      'POST',
+      `${base}/subscriptions/stop`,
+      guarded((req) => stopSubscription(sim, req)),
+    )
+    .on(
+      'GET',
+      `${base}/subscriptions/content`,
+      guarded((req) => lister.list(req)),
+    )
+    .on(
+      'GET',
+      `${base}/audit/:contentId`,
+      guarded((_req, p) => fetchContent(sim, p.contentId)),
+    );
 }

@@ -60,7 +60,10 @@ export function encodedWords(value: string): string[] {
  */
 export function headerField(name: string, value: string): string {
   const clean = oneLine(value);
-  const tokens = isPlainAscii(clean) && clean.split(' ').every((t) => t.length <= HARD_LINE - name.length - 2) ? clean.split(' ') : encodedWords(clean);
+  const tokens =
+    isPlainAscii(clean) && clean.split(' ').every((t) => t.length <= HARD_LINE - name.length - 2)
+      ? clean.split(' ')
+      : encodedWords(clean);
   const lines: string[] = [];
   let line = `${name}:`;
   for (const token of tokens) {
@@ -118,7 +121,10 @@ export function rfc5322Date(date: Date): string {
 }
 
 function domainOf(address: string): string {
-  const domain = address.slice(address.lastIndexOf('@') + 1).toLowerCase().replace(/[^a-z0-9.-]/g, '');
+  const domain = address
+    .slice(address.lastIndexOf('@') + 1)
+    .toLowerCase()
+    .replace(/[^a-z0-9.-]/g, '');
   return domain === '' ? 'localhost' : domain;
 }
 
@@ -141,14 +147,18 @@ export function toEml(mail: SentMail): string {
   const html = (message.body?.contentType ?? 'HTML').toLowerCase() !== 'text';
   const content = message.body?.content ?? '';
   const id = createHash('sha256')
-    .update([from, mail.at.toISOString(), message.subject ?? '', ...(message.toRecipients ?? []).map((r) => r.emailAddress.address)].join('\n'))
+    .update(
+      [
+        from,
+        mail.at.toISOString(),
+        message.subject ?? '',
+        ...(message.toRecipients ?? []).map((r) => r.emailAddress.address),
+      ].join('\n'),
+    )
     .digest('hex')
     .slice(0, 32);
 
-  const headers: string[] = [
-    headerField('From', from),
-    addressField('To', message.toRecipients ?? []),
-  ];
+  const headers: string[] = [headerField('From', from), addressField('To', message.toRecipients ?? [])];
   if (message.ccRecipients && message.ccRecipients.length > 0) headers.push(addressField('Cc', message.ccRecipients));
   if (message.replyTo && message.replyTo.length > 0) headers.push(addressField('Reply-To', message.replyTo));
   headers.push(
@@ -202,7 +212,12 @@ export function slug(text: string, max = 48): string {
  */
 export function fileNameFor(index: number, mail: SentMail, extension: 'eml' | 'html'): string {
   const number = String(index).padStart(2, '0');
-  const who = recipientOf(mail).toLowerCase().replace(/[^a-z0-9@._-]+/g, '-').replace(/^[.-]+/, '').slice(0, 64) || 'unknown';
+  const who =
+    recipientOf(mail)
+      .toLowerCase()
+      .replace(/[^a-z0-9@._-]+/g, '-')
+      .replace(/^[.-]+/, '')
+      .slice(0, 64) || 'unknown';
   const about = slug(oneLine(mail.message.subject ?? '')) || 'no-subject';
   return `${number}-${who}-${about}.${extension}`;
 }

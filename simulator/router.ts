@@ -168,10 +168,12 @@ export function writeResponse(res: ServerResponse, response: SimResponse): void 
     payload = response.body;
   } else if (typeof response.body === 'string') {
     payload = Buffer.from(response.body, 'utf8');
-    if (!response.noContentType && !hasHeader(headers, 'content-type') && payload.length > 0) headers['Content-Type'] = 'text/plain; charset=utf-8';
+    if (!response.noContentType && !hasHeader(headers, 'content-type') && payload.length > 0)
+      headers['Content-Type'] = 'text/plain; charset=utf-8';
   } else {
     payload = Buffer.from(JSON.stringify(response.body), 'utf8');
-    if (!response.noContentType && !hasHeader(headers, 'content-type')) headers['Content-Type'] = 'application/json; charset=utf-8';
+    if (!response.noContentType && !hasHeader(headers, 'content-type'))
+      headers['Content-Type'] = 'application/json; charset=utf-8';
   }
   headers['Content-Length'] = String(payload.length);
   res.writeHead(response.status, headers);
@@ -201,7 +203,12 @@ export async function listen(
       .then(respond)
       .catch((error: unknown): SimResponse => ({
         status: 500,
-        body: { error: { code: 'SimulatorError', message: error instanceof Error ? (error.stack ?? error.message) : String(error) } },
+        body: {
+          error: {
+            code: 'SimulatorError',
+            message: error instanceof Error ? (error.stack ?? error.message) : String(error),
+          },
+        },
       }))
       .then((response) => writeResponse(res, response))
       .catch(() => res.destroy());

@@ -10,7 +10,15 @@
  * What it plants is returned, with what the notifier should do about each message, so the demo can
  * print it and the test can check the product against it.
  */
-import { auditTime, noiseRecords, quarantineRecord, quarantineRow, releaseRecord, SYSTEM_RELEASE_USER, type QuarantineOperation } from './fixtures';
+import {
+  auditTime,
+  noiseRecords,
+  quarantineRecord,
+  quarantineRow,
+  releaseRecord,
+  SYSTEM_RELEASE_USER,
+  type QuarantineOperation,
+} from './fixtures';
 import type { MessageOrigin } from './headers';
 import type { M365Simulator } from './index';
 import type { AuditRecord, QuarantineRow } from './tenant';
@@ -23,14 +31,61 @@ export const SAMPLE_SENDER_MAILBOX = 'quarantine-notices@contoso.com';
 /** The security team of the sample tenant: the demo's alerts go here. */
 export const SAMPLE_ALERT_RECIPIENTS = 'soc@contoso.com';
 
-const TRANSPORT_RULE = { Type: 'TransportRule', QuarantineTypes: 'TransportRule', PolicyType: 'ExchangeTransportRule', PolicyName: 'Quarantine outbound attachments to external' };
-const DLP = { Type: 'DataLossPrevention', QuarantineTypes: 'DataLossPrevention', PolicyType: 'DataLossPrevention', PolicyName: 'Block credit card numbers to external recipients' };
-const INBOUND_SPAM = { Type: 'Spam', QuarantineTypes: 'Spam', PolicyType: 'HostedContentFilterPolicy', PolicyName: 'Default', TagName: 'DefaultFullAccessPolicy' };
-const HIGH_CONFIDENCE_PHISH = { Type: 'HighConfPhish', QuarantineTypes: 'HighConfPhish', PolicyType: 'HostedContentFilterPolicy', PolicyName: 'Default', TagName: 'AdminOnlyAccessPolicy' };
-const PHISH = { Type: 'Phish', QuarantineTypes: 'Phish', PolicyType: 'AntiPhishPolicy', PolicyName: 'Office365 AntiPhish Default', TagName: 'DefaultFullAccessWithNotificationPolicy', PermissionToRelease: true };
-const MALWARE = { Type: 'Malware', QuarantineTypes: 'Malware', PolicyType: 'MalwareFilterPolicy', PolicyName: 'Default', TagName: 'AdminOnlyAccessPolicy' };
-const BULK = { Type: 'Bulk', QuarantineTypes: 'Bulk', PolicyType: 'HostedContentFilterPolicy', PolicyName: 'Default', TagName: 'DefaultFullAccessPolicy', PermissionToRelease: true };
-const INTERNAL_DLP = { Type: 'DataLossPrevention', QuarantineTypes: 'DataLossPrevention', PolicyType: 'DataLossPrevention', PolicyName: 'Protect HR records inside the organisation' };
+const TRANSPORT_RULE = {
+  Type: 'TransportRule',
+  QuarantineTypes: 'TransportRule',
+  PolicyType: 'ExchangeTransportRule',
+  PolicyName: 'Quarantine outbound attachments to external',
+};
+const DLP = {
+  Type: 'DataLossPrevention',
+  QuarantineTypes: 'DataLossPrevention',
+  PolicyType: 'DataLossPrevention',
+  PolicyName: 'Block credit card numbers to external recipients',
+};
+const INBOUND_SPAM = {
+  Type: 'Spam',
+  QuarantineTypes: 'Spam',
+  PolicyType: 'HostedContentFilterPolicy',
+  PolicyName: 'Default',
+  TagName: 'DefaultFullAccessPolicy',
+};
+const HIGH_CONFIDENCE_PHISH = {
+  Type: 'HighConfPhish',
+  QuarantineTypes: 'HighConfPhish',
+  PolicyType: 'HostedContentFilterPolicy',
+  PolicyName: 'Default',
+  TagName: 'AdminOnlyAccessPolicy',
+};
+const PHISH = {
+  Type: 'Phish',
+  QuarantineTypes: 'Phish',
+  PolicyType: 'AntiPhishPolicy',
+  PolicyName: 'Office365 AntiPhish Default',
+  TagName: 'DefaultFullAccessWithNotificationPolicy',
+  PermissionToRelease: true,
+};
+const MALWARE = {
+  Type: 'Malware',
+  QuarantineTypes: 'Malware',
+  PolicyType: 'MalwareFilterPolicy',
+  PolicyName: 'Default',
+  TagName: 'AdminOnlyAccessPolicy',
+};
+const BULK = {
+  Type: 'Bulk',
+  QuarantineTypes: 'Bulk',
+  PolicyType: 'HostedContentFilterPolicy',
+  PolicyName: 'Default',
+  TagName: 'DefaultFullAccessPolicy',
+  PermissionToRelease: true,
+};
+const INTERNAL_DLP = {
+  Type: 'DataLossPrevention',
+  QuarantineTypes: 'DataLossPrevention',
+  PolicyType: 'DataLossPrevention',
+  PolicyName: 'Protect HR records inside the organisation',
+};
 
 /** The account that releases 22 messages within the hour: the burst an alert should catch. */
 export const BURST_RELEASER = 'helpdesk@contoso.com';
@@ -42,9 +97,7 @@ export const PHISH_URL_SUBJECT = 'Urgent: re-verify your mailbox at https://cont
 export const HOSTILE_SUBJECT = '<img src=x onerror=alert(1)> Invoice "urgent"\r\nBcc: victim@contoso.com';
 
 /** What the notifier should do about a planted message. */
-export type Expectation =
-  | { kind: 'email' }
-  | { kind: 'no-email'; because: string };
+export type Expectation = { kind: 'email' } | { kind: 'no-email'; because: string };
 
 export interface PlantedMessage {
   /** Short label for the report. */
@@ -132,7 +185,8 @@ const ID = {
 } as const;
 
 /** The burst's NetworkMessageIds: 3f8e2b1a-...-5b01 to ...-5b16. */
-const burstId = (index: number): string => `3f8e2b1a-6c4d-4e5f-9a0b-1c2d3e4f5b${(index + 1).toString(16).padStart(2, '0')}`;
+const burstId = (index: number): string =>
+  `3f8e2b1a-6c4d-4e5f-9a0b-1c2d3e4f5b${(index + 1).toString(16).padStart(2, '0')}`;
 
 interface Plan {
   label: string;
@@ -159,7 +213,12 @@ const PLANS: Plan[] = [
   {
     label: 'admin release',
     id: ID.pricing,
-    row: { SenderAddress: 'alice@contoso.com', RecipientAddress: ['bob@fabrikam.example'], Subject: 'Q3 pricing sheet', ...TRANSPORT_RULE },
+    row: {
+      SenderAddress: 'alice@contoso.com',
+      RecipientAddress: ['bob@fabrikam.example'],
+      Subject: 'Q3 pricing sheet',
+      ...TRANSPORT_RULE,
+    },
     receivedHoursAgo: 6,
     releasedMinutesAgo: 85,
     by: SAMPLE_ADMIN,
@@ -169,7 +228,13 @@ const PLANS: Plan[] = [
   {
     label: "alice's second message",
     id: ID.cards,
-    row: { SenderAddress: 'alice@contoso.com', RecipientAddress: ['payments@northwind.example'], Subject: 'Card payments to reconcile (October)', Size: 18230, ...DLP },
+    row: {
+      SenderAddress: 'alice@contoso.com',
+      RecipientAddress: ['payments@northwind.example'],
+      Subject: 'Card payments to reconcile (October)',
+      Size: 18230,
+      ...DLP,
+    },
     receivedHoursAgo: 4,
     releasedMinutesAgo: 50,
     by: SAMPLE_ADMIN,
@@ -195,7 +260,12 @@ const PLANS: Plan[] = [
   {
     label: 'system release',
     id: ID.supplier,
-    row: { SenderAddress: 'dave@contoso.com', RecipientAddress: ['orders@tailspin.example'], Subject: 'Weekly supplier report', ...DLP },
+    row: {
+      SenderAddress: 'dave@contoso.com',
+      RecipientAddress: ['orders@tailspin.example'],
+      Subject: 'Weekly supplier report',
+      ...DLP,
+    },
     receivedHoursAgo: 3,
     releasedMinutesAgo: 35,
     by: SYSTEM_RELEASE_USER,
@@ -205,7 +275,12 @@ const PLANS: Plan[] = [
   {
     label: 'hostile subject',
     id: ID.hostile,
-    row: { SenderAddress: 'erin@contoso.com', RecipientAddress: ['ap@fabrikam.example'], Subject: HOSTILE_SUBJECT, ...TRANSPORT_RULE },
+    row: {
+      SenderAddress: 'erin@contoso.com',
+      RecipientAddress: ['ap@fabrikam.example'],
+      Subject: HOSTILE_SUBJECT,
+      ...TRANSPORT_RULE,
+    },
     receivedHoursAgo: 2,
     releasedMinutesAgo: 45,
     by: SAMPLE_ADMIN,
@@ -215,7 +290,13 @@ const PLANS: Plan[] = [
   {
     label: 'inbound',
     id: ID.inbound,
-    row: { SenderAddress: 'billing@fabrikam.example', RecipientAddress: ['alice@contoso.com'], Subject: 'Your invoice is overdue', Direction: 'Inbound', ...INBOUND_SPAM },
+    row: {
+      SenderAddress: 'billing@fabrikam.example',
+      RecipientAddress: ['alice@contoso.com'],
+      Subject: 'Your invoice is overdue',
+      Direction: 'Inbound',
+      ...INBOUND_SPAM,
+    },
     receivedHoursAgo: 7,
     releasedMinutesAgo: 60,
     by: SAMPLE_ADMIN,
@@ -225,7 +306,12 @@ const PLANS: Plan[] = [
   {
     label: 'empty sender',
     id: ID.noSender,
-    row: { SenderAddress: '', RecipientAddress: ['partner@fabrikam.example'], Subject: 'Automated export', ...TRANSPORT_RULE },
+    row: {
+      SenderAddress: '',
+      RecipientAddress: ['partner@fabrikam.example'],
+      Subject: 'Automated export',
+      ...TRANSPORT_RULE,
+    },
     receivedHoursAgo: 4,
     releasedMinutesAgo: 55,
     by: SAMPLE_ADMIN,
@@ -235,7 +321,12 @@ const PLANS: Plan[] = [
   {
     label: 'failed release',
     id: ID.failed,
-    row: { SenderAddress: 'frank@contoso.com', RecipientAddress: ['hr@tailspin.example'], Subject: 'Salary review 2025', ...DLP },
+    row: {
+      SenderAddress: 'frank@contoso.com',
+      RecipientAddress: ['hr@tailspin.example'],
+      Subject: 'Salary review 2025',
+      ...DLP,
+    },
     receivedHoursAgo: 3,
     releasedMinutesAgo: 40,
     by: SAMPLE_ADMIN,
@@ -246,7 +337,12 @@ const PLANS: Plan[] = [
   {
     label: 'still held',
     id: ID.held,
-    row: { SenderAddress: 'grace@contoso.com', RecipientAddress: ['board@northwind.example'], Subject: 'Board deck draft', ...TRANSPORT_RULE },
+    row: {
+      SenderAddress: 'grace@contoso.com',
+      RecipientAddress: ['board@northwind.example'],
+      Subject: 'Board deck draft',
+      ...TRANSPORT_RULE,
+    },
     receivedHoursAgo: 1,
     blob: 0,
     expect: { kind: 'no-email', because: 'not released' },
@@ -255,7 +351,13 @@ const PLANS: Plan[] = [
     // The seed's oddity: Direction says Outbound, the header says it came from the internet.
     label: 'spoofed internal sender',
     id: ID.spoof,
-    row: { SenderAddress: 'payroll@contoso.com', RecipientAddress: ['alice@contoso.com', 'carol@contoso.com'], Subject: 'Action required: confirm your salary account', Direction: 'Outbound', ...HIGH_CONFIDENCE_PHISH },
+    row: {
+      SenderAddress: 'payroll@contoso.com',
+      RecipientAddress: ['alice@contoso.com', 'carol@contoso.com'],
+      Subject: 'Action required: confirm your salary account',
+      Direction: 'Outbound',
+      ...HIGH_CONFIDENCE_PHISH,
+    },
     origin: 'spoof',
     receivedHoursAgo: 5,
     releasedMinutesAgo: 25,
@@ -266,7 +368,13 @@ const PLANS: Plan[] = [
   {
     label: 'internal message labelled Inbound',
     id: ID.mislabelled,
-    row: { SenderAddress: 'henry@contoso.com', RecipientAddress: ['procurement@tailspin.example'], Subject: 'Signed purchase order 4471', Direction: 'Inbound', ...TRANSPORT_RULE },
+    row: {
+      SenderAddress: 'henry@contoso.com',
+      RecipientAddress: ['procurement@tailspin.example'],
+      Subject: 'Signed purchase order 4471',
+      Direction: 'Inbound',
+      ...TRANSPORT_RULE,
+    },
     origin: 'outbound',
     receivedHoursAgo: 4,
     releasedMinutesAgo: 65,
@@ -277,7 +385,12 @@ const PLANS: Plan[] = [
   {
     label: 'intra-organisation DLP hold',
     id: ID.intraOrg,
-    row: { SenderAddress: 'ivan@contoso.com', RecipientAddress: ['carol@contoso.com'], Subject: 'Performance reviews 2026 (HR only)', ...INTERNAL_DLP },
+    row: {
+      SenderAddress: 'ivan@contoso.com',
+      RecipientAddress: ['carol@contoso.com'],
+      Subject: 'Performance reviews 2026 (HR only)',
+      ...INTERNAL_DLP,
+    },
     origin: 'intra-org',
     receivedHoursAgo: 3,
     releasedMinutesAgo: 30,
@@ -288,7 +401,12 @@ const PLANS: Plan[] = [
   {
     label: 'copy released to an admin',
     id: ID.copyToAdmin,
-    row: { SenderAddress: 'judy@contoso.com', RecipientAddress: ['counsel@fabrikam.example'], Subject: 'Settlement draft v3', ...TRANSPORT_RULE },
+    row: {
+      SenderAddress: 'judy@contoso.com',
+      RecipientAddress: ['counsel@fabrikam.example'],
+      Subject: 'Settlement draft v3',
+      ...TRANSPORT_RULE,
+    },
     receivedHoursAgo: 2,
     releasedMinutesAgo: 20,
     by: SAMPLE_ADMIN,
@@ -299,7 +417,13 @@ const PLANS: Plan[] = [
   {
     label: 'inbound malware',
     id: ID.malware,
-    row: { SenderAddress: 'scanner@tailspin.example', RecipientAddress: ['alice@contoso.com'], Subject: 'Scanned document 0042', Direction: 'Inbound', ...MALWARE },
+    row: {
+      SenderAddress: 'scanner@tailspin.example',
+      RecipientAddress: ['alice@contoso.com'],
+      Subject: 'Scanned document 0042',
+      Direction: 'Inbound',
+      ...MALWARE,
+    },
     receivedHoursAgo: 6,
     releasedMinutesAgo: 15,
     by: SAMPLE_ADMIN,
@@ -309,7 +433,12 @@ const PLANS: Plan[] = [
   {
     label: 'phish URL in the subject',
     id: ID.phishUrl,
-    row: { SenderAddress: 'kim@contoso.com', RecipientAddress: ['ap@northwind.example'], Subject: PHISH_URL_SUBJECT, ...TRANSPORT_RULE },
+    row: {
+      SenderAddress: 'kim@contoso.com',
+      RecipientAddress: ['ap@northwind.example'],
+      Subject: PHISH_URL_SUBJECT,
+      ...TRANSPORT_RULE,
+    },
     receivedHoursAgo: 2,
     releasedMinutesAgo: 10,
     by: SAMPLE_ADMIN,
@@ -319,7 +448,13 @@ const PLANS: Plan[] = [
   {
     label: 'phish released by a link',
     id: ID.linkRelease,
-    row: { SenderAddress: 'alerts@fabrikam-secure.example', RecipientAddress: ['carol@contoso.com'], Subject: 'Your mailbox storage is full', Direction: 'Inbound', ...PHISH },
+    row: {
+      SenderAddress: 'alerts@fabrikam-secure.example',
+      RecipientAddress: ['carol@contoso.com'],
+      Subject: 'Your mailbox storage is full',
+      Direction: 'Inbound',
+      ...PHISH,
+    },
     receivedHoursAgo: 8,
     releasedMinutesAgo: 12,
     by: 'carol@contoso.com',
@@ -363,7 +498,11 @@ export function loadSampleTenant(sim: M365Simulator, now: Date = new Date()): Sa
   let failedReleases = 0;
 
   for (const plan of PLANS) {
-    const row = quarantineRow({ ...plan.row, networkMessageId: plan.id, receivedAt: at(plan.receivedHoursAgo * HOUR_MS) });
+    const row = quarantineRow({
+      ...plan.row,
+      networkMessageId: plan.id,
+      receivedAt: at(plan.receivedHoursAgo * HOUR_MS),
+    });
     sim.tenant.quarantine.add(row, { origin: plan.origin });
     let release = 'not released';
     let releasedTo: string[] = [];
@@ -372,13 +511,24 @@ export function loadSampleTenant(sim: M365Simulator, now: Date = new Date()): Sa
       const by = plan.by ?? SAMPLE_ADMIN;
       if (plan.failed) {
         // A failed attempt leaves the row held; the audit log still records it.
-        blobs[plan.blob].push(releaseRecord({ NetworkMessageId: plan.id, ReleaseTo: row.RecipientAddress[0], UserId: by, ResultStatus: 'Failed', OrganizationId: sim.tenantId, at: releasedAt }));
+        blobs[plan.blob].push(
+          releaseRecord({
+            NetworkMessageId: plan.id,
+            ReleaseTo: row.RecipientAddress[0],
+            UserId: by,
+            ResultStatus: 'Failed',
+            OrganizationId: sim.tenantId,
+            at: releasedAt,
+          }),
+        );
         failedReleases++;
         release = 'failed attempt';
       } else {
         const released = sim.tenant.quarantine.release(row.Identity, plan.releaseTo, { by, at: releasedAt });
         // An end user's release through a notification link: RequestSource 2, a regular user.
-        const records = plan.byLink ? released.map((record): AuditRecord => ({ ...record, RequestSource: 2, UserType: 0 })) : released;
+        const records = plan.byLink
+          ? released.map((record): AuditRecord => ({ ...record, RequestSource: 2, UserType: 0 }))
+          : released;
         blobs[plan.blob].push(...records);
         releaseRecords += records.length;
         release = plan.byLink ? `${by} (link)` : by;
@@ -409,8 +559,12 @@ export function loadSampleTenant(sim: M365Simulator, now: Date = new Date()): Sa
 
   // Noise: other quarantine operations, sign-ins, SharePoint, Teams, one more failed release.
   const noise = [0, 1].map((blob) => noiseRecords(NOISE_PER_BLOB, { at: at((blob === 0 ? 80 : 40) * MINUTE_MS) }));
-  failedReleases += noise.flat().filter((record) => record.Operation === 'QuarantineReleaseMessage' && record.ResultStatus === 'Failed').length;
-  const noiseCount = noise.flat().filter((record) => !(record.Operation === 'QuarantineReleaseMessage' && record.ResultStatus === 'Failed')).length;
+  failedReleases += noise
+    .flat()
+    .filter((record) => record.Operation === 'QuarantineReleaseMessage' && record.ResultStatus === 'Failed').length;
+  const noiseCount = noise
+    .flat()
+    .filter((record) => !(record.Operation === 'QuarantineReleaseMessage' && record.ResultStatus === 'Failed')).length;
 
   // Interleave noise and quarantine records, as a real feed mixes workloads.
   const contents = blobs.map((records, index) => interleave(records, noise[index]));
@@ -421,7 +575,9 @@ export function loadSampleTenant(sim: M365Simulator, now: Date = new Date()): Sa
   const history = pastActivity(now, sim.tenantId);
   for (const day of history) sim.audit.publish(day.records, { contentCreated: day.contentCreated, availableAt: now });
   const historyRecords = history.flatMap((day) => day.records);
-  failedReleases += historyRecords.filter((record) => record.Operation === 'QuarantineReleaseMessage' && record.ResultStatus === 'Failed').length;
+  failedReleases += historyRecords.filter(
+    (record) => record.Operation === 'QuarantineReleaseMessage' && record.ResultStatus === 'Failed',
+  ).length;
   const all = [...contents.flat(), ...historyRecords];
 
   return {
@@ -432,7 +588,8 @@ export function loadSampleTenant(sim: M365Simulator, now: Date = new Date()): Sa
     releaseRecords,
     duplicateRecords: 1,
     failedReleases,
-    noiseRecords: noiseCount + historyRecords.filter((record) => record.Operation !== 'QuarantineReleaseMessage').length,
+    noiseRecords:
+      noiseCount + historyRecords.filter((record) => record.Operation !== 'QuarantineReleaseMessage').length,
     expectedEmails: expectedEmails(messages),
     activity: dailyActivity(all),
   };
@@ -451,9 +608,17 @@ function pastActivity(now: Date, tenantId: string): Array<{ contentCreated: Date
       ['QuarantineViewHeader', 1, {}],
       ['QuarantineRequestReleaseMessage', 1, { UserId: 'alice@contoso.com', UserType: 0 }],
       // A release request through a notification link: link scanners click these too.
-      ['QuarantineRequestReleaseMessage', daysAgo % 2 === 1 ? 1 : 0, { UserId: 'carol@contoso.com', UserType: 0, RequestSource: 2 }],
+      [
+        'QuarantineRequestReleaseMessage',
+        daysAgo % 2 === 1 ? 1 : 0,
+        { UserId: 'carol@contoso.com', UserType: 0, RequestSource: 2 },
+      ],
       ['QuarantineDenyReleaseMessage', daysAgo % 2 === 1 ? 1 : 0, {}],
-      ['QuarantineReleaseMessage', daysAgo === 2 || daysAgo === 5 ? 1 : 0, { ResultStatus: 'Failed', ReleaseTo: 'bob@fabrikam.example' }],
+      [
+        'QuarantineReleaseMessage',
+        daysAgo === 2 || daysAgo === 5 ? 1 : 0,
+        { ResultStatus: 'Failed', ReleaseTo: 'bob@fabrikam.example' },
+      ],
     ];
     const records: AuditRecord[] = [];
     for (const [operation, count, fields] of plan) {
@@ -486,7 +651,17 @@ export function dailyActivity(records: readonly AuditRecord[]): DailyActivity[] 
     if (record.RecordType !== 65 || seen.has(record.Id)) continue;
     seen.add(record.Id);
     const date = record.CreationTime.slice(0, 10);
-    const day = days.get(date) ?? { date, release: 0, delete: 0, preview: 0, export: 0, viewHeader: 0, releaseRequest: 0, denyRelease: 0, failed: 0 };
+    const day = days.get(date) ?? {
+      date,
+      release: 0,
+      delete: 0,
+      preview: 0,
+      export: 0,
+      viewHeader: 0,
+      releaseRequest: 0,
+      denyRelease: 0,
+      failed: 0,
+    };
     days.set(date, day);
     if (record.ResultStatus === 'Failed') day.failed++;
     else {
@@ -513,7 +688,8 @@ function expectedEmails(messages: readonly PlantedMessage[]): ExpectedEmail[] {
     if (message.expect.kind !== 'email') continue;
     const email = bySender.get(message.sender) ?? { to: message.sender, networkMessageIds: [], recipients: [] };
     email.networkMessageIds.push(message.networkMessageId);
-    for (const recipient of message.recipients) if (!email.recipients.includes(recipient)) email.recipients.push(recipient);
+    for (const recipient of message.recipients)
+      if (!email.recipients.includes(recipient)) email.recipients.push(recipient);
     bySender.set(message.sender, email);
   }
   return [...bySender.values()].sort((x, y) => x.to.localeCompare(y.to));

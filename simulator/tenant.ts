@@ -198,7 +198,8 @@ export class QuarantineStore {
     // One set per call, not a scan per row: tests add thousands of rows at once.
     const known = new Set(this.list.map((existing) => existing.Identity.toLowerCase()));
     for (const row of Array.isArray(rows) ? rows : [rows]) {
-      if (known.has(row.Identity.toLowerCase())) throw new Error(`quarantine.add: a row with Identity ${row.Identity} already exists`);
+      if (known.has(row.Identity.toLowerCase()))
+        throw new Error(`quarantine.add: a row with Identity ${row.Identity} already exists`);
       known.add(row.Identity.toLowerCase());
       this.list.push(structuredClone(row));
       this.headers.set(row.Identity.toLowerCase(), { ...header });
@@ -248,7 +249,8 @@ export class QuarantineStore {
   release(identity: string, releasedTo?: string | string[], opts: { by?: string; at?: Date } = {}): AuditRecord[] {
     const row = this.find(identity);
     if (!row) throw new Error(`quarantine.release: no row with Identity ${identity}`);
-    const recipients = releasedTo === undefined ? [...row.RecipientAddress] : Array.isArray(releasedTo) ? releasedTo : [releasedTo];
+    const recipients =
+      releasedTo === undefined ? [...row.RecipientAddress] : Array.isArray(releasedTo) ? releasedTo : [releasedTo];
     const by = opts.by ?? 'secadmin@contoso.com';
     const system = by === SYSTEM_RELEASE_USER;
 
@@ -284,7 +286,12 @@ function unique(values: string[]): string[] {
 }
 
 const DEFAULT_ACCEPTED_DOMAINS = ['contoso.com', 'contoso.onmicrosoft.com'];
-const DEFAULT_MAILBOXES = ['quarantine-notices@contoso.com', 'alice@contoso.com', 'carol@contoso.com', 'secadmin@contoso.com'];
+const DEFAULT_MAILBOXES = [
+  'quarantine-notices@contoso.com',
+  'alice@contoso.com',
+  'carol@contoso.com',
+  'secadmin@contoso.com',
+];
 
 export class Tenant {
   /** Get-AcceptedDomain answers these; the first is the default domain. */
@@ -307,7 +314,9 @@ export class Tenant {
   /** Whether a tenant path segment names this tenant: its GUID or one of its domains. */
   isNamedBy(segment: string): boolean {
     const value = segment.toLowerCase();
-    return value === this.tenantId.toLowerCase() || this.acceptedDomains.some((domain) => domain.toLowerCase() === value);
+    return (
+      value === this.tenantId.toLowerCase() || this.acceptedDomains.some((domain) => domain.toLowerCase() === value)
+    );
   }
 
   findMailbox(address: string): string | undefined {
@@ -316,7 +325,13 @@ export class Tenant {
   }
 }
 
-export const AUDIT_CONTENT_TYPES = ['Audit.AzureActiveDirectory', 'Audit.Exchange', 'Audit.SharePoint', 'Audit.General', 'DLP.All'] as const;
+export const AUDIT_CONTENT_TYPES = [
+  'Audit.AzureActiveDirectory',
+  'Audit.Exchange',
+  'Audit.SharePoint',
+  'Audit.General',
+  'DLP.All',
+] as const;
 
 export interface AuditBlob {
   contentId: string;

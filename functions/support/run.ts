@@ -6,7 +6,10 @@ import { runWithLogger, type Logger } from '../../shared/log/logger';
 import { contextLogger } from './logging';
 
 /** Runs `work` with this process's Runtime, every log line of it going to this invocation. */
-export function inInvocation<T>(context: InvocationContext, work: (runtime: Runtime, log: Logger) => Promise<T>): Promise<T> {
+export function inInvocation<T>(
+  context: InvocationContext,
+  work: (runtime: Runtime, log: Logger) => Promise<T>,
+): Promise<T> {
   const log = contextLogger(context);
   return runWithLogger(log, () => work(processRuntime(log), log));
 }
@@ -17,7 +20,11 @@ const STAGES = { snapshot: 'snapshot', detect: 'detection', report: 'report' } a
  * Runs one timer job: its summary as one `summary <name> {...}` trace, or its failure as one error
  * trace carrying the fix (the same text `npm run doctor` prints), then rethrown so the run shows failed.
  */
-export async function runTimerJob(name: 'snapshot' | 'detect' | 'report', context: InvocationContext, job: (runtime: Runtime) => Promise<object>): Promise<void> {
+export async function runTimerJob(
+  name: 'snapshot' | 'detect' | 'report',
+  context: InvocationContext,
+  job: (runtime: Runtime) => Promise<object>,
+): Promise<void> {
   const log = contextLogger(context);
   try {
     // The stage's health is kept either way: a failure opens its problem, a success clears it.

@@ -86,7 +86,11 @@ export function messageFindings(views: readonly ReleaseView[], settings: AlertSe
  */
 export function burstFindings(account: string, releases: readonly ReleaseView[], threshold: number): AlertFinding[] {
   if (threshold <= 0) return [];
-  const ordered = [...releases].sort((a, b) => a.release.releasedAt.getTime() - b.release.releasedAt.getTime() || a.release.recordId.localeCompare(b.release.recordId));
+  const ordered = [...releases].sort(
+    (a, b) =>
+      a.release.releasedAt.getTime() - b.release.releasedAt.getTime() ||
+      a.release.recordId.localeCompare(b.release.recordId),
+  );
   const findings: AlertFinding[] = [];
   let current: AlertFinding | undefined;
   let windowStart = 0;
@@ -104,7 +108,12 @@ export function burstFindings(account: string, releases: readonly ReleaseView[],
     }
     if (inWindow > threshold) {
       const members = ordered.slice(windowStart, i + 1);
-      current = { rule: 'burst', key: `${account.toLowerCase()}|${members[0].release.recordId}`, account: account.toLowerCase(), releases: [...members] };
+      current = {
+        rule: 'burst',
+        key: `${account.toLowerCase()}|${members[0].release.recordId}`,
+        account: account.toLowerCase(),
+        releases: [...members],
+      };
       findings.push(current);
     }
   }
@@ -115,14 +124,19 @@ export function burstFindings(account: string, releases: readonly ReleaseView[],
 export function describeFinding(finding: AlertFinding, n: number = finding.releases.length): string {
   const types = [...new Set(finding.releases.map((r) => r.message?.quarantineType).filter((t): t is string => !!t))];
   const what = types.length === 1 ? typeLabel(types[0], n) : `${n} risky message${n === 1 ? '' : 's'}`;
-  const by = finding.account && finding.account !== RELEASED_BY_SYSTEM ? finding.account : 'Microsoft 365 (automatic release)';
+  const by =
+    finding.account && finding.account !== RELEASED_BY_SYSTEM ? finding.account : 'Microsoft 365 (automatic release)';
   if (finding.rule === 'burst') return `${n} messages released by ${by} within an hour`;
   if (finding.rule === 'released-to-other') return `${what} released by ${by} to a mailbox that was not a recipient`;
   return `${what} released by ${by}`;
 }
 
 function typeLabel(type: string, n: number): string {
-  const names: Record<string, string> = { malware: 'malware message', highconfphish: 'high-confidence phish message', phish: 'phish message' };
+  const names: Record<string, string> = {
+    malware: 'malware message',
+    highconfphish: 'high-confidence phish message',
+    phish: 'phish message',
+  };
   const name = names[type.toLowerCase()] ?? `${type} message`;
   return `${n} ${name}${n === 1 ? '' : 's'}`;
 }

@@ -19,7 +19,13 @@ import { TableMessageOriginStore } from '../store/messageOriginStore';
 import { drainQueue, type DrainOptions, type DrainSummary } from '../notify/drainQueue';
 import { MailboxPacer } from '../notify/pacing';
 import { sendNotification, type SendDeps, type SendOutcome } from '../notify/sendNotification';
-import { queueClient, StorageJobMessageQueue, StorageJobScheduler, StorageNotificationQueue, StoragePoisonQueue } from '../queue/storageQueue';
+import {
+  queueClient,
+  StorageJobMessageQueue,
+  StorageJobScheduler,
+  StorageNotificationQueue,
+  StoragePoisonQueue,
+} from '../queue/storageQueue';
 import { snapshotQuarantine, type SnapshotSummary } from '../snapshot/snapshotQuarantine';
 import { TableNotificationLedger } from '../store/notificationLedger';
 import { TableDailyCap, TablePaceStore } from '../store/paceStore';
@@ -64,10 +70,21 @@ export class Runtime {
     // Storage failures an admin must fix (unreachable, refused, a connection string the SDK rejects) name
     // the service, the setting and the endpoint; every other error passes through as it was.
     this.tables = namingStorageErrors(new StorageTables(s.storage, storageCredentialOnce), s.storage, 'Table Storage');
-    this.exchange = new ExchangeAdminClient({ endpoint: s.exchangeEndpoint, tenantId: s.tenantId, token: this.token(s.exchangeEndpoint), log });
-    this.auditFeed = new ManagementActivityClient({ endpoint: s.managementEndpoint, tenantId: s.tenantId, token: this.token(s.managementEndpoint), log });
+    this.exchange = new ExchangeAdminClient({
+      endpoint: s.exchangeEndpoint,
+      tenantId: s.tenantId,
+      token: this.token(s.exchangeEndpoint),
+      log,
+    });
+    this.auditFeed = new ManagementActivityClient({
+      endpoint: s.managementEndpoint,
+      tenantId: s.tenantId,
+      token: this.token(s.managementEndpoint),
+      log,
+    });
     this.mailer = new GraphMailer({ graphEndpoint: s.graphEndpoint, token: this.token(s.graphEndpoint), log });
-    const queue = (name: string) => lazyStorageClient(() => queueClient(s.storage, name, storageCredentialOnce), s.storage, 'Queue Storage');
+    const queue = (name: string) =>
+      lazyStorageClient(() => queueClient(s.storage, name, storageCredentialOnce), s.storage, 'Queue Storage');
     this.jobQueue = new StorageNotificationQueue(queue(QUEUE_NAME));
     this.poisonQueue = new StoragePoisonQueue(queue(POISON_QUEUE_NAME));
     this.jobMessages = new StorageJobMessageQueue(queue(QUEUE_NAME), queue(POISON_QUEUE_NAME));
@@ -88,7 +105,14 @@ export class Runtime {
 
   async snapshot(now?: () => Date): Promise<SnapshotSummary> {
     const arrivals = arrivalCounter(await this.activityStore());
-    return snapshotQuarantine({ exchange: this.exchange, store: await this.snapshotStore(), state: await this.state(), log: this.log, onStored: arrivals, now });
+    return snapshotQuarantine({
+      exchange: this.exchange,
+      store: await this.snapshotStore(),
+      state: await this.state(),
+      log: this.log,
+      onStored: arrivals,
+      now,
+    });
   }
 
   async detect(now?: () => Date): Promise<DetectSummary> {
@@ -110,7 +134,9 @@ export class Runtime {
       notifyReleasesSince: this.settings.notifyReleasesSince,
       senderMailbox: this.settings.notifySenderMailbox,
       // Every quarantine record is counted for the activity report before its blob is done.
-      recordReaders: [activityRecordReader({ store: activity, ownIdentities: this.settings.ownIdentities, log: this.log, now })],
+      recordReaders: [
+        activityRecordReader({ store: activity, ownIdentities: this.settings.ownIdentities, log: this.log, now }),
+      ],
       housekeeping: [(at) => this.purgeNotificationLedger(at), (at) => activity.purge(at)],
       now,
     };
@@ -124,14 +150,29 @@ export class Runtime {
 
   /** The pace schedule shares NotifierState with the checkpoints (partition "pace"); one pacer per process holds the concurrency limit. */
   pacer(): Promise<MailboxPacer> {
-    this.mailboxPacer ??= this.tables.readyTable(TABLES.state).then((table) => new MailboxPacer(new TablePaceStore(table), { maxPerMinute: this.settings.notifyMaxPerMinute, log: this.log }));
+    this.mailboxPacer ??= this.tables.readyTable(TABLES.state).then(
+      (table) =>
+        new MailboxPacer(new TablePaceStore(table), {
+          maxPerMinute: this.settings.notifyMaxPerMinute,
+          log: this.log,
+        }),
+    );
     return this.mailboxPacer;
   }
 
   /** One job to at most one email; `deliveryId` is the queue message id when there is one. */
   async sendJob(job: QueuedJob, deliveryId?: string): Promise<SendOutcome> {
     const deps = await this.sendDeps();
-    if (isAlertJob(job)) return sendAlert(job, { ...deps, alertRecipients: this.settings.alerts.recipients, timeZone: this.settings.template.timeZone ?? 'UTC' }, deliveryId);
+    if (isAlertJob(job))
+      return sendAlert(
+        job,
+        {
+          ...deps,
+          alertRecipients: this.settings.alerts.recipients,
+          timeZone: this.settings.template.timeZone ?? 'UTC',
+        },
+        deliveryId,
+      );
     return sendNotification(job, deps, deliveryId);
   }
 
@@ -158,7 +199,17 @@ export class Runtime {
   health(now?: () => Date): Promise<HealthMonitor> {
     const build = async (): Promise<HealthMonitor> => {
       const { recipients, afterMinutes } = this.settings.health;
-      const send = recipients.length > 0 ? async (job: HealthEmailJob) => sendHealth(job, { ...(await this.sendDeps()), recipients, timeZone: this.settings.template.timeZone ?? 'UTC', health: undefined, now }) : undefined;
+      const send =
+        recipients.length > 0
+          ? async (job: HealthEmailJob) =>
+              sendHealth(job, {
+                ...(await this.sendDeps()),
+                recipients,
+                timeZone: this.settings.template.timeZone ?? 'UTC',
+                health: undefined,
+                now,
+              })
+          : undefined;
       return new HealthMonitor({ state: await this.state(), send, afterMinutes, log: this.log, now });
     };
     if (now) return build();
@@ -180,7 +231,11 @@ export class Runtime {
    * what the caller gets; health bookkeeping never changes it. The summary carries the open problems
    * (not for a single queued email: reading every problem's state per email would cost 13 reads).
    */
-  async runStage<T extends object>(stage: Stage, work: () => Promise<T>, now?: () => Date): Promise<T & { openProblems?: number }> {
+  async runStage<T extends object>(
+    stage: Stage,
+    work: () => Promise<T>,
+    now?: () => Date,
+  ): Promise<T & { openProblems?: number }> {
     let result: T;
     try {
       result = await work();
@@ -188,7 +243,11 @@ export class Runtime {
       await this.afterStage(stage, [classifyFailure(stage, error)], now);
       throw error;
     }
-    const openProblems = await this.afterStage(stage, [...clearedBy(stage), ...(await this.stageChecks(stage, now)), ...oversized(stage, result)], now);
+    const openProblems = await this.afterStage(
+      stage,
+      [...clearedBy(stage), ...(await this.stageChecks(stage, now)), ...oversized(stage, result)],
+      now,
+    );
     return openProblems === undefined ? result : { ...result, openProblems };
   }
 
@@ -217,11 +276,21 @@ export class Runtime {
     const staleFor = at.getTime() - watermark;
     return [
       poisoned > 0
-        ? { problem: 'poison-messages', open: true, reason: `${poisoned} job(s) wait in ${POISON_QUEUE_NAME}: each failed for good (its reason is in the log line that moved it). Fix the cause, then move them back to ${QUEUE_NAME} (Azure Storage Explorer: Move messages).`, affected: 'the releases in those jobs are not being told' }
+        ? {
+            problem: 'poison-messages',
+            open: true,
+            reason: `${poisoned} job(s) wait in ${POISON_QUEUE_NAME}: each failed for good (its reason is in the log line that moved it). Fix the cause, then move them back to ${QUEUE_NAME} (Azure Storage Explorer: Move messages).`,
+            affected: 'the releases in those jobs are not being told',
+          }
         : { problem: 'poison-messages', open: false },
       // The snapshot's watermark trails its last good run by its overlap (2 hours): a day past that is a day without one.
       Number.isFinite(staleFor) && staleFor > 26 * 3_600_000
-        ? { problem: 'snapshot-stale', open: true, reason: `No successful quarantine snapshot since ${new Date(watermark).toISOString()}: see the snapshotQuarantine function's failures, or run npm run snapshot with the app settings for the error.`, affected: 'releases of messages quarantined since then cannot be matched' }
+        ? {
+            problem: 'snapshot-stale',
+            open: true,
+            reason: `No successful quarantine snapshot since ${new Date(watermark).toISOString()}: see the snapshotQuarantine function's failures, or run npm run snapshot with the app settings for the error.`,
+            affected: 'releases of messages quarantined since then cannot be matched',
+          }
         : { problem: 'snapshot-stale', open: false },
     ];
   }
@@ -247,14 +316,18 @@ export class Runtime {
    */
   async sendWeeklyReport(now: Date = new Date()): Promise<WeeklyReportSummary> {
     const deps = await this.sendDeps();
-    return sendWeeklyReport({
-      ...deps,
-      recipients: this.settings.reportRecipients,
-      store: await this.activityStore(),
-      renderCharts: async (data: ReportData): Promise<ChartImage[]> => (await import('../report/charts')).renderCharts(data),
-      // A report whose send is in doubt is not queued again (the queue cannot carry it): the timer's retry reconciles it.
-      scheduler: { later: async () => undefined },
-    }, now);
+    return sendWeeklyReport(
+      {
+        ...deps,
+        recipients: this.settings.reportRecipients,
+        store: await this.activityStore(),
+        renderCharts: async (data: ReportData): Promise<ChartImage[]> =>
+          (await import('../report/charts')).renderCharts(data),
+        // A report whose send is in doubt is not queued again (the queue cannot carry it): the timer's retry reconciles it.
+        scheduler: { later: async () => undefined },
+      },
+      now,
+    );
   }
 
   /** Deletes NotificationLedger rows older than the retention (30 days); detection runs it daily. */
@@ -267,8 +340,17 @@ export class Runtime {
 function oversized(stage: Stage, summary: object): Observation[] {
   if (stage !== 'snapshot') return [];
   const byReason = (summary as { skippedByReason?: Record<string, number> }).skippedByReason ?? {};
-  const refused = Object.entries(byReason).filter(([reason]) => reason.startsWith('refused by Table Storage')).reduce((n, [, count]) => n + count, 0);
+  const refused = Object.entries(byReason)
+    .filter(([reason]) => reason.startsWith('refused by Table Storage'))
+    .reduce((n, [, count]) => n + count, 0);
   return refused > 0
-    ? [{ problem: 'skipped-oversized', open: true, reason: `${refused} quarantined message cop${refused === 1 ? 'y was' : 'ies were'} refused by Table Storage and skipped (the log line "Skipped quarantine row" names each): their releases cannot be told. The snapshot moved on past them.`, affected: 'releases of those messages are not being told' }]
+    ? [
+        {
+          problem: 'skipped-oversized',
+          open: true,
+          reason: `${refused} quarantined message cop${refused === 1 ? 'y was' : 'ies were'} refused by Table Storage and skipped (the log line "Skipped quarantine row" names each): their releases cannot be told. The snapshot moved on past them.`,
+          affected: 'releases of those messages are not being told',
+        },
+      ]
     : [{ problem: 'skipped-oversized', open: false }];
 }

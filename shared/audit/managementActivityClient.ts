@@ -29,7 +29,10 @@ export interface ManagementClientOptions {
 function errorCode(body: unknown): { code: string | undefined; message: string | undefined } {
   if (!isRecord(body) || !isRecord(body.error)) return { code: undefined, message: undefined };
   const { code, message } = body.error;
-  return { code: typeof code === 'string' ? code : undefined, message: typeof message === 'string' ? message : undefined };
+  return {
+    code: typeof code === 'string' ? code : undefined,
+    message: typeof message === 'string' ? message : undefined,
+  };
 }
 
 /** Office 365 Management Activity API, content type Audit.General. */
@@ -43,11 +46,21 @@ export class ManagementActivityClient implements AuditFeed {
   async ensureSubscription(): Promise<'enabled' | 'started'> {
     const list = await this.call('GET', `${this.base}/subscriptions/list`, 'list audit subscriptions');
     const subscriptions = tryJson(list.text);
-    const current = Array.isArray(subscriptions) ? subscriptions.find((s) => isRecord(s) && s.contentType === CONTENT_TYPE) : undefined;
-    if (isRecord(current) && typeof current.status === 'string' && current.status.toLowerCase() === 'enabled') return 'enabled';
-    const started = await this.call('POST', `${this.base}/subscriptions/start?contentType=${CONTENT_TYPE}`, 'start the Audit.General subscription', ['AF20024']);
+    const current = Array.isArray(subscriptions)
+      ? subscriptions.find((s) => isRecord(s) && s.contentType === CONTENT_TYPE)
+      : undefined;
+    if (isRecord(current) && typeof current.status === 'string' && current.status.toLowerCase() === 'enabled')
+      return 'enabled';
+    const started = await this.call(
+      'POST',
+      `${this.base}/subscriptions/start?contentType=${CONTENT_TYPE}`,
+      'start the Audit.General subscription',
+      ['AF20024'],
+    );
     if (started.status === 400) return 'enabled'; // AF20024: already enabled, which is what we wanted
-    this.options.log.info('Started the Audit.General subscription; new audit content can take up to 12 hours to appear the first time.');
+    this.options.log.info(
+      'Started the Audit.General subscription; new audit content can take up to 12 hours to appear the first time.',
+    );
     return 'started';
   }
 
@@ -59,11 +72,17 @@ export class ManagementActivityClient implements AuditFeed {
     for (let page = 0; url && page < 10_000; page++) {
       const answer = await this.call('GET', url, 'list audit content');
       const items = tryJson(answer.text);
-      if (!Array.isArray(items)) throw new AuditFeedError(`Listing audit content answered without a JSON array: ${excerpt(answer.text, 120)}`, undefined, answer.status);
+      if (!Array.isArray(items))
+        throw new AuditFeedError(
+          `Listing audit content answered without a JSON array: ${excerpt(answer.text, 120)}`,
+          undefined,
+          answer.status,
+        );
       for (const item of items) {
         if (!isRecord(item)) continue;
         const { contentId, contentUri, contentCreated } = item;
-        if (typeof contentId === 'string' && typeof contentUri === 'string' && typeof contentCreated === 'string') blobs.push({ contentId, contentUri, contentCreated });
+        if (typeof contentId === 'string' && typeof contentUri === 'string' && typeof contentCreated === 'string')
+          blobs.push({ contentId, contentUri, contentCreated });
       }
       const next = answer.headers.get('NextPageUri');
       url = next ? this.sameOrigin(next, 'NextPageUri') : undefined;
@@ -72,9 +91,14 @@ export class ManagementActivityClient implements AuditFeed {
   }
 
   async fetchContent(blob: ContentBlob): Promise<unknown[]> {
-    const answer = await this.call('GET', this.sameOrigin(blob.contentUri, 'contentUri'), `fetch audit content ${blob.contentId}`);
+    const answer = await this.call(
+      'GET',
+      this.sameOrigin(blob.contentUri, 'contentUri'),
+      `fetch audit content ${blob.contentId}`,
+    );
     const records = tryJson(answer.text);
-    if (!Array.isArray(records)) throw new AuditFeedError(`Audit content ${blob.contentId} is not a JSON array`, undefined, answer.status);
+    if (!Array.isArray(records))
+      throw new AuditFeedError(`Audit content ${blob.contentId} is not a JSON array`, undefined, answer.status);
     return records;
   }
 
@@ -87,7 +111,11 @@ export class ManagementActivityClient implements AuditFeed {
       throw new AuditFeedError(`The audit feed returned a ${what} that is not a URL`, undefined, 200);
     }
     if (url.origin !== new URL(this.options.endpoint).origin) {
-      throw new AuditFeedError(`The audit feed returned a ${what} outside ${this.options.endpoint} (${url.origin}); refusing to send the token there`, undefined, 200);
+      throw new AuditFeedError(
+        `The audit feed returned a ${what} outside ${this.options.endpoint} (${url.origin}); refusing to send the token there`,
+        undefined,
+        200,
+      );
     }
     const query = new URLSearchParams(url.search);
     if (!query.has('PublisherIdentifier')) query.set('PublisherIdentifier', this.options.tenantId);
@@ -96,10 +124,16 @@ export class ManagementActivityClient implements AuditFeed {
   }
 
   private call(method: 'GET' | 'POST', url: string, what: string, acceptedCodes: string[] = []): Promise<HttpAnswer> {
-    const withPublisher = url.includes('PublisherIdentifier=') ? url : `${url}${url.includes('?') ? '&' : '?'}PublisherIdentifier=${encodeURIComponent(this.options.tenantId)}`;
+    const withPublisher = url.includes('PublisherIdentifier=')
+      ? url
+      : `${url}${url.includes('?') ? '&' : '?'}PublisherIdentifier=${encodeURIComponent(this.options.tenantId)}`;
     return withRetry(
       async () => {
-        const answer = await send(withPublisher, { method, headers: { Authorization: `Bearer ${await this.options.token()}`, Accept: 'application/json' } }, what);
+        const answer = await send(
+          withPublisher,
+          { method, headers: { Authorization: `Bearer ${await this.options.token()}`, Accept: 'application/json' } },
+          what,
+        );
         if (answer.status >= 200 && answer.status < 300) return answer;
         const { code, message } = errorCode(tryJson(answer.text));
         if (code && acceptedCodes.includes(code)) return answer;
@@ -113,7 +147,12 @@ export class ManagementActivityClient implements AuditFeed {
   }
 }
 
-function explain(what: string, answer: HttpAnswer, code: string | undefined, message: string | undefined): AuditFeedError {
+function explain(
+  what: string,
+  answer: HttpAnswer,
+  code: string | undefined,
+  message: string | undefined,
+): AuditFeedError {
   const detail = `${code ? `${code}: ` : ''}${message ?? excerpt(answer.text, 200)}`;
   if (code === 'AF10001' || answer.status === 401 || answer.status === 403) {
     return new AuditFeedError(
@@ -142,7 +181,11 @@ function explain(what: string, answer: HttpAnswer, code: string | undefined, mes
     );
   }
   if (code === 'AF20051' || code === 'AF20055' || code === 'AF20030' || code === 'AF20054' || code === 'AF20056') {
-    return new AuditFeedError(`BUG: the audit window sent to ${what} was rejected (${detail}). Please report this with the log line.`, code, answer.status);
+    return new AuditFeedError(
+      `BUG: the audit window sent to ${what} was rejected (${detail}). Please report this with the log line.`,
+      code,
+      answer.status,
+    );
   }
   return new AuditFeedError(`Could not ${what} (HTTP ${answer.status}, ${detail})`, code, answer.status);
 }

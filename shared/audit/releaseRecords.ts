@@ -42,27 +42,48 @@ export function classifyAuditRecord(raw: unknown): RecordVerdict {
   if (!isRecord(raw)) return { kind: 'ignored', reason: 'malformed', recordId: '' };
   const recordId = typeof raw.Id === 'string' ? raw.Id.trim().toLowerCase() : '';
   if (raw.Operation !== 'QuarantineReleaseMessage') return { kind: 'ignored', reason: 'not-a-release', recordId };
-  if (Number(raw.RequestType) !== REQUEST_TYPE_RELEASE) return { kind: 'ignored', reason: 'not-release-request', recordId };
+  if (Number(raw.RequestType) !== REQUEST_TYPE_RELEASE)
+    return { kind: 'ignored', reason: 'not-release-request', recordId };
   const resultStatus = typeof raw.ResultStatus === 'string' ? raw.ResultStatus.trim() : '';
-  if (!SUCCESS_RESULTS.test(resultStatus)) return { kind: 'ignored', reason: 'failed', recordId, resultStatus: resultStatus.slice(0, 40) };
+  if (!SUCCESS_RESULTS.test(resultStatus))
+    return { kind: 'ignored', reason: 'failed', recordId, resultStatus: resultStatus.slice(0, 40) };
   const networkMessageId = typeof raw.NetworkMessageId === 'string' ? raw.NetworkMessageId.trim() : '';
-  const releasedTo = raw.ReleaseTo === undefined || raw.ReleaseTo === null ? RELEASED_TO_ALL : typeof raw.ReleaseTo === 'string' ? raw.ReleaseTo.trim() : undefined;
+  const releasedTo =
+    raw.ReleaseTo === undefined || raw.ReleaseTo === null
+      ? RELEASED_TO_ALL
+      : typeof raw.ReleaseTo === 'string'
+        ? raw.ReleaseTo.trim()
+        : undefined;
   const releasedAt = parseAuditTime(raw.CreationTime);
-  if (!isGuid(recordId) && !/^[\w-]{8,100}$/.test(recordId)) return { kind: 'ignored', reason: 'malformed', recordId: '' };
+  if (!isGuid(recordId) && !/^[\w-]{8,100}$/.test(recordId))
+    return { kind: 'ignored', reason: 'malformed', recordId: '' };
   // ReleaseTo is one SMTP address, or nothing (released to all); anything else cannot be trusted.
-  if (!isGuid(networkMessageId) || !releasedAt || releasedTo === undefined || (releasedTo !== RELEASED_TO_ALL && !isMailboxAddress(releasedTo))) {
+  if (
+    !isGuid(networkMessageId) ||
+    !releasedAt ||
+    releasedTo === undefined ||
+    (releasedTo !== RELEASED_TO_ALL && !isMailboxAddress(releasedTo))
+  ) {
     return { kind: 'ignored', reason: 'malformed', recordId };
   }
   const userId = typeof raw.UserId === 'string' ? raw.UserId.trim() : '';
   const system = SYSTEM_USERS.test(userId) || userId === '' || (Number(raw.UserType) === 4 && !userId.includes('@'));
   return {
     kind: 'release',
-    event: { recordId, networkMessageId: networkMessageId.toLowerCase(), releasedTo: releasedTo.toLowerCase(), releasedBy: system ? undefined : userId, releasedAt, requestSource: requestSourceOf(raw.RequestSource) },
+    event: {
+      recordId,
+      networkMessageId: networkMessageId.toLowerCase(),
+      releasedTo: releasedTo.toLowerCase(),
+      releasedBy: system ? undefined : userId,
+      releasedAt,
+      requestSource: requestSourceOf(raw.RequestSource),
+    },
   };
 }
 
 /** RequestSource is documented as 0-2 and may be absent; anything else is not trusted. */
 function requestSourceOf(value: unknown): number | undefined {
-  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d$/.test(value) ? Number(value) : Number.NaN;
+  const n =
+    typeof value === 'number' ? value : typeof value === 'string' && /^\d$/.test(value) ? Number(value) : Number.NaN;
   return Number.isInteger(n) && n >= 0 && n <= 9 ? n : undefined;
 }

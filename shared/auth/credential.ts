@@ -36,7 +36,12 @@ const AADSTS = /AADSTS\d{4,}:[^\r\n]*?(?=\s*(?:Trace ID:|Correlation ID:|Timesta
 /** Every message text a credential error carries: its own, the token endpoint's answer, and its inner errors'. */
 function errorTexts(error: unknown, depth = 0): string[] {
   if (depth > 3 || typeof error !== 'object' || error === null) return typeof error === 'string' ? [error] : [];
-  const e = error as { message?: unknown; errorResponse?: { errorDescription?: unknown }; errors?: unknown; cause?: unknown };
+  const e = error as {
+    message?: unknown;
+    errorResponse?: { errorDescription?: unknown };
+    errors?: unknown;
+    cause?: unknown;
+  };
   const texts: string[] = [];
   if (typeof e.message === 'string') texts.push(e.message);
   if (typeof e.errorResponse?.errorDescription === 'string') texts.push(e.errorResponse.errorDescription);
@@ -53,7 +58,11 @@ export function signInFailure(error: unknown): string {
   const texts = errorTexts(error);
   const first = (texts[0] ?? String(error)).split(/\r?\n/)[0].trim();
   const inner = (error as { errors?: unknown } | undefined)?.errors;
-  if (Array.isArray(inner) && inner.length > 0 && inner.every((e) => (e as { name?: unknown } | undefined)?.name === 'CredentialUnavailableError')) {
+  if (
+    Array.isArray(inner) &&
+    inner.length > 0 &&
+    inner.every((e) => (e as { name?: unknown } | undefined)?.name === 'CredentialUnavailableError')
+  ) {
     // DefaultAzureCredential found nothing to sign in with: its six reasons in one line would say less than this.
     return `${first.replace(/[.\s]+$/, '')}: no credential is available here (no AZURE_CLIENT_SECRET app registration, no managed identity outside Azure, no az, azd or PowerShell sign-in)`;
   }

@@ -15,7 +15,8 @@ export function commandLineEnv(cwd: string = process.cwd(), env: NodeJS.ProcessE
   try {
     const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
     const found = typeof parsed === 'object' && parsed !== null ? (parsed as { Values?: unknown }).Values : undefined;
-    if (found !== undefined && (typeof found !== 'object' || found === null || Array.isArray(found))) throw new Error('"Values" is not an object of setting names and values');
+    if (found !== undefined && (typeof found !== 'object' || found === null || Array.isArray(found)))
+      throw new Error('"Values" is not an object of setting names and values');
     values = (found as Record<string, unknown> | undefined) ?? {};
   } catch (error) {
     // One line an admin can act on; JSON.parse says where, the usual cause is a trailing comma.
@@ -39,6 +40,7 @@ export function commandLineEnv(cwd: string = process.cwd(), env: NodeJS.ProcessE
  */
 export function prepareCommandLineEnv(): Env {
   const env = commandLineEnv();
-  for (const [key, value] of Object.entries(env)) if (value !== undefined && process.env[key] === undefined) process.env[key] = value;
+  for (const [key, value] of Object.entries(env))
+    if (value !== undefined && process.env[key] === undefined) process.env[key] = value;
   return env;
 }

@@ -8,7 +8,11 @@ import { messageOf } from '../log/errors';
  * Runs one command-line job: progress on stderr, a one-line JSON summary as the last stdout line,
  * exit code 0 on success, 1 with one clear line on failure.
  */
-export async function runCommand(name: string, job: (runtime: Runtime) => Promise<object>, settingsFrom: (env: Env) => Settings = loadSettings): Promise<void> {
+export async function runCommand(
+  name: string,
+  job: (runtime: Runtime) => Promise<object>,
+  settingsFrom: (env: Env) => Settings = loadSettings,
+): Promise<void> {
   try {
     const runtime = new Runtime(settingsFrom(prepareCommandLineEnv()), consoleLogger);
     const summary = await job(runtime);

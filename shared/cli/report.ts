@@ -21,11 +21,14 @@ export function parseReportArgs(argv: readonly string[]): ReportArgs {
     const [flag, inline] = argv[i].split(/=(.*)/s, 2);
     const value = inline ?? argv[++i];
     if (flag === '--out') {
-      if (value === undefined || value.trim() === '' || value.startsWith('--')) throw new Error('--out needs a directory, such as --out ./report');
+      if (value === undefined || value.trim() === '' || value.startsWith('--'))
+        throw new Error('--out needs a directory, such as --out ./report');
       args.out = value;
     } else if (flag === '--days') {
       if (value === undefined || !/^\d{1,3}$/.test(value) || Number(value) < 1 || Number(value) > RETENTION_DAYS) {
-        throw new Error(`--days needs a whole number from 1 to ${RETENTION_DAYS} (counts are kept ${RETENTION_DAYS} days)`);
+        throw new Error(
+          `--days needs a whole number from 1 to ${RETENTION_DAYS} (counts are kept ${RETENTION_DAYS} days)`,
+        );
       }
       args.days = Number(value);
     } else {

@@ -18,7 +18,15 @@ void runCommand(
         truncated = true;
         break;
       }
-      rows.push({ networkMessageId: told.scope, releasedTo: told.item, toldAt: told.entry.sentAt, toldBy: told.toldBy, dryRun: told.entry.dryRun, sender: undefined, subject: undefined });
+      rows.push({
+        networkMessageId: told.scope,
+        releasedTo: told.item,
+        toldAt: told.entry.sentAt,
+        toldBy: told.toldBy,
+        dryRun: told.entry.dryRun,
+        sender: undefined,
+        subject: undefined,
+      });
     }
     // Sender and subject from the snapshot, one lookup per message, while it still keeps the message.
     const snapshot = await runtime.snapshotStore();
@@ -31,8 +39,10 @@ void runCommand(
     });
     for (const row of rows) Object.assign(row, found.get(row.networkMessageId) ?? {});
     for (const line of formatTold(rows)) process.stdout.write(`${line}\n`);
-    if (rows.length === 0) process.stderr.write(`told: nothing told since ${since.toISOString()} (the ledger keeps 30 days)\n`);
-    if (truncated) process.stderr.write(`told: only the first ${MAX_ROWS} notifications are shown: use a shorter --since\n`);
+    if (rows.length === 0)
+      process.stderr.write(`told: nothing told since ${since.toISOString()} (the ledger keeps 30 days)\n`);
+    if (truncated)
+      process.stderr.write(`told: only the first ${MAX_ROWS} notifications are shown: use a shorter --since\n`);
     return { ...summarizeTold(rows, since), ...(truncated ? { truncated: true } : {}) };
   },
   storageSettings,

@@ -18,10 +18,17 @@ export function parseSince(value: string | undefined, now: Date): Date {
   const raw = (value ?? '7d').trim();
   const relative = /^(\d{1,6})([mhd])$/i.exec(raw);
   let since: Date | undefined;
-  if (relative) since = new Date(now.getTime() - Number(relative[1]) * UNITS[relative[2].toLowerCase() as keyof typeof UNITS]);
-  else if (/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/i.test(raw) && !Number.isNaN(Date.parse(raw))) since = new Date(raw);
+  if (relative)
+    since = new Date(now.getTime() - Number(relative[1]) * UNITS[relative[2].toLowerCase() as keyof typeof UNITS]);
+  else if (
+    /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/i.test(raw) &&
+    !Number.isNaN(Date.parse(raw))
+  )
+    since = new Date(raw);
   if (!since || now.getTime() - since.getTime() > MAX_SINCE_MS) {
-    throw new Error(`--since takes a period such as 7d, 12h or 90m (at most 400d), or a date such as 2026-11-01 or 2026-11-01T00:00:00Z; got "${printable(raw, 40)}".`);
+    throw new Error(
+      `--since takes a period such as 7d, 12h or 90m (at most 400d), or a date such as 2026-11-01 or 2026-11-01T00:00:00Z; got "${printable(raw, 40)}".`,
+    );
   }
   return since;
 }
@@ -85,7 +92,9 @@ export function formatTold(rows: readonly ToldRow[]): string[] {
   return sorted.map((row) => {
     const sender = row.sender ? printable(row.sender, 120) : 'sender unknown (no longer in the snapshot)';
     const subject = row.subject !== undefined ? ` "${printable(row.subject, 80)}"` : '';
-    const message = isGuid(row.networkMessageId) ? `message ${row.networkMessageId}` : `item ${printable(row.networkMessageId, 120)}`;
+    const message = isGuid(row.networkMessageId)
+      ? `message ${row.networkMessageId}`
+      : `item ${printable(row.networkMessageId, 120)}`;
     return `${when(row.toldAt)}  ${howTold(row)}: ${sender} about ${message}${subject}, released to ${printable(row.releasedTo, 120)}`;
   });
 }
@@ -98,5 +107,12 @@ export function summarizeTold(rows: readonly ToldRow[], since: Date): Record<str
     byHow[key] = (byHow[key] ?? 0) + 1;
   }
   const senders = new Set(rows.map((r) => r.sender?.toLowerCase()).filter((s): s is string => s !== undefined));
-  return { since: since.toISOString(), told: rows.length, dryRun: rows.filter((r) => r.dryRun).length, byHow, senders: senders.size, senderUnknown: rows.filter((r) => !r.sender).length };
+  return {
+    since: since.toISOString(),
+    told: rows.length,
+    dryRun: rows.filter((r) => r.dryRun).length,
+    byHow,
+    senders: senders.size,
+    senderUnknown: rows.filter((r) => !r.sender).length,
+  };
 }

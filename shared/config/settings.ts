@@ -158,7 +158,6 @@ function fail(name: string, value: string, expected: string): never {
   throw new SettingsError(`Setting ${name} is invalid (got "${printable(value, 57)}"): expected ${expected}.`, name);
 }
 
-
 /** An https origin (or http/https on loopback, where the simulator and Azurite live). */
 export function parseEndpoint(env: Env, name: keyof typeof DEFAULTS & `${string}_ENDPOINT`): string {
   const raw = text(env, name) ?? DEFAULTS[name];
@@ -168,7 +167,13 @@ export function parseEndpoint(env: Env, name: keyof typeof DEFAULTS & `${string}
   } catch {
     return fail(name, raw, 'an https URL such as ' + DEFAULTS[name]);
   }
-  if (url.protocol !== 'https:' || (url.pathname !== '/' && url.pathname !== '') || url.search || url.hash || url.username) {
+  if (
+    url.protocol !== 'https:' ||
+    (url.pathname !== '/' && url.pathname !== '') ||
+    url.search ||
+    url.hash ||
+    url.username
+  ) {
     fail(name, raw, 'an https origin without path or query, such as ' + DEFAULTS[name]);
   }
   return url.origin;
@@ -183,8 +188,12 @@ function parseAuthorityHost(env: Env): { authorityHost: string | undefined; disa
   } catch {
     return fail('AZURE_AUTHORITY_HOST', raw, 'an https URL such as https://login.microsoftonline.com');
   }
-  if (url.protocol !== 'https:') fail('AZURE_AUTHORITY_HOST', raw, 'an https URL such as https://login.microsoftonline.com');
-  return { authorityHost: url.origin, disableInstanceDiscovery: !MICROSOFT_AUTHORITY_HOSTS.has(url.hostname.toLowerCase()) };
+  if (url.protocol !== 'https:')
+    fail('AZURE_AUTHORITY_HOST', raw, 'an https URL such as https://login.microsoftonline.com');
+  return {
+    authorityHost: url.origin,
+    disableInstanceDiscovery: !MICROSOFT_AUTHORITY_HOSTS.has(url.hostname.toLowerCase()),
+  };
 }
 
 /** NCRONTAB as the Functions timer takes it: six fields, seconds first. */
@@ -209,7 +218,10 @@ function parseInstant(env: Env, name: string): Date | undefined {
   const raw = text(env, name);
   if (raw === undefined) return undefined;
   // Require an explicit zone: a bare local time would mean different instants on different hosts.
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i.test(raw) || Number.isNaN(Date.parse(raw))) {
+  if (
+    !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/i.test(raw) ||
+    Number.isNaN(Date.parse(raw))
+  ) {
     fail(name, raw, 'an ISO-8601 instant with a zone, such as 2026-01-31T00:00:00Z');
   }
   return new Date(raw);
@@ -268,7 +280,11 @@ function parseStorage(env: Env): StorageSettings {
   const connectionString = text(env, 'AzureWebJobsStorage');
   if (connectionString) {
     if (!/(^|;)\s*(UseDevelopmentStorage=true|AccountName=|TableEndpoint=)/i.test(connectionString)) {
-      fail('AzureWebJobsStorage', '(hidden)', 'a storage connection string (AccountName=...;AccountKey=... or UseDevelopmentStorage=true)');
+      fail(
+        'AzureWebJobsStorage',
+        '(hidden)',
+        'a storage connection string (AccountName=...;AccountKey=... or UseDevelopmentStorage=true)',
+      );
     }
     const insecure = insecureStorageEndpoint(connectionString);
     if (insecure) {
@@ -290,7 +306,8 @@ function parseStorage(env: Env): StorageSettings {
     try {
       const url = new URL(raw);
       // A bearer token over plain http is as exposed as a key: http is for Azurite on loopback only.
-      if (url.protocol === 'https:' || (url.protocol === 'http:' && isLoopback(url))) return url.href.replace(/\/$/, '');
+      if (url.protocol === 'https:' || (url.protocol === 'http:' && isLoopback(url)))
+        return url.href.replace(/\/$/, '');
     } catch {
       // fall through to the error below
     }
@@ -351,7 +368,8 @@ export function parseAddressList(env: Env, name: string): string[] {
     if (!isMailboxAddress(address)) fail(name, part.trim(), expected);
     if (!addresses.includes(address)) addresses.push(address);
   }
-  if (addresses.length > MAX_LISTED_RECIPIENTS) fail(name, raw, `at most ${MAX_LISTED_RECIPIENTS} ${expected.replace(/^mailbox /, '')}`);
+  if (addresses.length > MAX_LISTED_RECIPIENTS)
+    fail(name, raw, `at most ${MAX_LISTED_RECIPIENTS} ${expected.replace(/^mailbox /, '')}`);
   return addresses;
 }
 
@@ -390,14 +408,19 @@ export function checkSettings(env: Env = process.env, options: { requireSenderMa
 
   const tenantId = collect(() => {
     const raw = text(env, 'M365_TENANT_ID');
-    if (!raw) throw new SettingsError('Setting M365_TENANT_ID is missing: expected the tenant GUID, such as 00000000-0000-0000-0000-000000000001.', 'M365_TENANT_ID');
+    if (!raw)
+      throw new SettingsError(
+        'Setting M365_TENANT_ID is missing: expected the tenant GUID, such as 00000000-0000-0000-0000-000000000001.',
+        'M365_TENANT_ID',
+      );
     if (!GUID.test(raw)) fail('M365_TENANT_ID', raw, 'the tenant GUID, such as 00000000-0000-0000-0000-000000000001');
     return raw.toLowerCase();
   }, NO_TENANT);
 
   const mailbox = collect(() => {
     const raw = text(env, 'NOTIFY_SENDER_MAILBOX');
-    if (raw !== undefined && !isMailboxAddress(raw)) fail('NOTIFY_SENDER_MAILBOX', raw, 'a mailbox address such as quarantine-notices@contoso.com');
+    if (raw !== undefined && !isMailboxAddress(raw))
+      fail('NOTIFY_SENDER_MAILBOX', raw, 'a mailbox address such as quarantine-notices@contoso.com');
     if (raw === undefined && options.requireSenderMailbox) {
       throw new SettingsError(
         'Setting NOTIFY_SENDER_MAILBOX is missing: expected the mailbox notifications are sent from, such as quarantine-notices@contoso.com (nothing can be sent without it).',
@@ -409,13 +432,15 @@ export function checkSettings(env: Env = process.env, options: { requireSenderMa
 
   const language = collect(() => {
     const raw = (text(env, 'NOTIFY_LANGUAGE') ?? DEFAULTS.NOTIFY_LANGUAGE).toLowerCase();
-    if (!(SUPPORTED_LANGUAGES as readonly string[]).includes(raw)) fail('NOTIFY_LANGUAGE', raw, `one of ${SUPPORTED_LANGUAGES.join(', ')}`);
+    if (!(SUPPORTED_LANGUAGES as readonly string[]).includes(raw))
+      fail('NOTIFY_LANGUAGE', raw, `one of ${SUPPORTED_LANGUAGES.join(', ')}`);
     return raw;
   }, DEFAULTS.NOTIFY_LANGUAGE);
 
   const subject = collect(() => {
     const raw = text(env, 'NOTIFY_SUBJECT');
-    if (raw !== undefined && raw.length > 200) fail('NOTIFY_SUBJECT', raw, 'at most 200 characters, for example: Released: "{subject}"');
+    if (raw !== undefined && raw.length > 200)
+      fail('NOTIFY_SUBJECT', raw, 'at most 200 characters, for example: Released: "{subject}"');
     return raw;
   }, undefined);
 
@@ -426,26 +451,52 @@ export function checkSettings(env: Env = process.env, options: { requireSenderMa
     graphEndpoint: collect(() => parseEndpoint(env, 'GRAPH_ENDPOINT'), DEFAULTS.GRAPH_ENDPOINT),
     ...collect(() => parseAuthorityHost(env), { authorityHost: undefined, disableInstanceDiscovery: false }),
     // Azurite's well-known account: a placeholder only, the doctor skips storage when this setting is broken.
-    storage: collect(() => parseStorage(env), { kind: 'connectionString', connectionString: 'UseDevelopmentStorage=true' }),
+    storage: collect(() => parseStorage(env), {
+      kind: 'connectionString',
+      connectionString: 'UseDevelopmentStorage=true',
+    }),
     snapshotSchedule: collect(() => parseSchedule(env, 'SNAPSHOT_SCHEDULE'), DEFAULTS.SNAPSHOT_SCHEDULE),
     releasesSchedule: collect(() => parseSchedule(env, 'RELEASES_SCHEDULE'), DEFAULTS.RELEASES_SCHEDULE),
     notifyReleasesSince: collect(() => parseInstant(env, 'NOTIFY_RELEASES_SINCE'), undefined),
     notifySenderMailbox: mailbox,
-    notifyMaxPerMinute: collect(() => parsePositiveInteger(env, 'NOTIFY_MAX_PER_MINUTE', DEFAULTS.NOTIFY_MAX_PER_MINUTE, 10_000), DEFAULTS.NOTIFY_MAX_PER_MINUTE),
-    notifyMaxPerDay: collect(() => parsePositiveInteger(env, 'NOTIFY_MAX_PER_DAY', DEFAULTS.NOTIFY_MAX_PER_DAY, 10_000), DEFAULTS.NOTIFY_MAX_PER_DAY),
-    notifySaveToSentItems: collect(() => parseBoolean(env, 'NOTIFY_SAVE_TO_SENT_ITEMS', DEFAULTS.NOTIFY_SAVE_TO_SENT_ITEMS), DEFAULTS.NOTIFY_SAVE_TO_SENT_ITEMS),
+    notifyMaxPerMinute: collect(
+      () => parsePositiveInteger(env, 'NOTIFY_MAX_PER_MINUTE', DEFAULTS.NOTIFY_MAX_PER_MINUTE, 10_000),
+      DEFAULTS.NOTIFY_MAX_PER_MINUTE,
+    ),
+    notifyMaxPerDay: collect(
+      () => parsePositiveInteger(env, 'NOTIFY_MAX_PER_DAY', DEFAULTS.NOTIFY_MAX_PER_DAY, 10_000),
+      DEFAULTS.NOTIFY_MAX_PER_DAY,
+    ),
+    notifySaveToSentItems: collect(
+      () => parseBoolean(env, 'NOTIFY_SAVE_TO_SENT_ITEMS', DEFAULTS.NOTIFY_SAVE_TO_SENT_ITEMS),
+      DEFAULTS.NOTIFY_SAVE_TO_SENT_ITEMS,
+    ),
     // A broken dry-run setting must never fall back to sending.
     notifyDryRun: collect(() => parseBoolean(env, 'NOTIFY_DRY_RUN', false), true),
     alerts: {
       recipients: collect(() => parseAddressList(env, 'ALERT_RECIPIENTS'), []),
       riskyTypes: collect(() => parseTypeList(env, 'ALERT_RISKY_TYPES', DEFAULTS.ALERT_RISKY_TYPES), []),
-      burstReleases: collect(() => parseCount(env, 'ALERT_BURST_RELEASES', DEFAULTS.ALERT_BURST_RELEASES, 100_000), DEFAULTS.ALERT_BURST_RELEASES),
+      burstReleases: collect(
+        () => parseCount(env, 'ALERT_BURST_RELEASES', DEFAULTS.ALERT_BURST_RELEASES, 100_000),
+        DEFAULTS.ALERT_BURST_RELEASES,
+      ),
       releasedToOther: collect(() => parseBoolean(env, 'ALERT_RELEASED_TO_OTHER', true), true),
     },
     health: {
       // Empty: the security team hears of it too (ALERT_RECIPIENTS); "off": nobody is mailed.
-      recipients: collect(() => (/^off$/i.test(text(env, 'HEALTH_RECIPIENTS') ?? '') ? [] : text(env, 'HEALTH_RECIPIENTS') ? parseAddressList(env, 'HEALTH_RECIPIENTS') : parseAddressList(env, 'ALERT_RECIPIENTS')), []),
-      afterMinutes: collect(() => parseCount(env, 'HEALTH_ALERT_AFTER_MINUTES', DEFAULTS.HEALTH_ALERT_AFTER_MINUTES, 10_080), DEFAULTS.HEALTH_ALERT_AFTER_MINUTES),
+      recipients: collect(
+        () =>
+          /^off$/i.test(text(env, 'HEALTH_RECIPIENTS') ?? '')
+            ? []
+            : text(env, 'HEALTH_RECIPIENTS')
+              ? parseAddressList(env, 'HEALTH_RECIPIENTS')
+              : parseAddressList(env, 'ALERT_RECIPIENTS'),
+        [],
+      ),
+      afterMinutes: collect(
+        () => parseCount(env, 'HEALTH_ALERT_AFTER_MINUTES', DEFAULTS.HEALTH_ALERT_AFTER_MINUTES, 10_080),
+        DEFAULTS.HEALTH_ALERT_AFTER_MINUTES,
+      ),
     },
     template: {
       subject,
@@ -458,7 +509,13 @@ export function checkSettings(env: Env = process.env, options: { requireSenderMa
     },
     reportRecipients: collect(() => parseAddressList(env, 'REPORT_RECIPIENTS'), []),
     reportSchedule: collect(() => parseSchedule(env, 'REPORT_SCHEDULE'), DEFAULTS.REPORT_SCHEDULE),
-    ownIdentities: [...new Set([text(env, 'AZURE_CLIENT_ID'), text(env, 'AzureWebJobsStorage__clientId')].filter((id): id is string => id !== undefined).map((id) => id.toLowerCase()))],
+    ownIdentities: [
+      ...new Set(
+        [text(env, 'AZURE_CLIENT_ID'), text(env, 'AzureWebJobsStorage__clientId')]
+          .filter((id): id is string => id !== undefined)
+          .map((id) => id.toLowerCase()),
+      ),
+    ],
   };
   return { problems, settings: problems.length === 0 ? draft : undefined, draft };
 }
@@ -473,7 +530,10 @@ export function loadSettings(env: Env = process.env): Settings {
 /** For the sending stage: the mailbox is only required once something is to be sent. */
 export function requireSenderMailbox(settings: Settings): string {
   if (!settings.notifySenderMailbox) {
-    throw new SettingsError('Setting NOTIFY_SENDER_MAILBOX is missing: expected the mailbox notifications are sent from, such as quarantine-notices@contoso.com.', 'NOTIFY_SENDER_MAILBOX');
+    throw new SettingsError(
+      'Setting NOTIFY_SENDER_MAILBOX is missing: expected the mailbox notifications are sent from, such as quarantine-notices@contoso.com.',
+      'NOTIFY_SENDER_MAILBOX',
+    );
   }
   return settings.notifySenderMailbox;
 }
@@ -482,8 +542,13 @@ export function requireSenderMailbox(settings: Settings): string {
 function parseTypeList(env: Env, name: string, fallback: string): string[] {
   const raw = text(env, name) ?? fallback;
   if (/^(off|none)$/i.test(raw)) return [];
-  const types = raw.split(/[,;]/).map((t) => t.trim()).filter((t) => t !== '');
-  for (const type of types) if (!/^[A-Za-z]{1,40}$/.test(type)) fail(name, type, 'quarantine types separated by commas, such as Malware,HighConfPhish,Phish, or off');
+  const types = raw
+    .split(/[,;]/)
+    .map((t) => t.trim())
+    .filter((t) => t !== '');
+  for (const type of types)
+    if (!/^[A-Za-z]{1,40}$/.test(type))
+      fail(name, type, 'quarantine types separated by commas, such as Malware,HighConfPhish,Phish, or off');
   return types;
 }
 

@@ -55,24 +55,37 @@ export function isAcceptedDomain(address: string, domains: readonly string[]): b
  * `origin` it stops at 'need-origin' once everything else allows a notice, so the (audited) header
  * is read only for releases that could be told.
  */
-export function decideRelease(release: ReleaseEvent, rows: readonly QuarantinedMessage[], ctx: DecisionContext, origin?: MessageOrigin): Decision {
+export function decideRelease(
+  release: ReleaseEvent,
+  rows: readonly QuarantinedMessage[],
+  ctx: DecisionContext,
+  origin?: MessageOrigin,
+): Decision {
   if (release.releasedAt < ctx.notifySince) return { kind: 'skip', reason: 'before-cutoff' };
   if (rows.length === 0) {
     const waited = ctx.now.getTime() - release.releasedAt.getTime();
-    const snapshotCurrent = ctx.snapshotWatermark !== undefined && ctx.snapshotWatermark.getTime() > release.releasedAt.getTime() + DAY_MS;
+    const snapshotCurrent =
+      ctx.snapshotWatermark !== undefined && ctx.snapshotWatermark.getTime() > release.releasedAt.getTime() + DAY_MS;
     if (waited > PENDING_HARD_LIMIT_MS || (waited > UNMATCHED_AFTER_MS && snapshotCurrent)) {
-      return { kind: 'unmatched', why: `no quarantine row for NetworkMessageId ${release.networkMessageId} appeared within ${Math.round(waited / DAY_MS)} days of the release` };
+      return {
+        kind: 'unmatched',
+        why: `no quarantine row for NetworkMessageId ${release.networkMessageId} appeared within ${Math.round(waited / DAY_MS)} days of the release`,
+      };
     }
     return { kind: 'wait' };
   }
   const sender = (rows.map((r) => r.senderAddress).find((s) => s !== '') ?? '').toLowerCase();
   if (!isMailboxAddress(sender)) return { kind: 'skip', reason: 'invalid-sender' };
-  if (ctx.senderMailbox !== undefined && sender === ctx.senderMailbox.toLowerCase()) return { kind: 'skip', reason: 'own-notice' };
+  if (ctx.senderMailbox !== undefined && sender === ctx.senderMailbox.toLowerCase())
+    return { kind: 'skip', reason: 'own-notice' };
   // Never mail an address outside the tenant, whatever the header says.
   if (!isAcceptedDomain(sender, ctx.acceptedDomains)) return { kind: 'skip', reason: 'external-sender' };
   const recipients = [...new Set(rows.flatMap((r) => r.recipients.map((a) => a.toLowerCase())))];
   // A copy released to another mailbox (an admin inspecting it) is not a delivery of the sender's message.
-  const releasedTo = release.releasedTo === RELEASED_TO_ALL ? recipients : recipients.filter((a) => a === release.releasedTo.toLowerCase());
+  const releasedTo =
+    release.releasedTo === RELEASED_TO_ALL
+      ? recipients
+      : recipients.filter((a) => a === release.releasedTo.toLowerCase());
   if (releasedTo.length === 0) return { kind: 'skip', reason: 'released-to-non-recipient' };
   // Direction alone never decides: the origin (header, or the documented fallback) does.
   if (!origin) return { kind: 'need-origin', sender };

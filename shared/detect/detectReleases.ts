@@ -15,7 +15,15 @@ import { SNAPSHOT_STATE_KEY, windowsBetween, type SnapshotState } from '../snaps
 import { decideRelease, type Decision, type SkipReason } from './decide';
 import type { OriginSource } from './origin';
 import { OriginResolver } from './resolveOrigin';
-import { BURST_WINDOW_MS, burstFindings, messageFindings, type AlertFinding, type AlertSettings, type MessageView, type ReleaseView } from '../alerts/rules';
+import {
+  BURST_WINDOW_MS,
+  burstFindings,
+  messageFindings,
+  type AlertFinding,
+  type AlertSettings,
+  type MessageView,
+  type ReleaseView,
+} from '../alerts/rules';
 import { alertJobsFor } from '../jobs/alertJob';
 import { isAcceptedDomain } from './decide';
 import type { MessageOrigin } from './origin';
@@ -141,7 +149,8 @@ export async function detectReleases(deps: DetectDeps): Promise<DetectSummary> {
   const lastSweep = state.lastSweepAt ? Date.parse(state.lastSweepAt) : Number.NaN;
   const sweep = !state.checkpoint || Number.isNaN(lastSweep) || now.getTime() - lastSweep >= SWEEP_EVERY_MS;
   const checkpoint = state.checkpoint ? Date.parse(state.checkpoint) : Number.NaN;
-  const fromMs = sweep || Number.isNaN(checkpoint) ? earliest : Math.max(earliest, Math.min(checkpoint, now.getTime()) - OVERLAP_MS);
+  const fromMs =
+    sweep || Number.isNaN(checkpoint) ? earliest : Math.max(earliest, Math.min(checkpoint, now.getTime()) - OVERLAP_MS);
   const summary: DetectSummary = {
     from: new Date(fromMs).toISOString(),
     to: now.toISOString(),
@@ -181,8 +190,14 @@ export async function detectReleases(deps: DetectDeps): Promise<DetectSummary> {
         const verdict = classifyAuditRecord(raw);
         if (verdict.kind === 'ignored') {
           count(summary.ignoredByReason, verdict.reason);
-          if (verdict.reason === 'malformed') deps.log.warn(`Skipped a malformed QuarantineReleaseMessage record (Id "${verdict.recordId}") in audit blob ${blob.contentId}`);
-          if (verdict.reason === 'failed') deps.log.info(`ignored ${JSON.stringify({ recordId: verdict.recordId, reason: verdict.reason, resultStatus: verdict.resultStatus ?? '' })}`);
+          if (verdict.reason === 'malformed')
+            deps.log.warn(
+              `Skipped a malformed QuarantineReleaseMessage record (Id "${verdict.recordId}") in audit blob ${blob.contentId}`,
+            );
+          if (verdict.reason === 'failed')
+            deps.log.info(
+              `ignored ${JSON.stringify({ recordId: verdict.recordId, reason: verdict.reason, resultStatus: verdict.resultStatus ?? '' })}`,
+            );
           continue;
         }
         events.push(verdict.event);
@@ -195,7 +210,9 @@ export async function detectReleases(deps: DetectDeps): Promise<DetectSummary> {
       // A record Table Storage will not take is logged and moved past: it cannot stop the checkpoint.
       for (const refused of stored.rejected) {
         summary.rejectedReleases++;
-        deps.log.warn(`Skipped release record ${JSON.stringify({ recordId: refused.recordId.slice(0, 200), blob: blob.contentId, reason: refused.reason, detail: refused.detail })}`);
+        deps.log.warn(
+          `Skipped release record ${JSON.stringify({ recordId: refused.recordId.slice(0, 200), blob: blob.contentId, reason: refused.reason, detail: refused.detail })}`,
+        );
       }
       // Other readers of the same records (the activity report's counts) go before the blob is done.
       for (const reader of deps.recordReaders ?? []) await reader(records);
@@ -219,7 +236,13 @@ export async function detectReleases(deps: DetectDeps): Promise<DetectSummary> {
   const toNotify = new Map<string, { facts: ReleasedMessageFacts; recordIds: string[] }[]>();
   const seenPairs = new Map<string, { facts: ReleasedMessageFacts; recordIds: string[] }>();
 
-  const resolver = new OriginResolver({ exchange: deps.exchange, origins: deps.origins, log: deps.log, now, maxReads: deps.maxHeaderReads });
+  const resolver = new OriginResolver({
+    exchange: deps.exchange,
+    origins: deps.origins,
+    log: deps.log,
+    now,
+    maxReads: deps.maxHeaderReads,
+  });
   const ctx = { now, notifySince, acceptedDomains, snapshotWatermark: watermark, senderMailbox: deps.senderMailbox };
 
   // Releases decided this run, for the alert rules; skipped and unmatched ones are settled only after
@@ -243,7 +266,13 @@ export async function detectReleases(deps: DetectDeps): Promise<DetectSummary> {
     let decision: Decision = decideRelease(release, rows, ctx);
     let origin: MessageOrigin | undefined;
     if (decision.kind === 'need-origin') {
-      const resolved = await resolver.resolve(release.networkMessageId, rows, decision.sender, acceptedDomains, release.releasedTo);
+      const resolved = await resolver.resolve(
+        release.networkMessageId,
+        rows,
+        decision.sender,
+        acceptedDomains,
+        release.releasedTo,
+      );
       if (resolved === 'deferred') {
         // This run's header reads are used up: the release waits for the next run's.
         summary.pending++;
@@ -255,7 +284,8 @@ export async function detectReleases(deps: DetectDeps): Promise<DetectSummary> {
     }
     // Releases before the cut-off raise no alert either: a fresh deployment does not report last week.
     const beforeCutoff = decision.kind === 'skip' && decision.reason === 'before-cutoff';
-    if (decision.kind !== 'need-origin' && decision.kind !== 'wait' && !beforeCutoff) decided.push({ release, message: messageView(rows, origin, acceptedDomains) });
+    if (decision.kind !== 'need-origin' && decision.kind !== 'wait' && !beforeCutoff)
+      decided.push({ release, message: messageView(rows, origin, acceptedDomains) });
     switch (decision.kind) {
       case 'need-origin':
       case 'wait':
@@ -263,16 +293,22 @@ export async function detectReleases(deps: DetectDeps): Promise<DetectSummary> {
         return;
       case 'unmatched':
         summary.unmatched++;
-        deps.log.warn(`Release ${release.recordId} (NetworkMessageId ${release.networkMessageId}, released to ${release.releasedTo || 'all recipients'}) was never matched: ${decision.why}. Nobody is notified for it.`);
+        deps.log.warn(
+          `Release ${release.recordId} (NetworkMessageId ${release.networkMessageId}, released to ${release.releasedTo || 'all recipients'}) was never matched: ${decision.why}. Nobody is notified for it.`,
+        );
         toSettle.push({ recordId: release.recordId, status: 'unmatched', reason: decision.why });
         return;
       case 'skip':
         count(summary.skippedByReason, decision.reason);
         if (decision.reason === 'invalid-sender') {
-          deps.log.warn(`Release ${release.recordId} (NetworkMessageId ${release.networkMessageId}): the quarantined message has no usable sender address; nobody is notified.`);
+          deps.log.warn(
+            `Release ${release.recordId} (NetworkMessageId ${release.networkMessageId}): the quarantined message has no usable sender address; nobody is notified.`,
+          );
         } else if (decision.reason !== 'before-cutoff') {
           // Ids as JSON fields: an address or id can never start a log line of its own.
-          deps.log.info(`skip ${JSON.stringify({ recordId: release.recordId, networkMessageId: release.networkMessageId, releasedTo: release.releasedTo, reason: decision.reason })}`);
+          deps.log.info(
+            `skip ${JSON.stringify({ recordId: release.recordId, networkMessageId: release.networkMessageId, releasedTo: release.releasedTo, reason: decision.reason })}`,
+          );
         }
         toSettle.push({ recordId: release.recordId, status: 'skipped', reason: decision.reason });
         return;
@@ -300,7 +336,10 @@ export async function detectReleases(deps: DetectDeps): Promise<DetectSummary> {
 
   // 3a. Alerts for the security team, then the releases that only they were waiting for.
   if (deps.alerts && deps.alerts.recipients.length > 0) {
-    const findings = [...messageFindings(decided, deps.alerts), ...(await burstsAmong(decided, deps.alerts.burstReleases, deps.releases))];
+    const findings = [
+      ...messageFindings(decided, deps.alerts),
+      ...(await burstsAmong(decided, deps.alerts.burstReleases, deps.releases)),
+    ];
     const alertJobs = alertJobsFor(findings);
     for (const batch of chunk(alertJobs, ENQUEUE_BATCH)) await deps.queue.enqueue(batch);
     summary.alerts = alertJobs.length;
@@ -311,7 +350,9 @@ export async function detectReleases(deps: DetectDeps): Promise<DetectSummary> {
         account: job.account,
         releases: job.items.reduce((n, i) => n + i.totalReleases, 0),
         networkMessageIds: [...new Set(job.items.flatMap((i) => i.releases.map((r) => r.networkMessageId)))],
-        quarantineTypes: [...new Set(job.items.flatMap((i) => i.releases.map((r) => r.quarantineType)).filter((t) => t !== ''))],
+        quarantineTypes: [
+          ...new Set(job.items.flatMap((i) => i.releases.map((r) => r.quarantineType)).filter((t) => t !== '')),
+        ],
         jobId: job.jobId,
       });
     }
@@ -321,12 +362,19 @@ export async function detectReleases(deps: DetectDeps): Promise<DetectSummary> {
   // 3. Hand the jobs over in batches, settling each batch's releases as soon as it is enqueued: a
   // timeout mid-run repeats nothing already handed over. A crash between the two re-enqueues one
   // batch on the next run, and the ledger in the sending stage turns the repeat into a no-op.
-  const jobs = [...toNotify.entries()].flatMap(([sender, entries]) => jobsFor(sender, entries.map((e) => e.facts)));
+  const jobs = [...toNotify.entries()].flatMap(([sender, entries]) =>
+    jobsFor(
+      sender,
+      entries.map((e) => e.facts),
+    ),
+  );
   const recordsOf = new Map<string, string[]>([...seenPairs.entries()].map(([key, entry]) => [key, entry.recordIds]));
   // A record can be reported by more than one job (released to all recipients of a message cut in
   // two): it is settled once the last of them is handed over.
   const jobsLeft = new Map<string, number>();
-  const recordIdsOf = (job: NotificationJob): string[] => [...new Set(job.releases.flatMap((f) => recordsOf.get(ledgerKey(f)) ?? []))];
+  const recordIdsOf = (job: NotificationJob): string[] => [
+    ...new Set(job.releases.flatMap((f) => recordsOf.get(ledgerKey(f)) ?? [])),
+  ];
   for (const job of jobs) for (const id of recordIdsOf(job)) jobsLeft.set(id, (jobsLeft.get(id) ?? 0) + 1);
   for (const batch of chunk(jobs, ENQUEUE_BATCH)) {
     await deps.queue.enqueue(batch);
@@ -354,11 +402,20 @@ export async function detectReleases(deps: DetectDeps): Promise<DetectSummary> {
   return summary;
 }
 
-async function acceptedDomainsCached(deps: DetectDeps, state: DetectState, now: Date, save: () => Promise<void>): Promise<string[]> {
+async function acceptedDomainsCached(
+  deps: DetectDeps,
+  state: DetectState,
+  now: Date,
+  save: () => Promise<void>,
+): Promise<string[]> {
   const fetchedAt = state.acceptedDomainsAt ? Date.parse(state.acceptedDomainsAt) : Number.NaN;
-  if (state.acceptedDomains && state.acceptedDomains.length > 0 && now.getTime() - fetchedAt < ACCEPTED_DOMAINS_TTL_MS) return state.acceptedDomains;
+  if (state.acceptedDomains && state.acceptedDomains.length > 0 && now.getTime() - fetchedAt < ACCEPTED_DOMAINS_TTL_MS)
+    return state.acceptedDomains;
   const domains = await listAcceptedDomains(deps.exchange);
-  if (domains.length === 0) throw new Error('Get-AcceptedDomain returned no domains; cannot tell internal senders from external ones, so nobody is notified this run.');
+  if (domains.length === 0)
+    throw new Error(
+      'Get-AcceptedDomain returned no domains; cannot tell internal senders from external ones, so nobody is notified this run.',
+    );
   state.acceptedDomains = domains;
   state.acceptedDomainsAt = now.toISOString();
   await save();
@@ -366,7 +423,11 @@ async function acceptedDomainsCached(deps: DetectDeps, state: DetectState, now: 
 }
 
 /** What the alert email says about the message: the snapshot's facts and where it came from. */
-function messageView(rows: readonly QuarantinedMessage[], origin: MessageOrigin | undefined, acceptedDomains: readonly string[]): MessageView | undefined {
+function messageView(
+  rows: readonly QuarantinedMessage[],
+  origin: MessageOrigin | undefined,
+  acceptedDomains: readonly string[],
+): MessageView | undefined {
   const first = rows[0];
   if (!first) return undefined;
   const sender = rows.map((r) => r.senderAddress).find((s) => s !== '') ?? '';
@@ -376,11 +437,23 @@ function messageView(rows: readonly QuarantinedMessage[], origin: MessageOrigin 
     : sender && isAcceptedDomain(sender, acceptedDomains)
       ? `not checked (sender in an accepted domain; Direction says ${first.direction || 'nothing'})`
       : `outside the organisation (sender domain not accepted; Direction says ${first.direction || 'nothing'})`;
-  return { sender, recipients, subject: first.subject, receivedAt: first.receivedAt.toISOString(), quarantineType: first.quarantineType, policyName: first.policyName, origin: came };
+  return {
+    sender,
+    recipients,
+    subject: first.subject,
+    receivedAt: first.receivedAt.toISOString(),
+    quarantineType: first.quarantineType,
+    policyName: first.policyName,
+    origin: came,
+  };
 }
 
 /** Bursts by the accounts that released something this run, over their releases around it (any type, any status). */
-async function burstsAmong(decided: readonly ReleaseView[], threshold: number, releases: ReleaseStore): Promise<AlertFinding[]> {
+async function burstsAmong(
+  decided: readonly ReleaseView[],
+  threshold: number,
+  releases: ReleaseStore,
+): Promise<AlertFinding[]> {
   if (threshold <= 0) return [];
   const byAccount = new Map<string, ReleaseView[]>();
   for (const view of decided) {
@@ -390,7 +463,11 @@ async function burstsAmong(decided: readonly ReleaseView[], threshold: number, r
   const findings: AlertFinding[] = [];
   for (const [account, views] of byAccount) {
     const times = views.map((v) => v.release.releasedAt.getTime());
-    const around = await releases.releasedBy(account, new Date(Math.min(...times) - BURST_WINDOW_MS), new Date(Math.max(...times) + BURST_WINDOW_MS));
+    const around = await releases.releasedBy(
+      account,
+      new Date(Math.min(...times) - BURST_WINDOW_MS),
+      new Date(Math.max(...times) + BURST_WINDOW_MS),
+    );
     const known = new Map(views.map((v) => [v.release.recordId, v]));
     const all = around.map((r) => known.get(r.recordId) ?? { release: r, message: undefined });
     for (const v of views) if (!around.some((r) => r.recordId === v.release.recordId)) all.push(v);

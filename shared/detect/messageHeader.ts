@@ -115,7 +115,10 @@ function parseInto(raw: string, result: ParsedHeader): void {
  * The one value of a field, or why there is none: absent, or given twice with different values
  * (a duplicate that disagrees cannot be trusted either way). Comparison ignores case and spacing.
  */
-export function singleValue(header: ParsedHeader, field: OriginField): { kind: 'absent' } | { kind: 'value'; value: string } | { kind: 'conflict' } {
+export function singleValue(
+  header: ParsedHeader,
+  field: OriginField,
+): { kind: 'absent' } | { kind: 'value'; value: string } | { kind: 'conflict' } {
   const values = header.fields[field];
   if (!values || values.length === 0) return { kind: 'absent' };
   const norm = (v: string): string => v.toLowerCase().replace(/\s+/g, '');

@@ -66,12 +66,18 @@ export function originFromHeader(header: ParsedHeader): HeaderDecision {
   const authInternal = authAs.kind === 'value' && INTERNAL_AUTH.test(authAs.value);
 
   if (incoming || authExternal) {
-    const rule = [incoming ? 'Incoming' : '', authExternal && authAs.kind === 'value' ? `AuthAs:${authAs.value}` : '', dir === 'INB' ? 'DIR:INB' : '', spoofed ? 'compauth=fail' : '']
+    const rule = [
+      incoming ? 'Incoming' : '',
+      authExternal && authAs.kind === 'value' ? `AuthAs:${authAs.value}` : '',
+      dir === 'INB' ? 'DIR:INB' : '',
+      spoofed ? 'compauth=fail' : '',
+    ]
       .filter((p) => p !== '')
       .join('+');
     return { verdict: 'external', rule };
   }
-  if (directionality.kind === 'conflict' || authAs.kind === 'conflict' || dir === 'conflict') return { verdict: 'unknown', rule: 'conflicting-duplicates' };
+  if (directionality.kind === 'conflict' || authAs.kind === 'conflict' || dir === 'conflict')
+    return { verdict: 'unknown', rule: 'conflicting-duplicates' };
   const dirInternal = dir === 'OUT' || dir === 'INT';
   const saysIncoming = dir === 'INB' || spoofed;
   if (originating && authInternal) {
@@ -109,7 +115,11 @@ function quarantineTypes(rows: readonly QuarantinedMessage[]): Set<string> {
  *   it is not a filtering verdict (Phish, HighConfPhish, Malware, Spam, Bulk) on mail addressed only inside.
  * A spoof of the tenant's own domain on inbound phish addressed to its users fails the last test.
  */
-export function fallbackOrigin(rows: readonly QuarantinedMessage[], sender: string, acceptedDomains: readonly string[]): { verdict: OriginVerdict; rule: string } {
+export function fallbackOrigin(
+  rows: readonly QuarantinedMessage[],
+  sender: string,
+  acceptedDomains: readonly string[],
+): { verdict: OriginVerdict; rule: string } {
   if (!isAcceptedDomain(sender, acceptedDomains)) return { verdict: 'external', rule: 'sender-domain-not-accepted' };
   const recipients = rows.flatMap((r) => r.recipients);
   const outside = recipients.some((a) => !isAcceptedDomain(a, acceptedDomains));
@@ -124,7 +134,8 @@ export function fallbackOrigin(rows: readonly QuarantinedMessage[], sender: stri
 
 /** The header's answer when it gives one, else the fallback's; the header status says which and why. */
 export function decideOrigin(
-  header: { status: 'read'; parsed: ParsedHeader } | { status: Exclude<HeaderStatus, 'read' | 'undecided' | 'unparseable'> },
+  header:
+    { status: 'read'; parsed: ParsedHeader } | { status: Exclude<HeaderStatus, 'read' | 'undecided' | 'unparseable'> },
   rows: readonly QuarantinedMessage[],
   sender: string,
   acceptedDomains: readonly string[],
@@ -134,7 +145,8 @@ export function decideOrigin(
   if (header.status === 'read') {
     ownNotice = header.parsed.productHeader;
     const decided = originFromHeader(header.parsed);
-    if (decided.verdict !== 'unknown') return { verdict: decided.verdict, source: 'header', rule: decided.rule, header: 'read', ownNotice };
+    if (decided.verdict !== 'unknown')
+      return { verdict: decided.verdict, source: 'header', rule: decided.rule, header: 'read', ownNotice };
     status = decided.rule === 'unparseable' || decided.rule === 'conflicting-duplicates' ? 'unparseable' : 'undecided';
   }
   const fallback = fallbackOrigin(rows, sender, acceptedDomains);

@@ -50,7 +50,13 @@ export class OriginResolver {
   constructor(private readonly deps: OriginResolverDeps) {}
 
   /** The origin of the message `rows` are copies of; `preferredRecipient` picks the copy whose header is read. */
-  resolve(networkMessageId: string, rows: readonly QuarantinedMessage[], sender: string, acceptedDomains: readonly string[], preferredRecipient: string): Promise<ResolvedOrigin> {
+  resolve(
+    networkMessageId: string,
+    rows: readonly QuarantinedMessage[],
+    sender: string,
+    acceptedDomains: readonly string[],
+    preferredRecipient: string,
+  ): Promise<ResolvedOrigin> {
     let found = this.inFlight.get(networkMessageId);
     if (!found) {
       found = this.load(networkMessageId, rows, sender, acceptedDomains, preferredRecipient);
@@ -59,7 +65,13 @@ export class OriginResolver {
     return found;
   }
 
-  private async load(networkMessageId: string, rows: readonly QuarantinedMessage[], sender: string, acceptedDomains: readonly string[], preferredRecipient: string): Promise<ResolvedOrigin> {
+  private async load(
+    networkMessageId: string,
+    rows: readonly QuarantinedMessage[],
+    sender: string,
+    acceptedDomains: readonly string[],
+    preferredRecipient: string,
+  ): Promise<ResolvedOrigin> {
     const { now, log } = this.deps;
     const stored = await this.deps.origins.get(networkMessageId);
     if (stored && !rereadDue(stored, now)) return stored;
@@ -72,7 +84,11 @@ export class OriginResolver {
         return 'deferred';
       }
       this.headerReads++;
-      read = await readQuarantineMessageHeader(this.deps.exchange, `${networkMessageId}\\${pickCopy(rows, preferredRecipient).copyId}`, this.deps.headerTimeoutMs);
+      read = await readQuarantineMessageHeader(
+        this.deps.exchange,
+        `${networkMessageId}\\${pickCopy(rows, preferredRecipient).copyId}`,
+        this.deps.headerTimeoutMs,
+      );
       if (read.kind === 'forbidden' && !this.refused) {
         this.refused = true;
         log.warn(
@@ -85,13 +101,19 @@ export class OriginResolver {
     }
 
     const origin = decideOrigin(
-      !read ? { status: 'not-tried' } : read.kind === 'header' ? { status: 'read', parsed: parseMessageHeader(read.text) } : { status: read.kind },
+      !read
+        ? { status: 'not-tried' }
+        : read.kind === 'header'
+          ? { status: 'read', parsed: parseMessageHeader(read.text) }
+          : { status: read.kind },
       rows,
       sender,
       acceptedDomains,
     );
     // Ids and verdicts as JSON fields: never header text, never a subject.
-    log.info(`origin ${JSON.stringify({ networkMessageId, verdict: origin.verdict, source: origin.source, rule: origin.rule, header: origin.header, ...(read?.kind === 'failed' ? { why: read.why } : {}) })}`);
+    log.info(
+      `origin ${JSON.stringify({ networkMessageId, verdict: origin.verdict, source: origin.source, rule: origin.rule, header: origin.header, ...(read?.kind === 'failed' ? { why: read.why } : {}) })}`,
+    );
     // A verdict for a header not even tried this run is not kept: the next run tries the header.
     if (origin.header !== 'not-tried') await this.deps.origins.put(networkMessageId, { ...origin, readAt: now });
     return origin;

@@ -14,8 +14,26 @@ import { isGuid, isMailboxAddress, type NotifyTemplateSettings } from '../config
 import type { ReleasedMessageFacts } from '../domain/types';
 import { MalformedJobError, type NotificationJob } from '../jobs/notificationJob';
 import { addressHtml, breakableHtml, escapeHtml, textToHtmlParagraphs } from './html';
-import { cleanInline, cleanMultiline, codeUnitLength, defang, displayDefanged, displayText, MAX_SUBJECT_CHARS, truncate } from './sanitize';
-import { DATE_LOCALES, fillPlaceholders, KNOWN_QUARANTINE_TYPES, type KnownQuarantineType, type NotificationStrings, type NotifyLanguage, resolveLanguage, STRINGS } from './strings';
+import {
+  cleanInline,
+  cleanMultiline,
+  codeUnitLength,
+  defang,
+  displayDefanged,
+  displayText,
+  MAX_SUBJECT_CHARS,
+  truncate,
+} from './sanitize';
+import {
+  DATE_LOCALES,
+  fillPlaceholders,
+  KNOWN_QUARANTINE_TYPES,
+  type KnownQuarantineType,
+  type NotificationStrings,
+  type NotifyLanguage,
+  resolveLanguage,
+  STRINGS,
+} from './strings';
 
 export interface ComposedEmail {
   /** The original sender: job.sender (for alerts, the first of ALERT_RECIPIENTS). */
@@ -71,7 +89,12 @@ export function composeNotification(
   const subject = subjectLine(messages, template.subject, strings);
   const intro = adminText(template.intro) ?? defaultIntro(messages, strings);
   const footer = adminText(template.footer) ?? strings.footer;
-  const describe: DescribeOptions = { strings, dates, showReleaser: template.showReleaser ?? true, showPolicy: template.showPolicy ?? true };
+  const describe: DescribeOptions = {
+    strings,
+    dates,
+    showReleaser: template.showReleaser ?? true,
+    showPolicy: template.showPolicy ?? true,
+  };
   const views = messages.map((message) => describeMessage(message, describe));
 
   return {
@@ -103,7 +126,9 @@ interface Message {
 function senderAddress(job: NotificationJob): string {
   const sender: unknown = job.sender;
   if (typeof sender !== 'string' || !isMailboxAddress(sender)) {
-    throw new MalformedJobError(`Notification job ${quote(job.jobId)} has no valid sender address (got ${quote(sender)}).`);
+    throw new MalformedJobError(
+      `Notification job ${quote(job.jobId)} has no valid sender address (got ${quote(sender)}).`,
+    );
   }
   return sender;
 }
@@ -162,7 +187,12 @@ function orderByReleaseTime(releases: Release[]): Release[] {
   const key = (r: Release): number => instant(r.releasedAt) ?? Number.POSITIVE_INFINITY;
   const unique = new Map<string, Release>();
   for (const r of releases) {
-    const identity = [r.networkMessageId, r.releasedTo.toLowerCase(), r.releasedBy?.toLowerCase() ?? '', r.releasedAt].join('\u0000');
+    const identity = [
+      r.networkMessageId,
+      r.releasedTo.toLowerCase(),
+      r.releasedBy?.toLowerCase() ?? '',
+      r.releasedAt,
+    ].join('\u0000');
     if (!unique.has(identity)) unique.set(identity, r);
   }
   return [...unique.values()].sort((a, b) => {
@@ -209,7 +239,8 @@ function subjectLine(messages: Message[], adminTemplate: string | undefined, str
   const clean = cleanInline(messages[0].subject);
   const render = (budget: number): string => {
     const first = defang(truncate(clean, budget)) || strings.noSubject;
-    const subject = count === 1 ? first : fillPlaceholders(strings.subjectAndMore, { subject: first, more: String(count - 1) });
+    const subject =
+      count === 1 ? first : fillPlaceholders(strings.subjectAndMore, { subject: first, more: String(count - 1) });
     return cleanInline(fillPlaceholders(template, { subject, count: String(count) }));
   };
   let budget = MAX_SUBJECT_CHARS;
@@ -245,13 +276,29 @@ interface DateFormatter {
 
 /** The email's date formatter: every time in `timeZone`, each with its zone's name (CET, CEST, ...). */
 function dateFormatter(language: NotifyLanguage, timeZone: string): DateFormatter {
-  const options: Intl.DateTimeFormatOptions = { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone, timeZoneName: 'short' };
+  const options: Intl.DateTimeFormatOptions = {
+    hour: '2-digit',
+    minute: '2-digit',
+    hourCycle: 'h23',
+    timeZone,
+    timeZoneName: 'short',
+  };
   let full: Intl.DateTimeFormat;
   let day: Intl.DateTimeFormat;
   let time: Intl.DateTimeFormat;
   try {
-    full = new Intl.DateTimeFormat(DATE_LOCALES[language], { day: 'numeric', month: 'short', year: 'numeric', ...options });
-    day = new Intl.DateTimeFormat(DATE_LOCALES[language], { day: 'numeric', month: 'short', year: 'numeric', timeZone });
+    full = new Intl.DateTimeFormat(DATE_LOCALES[language], {
+      day: 'numeric',
+      month: 'short',
+      year: 'numeric',
+      ...options,
+    });
+    day = new Intl.DateTimeFormat(DATE_LOCALES[language], {
+      day: 'numeric',
+      month: 'short',
+      year: 'numeric',
+      timeZone,
+    });
     time = new Intl.DateTimeFormat(DATE_LOCALES[language], options);
   } catch {
     throw new RangeError(`Unknown time zone ${quote(timeZone)}: expected an IANA name such as UTC or Europe/Berlin.`);
@@ -263,7 +310,9 @@ function dateFormatter(language: NotifyLanguage, timeZone: string): DateFormatte
   // Not Intl's formatRange: across the autumn daylight-saving change it drops the second of two
   // instants with the same wall time (02:30 CEST and 02:30 CET become "02:30 CEST").
   const span = (values: string[]): string => {
-    const times = [...new Set(values.map(instant).filter((ms): ms is number => ms !== undefined))].sort((a, b) => a - b);
+    const times = [...new Set(values.map(instant).filter((ms): ms is number => ms !== undefined))].sort(
+      (a, b) => a - b,
+    );
     if (times.length === 0) return one(values[0] ?? '');
     const first = times[0];
     const last = times[times.length - 1];
@@ -352,7 +401,9 @@ function lowerSet(values: string[]): Set<string> {
  * message went to all of several original recipients, the row says so instead of repeating the list.
  */
 function releasedToFact(message: Message, strings: NotificationStrings): Fact {
-  const releasedTo = message.releases.flatMap((r) => (cleanInline(r.releasedTo) === '' ? message.recipients : [r.releasedTo]));
+  const releasedTo = message.releases.flatMap((r) =>
+    cleanInline(r.releasedTo) === '' ? message.recipients : [r.releasedTo],
+  );
   const original = lowerSet(message.recipients);
   const released = lowerSet(releasedTo);
   if (original.size >= 2 && released.size === original.size && [...released].every((r) => original.has(r))) {
@@ -398,7 +449,10 @@ function describeMessage(message: Message, options: DescribeOptions): MessageVie
       releasedToFact(message, strings),
       releasedByFact(message, strings, options.showReleaser),
       textFact(strings.labelReleasedAt, dates.span(message.releases.map((r) => r.releasedAt)) || strings.unknown),
-      textFact(strings.labelHeldBecause, heldBecause(message.quarantineType, options.showPolicy ? message.policyName : '', strings)),
+      textFact(
+        strings.labelHeldBecause,
+        heldBecause(message.quarantineType, options.showPolicy ? message.policyName : '', strings),
+      ),
     ],
   };
 }
@@ -496,12 +550,19 @@ function renderHtml(input: {
   ].join('\n');
 }
 
-function renderText(input: { intro: string; footer: string; views: MessageView[]; strings: NotificationStrings }): string {
+function renderText(input: {
+  intro: string;
+  footer: string;
+  views: MessageView[];
+  strings: NotificationStrings;
+}): string {
   const { intro, footer, views, strings } = input;
   const blocks = views.map((view, index) => {
     const lines = view.facts.map((f) => fillPlaceholders(strings.textLine, { label: f.label, value: f.inline }));
     if (views.length > 1) {
-      lines.unshift(fillPlaceholders(strings.messageHeading, { index: String(index + 1), count: String(views.length) }));
+      lines.unshift(
+        fillPlaceholders(strings.messageHeading, { index: String(index + 1), count: String(views.length) }),
+      );
     }
     return lines.join('\n');
   });
@@ -512,13 +573,16 @@ function renderText(input: { intro: string; footer: string; views: MessageView[]
 // Headers
 
 function header(name: string, value: string): { name: string; value: string } {
-  if (!/^x-[a-z0-9-]+$/i.test(name)) throw new MalformedJobError(`Header name ${quote(name)} is not a custom x- header.`);
-  if (/[\r\n\u0000-\u001f\u007f]/.test(value)) throw new MalformedJobError(`Header ${name} has a control character or line break in its value.`);
+  if (!/^x-[a-z0-9-]+$/i.test(name))
+    throw new MalformedJobError(`Header name ${quote(name)} is not a custom x- header.`);
+  if (/[\r\n\u0000-\u001f\u007f]/.test(value))
+    throw new MalformedJobError(`Header ${name} has a control character or line break in its value.`);
   return { name, value };
 }
 
 /** A value for an error message: JSON-quoted (so control characters show as escapes) and short. */
 function quote(value: unknown): string {
-  const json = JSON.stringify(typeof value === 'string' ? value : value === undefined ? 'undefined' : String(value)) ?? '""';
+  const json =
+    JSON.stringify(typeof value === 'string' ? value : value === undefined ? 'undefined' : String(value)) ?? '""';
   return json.length > 80 ? `${json.slice(0, 77)}..."` : json;
 }

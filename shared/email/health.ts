@@ -26,11 +26,19 @@ const TITLES: Record<ProblemId, string> = {
   'skipped-oversized': 'a quarantined message or job was too large and was skipped',
 };
 
-export function composeHealth(state: ProblemState, email: HealthEmail, recipients: readonly string[], timeZone = 'UTC'): ComposedEmail {
+export function composeHealth(
+  state: ProblemState,
+  email: HealthEmail,
+  recipients: readonly string[],
+  timeZone = 'UTC',
+): ComposedEmail {
   const title = TITLES[state.problem];
   const since = formatInstant(state.since, timeZone);
   const verb = email.kind === 'resolved' ? 'resolved' : email.kind === 'reminder' ? 'still' : 'problem';
-  const subject = truncate(cleanInline(`Quarantine notifier ${verb}: ${title}${email.kind === 'resolved' ? '' : ` (since ${since})`}`), 250);
+  const subject = truncate(
+    cleanInline(`Quarantine notifier ${verb}: ${title}${email.kind === 'resolved' ? '' : ` (since ${since})`}`),
+    250,
+  );
   const reason = displayText(state.reason, 2000);
   const affected = state.affected ? displayText(state.affected, 300) : '';
   const lines: Array<[string, string]> =
@@ -39,7 +47,10 @@ export function composeHealth(state: ProblemState, email: HealthEmail, recipient
           ['Problem', title],
           ['Began', since],
           ['Resolved', state.resolvedAt ? formatInstant(state.resolvedAt, timeZone) : ''],
-          ['What happens now', 'Nothing to do: the product catches up by itself (detection re-reads the last 7 days of the audit log; waiting notices are sent).'],
+          [
+            'What happens now',
+            'Nothing to do: the product catches up by itself (detection re-reads the last 7 days of the audit log; waiting notices are sent).',
+          ],
         ]
       : [
           ['Problem', title],
@@ -55,12 +66,16 @@ export function composeHealth(state: ProblemState, email: HealthEmail, recipient
     '<table role="presentation" style="width:100%;border-collapse:collapse;table-layout:fixed">',
     ...lines
       .filter(([, value]) => value !== '')
-      .map(([label, value]) => `<tr><td style="padding:6px 0;border-top:1px solid #ddd"><div style="color:#555;font-size:12px">${escapeHtml(label)}</div><div style="overflow-wrap:anywhere">${escapeHtml(value)}</div></td></tr>`),
+      .map(
+        ([label, value]) =>
+          `<tr><td style="padding:6px 0;border-top:1px solid #ddd"><div style="color:#555;font-size:12px">${escapeHtml(label)}</div><div style="overflow-wrap:anywhere">${escapeHtml(value)}</div></td></tr>`,
+      ),
     '</table>',
     `<p style="color:#555;font-size:12px;margin-top:16px">Sent by quarantine-release-notifier to HEALTH_RECIPIENTS: once when a problem has lasted HEALTH_ALERT_AFTER_MINUTES, at most once a day while it lasts, and once when it is resolved.</p>`,
     '</body></html>',
   ].join('\n');
-  const text = [subject, '', ...lines.filter(([, v]) => v !== '').map(([label, value]) => `${label}: ${value}`)].join('\n') + '\n';
+  const text =
+    [subject, '', ...lines.filter(([, v]) => v !== '').map(([label, value]) => `${label}: ${value}`)].join('\n') + '\n';
   return {
     to: recipients[0],
     moreTo: recipients.slice(1),

@@ -21,7 +21,10 @@ export function textToHtmlParagraphs(text: string, paragraphStyle: string): stri
   return text
     .split(/\n{2,}/)
     .filter((paragraph) => paragraph.trim() !== '')
-    .map((paragraph) => `<p style="${escapeHtml(paragraphStyle)}">${paragraph.split('\n').map(escapeHtml).join('<br>')}</p>`)
+    .map(
+      (paragraph) =>
+        `<p style="${escapeHtml(paragraphStyle)}">${paragraph.split('\n').map(escapeHtml).join('<br>')}</p>`,
+    )
     .join('\n');
 }
 
@@ -33,11 +36,17 @@ export function textToHtmlParagraphs(text: string, paragraphStyle: string): stri
  * copies the address gets the address.
  */
 export function addressHtml(address: string): string {
-  return address
-    // After every dot, the last too: "contoso.com" in one text node is what autolinkers pick up.
-    .split(/(?<=[@.])/)
-    .map((part) => (part.includes('-') && part.length <= MAX_UNBROKEN_PART ? `<span style="white-space:nowrap">${escapeHtml(part)}</span>` : escapeHtml(part)))
-    .join('<wbr>');
+  return (
+    address
+      // After every dot, the last too: "contoso.com" in one text node is what autolinkers pick up.
+      .split(/(?<=[@.])/)
+      .map((part) =>
+        part.includes('-') && part.length <= MAX_UNBROKEN_PART
+          ? `<span style="white-space:nowrap">${escapeHtml(part)}</span>`
+          : escapeHtml(part),
+      )
+      .join('<wbr>')
+  );
 }
 
 /**

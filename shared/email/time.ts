@@ -6,7 +6,16 @@ export function formatInstant(iso: string, timeZone: string): string {
   if (Number.isNaN(ms)) return displayText(iso, 40);
   try {
     // dateStyle/timeStyle cannot be combined with timeZoneName: name the parts.
-    return new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone, timeZoneName: 'short' }).format(new Date(ms));
+    return new Intl.DateTimeFormat('en-GB', {
+      day: 'numeric',
+      month: 'short',
+      year: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+      timeZone,
+      timeZoneName: 'short',
+    }).format(new Date(ms));
   } catch {
     return new Date(ms).toISOString();
   }

@@ -87,7 +87,9 @@ function parseEnvelope(answer: HttpAnswer, what: string): CmdletResult {
   if (!isRecord(body) || !Array.isArray(body.value)) {
     throw new RetryableError(`${what}: answered 200 without a value array (${excerpt(answer.text, 120)})`, undefined);
   }
-  const warnings = Array.isArray(body['@adminapi.warnings']) ? body['@adminapi.warnings'].filter((w): w is string => typeof w === 'string') : [];
+  const warnings = Array.isArray(body['@adminapi.warnings'])
+    ? body['@adminapi.warnings'].filter((w): w is string => typeof w === 'string')
+    : [];
   const truncated = typeof body['@odata.nextLink'] === 'string' || warnings.length > 0;
   return { rows: body.value, truncated, warnings };
 }
@@ -100,7 +102,9 @@ export function exchangeErrorText(body: unknown): string | undefined {
   const internal = inner && isRecord(inner.internalexception) ? inner.internalexception : undefined;
   if (internal && typeof internal.message === 'string' && internal.message) return internal.message;
   if (Array.isArray(error.details)) {
-    const detail = error.details.find((d): d is { message: string } => isRecord(d) && typeof d.message === 'string' && d.message !== '');
+    const detail = error.details.find(
+      (d): d is { message: string } => isRecord(d) && typeof d.message === 'string' && d.message !== '',
+    );
     if (detail) return detail.message;
   }
   if (inner && typeof inner.message === 'string' && inner.message) return inner.message;
@@ -110,7 +114,10 @@ export function exchangeErrorText(body: unknown): string | undefined {
 function classifyFailure(answer: HttpAnswer, what: string): Error {
   const detail = exchangeErrorText(tryJson(answer.text)) ?? excerpt(answer.text);
   if (CONCURRENCY_TEXT.test(answer.text)) {
-    return new RetryableError(`${what}: Exchange is busy with other requests for this tenant (${excerpt(detail, 120)})`, parseRetryAfter(answer.headers.get('retry-after')));
+    return new RetryableError(
+      `${what}: Exchange is busy with other requests for this tenant (${excerpt(detail, 120)})`,
+      parseRetryAfter(answer.headers.get('retry-after')),
+    );
   }
   const retryable = retryableStatus(answer, what);
   if (retryable) return retryable;
@@ -124,7 +131,7 @@ function classifyFailure(answer: HttpAnswer, what: string): Error {
     case 403:
       return new ExchangeError(
         `${what} was forbidden (403): the app has Exchange.ManageAsApp but no Entra directory role. ` +
-          'Assign the Security Reader role to the app\'s service principal (infra/grant-permissions.ps1); it can take an hour to apply.',
+          "Assign the Security Reader role to the app's service principal (infra/grant-permissions.ps1); it can take an hour to apply.",
         403,
       );
     default:

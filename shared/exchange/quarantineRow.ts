@@ -5,7 +5,6 @@ import { printable } from '../log/logger';
 
 export type RowParse = { ok: true; message: QuarantinedMessage } | { ok: false; reason: string; identity: string };
 
-
 function str(row: Record<string, unknown>, key: string): string {
   const value = row[key];
   return typeof value === 'string' ? value : '';
@@ -20,7 +19,10 @@ function date(row: Record<string, unknown>, key: string): Date | undefined {
 
 function addresses(value: unknown): string[] {
   const list = Array.isArray(value) ? value : typeof value === 'string' ? [value] : [];
-  return list.filter((a): a is string => typeof a === 'string').map((a) => a.trim()).filter((a) => a !== '');
+  return list
+    .filter((a): a is string => typeof a === 'string')
+    .map((a) => a.trim())
+    .filter((a) => a !== '');
 }
 
 /**

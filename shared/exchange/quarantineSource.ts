@@ -19,7 +19,11 @@ export interface QuarantinePage {
 }
 
 /** One page of Get-QuarantineMessage for a received-date window (both directions, any release status). */
-export async function listQuarantinePage(exchange: CmdletRunner, window: ReceivedWindow, page: number): Promise<QuarantinePage> {
+export async function listQuarantinePage(
+  exchange: CmdletRunner,
+  window: ReceivedWindow,
+  page: number,
+): Promise<QuarantinePage> {
   const result = await exchange.invoke('Get-QuarantineMessage', {
     StartReceivedDate: window.start.toISOString(),
     EndReceivedDate: window.end.toISOString(),
@@ -56,24 +60,37 @@ class HeaderTimeout extends Error {}
  * audited in the tenant (RequestType 4, ViewHeader), so callers read a message once and keep the result.
  * `-EntityType` is not sent: observed 403 for Security Reader with it.
  */
-export async function readQuarantineMessageHeader(exchange: CmdletRunner, identity: string, timeoutMs = HEADER_TIMEOUT_MS): Promise<HeaderRead> {
+export async function readQuarantineMessageHeader(
+  exchange: CmdletRunner,
+  identity: string,
+  timeoutMs = HEADER_TIMEOUT_MS,
+): Promise<HeaderRead> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new HeaderTimeout()), timeoutMs);
   });
   try {
-    const result = await Promise.race([exchange.invoke('Get-QuarantineMessageHeader', { Identity: identity }), timeout]);
+    const result = await Promise.race([
+      exchange.invoke('Get-QuarantineMessageHeader', { Identity: identity }),
+      timeout,
+    ]);
     const row = result.rows.find((r): r is Record<string, unknown> => isRecord(r) && typeof r.Header === 'string');
     if (!row) return { kind: 'failed', why: 'answer without a Header' };
     // An answer about another copy than the one asked for is not evidence about this message.
-    if (typeof row.Identity === 'string' && row.Identity.trim().toLowerCase() !== identity.toLowerCase()) return { kind: 'failed', why: 'answer for another Identity' };
+    if (typeof row.Identity === 'string' && row.Identity.trim().toLowerCase() !== identity.toLowerCase())
+      return { kind: 'failed', why: 'answer for another Identity' };
     return { kind: 'header', text: row.Header as string };
   } catch (error) {
-    if (error instanceof HeaderTimeout) return { kind: 'failed', why: `no answer within ${Math.round(timeoutMs / 1000)} s` };
+    if (error instanceof HeaderTimeout)
+      return { kind: 'failed', why: `no answer within ${Math.round(timeoutMs / 1000)} s` };
     if (error instanceof RetryableError) return { kind: 'failed', why: 'Exchange busy or unreachable' };
     if (error instanceof ExchangeError) {
       if (error.status === 403) return { kind: 'forbidden' };
-      if ((error.status === 400 || error.status === 404) && /(couldn't|could not|cannot|can't) be found|not found/i.test(error.message)) return { kind: 'not-found' };
+      if (
+        (error.status === 400 || error.status === 404) &&
+        /(couldn't|could not|cannot|can't) be found|not found/i.test(error.message)
+      )
+        return { kind: 'not-found' };
       return { kind: 'failed', why: `HTTP ${error.status}` };
     }
     // Anything else is not an answer from Exchange (a broken process, a bug): let it fail the run.

@@ -39,7 +39,12 @@ export class MailerError extends Error {
 }
 
 /** Why Graph refused a send, in words that say what to fix. */
-export function describeRefusal(status: number, code: string | undefined, graphMessage: string | undefined, mailbox: string): string {
+export function describeRefusal(
+  status: number,
+  code: string | undefined,
+  graphMessage: string | undefined,
+  mailbox: string,
+): string {
   const graphSays = graphMessage ? `: ${excerpt(graphMessage, 300)}` : '';
   const what = `Graph sendMail from ${mailbox} was refused (HTTP ${status}${code ? ` ${code}` : ''}${graphSays})`;
   if (status === 403) {
@@ -79,7 +84,12 @@ export function classifyStatus(status: number): 'accepted' | 'refused' | 'unknow
  * Retry-After while the attempt stays within its budget, so one invocation never outlives the
  * Functions timeout (pacing may already have waited 3 minutes of it). Past the budget the queue retries.
  */
-export function graphRetryAllowed(elapsedMs: number, retryAfterMs: number | undefined, budgetMs: number, status: number = 429): boolean {
+export function graphRetryAllowed(
+  elapsedMs: number,
+  retryAfterMs: number | undefined,
+  budgetMs: number,
+  status: number = 429,
+): boolean {
   return status === 429 && elapsedMs + (retryAfterMs ?? 0) <= budgetMs;
 }
 
@@ -115,21 +125,34 @@ export class GraphMailer implements Mailer {
     });
   }
 
-  async send(fromMailbox: string, email: ComposedEmail, options: { saveToSentItems: boolean; marker: string }): Promise<SendAnswer> {
-    const message = { ...toGraphMessage(email), singleValueExtendedProperties: [{ id: MARKER_PROPERTY_ID, value: options.marker }] };
+  async send(
+    fromMailbox: string,
+    email: ComposedEmail,
+    options: { saveToSentItems: boolean; marker: string },
+  ): Promise<SendAnswer> {
+    const message = {
+      ...toGraphMessage(email),
+      singleValueExtendedProperties: [{ id: MARKER_PROPERTY_ID, value: options.marker }],
+    };
     const started = Date.now();
     const budget = this.options.retryBudgetMs ?? GRAPH_RETRY_BUDGET_MS;
-    const retry = new RetryHandlerOptions(3, this.options.maxRetries ?? GRAPH_MAX_RETRIES, (_delay, attempt, _request, _options, response) => {
-      const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
-      const allowed = graphRetryAllowed(Date.now() - started, retryAfterMs, budget, response.status);
-      if (response.status === 429) {
-        this.options.log?.warn(
-          `Graph sendMail from ${fromMailbox} answered HTTP 429` +
-            (allowed ? `; retry ${attempt + 1} after ${retryAfterMs !== undefined ? `${retryAfterMs / 1000} s (Retry-After)` : 'a backoff'}` : '; retry budget spent'),
-        );
-      }
-      return allowed;
-    });
+    const retry = new RetryHandlerOptions(
+      3,
+      this.options.maxRetries ?? GRAPH_MAX_RETRIES,
+      (_delay, attempt, _request, _options, response) => {
+        const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
+        const allowed = graphRetryAllowed(Date.now() - started, retryAfterMs, budget, response.status);
+        if (response.status === 429) {
+          this.options.log?.warn(
+            `Graph sendMail from ${fromMailbox} answered HTTP 429` +
+              (allowed
+                ? `; retry ${attempt + 1} after ${retryAfterMs !== undefined ? `${retryAfterMs / 1000} s (Retry-After)` : 'a backoff'}`
+                : '; retry budget spent'),
+          );
+        }
+        return allowed;
+      },
+    );
     let response: Response;
     try {
       response = (await this.client
@@ -150,7 +173,8 @@ export class GraphMailer implements Mailer {
       return { outcome: 'accepted' };
     }
     const { code, message: graphMessage } = await graphError(response);
-    if (kind === 'unknown') return { outcome: 'unknown', reason: `HTTP ${response.status}${code ? ` ${code}` : ''} from Graph` };
+    if (kind === 'unknown')
+      return { outcome: 'unknown', reason: `HTTP ${response.status}${code ? ` ${code}` : ''} from Graph` };
     return {
       outcome: 'refused',
       status: response.status,
@@ -174,19 +198,30 @@ export class GraphMailer implements Mailer {
         .get()) as Response;
     } catch (error) {
       throwIfNotSent(error);
-      throw new RetryableError(`Looking in the Sent Items of ${fromMailbox} got no answer (${excerpt(messageOf(error), 200)}); the queue will try again.`, undefined);
+      throw new RetryableError(
+        `Looking in the Sent Items of ${fromMailbox} got no answer (${excerpt(messageOf(error), 200)}); the queue will try again.`,
+        undefined,
+      );
     }
     if (response.status === 200) {
       const body = tryJson(await response.text());
       const value = isRecord(body) ? body.value : undefined;
-      if (!Array.isArray(value)) throw new RetryableError(`Graph answered the Sent Items lookup of ${fromMailbox} without a value list; the queue will try again.`, undefined);
+      if (!Array.isArray(value))
+        throw new RetryableError(
+          `Graph answered the Sent Items lookup of ${fromMailbox} without a value list; the queue will try again.`,
+          undefined,
+        );
       return value.length > 0 ? 'found' : 'notFound';
     }
     const { code, message } = await graphError(response);
     if (response.status === 403) return 'cannotRead';
     const what = `Looking in the Sent Items of ${fromMailbox} failed (HTTP ${response.status}${code ? ` ${code}` : ''}${message ? `: ${excerpt(message, 200)}` : ''})`;
-    if (response.status === 404) throw new MailerError(`${what}: the mailbox NOTIFY_SENDER_MAILBOX does not exist.`, 404, code);
-    throw new RetryableError(`${what}; the queue will try again.`, parseRetryAfter(response.headers.get('retry-after')));
+    if (response.status === 404)
+      throw new MailerError(`${what}: the mailbox NOTIFY_SENDER_MAILBOX does not exist.`, 404, code);
+    throw new RetryableError(
+      `${what}; the queue will try again.`,
+      parseRetryAfter(response.headers.get('retry-after')),
+    );
   }
 }
 

@@ -57,7 +57,8 @@ export class HealthMonitor {
   /** Records what a run saw. A problem observed clear that this process knows is not open costs no read. */
   async record(observations: readonly Observation[]): Promise<void> {
     for (const seen of observations) {
-      if (!seen.open && (this.known.get(seen.problem) === 'resolved' || this.known.get(seen.problem) === 'none')) continue;
+      if (!seen.open && (this.known.get(seen.problem) === 'resolved' || this.known.get(seen.problem) === 'none'))
+        continue;
       try {
         await this.update(seen.problem, (state) => observe(state, seen, this.now()));
       } catch (error) {
@@ -66,7 +67,10 @@ export class HealthMonitor {
     }
   }
 
-  private async update(problem: ProblemId, change: (state: ProblemState | undefined) => ProblemState | undefined): Promise<ProblemState | undefined> {
+  private async update(
+    problem: ProblemId,
+    change: (state: ProblemState | undefined) => ProblemState | undefined,
+  ): Promise<ProblemState | undefined> {
     for (let round = 0; round < 5; round++) {
       const saved = await this.deps.state.get<ProblemState>(stateKey(problem));
       const next = change(saved?.value);
@@ -83,7 +87,11 @@ export class HealthMonitor {
         this.known.set(problem, next.status);
         if (!saved?.value || saved.value.status !== next.status) {
           const log = next.status === 'open' ? this.deps.log.warn : this.deps.log.info;
-          log.call(this.deps.log, `health problem ${next.status}: ${next.problem}${next.status === 'open' ? `: ${next.reason}` : ''}`, { problem: next.problem, status: next.status, since: next.since });
+          log.call(
+            this.deps.log,
+            `health problem ${next.status}: ${next.problem}${next.status === 'open' ? `: ${next.reason}` : ''}`,
+            { problem: next.problem, status: next.status, since: next.since },
+          );
         }
         return next;
       } catch (error) {
@@ -127,7 +135,9 @@ export class HealthMonitor {
           return { ...current, openedNoticeAt: undefined, lastReminderAt: undefined };
         });
       } catch (error) {
-        this.deps.log.warn(`health: could not send the ${email.kind} email for ${state.problem}: ${messageOf(error)}`, { problem: state.problem });
+        this.deps.log.warn(`health: could not send the ${email.kind} email for ${state.problem}: ${messageOf(error)}`, {
+          problem: state.problem,
+        });
       }
     }
   }

@@ -70,13 +70,24 @@ export function stageProblem(stage: Stage): ProblemId {
 /** What a failed run means: the specific problem it shows, with the doctor's fix as the reason. */
 export function classifyFailure(stage: Stage, error: unknown): Observation {
   const reason = messageOf(error);
-  if (error instanceof TokenError) return { problem: 'sign-in', open: true, reason, affected: 'nothing is read or sent' };
+  if (error instanceof TokenError)
+    return { problem: 'sign-in', open: true, reason, affected: 'nothing is read or sent' };
   if (error instanceof AuditFeedError) {
-    if (error.code === 'AF10001' || error.status === 401 || error.status === 403) return { problem: 'audit-feed-permission', open: true, reason, affected: 'new releases are not being detected' };
-    if (/auditing|subscription/i.test(reason) && /turn|start|enable/i.test(reason)) return { problem: 'audit-feed-off', open: true, reason, affected: 'new releases are not being detected' };
+    if (error.code === 'AF10001' || error.status === 401 || error.status === 403)
+      return { problem: 'audit-feed-permission', open: true, reason, affected: 'new releases are not being detected' };
+    if (/auditing|subscription/i.test(reason) && /turn|start|enable/i.test(reason))
+      return { problem: 'audit-feed-off', open: true, reason, affected: 'new releases are not being detected' };
   }
   if (error instanceof ExchangeError && (error.status === 401 || error.status === 403)) {
-    return { problem: 'exchange-permission', open: true, reason, affected: stage === 'snapshot' ? 'new quarantined messages are not being recorded, so their releases cannot be told' : 'releases cannot be matched' };
+    return {
+      problem: 'exchange-permission',
+      open: true,
+      reason,
+      affected:
+        stage === 'snapshot'
+          ? 'new quarantined messages are not being recorded, so their releases cannot be told'
+          : 'releases cannot be matched',
+    };
   }
   const affected: Record<Stage, string> = {
     snapshot: 'new quarantined messages are not being recorded',
@@ -99,9 +110,23 @@ export function observe(state: ProblemState | undefined, seen: Observation, now:
     return { ...state, status: 'resolved', resolvedAt: at, lastSeen: at };
   }
   if (!state || state.status === 'resolved') {
-    return { problem: seen.problem, status: 'open', since: at, lastSeen: at, count: 1, reason: seen.reason ?? '', affected: seen.affected ?? '' };
+    return {
+      problem: seen.problem,
+      status: 'open',
+      since: at,
+      lastSeen: at,
+      count: 1,
+      reason: seen.reason ?? '',
+      affected: seen.affected ?? '',
+    };
   }
-  return { ...state, lastSeen: at, count: state.count + 1, reason: seen.reason ?? state.reason, affected: seen.affected ?? state.affected };
+  return {
+    ...state,
+    lastSeen: at,
+    count: state.count + 1,
+    reason: seen.reason ?? state.reason,
+    affected: seen.affected ?? state.affected,
+  };
 }
 
 /**
@@ -118,7 +143,8 @@ export function dueEmail(state: ProblemState, now: Date, afterMinutes: number): 
     return lasted >= afterMinutes * 60_000 ? { kind: 'open', item: `open@${state.since}` } : undefined;
   }
   const last = Date.parse(state.lastReminderAt ?? state.openedNoticeAt);
-  if (now.getTime() - last >= DAY_MS) return { kind: 'reminder', item: `reminder@${now.toISOString().slice(0, 10)}@${state.since}` };
+  if (now.getTime() - last >= DAY_MS)
+    return { kind: 'reminder', item: `reminder@${now.toISOString().slice(0, 10)}@${state.since}` };
   return undefined;
 }
 

@@ -15,7 +15,8 @@ export async function send(url: string, init: RequestInit, what: string): Promis
   try {
     response = await fetch(url, { ...init, signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
   } catch (error) {
-    const cause = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
+    const cause =
+      error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error);
     throw new RetryableError(`${what}: network error (${cause})`, undefined);
   }
   return { status: response.status, headers: response.headers, text: await response.text() };
@@ -35,7 +36,11 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /** 408/429/500/502/503/504 are worth another attempt; Retry-After is honoured when present. */
-export function retryableStatus(answer: HttpAnswer, what: string, statuses: readonly number[] = [408, 429, 500, 502, 503, 504]): RetryableError | undefined {
+export function retryableStatus(
+  answer: HttpAnswer,
+  what: string,
+  statuses: readonly number[] = [408, 429, 500, 502, 503, 504],
+): RetryableError | undefined {
   if (!statuses.includes(answer.status)) return undefined;
   return new RetryableError(`${what}: HTTP ${answer.status}`, parseRetryAfter(answer.headers.get('retry-after')));
 }

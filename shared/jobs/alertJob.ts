@@ -81,7 +81,11 @@ export function alertJobsFor(findings: readonly AlertFinding[]): AlertJob[] {
     const sorted = [...group].sort((a, b) => a.key.localeCompare(b.key));
     for (let i = 0; i < sorted.length; i += MAX_ITEMS_PER_ALERT) {
       const part = sorted.slice(i, i + MAX_ITEMS_PER_ALERT);
-      const items = part.map((f) => ({ key: f.key, releases: f.releases.slice(0, MAX_RELEASES_PER_ITEM).map(facts), totalReleases: f.releases.length }));
+      const items = part.map((f) => ({
+        key: f.key,
+        releases: f.releases.slice(0, MAX_RELEASES_PER_ITEM).map(facts),
+        totalReleases: f.releases.length,
+      }));
       jobs.push(makeAlertJob(part[0].rule, part[0].account ?? 'system', items));
     }
   }
@@ -90,12 +94,16 @@ export function alertJobsFor(findings: readonly AlertFinding[]): AlertJob[] {
 
 export function makeAlertJob(rule: AlertRule, account: string, items: AlertItem[]): AlertJob {
   const keys = items.map((i) => i.key.toLowerCase()).sort();
-  const jobId = createHash('sha256').update(`alert\n${rule}\n${keys.join('\n')}`).digest('hex').slice(0, 32);
+  const jobId = createHash('sha256')
+    .update(`alert\n${rule}\n${keys.join('\n')}`)
+    .digest('hex')
+    .slice(0, 32);
   return { kind: 'alert', jobId, rule, account, items };
 }
 
 const str = (value: unknown, where: string, max = 2000): string => {
-  if (typeof value !== 'string' || value.length > max) throw new MalformedJobError(`${where} is not a string of at most ${max} characters`);
+  if (typeof value !== 'string' || value.length > max)
+    throw new MalformedJobError(`${where} is not a string of at most ${max} characters`);
   return value;
 };
 
@@ -104,12 +112,20 @@ export function parseAlertJob(value: Record<string, unknown>): AlertJob {
   const rule = value.rule;
   if (!ALERT_RULES.includes(rule as AlertRule)) throw new MalformedJobError('alert.rule is not a known rule');
   const account = str(value.account, 'alert.account', 320);
-  if (!Array.isArray(value.items) || value.items.length === 0 || value.items.length > MAX_ITEMS_PER_ALERT) throw new MalformedJobError(`alert.items must list 1 to ${MAX_ITEMS_PER_ALERT} items`);
+  if (!Array.isArray(value.items) || value.items.length === 0 || value.items.length > MAX_ITEMS_PER_ALERT)
+    throw new MalformedJobError(`alert.items must list 1 to ${MAX_ITEMS_PER_ALERT} items`);
   const items = value.items.map((item: unknown, i): AlertItem => {
     const where = `alert.items[${i}]`;
-    if (!isRecord(item) || !Array.isArray(item.releases) || item.releases.length === 0 || item.releases.length > MAX_RELEASES_PER_ITEM) throw new MalformedJobError(`${where} must list 1 to ${MAX_RELEASES_PER_ITEM} releases`);
+    if (
+      !isRecord(item) ||
+      !Array.isArray(item.releases) ||
+      item.releases.length === 0 ||
+      item.releases.length > MAX_RELEASES_PER_ITEM
+    )
+      throw new MalformedJobError(`${where} must list 1 to ${MAX_RELEASES_PER_ITEM} releases`);
     const totalReleases = Number(item.totalReleases);
-    if (!Number.isInteger(totalReleases) || totalReleases < item.releases.length) throw new MalformedJobError(`${where}.totalReleases is not a count`);
+    if (!Number.isInteger(totalReleases) || totalReleases < item.releases.length)
+      throw new MalformedJobError(`${where}.totalReleases is not a count`);
     return {
       key: str(item.key, `${where}.key`, 400),
       totalReleases,
@@ -118,13 +134,18 @@ export function parseAlertJob(value: Record<string, unknown>): AlertJob {
         if (!isRecord(r)) throw new MalformedJobError(`${at} is not an object`);
         const networkMessageId = str(r.networkMessageId, `${at}.networkMessageId`, 36).toLowerCase();
         if (!isGuid(networkMessageId)) throw new MalformedJobError(`${at}.networkMessageId is not a GUID`);
-        if (!Array.isArray(r.recipients) || r.recipients.length > 10) throw new MalformedJobError(`${at}.recipients is not a short list`);
-        const requestSource = r.requestSource === undefined || r.requestSource === null ? undefined : Number(r.requestSource);
+        if (!Array.isArray(r.recipients) || r.recipients.length > 10)
+          throw new MalformedJobError(`${at}.recipients is not a short list`);
+        const requestSource =
+          r.requestSource === undefined || r.requestSource === null ? undefined : Number(r.requestSource);
         return {
           recordId: str(r.recordId, `${at}.recordId`, 100),
           networkMessageId,
           releasedTo: str(r.releasedTo, `${at}.releasedTo`, 320),
-          releasedBy: r.releasedBy === undefined || r.releasedBy === null ? undefined : str(r.releasedBy, `${at}.releasedBy`, 320),
+          releasedBy:
+            r.releasedBy === undefined || r.releasedBy === null
+              ? undefined
+              : str(r.releasedBy, `${at}.releasedBy`, 320),
           releasedAt: str(r.releasedAt, `${at}.releasedAt`, 40),
           requestSource: requestSource !== undefined && Number.isInteger(requestSource) ? requestSource : undefined,
           sender: str(r.sender, `${at}.sender`, 320),

@@ -28,7 +28,11 @@ export type FailureAction = 'poisonNow' | 'lastAttempt' | 'retry';
  * What becomes of a message whose attempt failed: permanent failures (malformed, refused by Graph) are poisoned at once, the last
  * attempt's failure poisons it (the host does that itself), anything else is retried.
  */
-export function failureAction(error: unknown, dequeueCount: number, maxDequeueCount: number = MAX_DEQUEUE_COUNT): FailureAction {
+export function failureAction(
+  error: unknown,
+  dequeueCount: number,
+  maxDequeueCount: number = MAX_DEQUEUE_COUNT,
+): FailureAction {
   if (error instanceof PermanentJobError) return 'poisonNow';
   return isLastAttempt(dequeueCount, maxDequeueCount) ? 'lastAttempt' : 'retry';
 }

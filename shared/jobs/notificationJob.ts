@@ -31,7 +31,9 @@ export function jobIdFor(releases: readonly ReleasedMessageFacts[]): string {
 }
 
 export function makeJob(sender: string, releases: ReleasedMessageFacts[]): NotificationJob {
-  const ordered = [...releases].sort((a, b) => a.releasedAt.localeCompare(b.releasedAt) || ledgerKey(a).localeCompare(ledgerKey(b)));
+  const ordered = [...releases].sort(
+    (a, b) => a.releasedAt.localeCompare(b.releasedAt) || ledgerKey(a).localeCompare(ledgerKey(b)),
+  );
   return { jobId: jobIdFor(ordered), sender, releases: ordered };
 }
 
@@ -70,9 +72,11 @@ function checkReleases(items: readonly unknown[]): ReleasedMessageFacts[] {
     const networkMessageId = field(item, 'networkMessageId', where).toLowerCase();
     if (!isGuid(networkMessageId)) throw new MalformedJobError(`${where}.networkMessageId is not a GUID`);
     const recipients = item.recipients;
-    if (!Array.isArray(recipients) || !recipients.every((r) => typeof r === 'string')) throw new MalformedJobError(`${where}.recipients is not a list of strings`);
+    if (!Array.isArray(recipients) || !recipients.every((r) => typeof r === 'string'))
+      throw new MalformedJobError(`${where}.recipients is not a list of strings`);
     const releasedBy = item.releasedBy;
-    if (releasedBy !== undefined && releasedBy !== null && typeof releasedBy !== 'string') throw new MalformedJobError(`${where}.releasedBy is not a string`);
+    if (releasedBy !== undefined && releasedBy !== null && typeof releasedBy !== 'string')
+      throw new MalformedJobError(`${where}.releasedBy is not a string`);
     return {
       networkMessageId,
       subject: field(item, 'subject', where),
@@ -90,11 +94,13 @@ function checkReleases(items: readonly unknown[]): ReleasedMessageFacts[] {
 /** The releases of a v2 job, each with its message's facts; checked like the older form. */
 function wireReleases(value: Record<string, unknown>): ReleasedMessageFacts[] {
   if (!isMailboxAddress(String(value.sender))) throw new MalformedJobError('job.sender is not a mailbox address');
-  if (!Array.isArray(value.messages) || value.messages.length === 0 || value.messages.length > 500) throw new MalformedJobError('job.messages must list 1 to 500 messages');
+  if (!Array.isArray(value.messages) || value.messages.length === 0 || value.messages.length > 500)
+    throw new MalformedJobError('job.messages must list 1 to 500 messages');
   const releases: unknown[] = [];
   value.messages.forEach((message: unknown, i) => {
     const where = `job.messages[${i}]`;
-    if (!isRecord(message) || !Array.isArray(message.releases) || message.releases.length === 0) throw new MalformedJobError(`${where} has no releases`);
+    if (!isRecord(message) || !Array.isArray(message.releases) || message.releases.length === 0)
+      throw new MalformedJobError(`${where} has no releases`);
     const { releases: perRelease, recipientCount: _count, ...facts } = message;
     for (const r of perRelease as unknown[]) {
       if (!isRecord(r)) throw new MalformedJobError(`${where}.releases holds a non-object`);
@@ -113,7 +119,6 @@ function safeJson(text: string): unknown {
   }
 }
 
-
 /**
  * A queue message holds at most 64 KiB of base64, so 48 KiB of text; jobs stay well under that.
  * The wire form names each message's facts once and lists only what differs per release, so one
@@ -123,7 +128,10 @@ export const MAX_JOB_BYTES = 40_000;
 /** Recipients of one message carried in a job: the email shows the first few and a count. */
 export const MAX_RECIPIENTS_IN_JOB = 200;
 
-type WireMessage = Omit<ReleasedMessageFacts, 'releasedTo' | 'releasedBy' | 'releasedAt'> & { recipientCount?: number; releases: Array<Pick<ReleasedMessageFacts, 'releasedTo' | 'releasedBy' | 'releasedAt'>> };
+type WireMessage = Omit<ReleasedMessageFacts, 'releasedTo' | 'releasedBy' | 'releasedAt'> & {
+  recipientCount?: number;
+  releases: Array<Pick<ReleasedMessageFacts, 'releasedTo' | 'releasedBy' | 'releasedAt'>>;
+};
 
 /** The job as queue text (compact: see MAX_JOB_BYTES). parseJob reads it back, and the older form too. */
 export function encodeJob(job: NotificationJob): string {
@@ -133,7 +141,15 @@ export function encodeJob(job: NotificationJob): string {
     let message = messages.get(id);
     if (!message) {
       const recipients = r.recipients.slice(0, MAX_RECIPIENTS_IN_JOB);
-      message = { networkMessageId: r.networkMessageId, subject: r.subject, receivedAt: r.receivedAt, recipients, quarantineType: r.quarantineType, policyName: r.policyName, releases: [] };
+      message = {
+        networkMessageId: r.networkMessageId,
+        subject: r.subject,
+        receivedAt: r.receivedAt,
+        recipients,
+        quarantineType: r.quarantineType,
+        policyName: r.policyName,
+        releases: [],
+      };
       if (r.recipients.length > recipients.length) message.recipientCount = r.recipients.length;
       messages.set(id, message);
     }
@@ -147,7 +163,11 @@ export function encodeJob(job: NotificationJob): string {
  * another message's, and one mass release is one email; a message whose releases do not fit one
  * queue message is cut into as few jobs as fit (each still one email).
  */
-export function jobsFor(sender: string, releases: readonly ReleasedMessageFacts[], maxBytes: number = MAX_JOB_BYTES): NotificationJob[] {
+export function jobsFor(
+  sender: string,
+  releases: readonly ReleasedMessageFacts[],
+  maxBytes: number = MAX_JOB_BYTES,
+): NotificationJob[] {
   const byMessage = new Map<string, ReleasedMessageFacts[]>();
   for (const r of releases) {
     const id = r.networkMessageId.toLowerCase();
@@ -158,7 +178,10 @@ export function jobsFor(sender: string, releases: readonly ReleasedMessageFacts[
   // Sizes are added up, not re-encoded per release: a job's wire size is its first release's
   // encoding (the message's facts, a fixed-length id) plus each further release's entry and comma.
   // Re-encoding each candidate made a release to all of 100 recipients cost 12 ms, quadratic in them.
-  const entryBytes = (r: ReleasedMessageFacts): number => Buffer.byteLength(JSON.stringify({ releasedTo: r.releasedTo, releasedBy: r.releasedBy, releasedAt: r.releasedAt })) + 1;
+  const entryBytes = (r: ReleasedMessageFacts): number =>
+    Buffer.byteLength(
+      JSON.stringify({ releasedTo: r.releasedTo, releasedBy: r.releasedBy, releasedAt: r.releasedAt }),
+    ) + 1;
   const jobs: NotificationJob[] = [];
   for (const group of byMessage.values()) {
     let part: ReleasedMessageFacts[] = [];
@@ -168,7 +191,8 @@ export function jobsFor(sender: string, releases: readonly ReleasedMessageFacts[
         jobs.push(makeJob(sender, part));
         part = [];
       }
-      bytes = part.length === 0 ? Buffer.byteLength(encodeJob(makeJob(sender, [release]))) : bytes + entryBytes(release);
+      bytes =
+        part.length === 0 ? Buffer.byteLength(encodeJob(makeJob(sender, [release]))) : bytes + entryBytes(release);
       part.push(release);
     }
     if (part.length > 0) jobs.push(makeJob(sender, part));

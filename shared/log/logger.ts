@@ -66,7 +66,6 @@ export function runWithLogger<T>(log: Logger, work: () => Promise<T>): Promise<T
   return current.run(log, work);
 }
 
-
 const CONTROLS = new RegExp(`[${CONTROL_SOURCE}]`, 'g');
 const INVISIBLE = invisibleCharacters();
 

@@ -27,7 +27,12 @@ export type ClaimDecision =
   | { kind: 'inDoubt' };
 
 /** What to do when a row for the item already exists. */
-export function decideClaim(existing: LedgerEntry, owner: ClaimOwner, now: Date, staleAfterMs: number = CLAIM_STALE_MS): ClaimDecision {
+export function decideClaim(
+  existing: LedgerEntry,
+  owner: ClaimOwner,
+  now: Date,
+  staleAfterMs: number = CLAIM_STALE_MS,
+): ClaimDecision {
   if (existing.status === 'sent') return { kind: 'alreadyTold' };
   const mine = existing.jobId === owner.jobId && existing.deliveryId === owner.deliveryId;
   if (existing.status === 'claimed' && mine) return { kind: 'ours' };
@@ -74,11 +79,17 @@ export type ReconcileDecision =
  * Graph call until the claim is stale (the Functions timeout); without Sent Items, a resend before
  * then would race it.
  */
-export function decideReconcile(lookup: SentLookup, attemptAt: Date | undefined, now: Date, holderMayBeLive = false): ReconcileDecision {
+export function decideReconcile(
+  lookup: SentLookup,
+  attemptAt: Date | undefined,
+  now: Date,
+  holderMayBeLive = false,
+): ReconcileDecision {
   if (lookup === 'found') return { kind: 'told' };
   const elapsed = attemptAt ? now.getTime() - attemptAt.getTime() : Number.POSITIVE_INFINITY;
   if (lookup === 'cannotRead') {
-    if (holderMayBeLive && elapsed < CLAIM_STALE_MS) return { kind: 'wait', at: new Date((attemptAt as Date).getTime() + CLAIM_STALE_MS) };
+    if (holderMayBeLive && elapsed < CLAIM_STALE_MS)
+      return { kind: 'wait', at: new Date((attemptAt as Date).getTime() + CLAIM_STALE_MS) };
     return { kind: 'resend', atLeastOnce: true };
   }
   if (elapsed >= SENT_ITEMS_SETTLE_MS) return { kind: 'resend', atLeastOnce: false };

@@ -23,7 +23,17 @@ import { RetryableError } from '../http/retry';
 import type { LogFields, Logger } from '../log/logger';
 import type { Observation } from '../health/problems';
 import { decideReconcile } from './claim';
-import type { ClaimOwner, DailyCap, JobScheduler, LedgerEntry, LedgerKey, Mailer, NotificationLedger, SendPacer, SentLookup } from './ports';
+import type {
+  ClaimOwner,
+  DailyCap,
+  JobScheduler,
+  LedgerEntry,
+  LedgerKey,
+  Mailer,
+  NotificationLedger,
+  SendPacer,
+  SentLookup,
+} from './ports';
 
 export interface DeliveryItem<T> {
   key: LedgerKey;
@@ -80,7 +90,10 @@ export interface DeliveryOutcome {
 
 /** Graph refused the email for a reason no retry fixes by itself (400, 401, 403, 404, 413). */
 export class RefusedSendError extends PermanentJobError {
-  constructor(message: string, readonly status: number) {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
     super(message);
     this.name = 'RefusedSendError';
   }
@@ -91,7 +104,10 @@ const MIN_DEFER_MS = 30_000;
 
 /** The marker a send carries: the same items always give the same marker. */
 export function markerFor(keys: readonly LedgerKey[]): string {
-  const text = keys.map((k) => `${k.scope.toLowerCase()}|${k.item.toLowerCase()}`).sort().join('\n');
+  const text = keys
+    .map((k) => `${k.scope.toLowerCase()}|${k.item.toLowerCase()}`)
+    .sort()
+    .join('\n');
   return `qrn-${createHash('sha256').update(text).digest('hex').slice(0, 40)}`;
 }
 
@@ -103,7 +119,9 @@ export async function deliver<T>(delivery: Delivery<T>, deps: DeliverDeps): Prom
   const owner: ClaimOwner = { jobId: delivery.jobId, deliveryId: delivery.deliveryId };
   const ids = { jobId: delivery.jobId, kind: delivery.kind };
   if (!deps.dryRun && !deps.senderMailbox) {
-    throw new SettingsError('Setting NOTIFY_SENDER_MAILBOX is missing: expected the mailbox notifications are sent from, such as quarantine-notices@contoso.com.');
+    throw new SettingsError(
+      'Setting NOTIFY_SENDER_MAILBOX is missing: expected the mailbox notifications are sent from, such as quarantine-notices@contoso.com.',
+    );
   }
   // Compose once before claiming anything: a malformed job fails here, holding no claims.
   delivery.compose(delivery.items.map((i) => i.value));
@@ -127,16 +145,29 @@ export async function deliver<T>(delivery: Delivery<T>, deps: DeliverDeps): Prom
     const result = await ledger.claim(item.key, owner);
     const about = { ...ids, scope: item.key.scope, item: item.key.item };
     if (result.kind === 'claimed') {
-      if (result.takenOverFrom) log.warn(`took over a stale claim of job ${result.takenOverFrom.jobId}`, { ...about, staleJobId: result.takenOverFrom.jobId, claimedAt: iso(result.takenOverFrom.claimedAt) });
+      if (result.takenOverFrom)
+        log.warn(`took over a stale claim of job ${result.takenOverFrom.jobId}`, {
+          ...about,
+          staleJobId: result.takenOverFrom.jobId,
+          claimedAt: iso(result.takenOverFrom.claimedAt),
+        });
       held.push({ item, etag: result.etag });
     } else if (result.kind === 'inDoubt') {
       inDoubt.push({ item, etag: result.etag, entry: result.entry });
     } else if (result.kind === 'alreadyTold') {
       outcome.alreadyTold++;
-      log.info(`already told${result.entry.dryRun ? ' by a dry run' : ''}; not in this email`, { ...about, toldByJobId: result.entry.jobId, sentAt: iso(result.entry.sentAt) });
+      log.info(`already told${result.entry.dryRun ? ' by a dry run' : ''}; not in this email`, {
+        ...about,
+        toldByJobId: result.entry.jobId,
+        sentAt: iso(result.entry.sentAt),
+      });
     } else {
       outcome.ownedElsewhere++;
-      log.info(`claimed by job ${result.entry.jobId}, still live; not in this email`, { ...about, holderJobId: result.entry.jobId, holderDeliveryId: result.entry.deliveryId });
+      log.info(`claimed by job ${result.entry.jobId}, still live; not in this email`, {
+        ...about,
+        holderJobId: result.entry.jobId,
+        holderDeliveryId: result.entry.deliveryId,
+      });
     }
   }
 
@@ -161,7 +192,12 @@ export async function deliver<T>(delivery: Delivery<T>, deps: DeliverDeps): Prom
     const found = await lookup;
     await deps.health?.([
       found === 'cannotRead'
-        ? { problem: 'sent-items-unreadable', open: true, reason: `The app cannot read the Sent Items of ${mailbox}: grant 'Application Mail.Read' scoped to it (infra/grant-permissions.ps1), or set NOTIFY_SAVE_TO_SENT_ITEMS=true.`, affected: 'a notice whose send answer was lost may arrive twice' }
+        ? {
+            problem: 'sent-items-unreadable',
+            open: true,
+            reason: `The app cannot read the Sent Items of ${mailbox}: grant 'Application Mail.Read' scoped to it (infra/grant-permissions.ps1), or set NOTIFY_SAVE_TO_SENT_ITEMS=true.`,
+            affected: 'a notice whose send answer was lost may arrive twice',
+          }
         : { problem: 'sent-items-unreadable', open: false },
     ]);
     const decision = decideReconcile(found, e.attemptAt, now(), holderMayBeLive);
@@ -173,7 +209,10 @@ export async function deliver<T>(delivery: Delivery<T>, deps: DeliverDeps): Prom
       log.info('an earlier send of this item went out (found in Sent Items); recorded as told, not sent again', about);
     } else if (decision.kind === 'wait') {
       if (!waitUntil || decision.at < waitUntil) waitUntil = decision.at;
-      log.info('an earlier send of this item may have gone out; Sent Items does not show it yet, looking again later', { ...about, at: decision.at.toISOString() });
+      log.info('an earlier send of this item may have gone out; Sent Items does not show it yet, looking again later', {
+        ...about,
+        at: decision.at.toISOString(),
+      });
     } else {
       const etag = await ledger.takeOver(key, owner, doubt.etag);
       if (etag === undefined) {
@@ -181,7 +220,11 @@ export async function deliver<T>(delivery: Delivery<T>, deps: DeliverDeps): Prom
         continue;
       }
       if (decision.atLeastOnce) warnAtLeastOnce(log, mailbox, deps.saveToSentItems);
-      else log.warn('an earlier send of this item is not in Sent Items 20 minutes on: it did not go out; sending again', about);
+      else
+        log.warn(
+          'an earlier send of this item is not in Sent Items 20 minutes on: it did not go out; sending again',
+          about,
+        );
       held.push({ item: doubt.item, etag });
     }
   }
@@ -198,7 +241,11 @@ export async function deliver<T>(delivery: Delivery<T>, deps: DeliverDeps): Prom
 
   if (deps.dryRun) {
     const email = delivery.compose(held.map((h) => h.item.value));
-    log.info(`dry run: would send "${email.subject}" to ${email.to}; recorded as told (DryRun)`, { ...ids, ...delivery.describe(held.map((h) => h.item.value)), from: deps.senderMailbox ?? null });
+    log.info(`dry run: would send "${email.subject}" to ${email.to}; recorded as told (DryRun)`, {
+      ...ids,
+      ...delivery.describe(held.map((h) => h.item.value)),
+      from: deps.senderMailbox ?? null,
+    });
     for (const h of held) await ledger.markSent(h.item.key, owner, h.etag, 'dry-run');
     outcome.told += held.length;
     return outcome;
@@ -208,7 +255,14 @@ export async function deliver<T>(delivery: Delivery<T>, deps: DeliverDeps): Prom
   if (deps.dailyCap) {
     const budget = await deps.dailyCap.take(mailbox, 1, now());
     if (!budget.ok) {
-      await deps.health?.([{ problem: 'daily-cap-reached', open: true, reason: `NOTIFY_MAX_PER_DAY is reached for ${mailbox}: the rest is sent from the next UTC day. Raise the setting if this is expected volume (Exchange allows 10,000 recipients a day).`, affected: 'notices and alerts wait for the next day' }]);
+      await deps.health?.([
+        {
+          problem: 'daily-cap-reached',
+          open: true,
+          reason: `NOTIFY_MAX_PER_DAY is reached for ${mailbox}: the rest is sent from the next UTC day. Raise the setting if this is expected volume (Exchange allows 10,000 recipients a day).`,
+          affected: 'notices and alerts wait for the next day',
+        },
+      ]);
       await giveBack(ledger, held);
       return defer(delivery, deps, outcome, budget.retryAt, now(), 'the daily cap (NOTIFY_MAX_PER_DAY) is reached');
     }
@@ -226,7 +280,11 @@ export async function deliver<T>(delivery: Delivery<T>, deps: DeliverDeps): Prom
     if (sending.length === 0) return undefined;
     const email = delivery.compose(sending.map((h) => h.item.value));
     try {
-      return { sending, email, answer: await deps.mailer.send(mailbox, email, { saveToSentItems: deps.saveToSentItems, marker }) };
+      return {
+        sending,
+        email,
+        answer: await deps.mailer.send(mailbox, email, { saveToSentItems: deps.saveToSentItems, marker }),
+      };
     } catch (error) {
       // The mailer throws only when nothing went out (no token, an email it will not build): give the items back.
       await giveBack(ledger, sending);
@@ -248,16 +306,30 @@ export async function deliver<T>(delivery: Delivery<T>, deps: DeliverDeps): Prom
         await ledger.markSent(h.item.key, owner, h.etag, 'accepted', marker);
       } catch (error) {
         // Not rethrown: the email is out. The row stays `sending`; the next delivery finds the email in Sent Items.
-        log.error(`sent, but recording the item as told failed: ${(error as Error).message}`, { ...ids, scope: h.item.key.scope, item: h.item.key.item });
+        log.error(`sent, but recording the item as told failed: ${(error as Error).message}`, {
+          ...ids,
+          scope: h.item.key.scope,
+          item: h.item.key.item,
+        });
       }
     }
     return outcome;
   }
   if (answer.outcome === 'unknown') {
     outcome.unknownOutcome = true;
-    log.warn(`Graph's answer to the send is unknown (${answer.reason}); the email may have gone out. Sent Items decides before any resend.`, sentIds);
+    log.warn(
+      `Graph's answer to the send is unknown (${answer.reason}); the email may have gone out. Sent Items decides before any resend.`,
+      sentIds,
+    );
     for (const h of sending) await ledger.markUnknown(h.item.key, owner, h.etag, marker, attemptAt);
-    return defer(delivery, deps, outcome, new Date(attemptAt.getTime() + 2 * 60_000), now(), 'the send outcome is unknown');
+    return defer(
+      delivery,
+      deps,
+      outcome,
+      new Date(attemptAt.getTime() + 2 * 60_000),
+      now(),
+      'the send outcome is unknown',
+    );
   }
   // Refused: nothing went out; the items are free again.
   await giveBack(ledger, sending);
@@ -265,11 +337,21 @@ export async function deliver<T>(delivery: Delivery<T>, deps: DeliverDeps): Prom
   throw new RefusedSendError(answer.reason, answer.status);
 }
 
-async function giveBack<T>(ledger: NotificationLedger, held: ReadonlyArray<{ item: DeliveryItem<T>; etag: string }>): Promise<void> {
+async function giveBack<T>(
+  ledger: NotificationLedger,
+  held: ReadonlyArray<{ item: DeliveryItem<T>; etag: string }>,
+): Promise<void> {
   for (const h of held) await ledger.release(h.item.key, h.etag);
 }
 
-async function defer<T>(delivery: Delivery<T>, deps: DeliverDeps, outcome: DeliveryOutcome, at: Date, now: Date, why: string): Promise<DeliveryOutcome> {
+async function defer<T>(
+  delivery: Delivery<T>,
+  deps: DeliverDeps,
+  outcome: DeliveryOutcome,
+  at: Date,
+  now: Date,
+  why: string,
+): Promise<DeliveryOutcome> {
   const delayMs = Math.max(MIN_DEFER_MS, at.getTime() - now.getTime());
   await deps.scheduler.later(delivery.jobText, delayMs);
   outcome.deferredUntil = new Date(now.getTime() + delayMs).toISOString();
@@ -284,7 +366,10 @@ function warnAtLeastOnce(log: Logger, mailbox: string, saveToSentItems: boolean)
   const why = saveToSentItems
     ? `the app cannot read the Sent Items of ${mailbox} (grant 'Application Mail.Read' scoped to it: infra/grant-permissions.ps1)`
     : 'NOTIFY_SAVE_TO_SENT_ITEMS is false';
-  log.warn(`a send whose answer was lost is sent again without checking Sent Items, because ${why}: this email may arrive twice (at-least-once).`, { mailbox });
+  log.warn(
+    `a send whose answer was lost is sent again without checking Sent Items, because ${why}: this email may arrive twice (at-least-once).`,
+    { mailbox },
+  );
 }
 
 function unique<T>(items: ReadonlyArray<DeliveryItem<T>>): Array<DeliveryItem<T>> {

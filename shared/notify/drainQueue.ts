@@ -40,7 +40,12 @@ export interface DrainOptions {
 
 export type SendJob = (job: QueuedJob, deliveryId: string) => Promise<SendOutcome>;
 
-export async function drainQueue(queue: JobMessageQueue, send: SendJob, log: Logger, options: DrainOptions = {}): Promise<DrainSummary> {
+export async function drainQueue(
+  queue: JobMessageQueue,
+  send: SendJob,
+  log: Logger,
+  options: DrainOptions = {},
+): Promise<DrainSummary> {
   const maxInFlight = options.maxInFlight ?? 4;
   const visibilitySeconds = options.visibilitySeconds ?? 600;
   const retryAfterSeconds = options.retryAfterSeconds ?? 30;
@@ -66,11 +71,18 @@ export async function drainQueue(queue: JobMessageQueue, send: SendJob, log: Log
     } catch (error) {
       const reason = messageOf(error);
       const action = failureAction(error, message.dequeueCount, maxDequeueCount);
-      if (action === 'poisonNow') await poison(message, `${error instanceof MalformedJobError ? 'malformed job' : 'failed for good'}, not retried: ${reason}`);
-      else if (action === 'lastAttempt') await poison(message, `attempt ${message.dequeueCount} of ${maxDequeueCount} failed: ${reason}`);
+      if (action === 'poisonNow')
+        await poison(
+          message,
+          `${error instanceof MalformedJobError ? 'malformed job' : 'failed for good'}, not retried: ${reason}`,
+        );
+      else if (action === 'lastAttempt')
+        await poison(message, `attempt ${message.dequeueCount} of ${maxDequeueCount} failed: ${reason}`);
       else {
         summary.failed++;
-        log.warn(`message ${message.id} attempt ${message.dequeueCount} of ${maxDequeueCount} failed, retried after ${retryAfterSeconds} s: ${reason}`);
+        log.warn(
+          `message ${message.id} attempt ${message.dequeueCount} of ${maxDequeueCount} failed, retried after ${retryAfterSeconds} s: ${reason}`,
+        );
         await queue.retryLater(message, retryAfterSeconds);
       }
       return;

@@ -25,7 +25,11 @@ const MINUTE_MS = 60_000;
 export const PACE_MARGIN = 1.02;
 
 /** When this send may go, and the schedule to store for the one after it. */
-export function decidePace(current: PaceState | undefined, nowMs: number, maxPerMinute: number): { slotAt: number; next: PaceState } {
+export function decidePace(
+  current: PaceState | undefined,
+  nowMs: number,
+  maxPerMinute: number,
+): { slotAt: number; next: PaceState } {
   const slotAt = Math.max(nowMs, current?.nextFreeAt ?? nowMs);
   return { slotAt, next: { nextFreeAt: slotAt + (MINUTE_MS / maxPerMinute) * PACE_MARGIN } };
 }
@@ -131,7 +135,10 @@ export class MailboxPacer implements SendPacer {
         continue;
       }
       if (slotAt > now) {
-        if (slotAt - now >= 5000) this.options.log?.info(`pace: ${mailbox} sends at most ${max} a minute (NOTIFY_MAX_PER_MINUTE); waiting ${Math.ceil((slotAt - now) / 1000)} s`);
+        if (slotAt - now >= 5000)
+          this.options.log?.info(
+            `pace: ${mailbox} sends at most ${max} a minute (NOTIFY_MAX_PER_MINUTE); waiting ${Math.ceil((slotAt - now) / 1000)} s`,
+          );
         await this.sleep(slotAt - now);
       }
       return;

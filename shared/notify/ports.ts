@@ -16,7 +16,11 @@ export type SentLookup = 'found' | 'notFound' | 'cannotRead';
 
 /** Sends one composed email from a mailbox, tagged with a marker it can be found by again. */
 export interface Mailer {
-  send(fromMailbox: string, email: ComposedEmail, options: { saveToSentItems: boolean; marker: string }): Promise<SendAnswer>;
+  send(
+    fromMailbox: string,
+    email: ComposedEmail,
+    options: { saveToSentItems: boolean; marker: string },
+  ): Promise<SendAnswer>;
   /** Whether an email carrying `marker` is in the mailbox's Sent Items. Throws when the lookup itself failed. */
   findSent(fromMailbox: string, marker: string): Promise<SentLookup>;
 }
@@ -84,7 +88,13 @@ export interface NotificationLedger {
   /** Records that a send under `marker` starts now; returns the new ETag, or undefined if the row moved on. */
   markSending(key: LedgerKey, owner: ClaimOwner, etag: string, marker: string): Promise<string | undefined>;
   /** Records that the send's answer was lost; `attemptAt` is when it started (Sent Items is judged from then). */
-  markUnknown(key: LedgerKey, owner: ClaimOwner, etag: string, marker: string, attemptAt: Date): Promise<string | undefined>;
+  markUnknown(
+    key: LedgerKey,
+    owner: ClaimOwner,
+    etag: string,
+    marker: string,
+    attemptAt: Date,
+  ): Promise<string | undefined>;
   markSent(key: LedgerKey, owner: ClaimOwner, etag: string, by: ToldBy, marker?: string): Promise<void>;
   /** Gives a claim up (nothing was sent), so a later delivery can claim it; false if the row moved on. */
   release(key: LedgerKey, etag: string): Promise<boolean>;

@@ -26,7 +26,11 @@ export function sendAlert(job: AlertJob, deps: AlertDeps, deliveryId: string = j
       jobText: JSON.stringify(job),
       items: job.items.map((item) => ({ key: { scope: `alert-${job.rule}`, item: item.key }, value: item })),
       compose: (items) => composeAlert({ ...job, items: [...items] }, deps.alertRecipients, deps.timeZone),
-      describe: (items) => ({ rule: job.rule, account: job.account, networkMessageIds: [...new Set(items.flatMap((i) => i.releases.map((r) => r.networkMessageId)))] }),
+      describe: (items) => ({
+        rule: job.rule,
+        account: job.account,
+        networkMessageIds: [...new Set(items.flatMap((i) => i.releases.map((r) => r.networkMessageId)))],
+      }),
     },
     deps,
   );

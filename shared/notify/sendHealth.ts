@@ -8,7 +8,10 @@ import { composeHealth } from '../email/health';
 import type { HealthEmailJob } from '../health/monitor';
 import { deliver, type DeliverDeps, type DeliveryOutcome } from './deliver';
 
-export function sendHealth(job: HealthEmailJob, deps: DeliverDeps & { recipients: readonly string[]; timeZone: string }): Promise<DeliveryOutcome> {
+export function sendHealth(
+  job: HealthEmailJob,
+  deps: DeliverDeps & { recipients: readonly string[]; timeZone: string },
+): Promise<DeliveryOutcome> {
   const jobId = `health-${job.state.problem}-${job.email.item}`;
   return deliver(
     {

@@ -31,7 +31,11 @@ export function noticeKey(facts: Pick<ReleasedMessageFacts, 'networkMessageId' |
  * `deliveryId` names this delivery of the job: the queue message id, so the queue's retries of a
  * message find their own claims. Without one (a direct call) the delivery is the job itself.
  */
-export function sendNotification(job: NotificationJob, deps: SendDeps, deliveryId: string = job.jobId): Promise<SendOutcome> {
+export function sendNotification(
+  job: NotificationJob,
+  deps: SendDeps,
+  deliveryId: string = job.jobId,
+): Promise<SendOutcome> {
   return deliver(
     {
       kind: 'notice',
@@ -39,8 +43,12 @@ export function sendNotification(job: NotificationJob, deps: SendDeps, deliveryI
       deliveryId,
       jobText: encodeJob(job),
       items: job.releases.map((release) => ({ key: noticeKey(release), value: release })),
-      compose: (releases) => composeNotification({ ...job, releases: [...releases] }, deps.template, { timeZone: deps.timeZone }),
-      describe: (releases) => ({ sender: job.sender, networkMessageIds: [...new Set(releases.map((r) => r.networkMessageId.toLowerCase()))] }),
+      compose: (releases) =>
+        composeNotification({ ...job, releases: [...releases] }, deps.template, { timeZone: deps.timeZone }),
+      describe: (releases) => ({
+        sender: job.sender,
+        networkMessageIds: [...new Set(releases.map((r) => r.networkMessageId.toLowerCase()))],
+      }),
     },
     deps,
   );

@@ -100,13 +100,24 @@ export async function sendWeeklyReport(deps: ReportSendDeps, at: Date = new Date
         html: email.html,
         text: `${totalsInWords(data).join('\n')}\n`,
         headers: [{ name: 'x-qrn-report-period', value: period }],
-        inlineImages: email.attachments.map((a) => ({ name: a.name, contentId: a.contentId, contentType: a.contentType, bytes: a.bytes })),
+        inlineImages: email.attachments.map((a) => ({
+          name: a.name,
+          contentId: a.contentId,
+          contentType: a.contentType,
+          bytes: a.bytes,
+        })),
       }),
       describe: () => ({ period, from: data.window.from, to: data.window.to, recipients: recipients.length }),
     },
     deps,
   );
-  const summary: WeeklyReportSummary = { period, from: data.window.from, to: data.window.to, recipients: recipients.length, delivery };
+  const summary: WeeklyReportSummary = {
+    period,
+    from: data.window.from,
+    to: data.window.to,
+    recipients: recipients.length,
+    delivery,
+  };
   if (delivery.unknownOutcome || delivery.deferredUntil !== undefined) {
     throw new ReportDeferredError(
       `The ${period} activity report was not confirmed sent (${delivery.unknownOutcome ? "Graph's answer was lost" : `it has to wait until ${delivery.deferredUntil}`}); ` +

@@ -26,7 +26,10 @@ export function decodeMessage(text: string): string {
 /** A client for one queue of the app's storage account, by connection string (Azurite, keys) or identity. */
 export function queueClient(settings: StorageSettings, name: string, credential: () => TokenCredential): QueueClient {
   if (settings.kind === 'connectionString') return new QueueClient(settings.connectionString, name);
-  if (!settings.queueUrl) throw new Error('Setting AzureWebJobsStorage__queueServiceUri (or __accountName) is missing: the notification queue cannot be reached.');
+  if (!settings.queueUrl)
+    throw new Error(
+      'Setting AzureWebJobsStorage__queueServiceUri (or __accountName) is missing: the notification queue cannot be reached.',
+    );
   return new QueueClient(`${settings.queueUrl}/${name}`, credential());
 }
 
@@ -100,7 +103,12 @@ export class StorageJobMessageQueue implements JobMessageQueue {
     }
     const item = answer.receivedMessageItems[0];
     if (!item) return undefined;
-    return { id: item.messageId, popReceipt: item.popReceipt, dequeueCount: item.dequeueCount, text: decodeMessage(item.messageText) };
+    return {
+      id: item.messageId,
+      popReceipt: item.popReceipt,
+      dequeueCount: item.dequeueCount,
+      text: decodeMessage(item.messageText),
+    };
   }
 
   async delete(message: QueuedJobMessage): Promise<void> {

@@ -94,7 +94,8 @@ export async function snapshotQuarantine(deps: SnapshotDeps): Promise<SnapshotSu
   const skip = (reason: string, identity: string, detail?: string): void => {
     summary.rowsSkipped++;
     summary.skippedByReason[reason] = (summary.skippedByReason[reason] ?? 0) + 1;
-    if (summary.rowsSkipped <= LOGGED_SKIPS) deps.log.warn(`Skipped quarantine row "${identity}": ${reason}${detail ? `: ${detail}` : ''}`);
+    if (summary.rowsSkipped <= LOGGED_SKIPS)
+      deps.log.warn(`Skipped quarantine row "${identity}": ${reason}${detail ? `: ${detail}` : ''}`);
   };
 
   const copyWindow = async (window: ReceivedWindow): Promise<void> => {
@@ -133,7 +134,10 @@ export async function snapshotQuarantine(deps: SnapshotDeps): Promise<SnapshotSu
       }
       // A row Table Storage refuses is skipped with its reason: the window, and the watermark, move on.
       // The arrival count runs beside the write; both are idempotent and finish before the watermark moves.
-      const [written] = await Promise.all([deps.store.upsert(messages), deps.onStored && messages.length > 0 ? deps.onStored(messages, now) : undefined]);
+      const [written] = await Promise.all([
+        deps.store.upsert(messages),
+        deps.onStored && messages.length > 0 ? deps.onStored(messages, now) : undefined,
+      ]);
       summary.rowsStored += written.stored;
       for (const row of written.rejected) skip(row.reason, `${row.networkMessageId}\\${row.copyId}`, row.detail);
       if (!more) return;
@@ -142,14 +146,23 @@ export async function snapshotQuarantine(deps: SnapshotDeps): Promise<SnapshotSu
 
   for (const window of windowsBetween(from, now, WINDOW_MS)) {
     await copyWindow(window);
-    etag = await deps.state.put<SnapshotState>(SNAPSHOT_STATE_KEY, { ...saved?.value, watermark: window.end.toISOString() }, etag);
+    etag = await deps.state.put<SnapshotState>(
+      SNAPSHOT_STATE_KEY,
+      { ...saved?.value, watermark: window.end.toISOString() },
+      etag,
+    );
   }
 
   const lastPurge = saved?.value.lastPurgeAt ? Date.parse(saved.value.lastPurgeAt) : Number.NaN;
   if (Number.isNaN(lastPurge) || now.getTime() - lastPurge >= PURGE_EVERY_MS) {
     summary.purged = await deps.store.purge(now);
-    await deps.state.put<SnapshotState>(SNAPSHOT_STATE_KEY, { watermark: now.toISOString(), lastPurgeAt: now.toISOString() }, etag);
+    await deps.state.put<SnapshotState>(
+      SNAPSHOT_STATE_KEY,
+      { watermark: now.toISOString(), lastPurgeAt: now.toISOString() },
+      etag,
+    );
   }
-  if (summary.rowsSkipped > LOGGED_SKIPS) deps.log.warn(`Skipped ${summary.rowsSkipped} quarantine rows in all: ${JSON.stringify(summary.skippedByReason)}`);
+  if (summary.rowsSkipped > LOGGED_SKIPS)
+    deps.log.warn(`Skipped ${summary.rowsSkipped} quarantine rows in all: ${JSON.stringify(summary.skippedByReason)}`);
   return summary;
 }

@@ -1,6 +1,14 @@
 import { odata, type TableClient, type TableEntityResult, type TransactionAction } from '@azure/data-tables';
 import { ACTIVITY_KINDS, type QuarantineActivity } from '../report/activity';
-import { addDays, datesBetween, emptyDayActivity, emptyDayArrivals, isDate, RETENTION_DAYS, utcDay } from '../report/days';
+import {
+  addDays,
+  datesBetween,
+  emptyDayActivity,
+  emptyDayArrivals,
+  isDate,
+  RETENTION_DAYS,
+  utcDay,
+} from '../report/days';
 import type { ActivityStore, CountOutcome, DayActivity, DayArrivals, QuarantineArrival } from '../report/ports';
 import { statusOf } from '../log/errors';
 import { forEachLimited, tableKey } from './tables';
@@ -93,7 +101,10 @@ function addBounded(map: Map<string, number>, key: string, limit: number): boole
 }
 
 function label(value: string | undefined, fallback: string): string {
-  const cleaned = (value ?? '').replace(/[\u0000-\u001f\u007f-\u009f]/g, '').trim().slice(0, MAX_LABEL_CHARS);
+  const cleaned = (value ?? '')
+    .replace(/[\u0000-\u001f\u007f-\u009f]/g, '')
+    .trim()
+    .slice(0, MAX_LABEL_CHARS);
   return cleaned === '' ? fallback : cleaned;
 }
 
@@ -166,7 +177,10 @@ const arrivalCodec: AggregateCodec<ArrivalState, QuarantineArrival> = {
     if (!addBounded(state.byType, label(arrival.quarantineType, UNKNOWN_TYPE), MAX_TYPES_PER_DAY)) {
       state.byType.set(OTHER_TYPES, (state.byType.get(OTHER_TYPES) ?? 0) + 1);
     }
-    if (arrival.origin !== undefined && !addBounded(state.byOrigin, label(arrival.origin, UNKNOWN_TYPE), MAX_ORIGINS_PER_DAY)) {
+    if (
+      arrival.origin !== undefined &&
+      !addBounded(state.byOrigin, label(arrival.origin, UNKNOWN_TYPE), MAX_ORIGINS_PER_DAY)
+    ) {
       state.byOrigin.set(OTHER_TYPES, (state.byOrigin.get(OTHER_TYPES) ?? 0) + 1);
     }
   },
@@ -186,7 +200,11 @@ export class TableActivityStore implements ActivityStore {
   constructor(private readonly table: TableClient) {}
 
   async countActivity(records: readonly QuarantineActivity[], now: Date): Promise<CountOutcome> {
-    const keyed: Array<Keyed<QuarantineActivity>> = records.map((r) => ({ day: r.day, markerKey: RECORD_PREFIX + tableKey(r.id.trim().toLowerCase()), item: r }));
+    const keyed: Array<Keyed<QuarantineActivity>> = records.map((r) => ({
+      day: r.day,
+      markerKey: RECORD_PREFIX + tableKey(r.id.trim().toLowerCase()),
+      item: r,
+    }));
     return this.countOnce(keyed, activityCodec, now);
   }
 
@@ -229,7 +247,9 @@ export class TableActivityStore implements ActivityStore {
   async purge(now: Date): Promise<number> {
     const { oldest } = keptDays(now);
     const byDay = new Map<string, string[]>();
-    for await (const row of this.table.listEntities({ queryOptions: { filter: odata`PartitionKey lt ${oldest}`, select: ['PartitionKey', 'RowKey'] } })) {
+    for await (const row of this.table.listEntities({
+      queryOptions: { filter: odata`PartitionKey lt ${oldest}`, select: ['PartitionKey', 'RowKey'] },
+    })) {
       if (row.partitionKey === undefined || row.rowKey === undefined) continue;
       const keys = byDay.get(row.partitionKey) ?? [];
       keys.push(row.rowKey);
@@ -244,7 +264,9 @@ export class TableActivityStore implements ActivityStore {
 
   private async deleteChunk(day: string, rowKeys: string[]): Promise<number> {
     try {
-      await this.table.submitTransaction(rowKeys.map((rowKey): TransactionAction => ['delete', { partitionKey: day, rowKey }]));
+      await this.table.submitTransaction(
+        rowKeys.map((rowKey): TransactionAction => ['delete', { partitionKey: day, rowKey }]),
+      );
       return rowKeys.length;
     } catch (error) {
       if (statusOf(error) !== 404) throw error;
@@ -272,7 +294,11 @@ export class TableActivityStore implements ActivityStore {
     }
   }
 
-  private async countOnce<S, I>(items: ReadonlyArray<Keyed<I>>, codec: AggregateCodec<S, I>, now: Date): Promise<CountOutcome> {
+  private async countOnce<S, I>(
+    items: ReadonlyArray<Keyed<I>>,
+    codec: AggregateCodec<S, I>,
+    now: Date,
+  ): Promise<CountOutcome> {
     const outcome: CountOutcome = { counted: 0, duplicates: 0, skipped: 0 };
     const { oldest, newest } = keptDays(now);
     const byDay = new Map<string, Map<string, Keyed<I>>>();
@@ -300,7 +326,11 @@ export class TableActivityStore implements ActivityStore {
   }
 
   /** Markers and the aggregate in one transaction; on a conflict, drops what was already counted and tries again. */
-  private async countChunk<S, I>(day: string, chunk: Array<Keyed<I>>, codec: AggregateCodec<S, I>): Promise<{ counted: number; duplicates: number }> {
+  private async countChunk<S, I>(
+    day: string,
+    chunk: Array<Keyed<I>>,
+    codec: AggregateCodec<S, I>,
+  ): Promise<{ counted: number; duplicates: number }> {
     let pending = chunk;
     let duplicates = 0;
     for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
@@ -308,8 +338,13 @@ export class TableActivityStore implements ActivityStore {
       const aggregate = await this.readAggregate(day, codec);
       for (const k of pending) codec.add(aggregate.state, k.item);
       const row: Entity = { partitionKey: day, rowKey: codec.rowKey, ...codec.encode(aggregate.state) };
-      const actions: TransactionAction[] = pending.map((k): TransactionAction => ['create', { partitionKey: day, rowKey: k.markerKey }]);
-      actions.push(aggregate.etag === undefined ? ['create', row] : ['update', row, 'Replace', { etag: aggregate.etag }]);
+      const actions: TransactionAction[] = pending.map((k): TransactionAction => [
+        'create',
+        { partitionKey: day, rowKey: k.markerKey },
+      ]);
+      actions.push(
+        aggregate.etag === undefined ? ['create', row] : ['update', row, 'Replace', { etag: aggregate.etag }],
+      );
       try {
         await this.table.submitTransaction(actions);
         return { counted: pending.length, duplicates };

@@ -7,7 +7,15 @@ import { deleteRows, tableKey } from './tables';
 const PARTITION = 'origin';
 const VERDICTS: readonly OriginVerdict[] = ['internal', 'external'];
 const SOURCES: readonly OriginSource[] = ['header', 'fallback'];
-const STATUSES: readonly HeaderStatus[] = ['read', 'undecided', 'unparseable', 'forbidden', 'not-found', 'failed', 'not-tried'];
+const STATUSES: readonly HeaderStatus[] = [
+  'read',
+  'undecided',
+  'unparseable',
+  'forbidden',
+  'not-found',
+  'failed',
+  'not-tried',
+];
 
 type OriginEntity = {
   partitionKey: string;
@@ -37,7 +45,14 @@ export class TableMessageOriginStore implements MessageOriginStore {
     const readAt = new Date(e.ReadAt);
     // A row this version cannot read is treated as absent: the header is read again.
     if (!verdict || !source || !header || Number.isNaN(readAt.getTime())) return undefined;
-    return { verdict, source, header, rule: typeof e.Rule === 'string' ? e.Rule : '', ownNotice: e.OwnNotice === true, readAt };
+    return {
+      verdict,
+      source,
+      header,
+      rule: typeof e.Rule === 'string' ? e.Rule : '',
+      ownNotice: e.OwnNotice === true,
+      readAt,
+    };
   }
 
   async put(networkMessageId: string, origin: StoredOrigin): Promise<void> {

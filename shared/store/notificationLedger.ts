@@ -8,7 +8,15 @@
 import { odata, type TableClient } from '@azure/data-tables';
 import { statusOf } from '../log/errors';
 import { decideClaim } from '../notify/claim';
-import type { ClaimOwner, ClaimResult, LedgerEntry, LedgerKey, LedgerStatus, NotificationLedger, ToldBy } from '../notify/ports';
+import type {
+  ClaimOwner,
+  ClaimResult,
+  LedgerEntry,
+  LedgerKey,
+  LedgerStatus,
+  NotificationLedger,
+  ToldBy,
+} from '../notify/ports';
 import { deleteRows, tableKey } from './tables';
 
 /** Addresses and ids compare case-insensitively: lower-cased, then made key-safe (addresses may hold / # ?). */
@@ -82,8 +90,22 @@ export class TableNotificationLedger implements NotificationLedger {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  private row(key: LedgerKey, owner: ClaimOwner, status: LedgerRow['Status'], extra: Partial<LedgerRow> = {}): LedgerRow {
-    return { ...entityKeys(key), Status: status, JobId: owner.jobId, DeliveryId: owner.deliveryId, ClaimedAt: this.now(), DryRun: false, ReleasedTo: key.item.slice(0, 1000), ...extra };
+  private row(
+    key: LedgerKey,
+    owner: ClaimOwner,
+    status: LedgerRow['Status'],
+    extra: Partial<LedgerRow> = {},
+  ): LedgerRow {
+    return {
+      ...entityKeys(key),
+      Status: status,
+      JobId: owner.jobId,
+      DeliveryId: owner.deliveryId,
+      ClaimedAt: this.now(),
+      DryRun: false,
+      ReleasedTo: key.item.slice(0, 1000),
+      ...extra,
+    };
   }
 
   async claim(key: LedgerKey, owner: ClaimOwner): Promise<ClaimResult> {
@@ -109,7 +131,9 @@ export class TableNotificationLedger implements NotificationLedger {
       if (decision.kind === 'inDoubt') return { kind: 'inDoubt', etag: current.etag, entry };
       if (decision.kind === 'ours') return { kind: 'claimed', etag: current.etag, takenOverFrom: undefined };
       try {
-        const updated = await this.table.updateEntity(this.row(key, owner, 'claimed'), 'Replace', { etag: current.etag });
+        const updated = await this.table.updateEntity(this.row(key, owner, 'claimed'), 'Replace', {
+          etag: current.etag,
+        });
         return { kind: 'claimed', etag: updated.etag ?? '', takenOverFrom: entry };
       } catch (error) {
         if (!movedOn(error)) throw error;
@@ -137,20 +161,33 @@ export class TableNotificationLedger implements NotificationLedger {
     return this.replace(this.row(key, owner, 'sending', { AttemptAt: this.now(), Marker: marker }), etag);
   }
 
-  markUnknown(key: LedgerKey, owner: ClaimOwner, etag: string, marker: string, attemptAt: Date): Promise<string | undefined> {
+  markUnknown(
+    key: LedgerKey,
+    owner: ClaimOwner,
+    etag: string,
+    marker: string,
+    attemptAt: Date,
+  ): Promise<string | undefined> {
     return this.replace(this.row(key, owner, 'unknown', { AttemptAt: attemptAt, Marker: marker }), etag);
   }
 
   async markSent(key: LedgerKey, owner: ClaimOwner, etag: string, by: ToldBy, marker?: string): Promise<void> {
-    const row = this.row(key, owner, 'sent', { SentAt: this.now(), ToldBy: by, DryRun: by === 'dry-run', ...(marker ? { Marker: marker } : {}) });
+    const row = this.row(key, owner, 'sent', {
+      SentAt: this.now(),
+      ToldBy: by,
+      DryRun: by === 'dry-run',
+      ...(marker ? { Marker: marker } : {}),
+    });
     if ((await this.replace(row, etag)) !== undefined) return;
     // Our row was moved on by someone else. The email has gone out (or a dry run recorded it), so record
     // it anyway, unless it is recorded already: that stops the other holder from mailing a second time.
     const keys = entityKeys(key);
-    const current = await this.table.getEntity<Record<string, unknown>>(keys.partitionKey, keys.rowKey).catch((e: unknown) => {
-      if (statusOf(e) === 404) return undefined;
-      throw e;
-    });
+    const current = await this.table
+      .getEntity<Record<string, unknown>>(keys.partitionKey, keys.rowKey)
+      .catch((e: unknown) => {
+        if (statusOf(e) === 404) return undefined;
+        throw e;
+      });
     if (current && toEntry(current).status === 'sent') return;
     if (current) await this.table.updateEntity(row, 'Replace', { etag: current.etag });
     else await this.table.createEntity(row);
@@ -173,10 +210,19 @@ export class TableNotificationLedger implements NotificationLedger {
   }
 
   /** Rows told since `since`, in table order (the caller sorts), for `npm run told`; `toldBy` says how each was told. */
-  async *toldSince(since: Date): AsyncGenerator<{ scope: string; item: string; entry: LedgerEntry; toldBy: ToldBy | undefined }> {
-    for await (const row of this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`Status eq ${'sent'} and SentAt ge ${since}` } })) {
+  async *toldSince(
+    since: Date,
+  ): AsyncGenerator<{ scope: string; item: string; entry: LedgerEntry; toldBy: ToldBy | undefined }> {
+    for await (const row of this.table.listEntities<Record<string, unknown>>({
+      queryOptions: { filter: odata`Status eq ${'sent'} and SentAt ge ${since}` },
+    })) {
       const toldBy = typeof row.ToldBy === 'string' && TOLD_BY.has(row.ToldBy) ? (row.ToldBy as ToldBy) : undefined;
-      yield { scope: String(row.partitionKey ?? ''), item: typeof row.ReleasedTo === 'string' ? row.ReleasedTo : String(row.rowKey ?? ''), entry: toEntry(row), toldBy };
+      yield {
+        scope: String(row.partitionKey ?? ''),
+        item: typeof row.ReleasedTo === 'string' ? row.ReleasedTo : String(row.rowKey ?? ''),
+        entry: toEntry(row),
+        toldBy,
+      };
     }
   }
 }

@@ -115,7 +115,10 @@ export function encodedSize(entity: Readonly<Record<string, unknown>>): number {
 }
 
 /** Splits one partition's rows into transactions of at most MAX_TRANSACTION_ROWS rows and maxBytes. */
-export function splitBySize<T extends Readonly<Record<string, unknown>>>(rows: readonly T[], maxBytes = MAX_TRANSACTION_BYTES): T[][] {
+export function splitBySize<T extends Readonly<Record<string, unknown>>>(
+  rows: readonly T[],
+  maxBytes = MAX_TRANSACTION_BYTES,
+): T[][] {
   const chunks: T[][] = [];
   let current: T[] = [];
   let bytes = 0;
@@ -212,7 +215,12 @@ export class TableQuarantineSnapshotStore implements QuarantineSnapshotStore {
           result.stored++;
         } catch (error) {
           if (!isRefusedWrite(error)) throw error;
-          result.rejected.push({ networkMessageId: entity.partitionKey, copyId: entity.rowKey, reason: `refused by Table Storage (${statusOf(error)})`, detail: messageOf(error).slice(0, 300) });
+          result.rejected.push({
+            networkMessageId: entity.partitionKey,
+            copyId: entity.rowKey,
+            reason: `refused by Table Storage (${statusOf(error)})`,
+            detail: messageOf(error).slice(0, 300),
+          });
         }
       }
     });
@@ -222,7 +230,9 @@ export class TableQuarantineSnapshotStore implements QuarantineSnapshotStore {
   async findByNetworkMessageId(networkMessageId: string): Promise<QuarantinedMessage[]> {
     const found: QuarantinedMessage[] = [];
     const key = networkMessageId.toLowerCase();
-    for await (const entity of this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${key}` } })) {
+    for await (const entity of this.table.listEntities<Record<string, unknown>>({
+      queryOptions: { filter: odata`PartitionKey eq ${key}` },
+    })) {
       found.push(fromEntity(entity));
     }
     return found;
@@ -231,5 +241,4 @@ export class TableQuarantineSnapshotStore implements QuarantineSnapshotStore {
   async purge(now: Date): Promise<number> {
     return deleteRows(this.table, odata`PurgeAfter lt ${now}`);
   }
-
 }

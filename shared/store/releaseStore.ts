@@ -90,7 +90,12 @@ export class TableReleaseStore implements ReleaseStore {
           result.added++;
         } catch (error) {
           if (statusOf(error) === 409) result.duplicates++;
-          else if (isRefusedWrite(error)) result.rejected.push({ recordId: entity.RecordId, reason: `refused by Table Storage (${statusOf(error)})`, detail: messageOf(error).slice(0, 300) });
+          else if (isRefusedWrite(error))
+            result.rejected.push({
+              recordId: entity.RecordId,
+              reason: `refused by Table Storage (${statusOf(error)})`,
+              detail: messageOf(error).slice(0, 300),
+            });
           else throw error;
         }
       }
@@ -103,7 +108,9 @@ export class TableReleaseStore implements ReleaseStore {
   }
 
   async releasedBy(account: string, from: Date, to: Date): Promise<StoredRelease[]> {
-    return this.list(odata`PartitionKey eq ${RELEASE} and ReleasedBy eq ${account} and ReleasedAt ge ${from} and ReleasedAt le ${to}`);
+    return this.list(
+      odata`PartitionKey eq ${RELEASE} and ReleasedBy eq ${account} and ReleasedAt ge ${from} and ReleasedAt le ${to}`,
+    );
   }
 
   private async list(filter: string): Promise<StoredRelease[]> {
@@ -124,7 +131,10 @@ export class TableReleaseStore implements ReleaseStore {
   }
 
   async settle(recordId: string, status: Exclude<ReleaseStatus, 'pending'>, reason: string, now: Date): Promise<void> {
-    await this.table.updateEntity({ partitionKey: RELEASE, rowKey: tableKey(recordId), Status: status, Reason: reason, UpdatedAt: now }, 'Merge');
+    await this.table.updateEntity(
+      { partitionKey: RELEASE, rowKey: tableKey(recordId), Status: status, Reason: reason, UpdatedAt: now },
+      'Merge',
+    );
   }
 
   /** Settles many releases, 100 to a transaction (one partition); a batch that fails whole is retried one by one. */
@@ -134,14 +144,20 @@ export class TableReleaseStore implements ReleaseStore {
     for (let i = 0; i < ids.length; i += 100) parts.push(ids.slice(i, i + 100));
     // A mass release settles 100,000 records: transactions (of distinct rows) go 4 at a time.
     await forEachLimited(parts, ADD_CONCURRENCY, async (part) => {
-      const actions: TransactionAction[] = part.map((id) => ['update', { partitionKey: RELEASE, rowKey: tableKey(id), Status: status, Reason: '', UpdatedAt: now }, 'Merge']);
+      const actions: TransactionAction[] = part.map((id) => [
+        'update',
+        { partitionKey: RELEASE, rowKey: tableKey(id), Status: status, Reason: '', UpdatedAt: now },
+        'Merge',
+      ]);
       try {
         await this.table.submitTransaction(actions);
       } catch {
         // One missing row (purged meanwhile) fails the whole transaction: settle the rest singly.
-        await forEachLimited(part, 8, (id) => this.settle(id, status, '', now).catch((e: unknown) => {
-          if (statusOf(e) !== 404) throw e;
-        }));
+        await forEachLimited(part, 8, (id) =>
+          this.settle(id, status, '', now).catch((e: unknown) => {
+            if (statusOf(e) !== 404) throw e;
+          }),
+        );
       }
     });
   }
@@ -157,14 +173,19 @@ export class TableReleaseStore implements ReleaseStore {
   }
 
   async markBlobDone(contentId: string, contentCreated: string, now: Date): Promise<void> {
-    await this.table.upsertEntity({ partitionKey: BLOB, rowKey: tableKey(contentId), ContentCreated: contentCreated, DoneAt: now }, 'Replace');
+    await this.table.upsertEntity(
+      { partitionKey: BLOB, rowKey: tableKey(contentId), ContentCreated: contentCreated, DoneAt: now },
+      'Replace',
+    );
   }
 
   async purge(before: Date): Promise<number> {
     const blobs = await deleteRows(this.table, odata`PartitionKey eq ${BLOB} and DoneAt lt ${before}`);
     // Pending releases are kept until decided, however old: dropping them would lose a notice.
-    const releases = await deleteRows(this.table, odata`PartitionKey eq ${RELEASE} and Status ne ${'pending'} and UpdatedAt lt ${before} and ReleasedAt lt ${before}`);
+    const releases = await deleteRows(
+      this.table,
+      odata`PartitionKey eq ${RELEASE} and Status ne ${'pending'} and UpdatedAt lt ${before} and ReleasedAt lt ${before}`,
+    );
     return blobs + releases;
   }
-
 }

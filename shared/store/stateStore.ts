@@ -20,7 +20,9 @@ export class TableStateStore implements StateStore {
   async put<T>(key: string, value: T, etag: string | undefined): Promise<string> {
     const entity = { partitionKey: PARTITION, rowKey: key, Value: JSON.stringify(value) };
     try {
-      const result = etag ? await this.table.updateEntity(entity, 'Replace', { etag }) : await this.table.createEntity(entity);
+      const result = etag
+        ? await this.table.updateEntity(entity, 'Replace', { etag })
+        : await this.table.createEntity(entity);
       return result.etag ?? '';
     } catch (error) {
       const status = statusOf(error);

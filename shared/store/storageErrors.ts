@@ -21,7 +21,16 @@ export class StorageAccessError extends Error {
   }
 }
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'REQUEST_SEND_ERROR']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'REQUEST_SEND_ERROR',
+]);
 const AZURITE_PORTS = { 'Table Storage': 10002, 'Queue Storage': 10001 } as const;
 
 function codeOf(error: unknown): string | undefined {
@@ -93,7 +102,10 @@ export function nameStorageError(error: unknown, storage: StorageSettings, servi
     );
   }
   const name = (error as { name?: unknown } | undefined)?.name;
-  if (storage.kind === 'identity' && (name === 'CredentialUnavailableError' || name === 'AuthenticationError' || name === 'AggregateAuthenticationError')) {
+  if (
+    storage.kind === 'identity' &&
+    (name === 'CredentialUnavailableError' || name === 'AuthenticationError' || name === 'AggregateAuthenticationError')
+  ) {
     return new StorageAccessError(
       `${where}: the app's identity could not sign in (${reason}): in Azure check the managed identity (AzureWebJobsStorage__clientId names a user-assigned one); elsewhere sign in with az login or set a connection string.`,
       error,
@@ -132,7 +144,11 @@ export function namingStorageErrors<T extends object>(target: T, storage: Storag
  * A client built on first use, with named errors: a connection string the SDK rejects then fails the
  * first call (as a named error the run reports) instead of the construction of every client.
  */
-export function lazyStorageClient<T extends object>(create: () => T, storage: StorageSettings, service: StorageService): T {
+export function lazyStorageClient<T extends object>(
+  create: () => T,
+  storage: StorageSettings,
+  service: StorageService,
+): T {
   let client: T | undefined;
   let failure: unknown;
   const real = (): T => {

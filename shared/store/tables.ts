@@ -48,7 +48,10 @@ export class StorageTables {
 
 function isTableNotFound(error: unknown): boolean {
   const code = (error as { details?: { odataError?: { code?: unknown } } } | undefined)?.details?.odataError?.code;
-  return statusOf(error) === 404 && (code === 'TableNotFound' || String((error as Error | undefined)?.message).includes('TableNotFound'));
+  return (
+    statusOf(error) === 404 &&
+    (code === 'TableNotFound' || String((error as Error | undefined)?.message).includes('TableNotFound'))
+  );
 }
 
 /**
@@ -109,7 +112,8 @@ export function tableKey(value: string): string {
 export async function deleteRows(table: TableClient, filter: string): Promise<number> {
   const rows: Array<{ partitionKey: string; rowKey: string }> = [];
   for await (const row of table.listEntities({ queryOptions: { filter, select: ['PartitionKey', 'RowKey'] } })) {
-    if (row.partitionKey !== undefined && row.rowKey !== undefined) rows.push({ partitionKey: row.partitionKey, rowKey: row.rowKey });
+    if (row.partitionKey !== undefined && row.rowKey !== undefined)
+      rows.push({ partitionKey: row.partitionKey, rowKey: row.rowKey });
   }
   let deleted = 0;
   await forEachLimited(rows, 16, async (row) => {
@@ -124,7 +128,11 @@ export async function deleteRows(table: TableClient, filter: string): Promise<nu
 }
 
 /** Runs `work` over items with at most `limit` in flight. */
-export async function forEachLimited<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+export async function forEachLimited<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
   let next = 0;
   const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
     while (next < items.length) {

@@ -4,25 +4,68 @@ import { alertJobsFor, makeAlertJob, parseAlertJob } from '../../shared/jobs/ale
 import { MalformedJobError } from '../../shared/jobs/notificationJob';
 import { toGraphMessage } from '../../shared/graph/graphMessage';
 
-const SETTINGS: AlertSettings = { recipients: ['soc@contoso.com', 'secops@contoso.com'], riskyTypes: ['Malware', 'HighConfPhish', 'Phish'], burstReleases: 20, releasedToOther: true };
+const SETTINGS: AlertSettings = {
+  recipients: ['soc@contoso.com', 'secops@contoso.com'],
+  riskyTypes: ['Malware', 'HighConfPhish', 'Phish'],
+  burstReleases: 20,
+  releasedToOther: true,
+};
 const NMID = '5b0f7c1e-3c1a-4e22-9d3c-08de0a1b2c3d';
 const T0 = Date.parse('2026-12-01T09:00:00Z');
 
-function view(over: { type?: string; to?: string; by?: string; at?: number; id?: string; nmid?: string; subject?: string; source?: number } = {}): ReleaseView {
+function view(
+  over: {
+    type?: string;
+    to?: string;
+    by?: string;
+    at?: number;
+    id?: string;
+    nmid?: string;
+    subject?: string;
+    source?: number;
+  } = {},
+): ReleaseView {
   return {
-    release: { recordId: over.id ?? 'rec-1', networkMessageId: over.nmid ?? NMID, releasedTo: over.to ?? 'bob@contoso.com', releasedBy: over.by === 'system' ? undefined : (over.by ?? 'secadmin@contoso.com'), releasedAt: new Date(over.at ?? T0), requestSource: over.source },
-    message: { sender: 'attacker@evil.example', recipients: ['bob@contoso.com'], subject: over.subject ?? 'Invoice', receivedAt: '2026-12-01T08:00:00.000Z', quarantineType: over.type ?? 'HighConfPhish', policyName: 'Default', origin: 'outside the organisation (header: DIR:INB)' },
+    release: {
+      recordId: over.id ?? 'rec-1',
+      networkMessageId: over.nmid ?? NMID,
+      releasedTo: over.to ?? 'bob@contoso.com',
+      releasedBy: over.by === 'system' ? undefined : (over.by ?? 'secadmin@contoso.com'),
+      releasedAt: new Date(over.at ?? T0),
+      requestSource: over.source,
+    },
+    message: {
+      sender: 'attacker@evil.example',
+      recipients: ['bob@contoso.com'],
+      subject: over.subject ?? 'Invoice',
+      receivedAt: '2026-12-01T08:00:00.000Z',
+      quarantineType: over.type ?? 'HighConfPhish',
+      policyName: 'Default',
+      origin: 'outside the organisation (header: DIR:INB)',
+    },
   };
 }
 
 describe('the risky-type rule', () => {
   it('fires for malware, high-confidence phish and phish, by an admin, the system or a link', () => {
-    const findings = messageFindings([view({ type: 'Malware' }), view({ type: 'Phish', by: 'system', id: 'r2' }), view({ type: 'HighConfPhish', source: 2, id: 'r3' })], SETTINGS);
+    const findings = messageFindings(
+      [
+        view({ type: 'Malware' }),
+        view({ type: 'Phish', by: 'system', id: 'r2' }),
+        view({ type: 'HighConfPhish', source: 2, id: 'r3' }),
+      ],
+      SETTINGS,
+    );
     expect(findings.filter((f) => f.rule === 'risky-type')).toHaveLength(3);
   });
 
   it('stays quiet for routine mail-flow-rule and DLP holds, and when alerts are off', () => {
-    expect(messageFindings([view({ type: 'TransportRule' }), view({ type: 'DataLossPrevention' }), view({ type: 'Spam' })], SETTINGS)).toEqual([]);
+    expect(
+      messageFindings(
+        [view({ type: 'TransportRule' }), view({ type: 'DataLossPrevention' }), view({ type: 'Spam' })],
+        SETTINGS,
+      ),
+    ).toEqual([]);
     expect(messageFindings([view({ type: 'Malware' })], { ...SETTINGS, recipients: [] })).toEqual([]);
     expect(messageFindings([view({ type: 'Malware' })], { ...SETTINGS, riskyTypes: [] })).toEqual([]);
   });
@@ -40,7 +83,10 @@ describe('the risky-type rule', () => {
 });
 
 describe('the burst rule', () => {
-  const releases = (n: number, everyMs: number, by = 'bulk@contoso.com'): ReleaseView[] => Array.from({ length: n }, (_, i) => view({ type: 'TransportRule', by, at: T0 + i * everyMs, id: `r${String(i).padStart(3, '0')}` }));
+  const releases = (n: number, everyMs: number, by = 'bulk@contoso.com'): ReleaseView[] =>
+    Array.from({ length: n }, (_, i) =>
+      view({ type: 'TransportRule', by, at: T0 + i * everyMs, id: `r${String(i).padStart(3, '0')}` }),
+    );
 
   it('is one finding for 25 releases within an hour, listing all of them', () => {
     const findings = burstFindings('bulk@contoso.com', releases(25, 60_000), 20);
@@ -67,7 +113,15 @@ describe('the burst rule', () => {
 
 describe('the alert email', () => {
   it('names the rule and count in its subject, carries the ids and rule headers, and goes only to ALERT_RECIPIENTS', () => {
-    const jobs = alertJobsFor(messageFindings([view({ type: 'HighConfPhish', id: 'r1' }), view({ type: 'HighConfPhish', id: 'r2', nmid: '7e1d2c3b-4a59-4687-8b9a-0c1d2e3f4a5b' })], { ...SETTINGS, releasedToOther: false }));
+    const jobs = alertJobsFor(
+      messageFindings(
+        [
+          view({ type: 'HighConfPhish', id: 'r1' }),
+          view({ type: 'HighConfPhish', id: 'r2', nmid: '7e1d2c3b-4a59-4687-8b9a-0c1d2e3f4a5b' }),
+        ],
+        { ...SETTINGS, releasedToOther: false },
+      ),
+    );
     expect(jobs).toHaveLength(1);
     const email = composeAlert(jobs[0], SETTINGS.recipients);
     expect(email.subject).toBe('Quarantine alert: 2 high-confidence phish messages released by secadmin@contoso.com');
@@ -86,7 +140,18 @@ describe('the alert email', () => {
   });
 
   it('escapes and defangs a hostile subject, and says when a link (maybe a scanner) released it', () => {
-    const jobs = alertJobsFor(messageFindings([view({ type: 'Malware', source: 2, subject: '<img src=x onerror=alert(1)> reset at https://login.evil.example/x\r\nBcc: a@b.c' })], { ...SETTINGS, releasedToOther: false }));
+    const jobs = alertJobsFor(
+      messageFindings(
+        [
+          view({
+            type: 'Malware',
+            source: 2,
+            subject: '<img src=x onerror=alert(1)> reset at https://login.evil.example/x\r\nBcc: a@b.c',
+          }),
+        ],
+        { ...SETTINGS, releasedToOther: false },
+      ),
+    );
     const email = composeAlert(jobs[0], SETTINGS.recipients);
     expect(email.html).not.toMatch(/<img/);
     expect(email.html).toContain('&lt;img src=x onerror=alert(1)&gt;');
@@ -97,7 +162,14 @@ describe('the alert email', () => {
   });
 
   it('a burst is one email naming the account and the true count', () => {
-    const views = Array.from({ length: 60 }, (_, i) => view({ type: 'TransportRule', by: 'bulk@contoso.com', at: T0 + i * 30_000, id: `r${String(i).padStart(3, '0')}` }));
+    const views = Array.from({ length: 60 }, (_, i) =>
+      view({
+        type: 'TransportRule',
+        by: 'bulk@contoso.com',
+        at: T0 + i * 30_000,
+        id: `r${String(i).padStart(3, '0')}`,
+      }),
+    );
     const jobs = alertJobsFor(burstFindings('bulk@contoso.com', views, 20));
     expect(jobs).toHaveLength(1);
     const email = composeAlert(jobs[0], SETTINGS.recipients);
@@ -110,7 +182,9 @@ describe('alert jobs off the queue', () => {
   it('round-trip, and a hostile job is malformed', () => {
     const [job] = alertJobsFor(messageFindings([view({ type: 'Malware' })], { ...SETTINGS, releasedToOther: false }));
     expect(parseAlertJob(JSON.parse(JSON.stringify(job)) as Record<string, unknown>)).toEqual(job);
-    expect(() => parseAlertJob({ ...job, rule: 'rm -rf' } as unknown as Record<string, unknown>)).toThrow(MalformedJobError);
+    expect(() => parseAlertJob({ ...job, rule: 'rm -rf' } as unknown as Record<string, unknown>)).toThrow(
+      MalformedJobError,
+    );
     const bad = JSON.parse(JSON.stringify(job)) as { items: Array<{ releases: Array<{ networkMessageId: string }> }> };
     bad.items[0].releases[0].networkMessageId = 'not-a-guid';
     expect(() => parseAlertJob(bad as unknown as Record<string, unknown>)).toThrow(/not a GUID/);

@@ -51,20 +51,34 @@ describe('an Audit.General record', () => {
     expect(classifyAuditRecord({ ...release, ...change })).toMatchObject({ kind: 'ignored', reason });
   });
 
-  it.each(['Successful', 'Succeeded', 'Success', 'successful', ' SUCCEEDED ', 'True'])('counts ResultStatus %j as a release', (ResultStatus) => {
-    expect(classifyAuditRecord({ ...release, ResultStatus }).kind).toBe('release');
-  });
-
-  it.each(['Failed', 'Denied', 'Unauthorized', 'Cancelled', 'PartiallySucceeded', 'False', 'Successful but not really', '', undefined, 1])(
-    'does not count ResultStatus %j as a release (success is an allow-list)',
+  it.each(['Successful', 'Succeeded', 'Success', 'successful', ' SUCCEEDED ', 'True'])(
+    'counts ResultStatus %j as a release',
     (ResultStatus) => {
-      expect(classifyAuditRecord({ ...release, ResultStatus })).toMatchObject({ kind: 'ignored', reason: 'failed' });
+      expect(classifyAuditRecord({ ...release, ResultStatus }).kind).toBe('release');
     },
   );
 
+  it.each([
+    'Failed',
+    'Denied',
+    'Unauthorized',
+    'Cancelled',
+    'PartiallySucceeded',
+    'False',
+    'Successful but not really',
+    '',
+    undefined,
+    1,
+  ])('does not count ResultStatus %j as a release (success is an allow-list)', (ResultStatus) => {
+    expect(classifyAuditRecord({ ...release, ResultStatus })).toMatchObject({ kind: 'ignored', reason: 'failed' });
+  });
+
   it('reads a record without ReleaseTo (or an empty one) as released to every original recipient', () => {
     for (const ReleaseTo of [undefined, null, '', '  ']) {
-      expect(classifyAuditRecord({ ...release, ReleaseTo })).toMatchObject({ kind: 'release', event: { releasedTo: RELEASED_TO_ALL } });
+      expect(classifyAuditRecord({ ...release, ReleaseTo })).toMatchObject({
+        kind: 'release',
+        event: { releasedTo: RELEASED_TO_ALL },
+      });
     }
   });
 

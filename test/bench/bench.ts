@@ -38,7 +38,18 @@ import type { AuditRecord } from '../../simulator';
 import type { DetectProbeResult, ProbeInput, ProbeResult, SnapshotProbeResult } from './probe';
 import { SimProcess } from './simClient';
 import { fmt, list, mb, median, percentile, round, sleep } from './stats';
-import { massPlans, messagesOf, planMessages, prng, releaseRecords, rowsOf, seededGuid, SENDER_COUNT, senderAddress, type MessagePlan } from './workload';
+import {
+  massPlans,
+  messagesOf,
+  planMessages,
+  prng,
+  releaseRecords,
+  rowsOf,
+  seededGuid,
+  SENDER_COUNT,
+  senderAddress,
+  type MessagePlan,
+} from './workload';
 
 const MAILBOX = 'quarantine-notices@contoso.com';
 const WRITE_CONCURRENCY = 16;
@@ -47,7 +58,9 @@ const DEFAULT_LATENCY = { exchange: 10, management: 0, graph: 10 };
 
 type Entity = ReturnType<typeof toEntity>;
 
-const sections = new Set((process.env.BENCH_SECTIONS ?? 'snapshot,memory,detect,mass,send,report').split(',').map((s) => s.trim()));
+const sections = new Set(
+  (process.env.BENCH_SECTIONS ?? 'snapshot,memory,detect,mass,send,report').split(',').map((s) => s.trim()),
+);
 const figures: Record<string, unknown> = {};
 
 function say(line = ''): void {
@@ -91,7 +104,8 @@ class Bench {
 
   /** Deletes every table and queue: each measured run starts on empty storage. */
   async resetStorage(keepTables: readonly string[] = []): Promise<void> {
-    for await (const table of this.service.listTables()) if (table.name && !keepTables.includes(table.name)) await this.service.deleteTable(table.name);
+    for await (const table of this.service.listTables())
+      if (table.name && !keepTables.includes(table.name)) await this.service.deleteTable(table.name);
     for await (const queue of this.queues.listQueues()) await this.queues.deleteQueue(queue.name);
   }
 
@@ -125,7 +139,8 @@ function batchesOf(entities: readonly Entity[]): Entity[][] {
     else partitions.set(entity.partitionKey, [entity]);
   }
   const batches: Entity[][] = [];
-  for (const rows of partitions.values()) for (let i = 0; i < rows.length; i += 100) batches.push(rows.slice(i, i + 100));
+  for (const rows of partitions.values())
+    for (let i = 0; i < rows.length; i += 100) batches.push(rows.slice(i, i + 100));
   return batches;
 }
 
@@ -185,7 +200,9 @@ async function snapshotThroughput(bench: Bench): Promise<void> {
     `workload: ${fmt(planted)} rows, ${fmt(plans.length)} NetworkMessageIds (${fmt(N / plans.length, 2)} copies each), ` +
       `${fmt(plans.filter((p) => p.outbound).length)} outbound / ${fmt(plans.filter((p) => !p.outbound).length)} inbound messages, received over 25 days`,
   );
-  say(`raw baseline: the same ${fmt(entities.length)} entities (toEntity), ${fmt(multi)} transactions + ${fmt(batches.length - multi)} single upserts, ${WRITE_CONCURRENCY} in flight`);
+  say(
+    `raw baseline: the same ${fmt(entities.length)} entities (toEntity), ${fmt(multi)} transactions + ${fmt(batches.length - multi)} single upserts, ${WRITE_CONCURRENCY} in flight`,
+  );
 
   const runSnapshot = async (): Promise<{ ms: number; purgeMs: number; calls: number; stored: number }> => {
     await bench.resetStorage();
@@ -216,7 +233,11 @@ async function snapshotThroughput(bench: Bench): Promise<void> {
     const t0 = performance.now();
     const summary = await snapshotQuarantine({
       exchange: runtime.exchange,
-      store: { upsert: async (messages) => ({ stored: messages.length, rejected: [] }), findByNetworkMessageId: async () => [], purge: async () => 0 },
+      store: {
+        upsert: async (messages) => ({ stored: messages.length, rejected: [] }),
+        findByNetworkMessageId: async () => [],
+        purge: async () => 0,
+      },
       state: new MemoryState(),
       log: silentLogger,
     });
@@ -278,11 +299,20 @@ async function snapshotThroughput(bench: Bench): Promise<void> {
   const latRatio = N / median(snapLat) / (N / median(rawLat));
 
   say('simulator latency 0 ms (the headline: Exchange calls cost only their real work):');
-  say(`  snapshot    runs (ms): ${list(snap)}  -> median ${fmt(median(snap))} ms = ${fmt(snapRate)} rows/s  (${calls} Exchange calls)`);
+  say(
+    `  snapshot    runs (ms): ${list(snap)}  -> median ${fmt(median(snap))} ms = ${fmt(snapRate)} rows/s  (${calls} Exchange calls)`,
+  );
   say(`  raw batch   runs (ms): ${list(raw)}  -> median ${fmt(median(raw))} ms = ${fmt(rawRate)} rows/s`);
-  say(`  ratio snapshot/raw (ratio of medians): ${fmt(ratio, 3)}  (per-run ratios ${list(ratios, 2)}, median ${fmt(median(ratios), 3)})  aim >= 0.80 -> ${ratio >= 0.8 ? 'MET' : 'MISSED'}`);
-  say(`  where the snapshot's time goes (medians): Exchange read+parse alone ${fmt(median(readOnly))} ms; ` + `first-run purge scan of the full table ${fmt(median(purge))} ms`);
-  say(`simulator default latency (Exchange 10 ms per call, as the tests run; ${calls} calls x 10 ms = ${fmt(calls * 10)} ms more), ${LATENCY_REPS} interleaved pairs:`);
+  say(
+    `  ratio snapshot/raw (ratio of medians): ${fmt(ratio, 3)}  (per-run ratios ${list(ratios, 2)}, median ${fmt(median(ratios), 3)})  aim >= 0.80 -> ${ratio >= 0.8 ? 'MET' : 'MISSED'}`,
+  );
+  say(
+    `  where the snapshot's time goes (medians): Exchange read+parse alone ${fmt(median(readOnly))} ms; ` +
+      `first-run purge scan of the full table ${fmt(median(purge))} ms`,
+  );
+  say(
+    `simulator default latency (Exchange 10 ms per call, as the tests run; ${calls} calls x 10 ms = ${fmt(calls * 10)} ms more), ${LATENCY_REPS} interleaved pairs:`,
+  );
   say(`  snapshot runs (ms): ${list(snapLat)}, raw runs (ms): ${list(rawLat)} -> ratio of medians ${fmt(latRatio, 3)}`);
   say();
   figures.snapshot = {
@@ -300,7 +330,11 @@ async function snapshotThroughput(bench: Bench): Promise<void> {
       purgeScanMsMedian: round(median(purge)),
       exchangeCalls: calls,
     },
-    latency10: { snapshotMs: snapLat.map((v) => round(v)), rawMs: rawLat.map((v) => round(v)), ratio: round(latRatio, 3) },
+    latency10: {
+      snapshotMs: snapLat.map((v) => round(v)),
+      rawMs: rawLat.map((v) => round(v)),
+      ratio: round(latRatio, 3),
+    },
     aim: 0.8,
     met: ratio >= 0.8,
   };
@@ -311,7 +345,9 @@ async function snapshotThroughput(bench: Bench): Promise<void> {
 async function snapshotMemory(bench: Bench): Promise<void> {
   const SIZES = [5_000, 10_000, 20_000];
   const REPS = 2;
-  say('== 1b. Snapshot peak memory (fresh `node --expose-gc` process per run; simulator and Azurite are other processes) ==');
+  say(
+    '== 1b. Snapshot peak memory (fresh `node --expose-gc` process per run; simulator and Azurite are other processes) ==',
+  );
   await bench.sim.call({ op: 'latency', latency: NO_LATENCY });
   const rows: Array<{ n: number; heap: number[]; rss: number[]; retained: number[]; ms: number[] }> = [];
   for (const n of SIZES) {
@@ -330,13 +366,19 @@ async function snapshotMemory(bench: Bench): Promise<void> {
     rows.push(entry);
   }
   await bench.sim.call({ op: 'clearQuarantine' });
-  say('  rows     peak heapUsed above baseline (median of 2)   peak rss above baseline   retained after GC   snapshot time');
+  say(
+    '  rows     peak heapUsed above baseline (median of 2)   peak rss above baseline   retained after GC   snapshot time',
+  );
   for (const r of rows) {
-    say(`  ${fmt(r.n).padStart(6)}   ${mb(median(r.heap)).padStart(9)}  (runs ${r.heap.map(mb).join(', ')})   ${mb(median(r.rss)).padStart(9)}   ${mb(median(r.retained)).padStart(9)}   ${fmt(median(r.ms))} ms`);
+    say(
+      `  ${fmt(r.n).padStart(6)}   ${mb(median(r.heap)).padStart(9)}  (runs ${r.heap.map(mb).join(', ')})   ${mb(median(r.rss)).padStart(9)}   ${mb(median(r.retained)).padStart(9)}   ${fmt(median(r.ms))} ms`,
+    );
   }
   const growth = median(rows[rows.length - 1].heap) / median(rows[0].heap);
   const flat = growth < 1.5;
-  say(`  20,000 vs 5,000 rows: peak heap x${fmt(growth, 2)} for x4 the rows -> ${flat ? 'flat (bounded by the 1,000-row page, not the row count)' : 'GROWS with the row count'}`);
+  say(
+    `  20,000 vs 5,000 rows: peak heap x${fmt(growth, 2)} for x4 the rows -> ${flat ? 'flat (bounded by the 1,000-row page, not the row count)' : 'GROWS with the row count'}`,
+  );
   say();
   figures.snapshotMemory = {
     reps: REPS,
@@ -361,7 +403,9 @@ async function detection(bench: Bench): Promise<void> {
   // uses 1,000 and BENCH_DETECT_RELEASES=10000 gives the full figure.
   const RELEASES = Number(process.env.BENCH_DETECT_RELEASES ?? 1_000);
   const BLOB_SIZE = 500;
-  say(`== 2. Detection: ${fmt(RELEASES)} releases, against a snapshot of just the released messages and against a ${fmt(SNAPSHOT_ROWS)}-row snapshot ==`);
+  say(
+    `== 2. Detection: ${fmt(RELEASES)} releases, against a snapshot of just the released messages and against a ${fmt(SNAPSHOT_ROWS)}-row snapshot ==`,
+  );
   await bench.resetStorage();
   await bench.sim.call({ op: 'clearObserved' });
   await bench.sim.call({ op: 'latency', latency: DEFAULT_LATENCY });
@@ -391,12 +435,16 @@ async function detection(bench: Bench): Promise<void> {
     return rows;
   };
   // How long one PartitionKey query takes on Azurite at the table's current size.
-  const sample = plans.filter((p) => released.has(p.networkMessageId)).slice(0, 40).map((p) => p.networkMessageId);
+  const sample = plans
+    .filter((p) => released.has(p.networkMessageId))
+    .slice(0, 40)
+    .map((p) => p.networkMessageId);
   const queryMs = async (): Promise<number> => {
     const times: number[] = [];
     for (const id of sample) {
       const q0 = performance.now();
-      for await (const entity of table.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${id}` } })) void entity;
+      for await (const entity of table.listEntities({ queryOptions: { filter: odata`PartitionKey eq ${id}` } }))
+        void entity;
       times.push(performance.now() - q0);
     }
     return median(times);
@@ -422,30 +470,46 @@ async function detection(bench: Bench): Promise<void> {
 
   const line = (name: string, rows: number, r: DetectProbeResult): void => {
     const rate = RELEASES / (r.ms / 1000);
-    say(`${name} (${fmt(rows)} rows): ${fmt(r.ms / 1000, 1)} s = ${fmt(rate, 1)} releases/s (ingest + match + enqueue + settle)`);
+    say(
+      `${name} (${fmt(rows)} rows): ${fmt(r.ms / 1000, 1)} s = ${fmt(rate, 1)} releases/s (ingest + match + enqueue + settle)`,
+    );
     say(
       `    phases: ingest ${fmt(r.phases.ingestMs / 1000, 1)} s (${fmt(r.phases.ingestMs / RELEASES, 2)} ms/record), match ${fmt(r.phases.matchMs / 1000, 1)} s ` +
         `(lookup median ${fmt(r.snapshotStore.lookupMs.median, 1)} ms, p95 ${fmt(r.snapshotStore.lookupMs.p95, 1)} ms, 8 in flight), enqueue ${fmt(r.phases.enqueueMs / 1000, 1)} s, settle+purge ${fmt(r.phases.settleAndPurgeMs / 1000, 1)} s`,
     );
-    say(`    peak heapUsed above baseline ${mb(r.memory.peakHeapBytes)}, peak rss above baseline ${mb(r.memory.peakRssBytes)}, retained after GC ${mb(r.memory.retainedHeapBytes)}`);
+    say(
+      `    peak heapUsed above baseline ${mb(r.memory.peakHeapBytes)}, peak rss above baseline ${mb(r.memory.peakRssBytes)}, retained after GC ${mb(r.memory.retainedHeapBytes)}`,
+    );
   };
-  say(`Azurite, one PartitionKey query (sequential, median of 40): ${fmt(smallQuery, 1)} ms at ${fmt(smallRows)} rows, ${fmt(bigQuery, 1)} ms at ${fmt(bigRows)} rows (Azurite evaluates a $filter against every entity of the table; Azure Table Storage seeks the partition)`);
+  say(
+    `Azurite, one PartitionKey query (sequential, median of 40): ${fmt(smallQuery, 1)} ms at ${fmt(smallRows)} rows, ${fmt(bigQuery, 1)} ms at ${fmt(bigRows)} rows (Azurite evaluates a $filter against every entity of the table; Azure Table Storage seeks the partition)`,
+  );
   line('A. snapshot of the released messages only', smallRows, small);
   line(`B. ${fmt(SNAPSHOT_ROWS)}-row snapshot`, bigRows, big);
-  say(`    setup: the other ${fmt(bigRows - smallRows)} entities written directly in ${fmt(setupMs / 1000, 1)} s (${fmt((bigRows - smallRows) / (setupMs / 1000))} rows/s)`);
+  say(
+    `    setup: the other ${fmt(bigRows - smallRows)} entities written directly in ${fmt(setupMs / 1000, 1)} s (${fmt((bigRows - smallRows) / (setupMs / 1000))} rows/s)`,
+  );
   const s = big.summary;
-  say(`    outcome: ${fmt(s.recordsRead)} records, ${fmt(s.newReleases)} new releases, ${fmt(s.matched)} matched, ${fmt(s.skipped)} skipped, ${fmt(s.pending)} left pending, ${fmt(s.jobs)} jobs enqueued (A: the same: ${small.summary.matched === s.matched && small.summary.jobs === s.jobs ? 'yes' : 'NO'})`);
+  say(
+    `    outcome: ${fmt(s.recordsRead)} records, ${fmt(s.newReleases)} new releases, ${fmt(s.matched)} matched, ${fmt(s.skipped)} skipped, ${fmt(s.pending)} left pending, ${fmt(s.jobs)} jobs enqueued (A: the same: ${small.summary.matched === s.matched && small.summary.jobs === s.jobs ? 'yes' : 'NO'})`,
+  );
   const store = big.snapshotStore;
   const noScans = (r: DetectProbeResult): boolean =>
-    r.snapshotStore.otherQueries.length === 0 && r.snapshotStore.purge === 0 && r.snapshotStore.partitionQueries === r.snapshotStore.findByNetworkMessageId && r.snapshotStore.findByNetworkMessageId === r.pendingReleases;
+    r.snapshotStore.otherQueries.length === 0 &&
+    r.snapshotStore.purge === 0 &&
+    r.snapshotStore.partitionQueries === r.snapshotStore.findByNetworkMessageId &&
+    r.snapshotStore.findByNetworkMessageId === r.pendingReleases;
   const bothClean = noScans(small) && noScans(big);
   say(
     `    QuarantineSnapshot access: ${fmt(store.findByNetworkMessageId)} findByNetworkMessageId calls for ${fmt(big.pendingReleases)} pending releases; ` +
       `${fmt(store.partitionQueries)} listEntities calls, every one "PartitionKey eq '<id>'"; other filters: ${store.otherQueries.length}; purge: ${store.purge}; ` +
       `other table methods: ${JSON.stringify(store.otherMethods)} -> ${bothClean ? 'no table scans (A and B)' : 'TABLE SCANS SEEN'}`,
   );
-  const projectedFull = 10_000 * (big.ms / RELEASES) / 1000;
-  if (RELEASES !== 10_000) say(`    10,000 releases at B's per-release cost: ~${fmt(projectedFull)} s on Azurite (linear in the lookups); at A's: ~${fmt(10_000 * (small.ms / RELEASES) / 1000)} s`);
+  const projectedFull = (10_000 * (big.ms / RELEASES)) / 1000;
+  if (RELEASES !== 10_000)
+    say(
+      `    10,000 releases at B's per-release cost: ~${fmt(projectedFull)} s on Azurite (linear in the lookups); at A's: ~${fmt((10_000 * (small.ms / RELEASES)) / 1000)} s`,
+    );
   say();
   const digest = (r: DetectProbeResult): Record<string, unknown> => ({
     ms: round(r.ms),
@@ -485,23 +549,42 @@ async function massRelease(bench: Bench): Promise<void> {
   const BLOB_SIZE = 2_000;
   const TIMEOUT_S = 600;
   const INGEST_SAMPLE = 5_000;
-  say(`== 2b. Mass release: ${fmt(MESSAGES)} messages x ${RECIPIENTS} recipients, each released to all = ${fmt(RELEASES)} releases in one detection run ==`);
+  say(
+    `== 2b. Mass release: ${fmt(MESSAGES)} messages x ${RECIPIENTS} recipients, each released to all = ${fmt(RELEASES)} releases in one detection run ==`,
+  );
   await bench.resetStorage();
   await bench.sim.call({ op: 'clearObserved' });
   await bench.sim.call({ op: 'latency', latency: DEFAULT_LATENCY });
   const nowMs = Date.now();
   const plans = massPlans(MESSAGES, RECIPIENTS, 7, nowMs);
-  const published = await bench.sim.call({ op: 'publishMass', messages: MESSAGES, recipients: RECIPIENTS, seed: 7, nowMs, blobSize: BLOB_SIZE, ageMs: 50 * 60_000 });
-  say(`feed: ${fmt(published.records)} records in ${published.blobs} blobs of <= ${fmt(BLOB_SIZE)}; snapshot: one row per recipient copy (${fmt(RELEASES)} rows), written directly`);
+  const published = await bench.sim.call({
+    op: 'publishMass',
+    messages: MESSAGES,
+    recipients: RECIPIENTS,
+    seed: 7,
+    nowMs,
+    blobSize: BLOB_SIZE,
+    ageMs: 50 * 60_000,
+  });
+  say(
+    `feed: ${fmt(published.records)} records in ${published.blobs} blobs of <= ${fmt(BLOB_SIZE)}; snapshot: one row per recipient copy (${fmt(RELEASES)} rows), written directly`,
+  );
   const table = bench.table(TABLES.snapshot);
   await table.createTable();
   const w0 = performance.now();
-  for (let i = 0; i < plans.length; i += 100) await rawWrite(table, batchesOf(messagesOf(rowsOf(plans.slice(i, i + 100))).map(toEntity)));
+  for (let i = 0; i < plans.length; i += 100)
+    await rawWrite(table, batchesOf(messagesOf(rowsOf(plans.slice(i, i + 100))).map(toEntity)));
   progress(`wrote ${fmt(RELEASES)} snapshot rows in ${fmt(performance.now() - w0)} ms`);
 
   // Ingest alone, in this process: the same records one createEntity each (before) against addMany (now).
   const sample: ReleaseEvent[] = plans.slice(0, INGEST_SAMPLE / RECIPIENTS).flatMap((plan) =>
-    plan.recipients.map((to, i) => ({ recordId: `${plan.copyIds[i]}`, networkMessageId: plan.networkMessageId, releasedTo: to, releasedBy: 'secadmin@contoso.com', releasedAt: new Date(nowMs - 40 * 60_000) })),
+    plan.recipients.map((to, i) => ({
+      recordId: `${plan.copyIds[i]}`,
+      networkMessageId: plan.networkMessageId,
+      releasedTo: to,
+      releasedBy: 'secadmin@contoso.com',
+      releasedAt: new Date(nowMs - 40 * 60_000),
+    })),
   );
   const ingestOnce = async (batched: boolean): Promise<number> => {
     const t = bench.table(`Ingest${batched ? 'Many' : 'One'}${Date.now()}`);
@@ -537,7 +620,11 @@ async function massRelease(bench: Bench): Promise<void> {
   for (let rep = 0; rep < REPS; rep++) {
     await bench.resetStorage([TABLES.snapshot]);
     // Every message's header read in this run: the product's default (100 a run) would spread 1,000 messages over 10 runs.
-    const result = (await bench.probe({ kind: 'detect', env: bench.env(), maxHeaderReads: MESSAGES })) as DetectProbeResult;
+    const result = (await bench.probe({
+      kind: 'detect',
+      env: bench.env(),
+      maxHeaderReads: MESSAGES,
+    })) as DetectProbeResult;
     const s = result.summary;
     if (s.newReleases !== RELEASES || s.matched !== RELEASES || s.jobs !== MESSAGES || result.pendingAfter !== 0) {
       throw new Error(`mass release run ${rep + 1}: ${JSON.stringify({ ...s, pendingAfter: result.pendingAfter })}`);
@@ -549,14 +636,22 @@ async function massRelease(bench: Bench): Promise<void> {
   const phase = (name: keyof DetectProbeResult['phases']): number => median(runs.map((r) => r.phases[name]));
   const med = median(ms);
   const ingestRatio = median(one) / median(many);
-  say(`ingest alone, ${fmt(INGEST_SAMPLE)} records of one partition (3 interleaved pairs): one createEntity each ${list(one)} ms, addMany (transactions of 100) ${list(many)} ms -> x${fmt(ingestRatio, 1)} faster`);
-  say(`detection runs (ms): ${list(ms)} -> median ${fmt(med / 1000, 1)} s = ${fmt(RELEASES / (med / 1000))} releases/s; ${fmt((med / 1000 / TIMEOUT_S) * 100, 1)} % of the 10-minute Functions timeout (ratio ${fmt(med / 1000 / TIMEOUT_S, 3)})`);
+  say(
+    `ingest alone, ${fmt(INGEST_SAMPLE)} records of one partition (3 interleaved pairs): one createEntity each ${list(one)} ms, addMany (transactions of 100) ${list(many)} ms -> x${fmt(ingestRatio, 1)} faster`,
+  );
+  say(
+    `detection runs (ms): ${list(ms)} -> median ${fmt(med / 1000, 1)} s = ${fmt(RELEASES / (med / 1000))} releases/s; ${fmt((med / 1000 / TIMEOUT_S) * 100, 1)} % of the 10-minute Functions timeout (ratio ${fmt(med / 1000 / TIMEOUT_S, 3)})`,
+  );
   say(
     `    phases (medians): ingest ${fmt(phase('ingestMs') / 1000, 1)} s, match ${fmt(phase('matchMs') / 1000, 1)} s (${fmt(runs[0].snapshotStore.findByNetworkMessageId)} snapshot lookups for ${fmt(RELEASES)} releases, ${fmt(runs[0].summary.headerReads)} header reads), ` +
       `enqueue+settle ${fmt(phase('enqueueMs') / 1000, 1)} s, rest ${fmt(phase('settleAndPurgeMs') / 1000, 1)} s`,
   );
-  say(`    peak heapUsed above baseline ${mb(median(runs.map((r) => r.memory.peakHeapBytes)))}, peak rss above baseline ${mb(median(runs.map((r) => r.memory.peakRssBytes)))}`);
-  say(`    outcome (every run): ${fmt(RELEASES)} new releases, ${fmt(RELEASES)} matched, ${fmt(MESSAGES)} jobs (one per message), 0 pending after the run`);
+  say(
+    `    peak heapUsed above baseline ${mb(median(runs.map((r) => r.memory.peakHeapBytes)))}, peak rss above baseline ${mb(median(runs.map((r) => r.memory.peakRssBytes)))}`,
+  );
+  say(
+    `    outcome (every run): ${fmt(RELEASES)} new releases, ${fmt(RELEASES)} matched, ${fmt(MESSAGES)} jobs (one per message), 0 pending after the run`,
+  );
   say();
   figures.massRelease = {
     messages: MESSAGES,
@@ -567,11 +662,21 @@ async function massRelease(bench: Bench): Promise<void> {
     medianSeconds: round(med / 1000, 1),
     releasesPerSec: round(RELEASES / (med / 1000)),
     shareOfTimeout: round(med / 1000 / TIMEOUT_S, 3),
-    phasesMsMedian: { ingest: round(phase('ingestMs')), match: round(phase('matchMs')), enqueueAndSettle: round(phase('enqueueMs')), rest: round(phase('settleAndPurgeMs')) },
+    phasesMsMedian: {
+      ingest: round(phase('ingestMs')),
+      match: round(phase('matchMs')),
+      enqueueAndSettle: round(phase('enqueueMs')),
+      rest: round(phase('settleAndPurgeMs')),
+    },
     snapshotLookups: runs[0].snapshotStore.findByNetworkMessageId,
     headerReads: runs[0].summary.headerReads,
     peakHeapMB: round(median(runs.map((r) => r.memory.peakHeapBytes)) / 1048576, 1),
-    ingestSample: { records: INGEST_SAMPLE, oneByOneMs: one.map((v) => round(v)), addManyMs: many.map((v) => round(v)), speedup: round(ingestRatio, 1) },
+    ingestSample: {
+      records: INGEST_SAMPLE,
+      oneByOneMs: one.map((v) => round(v)),
+      addManyMs: many.map((v) => round(v)),
+      speedup: round(ingestRatio, 1),
+    },
   };
   await bench.sim.call({ op: 'clearObserved' });
 }
@@ -691,12 +796,27 @@ async function sending(bench: Bench): Promise<void> {
   const rate = JOBS / (median(drainMs) / 1000);
   const p50s = runs.map((r) => median(r.latencies));
   const p95s = runs.map((r) => percentile(r.latencies, 95));
-  const allExact = runs.every((r) => r.sent === JOBS && r.duplicates === 0 && r.missing === 0 && r.summary.failed === 0 && r.summary.poisoned === 0);
-  say(`3a. NOTIFY_MAX_PER_MINUTE=10000 (the default 30 would take ${fmt(JOBS / 30, 0)} minutes), Graph latency ${DEFAULT_LATENCY.graph} ms, drain's 4 workers:`);
+  const allExact = runs.every(
+    (r) =>
+      r.sent === JOBS && r.duplicates === 0 && r.missing === 0 && r.summary.failed === 0 && r.summary.poisoned === 0,
+  );
+  say(
+    `3a. NOTIFY_MAX_PER_MINUTE=10000 (the default 30 would take ${fmt(JOBS / 30, 0)} minutes), Graph latency ${DEFAULT_LATENCY.graph} ms, drain's 4 workers:`,
+  );
   say(`  drain runs (ms): ${list(drainMs)}  -> median ${fmt(median(drainMs))} ms = ${fmt(rate, 1)} jobs/s`);
-  say(`  enqueue -> Graph sendMail (all ${fmt(JOBS)} queued first, so this includes the backlog wait): median ${list(p50s.map((v) => v / 1000), 1)} s, p95 ${list(p95s.map((v) => v / 1000), 1)} s (per run)`);
+  say(
+    `  enqueue -> Graph sendMail (all ${fmt(JOBS)} queued first, so this includes the backlog wait): median ${list(
+      p50s.map((v) => v / 1000),
+      1,
+    )} s, p95 ${list(
+      p95s.map((v) => v / 1000),
+      1,
+    )} s (per run)`,
+  );
   say(`  per job in the drain: ${fmt((4 * 1000) / rate)} ms with 4 in flight (4 / throughput)`);
-  say(`  every run: ${allExact ? `${fmt(JOBS)} emails, one per job, no duplicates, failed 0, poisoned 0` : `MISMATCH: ${JSON.stringify(runs.map((r) => ({ emails: r.sent, dup: r.duplicates, missing: r.missing, ...r.summary })))}`}`);
+  say(
+    `  every run: ${allExact ? `${fmt(JOBS)} emails, one per job, no duplicates, failed 0, poisoned 0` : `MISMATCH: ${JSON.stringify(runs.map((r) => ({ emails: r.sent, dup: r.duplicates, missing: r.missing, ...r.summary })))}`}`,
+  );
 
   // 3a'. What the shared pace counter costs: the same drain with the counter in Table Storage
   // (as the product runs) and in memory (no ETag conflicts), interleaved.
@@ -705,7 +825,8 @@ async function sending(bench: Bench): Promise<void> {
     await bench.resetStorage();
     const runtime = bench.runtime({ NOTIFY_MAX_PER_MINUTE: '10000' });
     const counted = { writes: 0, conflicts: 0 };
-    const inner: PaceStore = variant === 'table' ? new TablePaceStore(await runtime.tables.readyTable(TABLES.state)) : new MemoryPaceStore();
+    const inner: PaceStore =
+      variant === 'table' ? new TablePaceStore(await runtime.tables.readyTable(TABLES.state)) : new MemoryPaceStore();
     const store: PaceStore = {
       read: (mailbox) => inner.read(mailbox),
       write: async (mailbox, state, etag) => {
@@ -715,7 +836,8 @@ async function sending(bench: Bench): Promise<void> {
         return ok;
       },
     };
-    runtime.pacer = async () => new MailboxPacer(store, { maxPerMinute: runtime.settings.notifyMaxPerMinute, log: silentLogger });
+    runtime.pacer = async () =>
+      new MailboxPacer(store, { maxPerMinute: runtime.settings.notifyMaxPerMinute, log: silentLogger });
     await runtime.jobQueue.enqueue(makeJobs(400, 9));
     const p0 = performance.now();
     const drained = await runtime.drainNotifications();
@@ -746,7 +868,9 @@ async function sending(bench: Bench): Promise<void> {
       single.push(mail[mail.length - 1].atMs - t);
     }
   }
-  say(`3b. one job at a time (enqueue, then drain): enqueue -> Graph call median ${fmt(median(single))} ms, p95 ${fmt(percentile(single, 95))} ms (20 jobs)`);
+  say(
+    `3b. one job at a time (enqueue, then drain): enqueue -> Graph call median ${fmt(median(single))} ms, p95 ${fmt(percentile(single, 95))} ms (20 jobs)`,
+  );
 
   // 3c. The pace: 30 jobs at NOTIFY_MAX_PER_MINUTE=20 take more than a minute, and no rolling minute holds more than 20.
   const paceJobs = makeJobs(30, 7);
@@ -784,7 +908,12 @@ async function sending(bench: Bench): Promise<void> {
       runs++;
       for (const key of Object.keys(total) as Array<keyof typeof total>) total[key] += again[key];
     }
-    followUp = { summary: total, sent: (await bench.sim.call({ op: 'sentMail' })).length, waitedMs: Date.now() - w0, runs };
+    followUp = {
+      summary: total,
+      sent: (await bench.sim.call({ op: 'sentMail' })).length,
+      waitedMs: Date.now() - w0,
+      runs,
+    };
   }
   const finalMail = await bench.sim.call({ op: 'sentMail' });
   const ids = finalMail.map((m) => m.ids);
@@ -795,12 +924,18 @@ async function sending(bench: Bench): Promise<void> {
   );
   const retryLines = stormLog.lines.filter((l) => /answered HTTP 429/.test(l));
   const failLine = stormLog.lines.find((l) => /failed, retried after/.test(l));
-  say(`  Graph client retries logged: ${retryLines.length}; most retries seen for one job: ${Math.max(0, ...retryLines.map((l) => Number(/retry (\d+) after/.exec(l)?.[1] ?? 0)))}`);
+  say(
+    `  Graph client retries logged: ${retryLines.length}; most retries seen for one job: ${Math.max(0, ...retryLines.map((l) => Number(/retry (\d+) after/.exec(l)?.[1] ?? 0)))}`,
+  );
   if (failLine) say(`  e.g. ${failLine.replace(/^WARN /, '').slice(0, 260)}`);
   if (followUp) {
-    say(`  the ${storm.summary.failed} failed attempt(s) went back to the queue (hidden 30 s); drains polled every 2 s picked them up when visible again, ${fmt(followUp.waitedMs / 1000)} s after the first drain ended: sent ${followUp.summary.sent}, failed ${followUp.summary.failed}`);
+    say(
+      `  the ${storm.summary.failed} failed attempt(s) went back to the queue (hidden 30 s); drains polled every 2 s picked them up when visible again, ${fmt(followUp.waitedMs / 1000)} s after the first drain ended: sent ${followUp.summary.sent}, failed ${followUp.summary.failed}`,
+    );
   }
-  say(`  in the end: ${finalMail.length} emails for ${STORM_JOBS} jobs, ${ids.length - new Set(ids).size} duplicates -> ${stormExact ? 'every job sent exactly once' : 'NOT EXACTLY ONCE'}; 429 left unhandled in the first drain: ${storm.summary.failed === 0 ? 'none' : `${storm.summary.failed} job(s) exhausted the Graph client's retries`}`);
+  say(
+    `  in the end: ${finalMail.length} emails for ${STORM_JOBS} jobs, ${ids.length - new Set(ids).size} duplicates -> ${stormExact ? 'every job sent exactly once' : 'NOT EXACTLY ONCE'}; 429 left unhandled in the first drain: ${storm.summary.failed === 0 ? 'none' : `${storm.summary.failed} job(s) exhausted the Graph client's retries`}`,
+  );
   say();
   figures.sending = {
     jobs: JOBS,
@@ -819,7 +954,15 @@ async function sending(bench: Bench): Promise<void> {
       conflicts: paceCost.conflicts,
       writes: paceCost.writes,
     },
-    pace: { jobs: 30, maxPerMinute: 20, drainMs: round(pace.drainMs), busiestMinute: pace.busiestMinute, perMinute: pace.perMinute, failed: pace.summary.failed, ok: paceOk },
+    pace: {
+      jobs: 30,
+      maxPerMinute: 20,
+      drainMs: round(pace.drainMs),
+      busiestMinute: pace.busiestMinute,
+      perMinute: pace.perMinute,
+      failed: pace.summary.failed,
+      ok: paceOk,
+    },
     storm: {
       jobs: STORM_JOBS,
       faults: 50,
@@ -835,12 +978,15 @@ async function sending(bench: Bench): Promise<void> {
 
 async function main(): Promise<void> {
   const started = Date.now();
-  if (!process.env.NODE_EXTRA_CA_CERTS) throw new Error('run through test/run-with-ca.js (npm run bench) so the simulator certificate is trusted');
+  if (!process.env.NODE_EXTRA_CA_CERTS)
+    throw new Error('run through test/run-with-ca.js (npm run bench) so the simulator certificate is trusted');
   const [azurite, sim] = await Promise.all([startAzurite(), SimProcess.start()]);
   const bench = new Bench(azurite, sim, (await sim.call({ op: 'settings' })).settings);
   // @azure/identity's EnvironmentCredential reads AZURE_* from the process environment.
   Object.assign(process.env, bench.simSettings);
-  say(`quarantine-release-notifier benchmark, ${new Date().toISOString()}, node ${process.version}, ${cpus().length} cores; Azurite (in memory) and the simulator in their own processes on loopback`);
+  say(
+    `quarantine-release-notifier benchmark, ${new Date().toISOString()}, node ${process.version}, ${cpus().length} cores; Azurite (in memory) and the simulator in their own processes on loopback`,
+  );
   say(`medians of repeated runs; ratios measured in the same run, interleaved (run id ${randomUUID().slice(0, 8)})`);
   say();
   try {
@@ -859,7 +1005,9 @@ async function main(): Promise<void> {
   }
   figures.totalSeconds = round((Date.now() - started) / 1000);
   say(`total ${fmt((Date.now() - started) / 1000)} s`);
-  process.stdout.write(`${JSON.stringify({ benchmark: 'quarantine-release-notifier', at: new Date().toISOString(), ...figures })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ benchmark: 'quarantine-release-notifier', at: new Date().toISOString(), ...figures })}\n`,
+  );
 }
 
 main().catch((error: unknown) => {

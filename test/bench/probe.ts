@@ -49,7 +49,18 @@ export interface DetectProbeResult {
    * enqueueMs runs to the end of the last enqueue (settles of earlier batches interleave with it).
    */
   phases: { ingestMs: number; matchMs: number; enqueueMs: number; settleAndPurgeMs: number };
-  summary: { recordsRead: number; releases: number; newReleases: number; duplicateReleases: number; matched: number; pending: number; unmatched: number; skipped: number; jobs: number; headerReads: number };
+  summary: {
+    recordsRead: number;
+    releases: number;
+    newReleases: number;
+    duplicateReleases: number;
+    matched: number;
+    pending: number;
+    unmatched: number;
+    skipped: number;
+    jobs: number;
+    headerReads: number;
+  };
   /** Releases still pending in the table after the run (read back, not taken from the summary). */
   pendingAfter: number;
   /** Calls into the QuarantineSnapshotStore port, and what reached its TableClient. */
@@ -109,7 +120,10 @@ function sampleMemory(): { stop(): MemoryPeaks } {
 
 function sortedStats(values: number[]): { median: number; p95: number; max: number } {
   const sorted = [...values].sort((a, b) => a - b);
-  const at = (p: number): number => (sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]);
+  const at = (p: number): number =>
+    sorted.length === 0
+      ? Number.NaN
+      : sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))];
   return { median: at(0.5), p95: at(0.95), max: sorted[sorted.length - 1] ?? Number.NaN };
 }
 
@@ -255,7 +269,8 @@ async function main(): Promise<void> {
   // @azure/identity's EnvironmentCredential reads AZURE_* from the process environment.
   Object.assign(process.env, input.env);
   const runtime = new Runtime(loadSettings(input.env), silentLogger);
-  const result = input.kind === 'snapshot' ? await probeSnapshot(runtime) : await probeDetect(runtime, input.maxHeaderReads);
+  const result =
+    input.kind === 'snapshot' ? await probeSnapshot(runtime) : await probeDetect(runtime, input.maxHeaderReads);
   process.stdout.write(`PROBE_RESULT ${JSON.stringify(result)}\n`);
 }
 

@@ -32,9 +32,24 @@ const BUSY_ARRIVALS = 50_000;
 
 /** The mix of a busy tenant: mostly previews and the product's own header reads, few releases. */
 const KIND_MIX: Array<[CountedKind, number]> = [
-  ['preview', 55], ['viewHeader', 18], ['release', 10], ['delete', 6], ['export', 3], ['releaseRequest', 5], ['denyRelease', 1], ['other', 2],
+  ['preview', 55],
+  ['viewHeader', 18],
+  ['release', 10],
+  ['delete', 6],
+  ['export', 3],
+  ['releaseRequest', 5],
+  ['denyRelease', 1],
+  ['other', 2],
 ];
-const TYPE_MIX: Array<[string, number]> = [['Spam', 58], ['Bulk', 15], ['Phish', 10], ['TransportRule', 8], ['HighConfPhish', 4], ['Malware', 3], ['DataLossPrevention', 2]];
+const TYPE_MIX: Array<[string, number]> = [
+  ['Spam', 58],
+  ['Bulk', 15],
+  ['Phish', 10],
+  ['TransportRule', 8],
+  ['HighConfPhish', 4],
+  ['Malware', 3],
+  ['DataLossPrevention', 2],
+];
 
 function pick<T>(mix: ReadonlyArray<[T, number]>, i: number): T {
   const total = mix.reduce((n, [, w]) => n + w, 0);
@@ -81,7 +96,9 @@ async function fill(store: TableActivityStore, perDay: number, progress: (line: 
     await store.countActivity(records(day, perDay), NOW);
     await store.countArrivals(arrivals(day, perDay * 5), NOW);
   }
-  progress(`filled 30 days at ${fmt(perDay)} records + ${fmt(perDay * 5)} arrivals a day in ${fmt((Date.now() - started) / 1000, 1)} s`);
+  progress(
+    `filled 30 days at ${fmt(perDay)} records + ${fmt(perDay * 5)} arrivals a day in ${fmt((Date.now() - started) / 1000, 1)} s`,
+  );
   return Date.now() - started;
 }
 
@@ -118,10 +135,15 @@ export async function reportBench(options: ReportBenchOptions): Promise<ReportBe
   if (counted.counted !== BUSY_RECORDS || arrived.counted !== BUSY_ARRIVALS || again.counted !== 0) {
     throw new Error(`busy day miscounted: ${JSON.stringify({ counted, arrived, again })}`);
   }
-  say(`  busy day (${fmt(BUSY_RECORDS)} audit records, ${fmt(BUSY_ARRIVALS)} arrivals): records ${fmt(BUSY_RECORDS / (recordsMs / 1000))}/s, arrivals ${fmt(BUSY_ARRIVALS / (arrivalsMs / 1000))}/s; the same records again (a blob read twice): ${fmt(recountMs / 1000, 1)} s, 0 counted`);
+  say(
+    `  busy day (${fmt(BUSY_RECORDS)} audit records, ${fmt(BUSY_ARRIVALS)} arrivals): records ${fmt(BUSY_RECORDS / (recordsMs / 1000))}/s, arrivals ${fmt(BUSY_ARRIVALS / (arrivalsMs / 1000))}/s; the same records again (a blob read twice): ${fmt(recountMs / 1000, 1)} s, 0 counted`,
+  );
 
   // 2. The 30-day read at two (or three) volumes, interleaved.
-  const levels: Array<[string, number]> = [['100/day', 100], ['1000/day', 1_000]];
+  const levels: Array<[string, number]> = [
+    ['100/day', 100],
+    ['1000/day', 1_000],
+  ];
   if (full) levels.push(['10000/day', BUSY_RECORDS]);
   const stores: Array<[string, TableActivityStore]> = [];
   for (const [label, perDay] of levels) {
@@ -142,11 +164,15 @@ export async function reportBench(options: ReportBenchOptions): Promise<ReportBe
   const medians: Record<string, number> = {};
   for (const [label, ms] of times) {
     medians[label] = round(median(ms), 1);
-    say(`  30-day read, ${label} records (+5x arrivals): median ${fmt(median(ms), 1)} ms over ${reads} reads (${list(ms, 0)})`);
+    say(
+      `  30-day read, ${label} records (+5x arrivals): median ${fmt(median(ms), 1)} ms over ${reads} reads (${list(ms, 0)})`,
+    );
   }
   const labels = stores.map(([label]) => label);
   const ratio = round(medians[labels[labels.length - 1]] / medians[labels[0]], 2);
-  say(`  read time ratio ${labels[labels.length - 1]} / ${labels[0]}: ${ratio} (60 point reads per report: two aggregate rows a day)`);
+  say(
+    `  read time ratio ${labels[labels.length - 1]} / ${labels[0]}: ${ratio} (60 point reads per report: two aggregate rows a day)`,
+  );
   return {
     busyDayRecordsPerSecond: round(BUSY_RECORDS / (recordsMs / 1000)),
     busyDayArrivalsPerSecond: round(BUSY_ARRIVALS / (arrivalsMs / 1000)),

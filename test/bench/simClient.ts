@@ -27,7 +27,10 @@ export class SimProcess {
 
   /** Forks simHost.js (beside this file in dist/) and waits until the four services listen. */
   static async start(): Promise<SimProcess> {
-    const child = fork(join(__dirname, 'simHost.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [] });
+    const child = fork(join(__dirname, 'simHost.js'), [], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      execArgv: [],
+    });
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('simulator did not start within 30 s')), 30_000);
       child.once('message', () => {

@@ -39,29 +39,39 @@ async function main(): Promise<void> {
         return { blobs: command.blobs.length, records: command.blobs.reduce((sum, b) => sum + b.length, 0) };
       }
       case 'publishMass': {
-        const records = massReleaseRecords(massPlans(command.messages, command.recipients, command.seed, command.nowMs), command.nowMs);
+        const records = massReleaseRecords(
+          massPlans(command.messages, command.recipients, command.seed, command.nowMs),
+          command.nowMs,
+        );
         const now = Date.now();
         let blobs = 0;
         for (let i = 0; i < records.length; i += command.blobSize) {
-          sim.audit.publish(records.slice(i, i + command.blobSize), { contentCreated: new Date(now - command.ageMs + blobs * 1000) });
+          sim.audit.publish(records.slice(i, i + command.blobSize), {
+            contentCreated: new Date(now - command.ageMs + blobs * 1000),
+          });
           blobs++;
         }
         return { blobs, records: records.length };
       }
       case 'fault':
-        sim.faults.add({ service: command.service, status: command.status, retryAfterSeconds: command.retryAfterSeconds, times: command.times });
+        sim.faults.add({
+          service: command.service,
+          status: command.status,
+          retryAfterSeconds: command.retryAfterSeconds,
+          times: command.times,
+        });
         return null;
       case 'faultsPending':
         return sim.faults.pending;
       case 'sentMail':
-        return sim.sentMail.map(
-          (mail): SentMailDigest => ({
-            atMs: mail.at.getTime(),
-            mailbox: mail.mailbox,
-            to: (mail.message.toRecipients ?? []).map((r) => r.emailAddress.address).join(','),
-            ids: mail.message.internetMessageHeaders?.find((h) => h.name.toLowerCase() === NETWORK_MESSAGE_IDS_HEADER)?.value ?? '',
-          }),
-        );
+        return sim.sentMail.map((mail): SentMailDigest => ({
+          atMs: mail.at.getTime(),
+          mailbox: mail.mailbox,
+          to: (mail.message.toRecipients ?? []).map((r) => r.emailAddress.address).join(','),
+          ids:
+            mail.message.internetMessageHeaders?.find((h) => h.name.toLowerCase() === NETWORK_MESSAGE_IDS_HEADER)
+              ?.value ?? '',
+        }));
       case 'clearObserved':
         sim.sentMail.length = 0;
         sim.requests.length = 0;
@@ -92,7 +102,11 @@ async function main(): Promise<void> {
         if (message.command.op === 'stop') process.disconnect();
       },
       (error: unknown) => {
-        const reply: SimResponseEnvelope = { id: message.id, ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) };
+        const reply: SimResponseEnvelope = {
+          id: message.id,
+          ok: false,
+          error: error instanceof Error ? (error.stack ?? error.message) : String(error),
+        };
         process.send?.(reply);
       },
     );

@@ -10,7 +10,15 @@ export type SimCommand =
   /** Each inner array becomes one content blob, created `ageMs` before now (spread a second apart). */
   | { op: 'publish'; blobs: AuditRecord[][]; ageMs: number }
   /** Publishes massReleaseRecords(massPlans(...)) in blobs of `blobSize` records (built here: no 60 MB over the pipe). */
-  | { op: 'publishMass'; messages: number; recipients: number; seed: number; nowMs: number; blobSize: number; ageMs: number }
+  | {
+      op: 'publishMass';
+      messages: number;
+      recipients: number;
+      seed: number;
+      nowMs: number;
+      blobSize: number;
+      ageMs: number;
+    }
   | { op: 'fault'; service: ServiceName; status: number; retryAfterSeconds?: number; times: number }
   | { op: 'faultsPending' }
   | { op: 'sentMail' }

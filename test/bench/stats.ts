@@ -37,4 +37,3 @@ export function fmt(value: number, digits = 0): string {
 export function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
-

@@ -49,7 +49,12 @@ interface Kind {
 }
 
 const OUTBOUND_TYPES: readonly Kind[] = [
-  { type: 'TransportRule', policyType: 'ExchangeTransportRule', policy: 'Quarantine outbound attachments to external', weight: 0.6 },
+  {
+    type: 'TransportRule',
+    policyType: 'ExchangeTransportRule',
+    policy: 'Quarantine outbound attachments to external',
+    weight: 0.6,
+  },
   { type: 'DataLossPrevention', policyType: 'DataLossPrevention', policy: 'Block card numbers', weight: 0.25 },
   { type: 'OutboundSpam', policyType: 'HostedOutboundSpamFilterPolicy', policy: 'Default', weight: 0.15 },
 ];
@@ -58,7 +63,24 @@ const INBOUND_TYPES: readonly Kind[] = [
   { type: 'Phish', policyType: 'AntiPhishPolicy', policy: 'Office365 AntiPhish Default', weight: 0.3 },
   { type: 'Malware', policyType: 'MalwareFilterPolicy', policy: 'Default', weight: 0.2 },
 ];
-const WORDS = ['Q3', 'pricing', 'sheet', 'invoice', 'contract', 'draft', 'RE:', 'FW:', 'payroll', 'export', 'report', 'customer', 'list', 'update', 'urgent', 'review'];
+const WORDS = [
+  'Q3',
+  'pricing',
+  'sheet',
+  'invoice',
+  'contract',
+  'draft',
+  'RE:',
+  'FW:',
+  'payroll',
+  'export',
+  'report',
+  'customer',
+  'list',
+  'update',
+  'urgent',
+  'review',
+];
 
 function weighted<T extends { weight: number }>(random: () => number, items: readonly T[]): T {
   let r = random();
@@ -99,9 +121,13 @@ export function planMessages(rowCount: number, seed: number, nowMs: number): Mes
     const copies = Math.min(rowCount - rows, r < 0.75 ? 1 : r < 0.95 ? 2 : 3);
     const outbound = random() < 2 / 3;
     const kind = weighted(random, outbound ? OUTBOUND_TYPES : INBOUND_TYPES);
-    const sender = outbound ? senderAddress(Math.floor(random() * SENDER_COUNT)) : `news${Math.floor(random() * 50)}@fabrikam.example`;
+    const sender = outbound
+      ? senderAddress(Math.floor(random() * SENDER_COUNT))
+      : `news${Math.floor(random() * 50)}@fabrikam.example`;
     const recipients = Array.from({ length: copies }, (_, i) =>
-      outbound ? `partner${Math.floor(random() * 5000)}.${i}@fabrikam.example` : senderAddress(Math.floor(random() * SENDER_COUNT)),
+      outbound
+        ? `partner${Math.floor(random() * 5000)}.${i}@fabrikam.example`
+        : senderAddress(Math.floor(random() * SENDER_COUNT)),
     );
     const wordCount = 2 + Math.floor(random() * 10);
     const subject = Array.from({ length: wordCount }, () => pick(random, WORDS)).join(' ');
@@ -175,14 +201,20 @@ export interface ReleaseMix {
  * 10 % inbound (skipped, external sender), 5 % NetworkMessageIds not in the snapshot (wait).
  * Each record releases one copy of a distinct message to that copy's recipient, within the last hour.
  */
-export function releaseRecords(plans: readonly MessagePlan[], total: number, seed: number, nowMs: number): { records: AuditRecord[]; mix: ReleaseMix } {
+export function releaseRecords(
+  plans: readonly MessagePlan[],
+  total: number,
+  seed: number,
+  nowMs: number,
+): { records: AuditRecord[]; mix: ReleaseMix } {
   const random = prng(seed);
   const outbound = plans.filter((p) => p.outbound);
   const inbound = plans.filter((p) => !p.outbound);
   const wantUnknown = Math.round(total * 0.05);
   const wantExternal = Math.round(total * 0.1);
   const wantMatched = total - wantUnknown - wantExternal;
-  if (outbound.length < wantMatched || inbound.length < wantExternal) throw new Error('releaseRecords: the plan holds too few messages');
+  if (outbound.length < wantMatched || inbound.length < wantExternal)
+    throw new Error('releaseRecords: the plan holds too few messages');
   const take = (from: readonly MessagePlan[], count: number): MessagePlan[] => {
     // A partial Fisher-Yates over indices: distinct messages, spread over the whole snapshot.
     const index = from.map((_, i) => i);
@@ -196,10 +228,24 @@ export function releaseRecords(plans: readonly MessagePlan[], total: number, see
   const records: AuditRecord[] = [];
   for (const plan of [...take(outbound, wantMatched), ...take(inbound, wantExternal)]) {
     const copy = Math.floor(random() * plan.copyIds.length);
-    records.push(releaseRecord({ NetworkMessageId: plan.networkMessageId, ReleaseTo: plan.recipients[copy], UserId: 'secadmin@contoso.com', at: at() }));
+    records.push(
+      releaseRecord({
+        NetworkMessageId: plan.networkMessageId,
+        ReleaseTo: plan.recipients[copy],
+        UserId: 'secadmin@contoso.com',
+        at: at(),
+      }),
+    );
   }
   for (let i = 0; i < wantUnknown; i++) {
-    records.push(releaseRecord({ NetworkMessageId: seededGuid(random), ReleaseTo: 'someone@fabrikam.example', UserId: 'secadmin@contoso.com', at: at() }));
+    records.push(
+      releaseRecord({
+        NetworkMessageId: seededGuid(random),
+        ReleaseTo: 'someone@fabrikam.example',
+        UserId: 'secadmin@contoso.com',
+        at: at(),
+      }),
+    );
   }
   // Interleave the kinds the way a real feed would.
   for (let i = records.length - 1; i > 0; i--) {
@@ -220,7 +266,10 @@ export function massPlans(messages: number, recipients: number, seed: number, no
     return {
       networkMessageId: seededGuid(random),
       copyIds: Array.from({ length: recipients }, () => seededGuid(random)),
-      recipients: Array.from({ length: recipients }, (_, i) => `member${String(i).padStart(3, '0')}.m${m}@fabrikam.example`),
+      recipients: Array.from(
+        { length: recipients },
+        (_, i) => `member${String(i).padStart(3, '0')}.m${m}@fabrikam.example`,
+      ),
       sender,
       outbound: true,
       receivedAt: Math.floor(nowMs - 3 * 3_600_000 - random() * 3_600_000),
@@ -239,7 +288,15 @@ export function massReleaseRecords(plans: readonly MessagePlan[], nowMs: number)
   const records: AuditRecord[] = [];
   plans.forEach((plan, m) => {
     const at = new Date(nowMs - 40 * 60_000 + m * 1000);
-    for (const recipient of plan.recipients) records.push(releaseRecord({ NetworkMessageId: plan.networkMessageId, ReleaseTo: recipient, UserId: 'secadmin@contoso.com', at }));
+    for (const recipient of plan.recipients)
+      records.push(
+        releaseRecord({
+          NetworkMessageId: plan.networkMessageId,
+          ReleaseTo: recipient,
+          UserId: 'secadmin@contoso.com',
+          at,
+        }),
+      );
   });
   return records;
 }

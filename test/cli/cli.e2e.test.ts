@@ -19,7 +19,11 @@ const HOUR = 3_600_000;
 
 const world = World.forSuite();
 beforeAll(() => {
-  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.json'), '--outDir', BUILD], { stdio: 'inherit' });
+  execFileSync(
+    process.execPath,
+    [require.resolve('typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.json'), '--outDir', BUILD],
+    { stdio: 'inherit' },
+  );
 }, 120_000);
 afterAll(() => rmSync(BUILD, { recursive: true, force: true }));
 
@@ -31,11 +35,19 @@ interface Run {
 }
 
 /** Runs a built command in `cwd` with exactly `env` (plus PATH, HOME and the simulator's CA). */
-function run(command: 'doctor' | 'once' | 'told', env: Record<string, string>, options: { cwd?: string; args?: string[] } = {}): Promise<Run> {
+function run(
+  command: 'doctor' | 'once' | 'told',
+  env: Record<string, string>,
+  options: { cwd?: string; args?: string[] } = {},
+): Promise<Run> {
   const cwd = options.cwd ?? mkdtempSync(join(tmpdir(), 'qrn-cli-'));
   const base = { PATH: process.env.PATH ?? '', HOME: cwd, NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS ?? '' };
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [join(BUILD, 'shared/cli', `${command}.js`), ...(options.args ?? [])], { cwd, env: { ...base, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [join(BUILD, 'shared/cli', `${command}.js`), ...(options.args ?? [])], {
+      cwd,
+      env: { ...base, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
@@ -44,7 +56,12 @@ function run(command: 'doctor' | 'once' | 'told', env: Record<string, string>, o
     child.on('close', (code) => {
       const lines = stdout.trimEnd().split('\n');
       try {
-        done({ code, stdout: lines.slice(0, -1), stderr, summary: JSON.parse(lines[lines.length - 1]) as Record<string, unknown> });
+        done({
+          code,
+          stdout: lines.slice(0, -1),
+          stderr,
+          summary: JSON.parse(lines[lines.length - 1]) as Record<string, unknown>,
+        });
       } catch {
         fail(new Error(`last stdout line is not JSON:\n${stdout}\n${stderr}`));
       }
@@ -58,13 +75,18 @@ function folderWith(localSettings: string): string {
   return cwd;
 }
 
-const TRAILING_COMMA = '{\n  "IsEncrypted": false,\n  "Values": {\n    "M365_TENANT_ID": "00000000-0000-0000-0000-000000000001",\n  }\n}\n';
+const TRAILING_COMMA =
+  '{\n  "IsEncrypted": false,\n  "Values": {\n    "M365_TENANT_ID": "00000000-0000-0000-0000-000000000001",\n  }\n}\n';
 
 describe('a broken local.settings.json (a trailing comma)', () => {
   it('doctor: one clean line and the JSON summary, never a stack trace', async () => {
     const doctor = await run('doctor', {}, { cwd: folderWith(TRAILING_COMMA) });
     expect(doctor.code).toBe(1);
-    expect(doctor.stdout).toEqual([expect.stringMatching(/^FAIL {2}local\.settings\.json {2}local\.settings\.json is not valid \(.*JSON.*\): fix it \(a trailing comma/)]);
+    expect(doctor.stdout).toEqual([
+      expect.stringMatching(
+        /^FAIL {2}local\.settings\.json {2}local\.settings\.json is not valid \(.*JSON.*\): fix it \(a trailing comma/,
+      ),
+    ]);
     expect(doctor.summary).toEqual({ command: 'doctor', ok: false, checks: 1, failed: 1, skipped: 0, warnings: 0 });
     expect(doctor.stderr).not.toMatch(/^\s+at /m);
   }, 30_000);
@@ -72,7 +94,9 @@ describe('a broken local.settings.json (a trailing comma)', () => {
   it('once: the same one line', async () => {
     const once = await run('once', {}, { cwd: folderWith(TRAILING_COMMA) });
     expect(once.code).toBe(1);
-    expect(once.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^once failed: local\.settings\.json is not valid \(.*\): fix it/)]);
+    expect(once.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^once failed: local\.settings\.json is not valid \(.*\): fix it/),
+    ]);
     expect(once.summary).toMatchObject({ command: 'once', ok: false });
   }, 30_000);
 });
@@ -80,13 +104,23 @@ describe('a broken local.settings.json (a trailing comma)', () => {
 describe('npm run doctor with nothing set', () => {
   it('names every missing setting in one run and skips the checks that need them', async () => {
     // An app registration without its secret: sign-in is said once, and nothing reaches the network.
-    const doctor = await run('doctor', { AZURE_TENANT_ID: '00000000-0000-0000-0000-000000000001', AZURE_CLIENT_ID: '00000000-0000-0000-0000-0000000000c1' });
+    const doctor = await run('doctor', {
+      AZURE_TENANT_ID: '00000000-0000-0000-0000-000000000001',
+      AZURE_CLIENT_ID: '00000000-0000-0000-0000-0000000000c1',
+    });
     expect(doctor.code).toBe(1);
     const fails = doctor.stdout.filter((l) => l.startsWith('FAIL')).map((l) => l.split(/ {2,}/)[1]);
-    expect(fails).toEqual(['setting M365_TENANT_ID', 'setting NOTIFY_SENDER_MAILBOX', 'setting AzureWebJobsStorage', 'credentials']);
+    expect(fails).toEqual([
+      'setting M365_TENANT_ID',
+      'setting NOTIFY_SENDER_MAILBOX',
+      'setting AzureWebJobsStorage',
+      'credentials',
+    ]);
     expect(doctor.stdout.filter((l) => l.startsWith('ok'))).toEqual([]);
     expect(doctor.stdout).toContainEqual(expect.stringMatching(/^skip {2}storage +needs AzureWebJobsStorage$/));
-    expect(doctor.stdout).toContainEqual(expect.stringMatching(/^skip {2}token for Exchange Online +needs AZURE_CLIENT_SECRET$/));
+    expect(doctor.stdout).toContainEqual(
+      expect.stringMatching(/^skip {2}token for Exchange Online +needs AZURE_CLIENT_SECRET$/),
+    );
     // The alert settings are fine (alerts are off: a warning) and the health check waits for storage.
     expect(doctor.summary).toEqual({ command: 'doctor', ok: false, checks: 16, failed: 4, skipped: 11, warnings: 1 });
   }, 30_000);
@@ -94,7 +128,8 @@ describe('npm run doctor with nothing set', () => {
 
 describe('storage that cannot be reached', () => {
   it('once names Table Storage, the setting, the endpoint and the fix', async () => {
-    const unreachable = 'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;TableEndpoint=http://127.0.0.1:9/devstoreaccount1;QueueEndpoint=http://127.0.0.1:9/devstoreaccount1';
+    const unreachable =
+      'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==;BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;TableEndpoint=http://127.0.0.1:9/devstoreaccount1;QueueEndpoint=http://127.0.0.1:9/devstoreaccount1';
     const once = await run('once', world.env({ AzureWebJobsStorage: unreachable }));
     expect(once.code).toBe(1);
     expect(once.stderr.trim().split('\n').pop()).toMatch(
@@ -106,18 +141,32 @@ describe('storage that cannot be reached', () => {
 describe('npm run told', () => {
   it('lists what was told, newest first: sender, subject, message, released to, when and how; JSON summary last', async () => {
     // One real cycle that mails alice, then a dry run about carol.
-    const alice = quarantineRow({ receivedAt: new Date(Date.now() - 3 * HOUR), SenderAddress: 'alice@contoso.com', Subject: 'Q3 pricing sheet', RecipientAddress: ['bob@fabrikam.example'] });
+    const alice = quarantineRow({
+      receivedAt: new Date(Date.now() - 3 * HOUR),
+      SenderAddress: 'alice@contoso.com',
+      Subject: 'Q3 pricing sheet',
+      RecipientAddress: ['bob@fabrikam.example'],
+    });
     world.sim.tenant.quarantine.add(alice);
-    world.sim.audit.publish(world.sim.tenant.quarantine.release(alice.Identity, undefined, { at: new Date(Date.now() - HOUR) }));
+    world.sim.audit.publish(
+      world.sim.tenant.quarantine.release(alice.Identity, undefined, { at: new Date(Date.now() - HOUR) }),
+    );
     const real = world.runtime({ NOTIFY_MAX_PER_MINUTE: '600' });
     await real.snapshot();
     await real.detect();
     await real.drainNotifications({ retryAfterSeconds: 0 });
     expect(world.sim.sentMail).toHaveLength(1);
 
-    const carol = quarantineRow({ receivedAt: new Date(Date.now() - 2 * HOUR), SenderAddress: 'carol@contoso.com', Subject: 'Card \u001b[31mnumbers', RecipientAddress: ['dan@fabrikam.example'] });
+    const carol = quarantineRow({
+      receivedAt: new Date(Date.now() - 2 * HOUR),
+      SenderAddress: 'carol@contoso.com',
+      Subject: 'Card \u001b[31mnumbers',
+      RecipientAddress: ['dan@fabrikam.example'],
+    });
     world.sim.tenant.quarantine.add(carol);
-    world.sim.audit.publish(world.sim.tenant.quarantine.release(carol.Identity, undefined, { at: new Date(Date.now() - HOUR / 2) }));
+    world.sim.audit.publish(
+      world.sim.tenant.quarantine.release(carol.Identity, undefined, { at: new Date(Date.now() - HOUR / 2) }),
+    );
     const dry = world.runtime({ NOTIFY_DRY_RUN: 'true', NOTIFY_MAX_PER_MINUTE: '600' });
     await dry.snapshot();
     await dry.detect();
@@ -132,18 +181,44 @@ describe('npm run told', () => {
     await ledger.markSent(key, { jobId: 'j', deliveryId: 'd' }, claim.etag, 'sent-items');
 
     // Only storage is needed to read the ledger.
-    const told = await run('told', { AzureWebJobsStorage: world.azurite.connectionString }, { args: ['--since', '1d'] });
+    const told = await run(
+      'told',
+      { AzureWebJobsStorage: world.azurite.connectionString },
+      { args: ['--since', '1d'] },
+    );
     expect(told.code).toBe(0);
     const nmid = (row: typeof alice) => row.Identity.split('\\')[0].toLowerCase();
     expect(told.stdout).toEqual([
-      expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d UTC {2}sent \(found in Sent Items after a lost answer\): sender unknown \(no longer in the snapshot\) about message 11111111-2222-4333-8444-555555555555, released to erin@fabrikam\.example$/),
-      expect.stringMatching(new RegExp(`^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC {2}dry run \\(nobody was mailed\\): carol@contoso\\.com about message ${nmid(carol)} "Card \\?\\[31mnumbers", released to dan@fabrikam\\.example$`)),
-      expect.stringMatching(new RegExp(`^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC {2}sent \\(Graph accepted it\\): alice@contoso\\.com about message ${nmid(alice)} "Q3 pricing sheet", released to bob@fabrikam\\.example$`)),
+      expect.stringMatching(
+        /^\d{4}-\d\d-\d\d \d\d:\d\d UTC {2}sent \(found in Sent Items after a lost answer\): sender unknown \(no longer in the snapshot\) about message 11111111-2222-4333-8444-555555555555, released to erin@fabrikam\.example$/,
+      ),
+      expect.stringMatching(
+        new RegExp(
+          `^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC {2}dry run \\(nobody was mailed\\): carol@contoso\\.com about message ${nmid(carol)} "Card \\?\\[31mnumbers", released to dan@fabrikam\\.example$`,
+        ),
+      ),
+      expect.stringMatching(
+        new RegExp(
+          `^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC {2}sent \\(Graph accepted it\\): alice@contoso\\.com about message ${nmid(alice)} "Q3 pricing sheet", released to bob@fabrikam\\.example$`,
+        ),
+      ),
     ]);
-    expect(told.summary).toMatchObject({ command: 'told', ok: true, told: 3, dryRun: 1, byHow: { accepted: 1, 'dry-run': 1, 'sent-items': 1 }, senders: 2, senderUnknown: 1 });
+    expect(told.summary).toMatchObject({
+      command: 'told',
+      ok: true,
+      told: 3,
+      dryRun: 1,
+      byHow: { accepted: 1, 'dry-run': 1, 'sent-items': 1 },
+      senders: 2,
+      senderUnknown: 1,
+    });
 
     // A --since beyond anything the ledger could hold is refused in one line, not read as "everything".
-    const none = await run('told', { AzureWebJobsStorage: world.azurite.connectionString }, { args: ['--since=2020-01-01'] });
+    const none = await run(
+      'told',
+      { AzureWebJobsStorage: world.azurite.connectionString },
+      { args: ['--since=2020-01-01'] },
+    );
     expect(none.code).toBe(1);
     expect(none.stderr).toMatch(/^told failed: --since takes a period such as 7d/m);
   }, 90_000);

@@ -5,7 +5,9 @@ import { isFunctionsTestModeWarning } from '../support/quietFunctionsTestMode';
 /** The warnings exactly as the installed package writes them, with a name filled in. */
 function packageWarnings(): string[] {
   const source = readFileSync(require.resolve('@azure/functions/dist/azure-functions.js'), 'utf8');
-  const found = [...source.matchAll(/console\.warn\((['`])(WARNING:[^'`]*test mode[^'`]*)\1\)/g)].map((m) => m[2].replace(/\$\{[^}]+\}/g, 'x'));
+  const found = [...source.matchAll(/console\.warn\((['`])(WARNING:[^'`]*test mode[^'`]*)\1\)/g)].map((m) =>
+    m[2].replace(/\$\{[^}]+\}/g, 'x'),
+  );
   return found;
 }
 
@@ -13,17 +15,26 @@ describe('jest setup: @azure/functions test mode', () => {
   it('recognises every test-mode warning the installed package prints', () => {
     const warnings = packageWarnings();
     expect(warnings.length).toBeGreaterThanOrEqual(3);
-    for (const text of warnings) expect({ text, silenced: isFunctionsTestModeWarning([text]) }).toEqual({ text, silenced: true });
+    for (const text of warnings)
+      expect({ text, silenced: isFunctionsTestModeWarning([text]) }).toEqual({ text, silenced: true });
   });
 
   it('lets every other warning through', () => {
     expect(isFunctionsTestModeWarning(['NOT RUN: Chromium is not installed'])).toBe(false);
     expect(isFunctionsTestModeWarning(['WARNING: something else about "@azure/functions"'])).toBe(false);
-    expect(isFunctionsTestModeWarning([new Error('WARNING: Skipping call to register function "x" because the "@azure/functions" package is in test mode.')])).toBe(false);
+    expect(
+      isFunctionsTestModeWarning([
+        new Error(
+          'WARNING: Skipping call to register function "x" because the "@azure/functions" package is in test mode.',
+        ),
+      ]),
+    ).toBe(false);
   });
 
   it('is installed for every test file', () => {
-    expect(readFileSync(require.resolve('../../jest.config.js'), 'utf8')).toMatch(/setupFiles: \['<rootDir>\/test\/support\/quietFunctionsTestMode\.ts'\]/);
+    expect(readFileSync(require.resolve('../../jest.config.js'), 'utf8')).toMatch(
+      /setupFiles: \['<rootDir>\/test\/support\/quietFunctionsTestMode\.ts'\]/,
+    );
     expect(console.warn.toString()).toContain('isFunctionsTestModeWarning');
   });
 });

@@ -1,6 +1,9 @@
 import { checkSettings, loadSettings, SettingsError } from '../../shared/config/settings';
 
-const base = { M365_TENANT_ID: '00000000-0000-0000-0000-000000000001', AzureWebJobsStorage: 'UseDevelopmentStorage=true' };
+const base = {
+  M365_TENANT_ID: '00000000-0000-0000-0000-000000000001',
+  AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+};
 
 function errorOf(env: Record<string, string>): string {
   try {
@@ -26,8 +29,12 @@ describe('settings', () => {
   });
 
   it('names the missing tenant and shows what a valid one looks like', () => {
-    expect(errorOf({ AzureWebJobsStorage: 'UseDevelopmentStorage=true' })).toMatch(/M365_TENANT_ID is missing: expected the tenant GUID, such as/);
-    expect(errorOf({ ...base, M365_TENANT_ID: 'contoso.com' })).toMatch(/M365_TENANT_ID is invalid \(got "contoso.com"\)/);
+    expect(errorOf({ AzureWebJobsStorage: 'UseDevelopmentStorage=true' })).toMatch(
+      /M365_TENANT_ID is missing: expected the tenant GUID, such as/,
+    );
+    expect(errorOf({ ...base, M365_TENANT_ID: 'contoso.com' })).toMatch(
+      /M365_TENANT_ID is invalid \(got "contoso.com"\)/,
+    );
   });
 
   it.each([
@@ -48,15 +55,26 @@ describe('settings', () => {
   });
 
   it('turns instance discovery off only for sign-in hosts that are not Microsoft clouds', () => {
-    expect(loadSettings({ ...base, AZURE_AUTHORITY_HOST: 'https://login.microsoftonline.us' }).disableInstanceDiscovery).toBe(false);
+    expect(
+      loadSettings({ ...base, AZURE_AUTHORITY_HOST: 'https://login.microsoftonline.us' }).disableInstanceDiscovery,
+    ).toBe(false);
     const sim = loadSettings({ ...base, AZURE_AUTHORITY_HOST: 'https://127.0.0.1:8443/' });
     expect(sim.disableInstanceDiscovery).toBe(true);
     expect(sim.authorityHost).toBe('https://127.0.0.1:8443');
   });
 
   it('accepts identity-based storage by account name and derives both service URLs', () => {
-    const s = loadSettings({ M365_TENANT_ID: base.M365_TENANT_ID, AzureWebJobsStorage__accountName: 'qrnstore01', AzureWebJobsStorage__clientId: 'abc' });
-    expect(s.storage).toEqual({ kind: 'identity', tableUrl: 'https://qrnstore01.table.core.windows.net', queueUrl: 'https://qrnstore01.queue.core.windows.net', clientId: 'abc' });
+    const s = loadSettings({
+      M365_TENANT_ID: base.M365_TENANT_ID,
+      AzureWebJobsStorage__accountName: 'qrnstore01',
+      AzureWebJobsStorage__clientId: 'abc',
+    });
+    expect(s.storage).toEqual({
+      kind: 'identity',
+      tableUrl: 'https://qrnstore01.table.core.windows.net',
+      queueUrl: 'https://qrnstore01.queue.core.windows.net',
+      clientId: 'abc',
+    });
   });
 
   it('explains both storage forms when neither is set', () => {
@@ -67,9 +85,14 @@ describe('settings', () => {
     expect(errorOf({ ...base, AzureWebJobsStorage: 'secret-key-material' })).not.toContain('secret-key-material');
   });
 
-  describe('checkSettings (the doctor\'s view: every problem at once)', () => {
-    it('reports every missing and malformed setting in one pass, each naming its setting, in loadSettings\' order', () => {
-      const env = { NOTIFY_LANGUAGE: 'tlh', SNAPSHOT_SCHEDULE: 'hourly', NOTIFY_TIME_ZONE: 'Mars/Olympus', NOTIFY_DRY_RUN: 'maybe' };
+  describe("checkSettings (the doctor's view: every problem at once)", () => {
+    it("reports every missing and malformed setting in one pass, each naming its setting, in loadSettings' order", () => {
+      const env = {
+        NOTIFY_LANGUAGE: 'tlh',
+        SNAPSHOT_SCHEDULE: 'hourly',
+        NOTIFY_TIME_ZONE: 'Mars/Olympus',
+        NOTIFY_DRY_RUN: 'maybe',
+      };
       const { problems, settings } = checkSettings(env, { requireSenderMailbox: true });
       expect(settings).toBeUndefined();
       expect(problems.map((p) => p.setting)).toEqual([
@@ -81,62 +104,130 @@ describe('settings', () => {
         'NOTIFY_DRY_RUN',
         'NOTIFY_TIME_ZONE',
       ]);
-      for (const problem of problems) expect(problem.message).toMatch(new RegExp(`^Setting ${problem.setting} is (missing|invalid)[^\\r\\n]*$`));
+      for (const problem of problems)
+        expect(problem.message).toMatch(new RegExp(`^Setting ${problem.setting} is (missing|invalid)[^\\r\\n]*$`));
       // loadSettings still stops at the first, as the functions always did.
       expect(errorOf(env)).toBe(problems[0].message);
     });
 
     it('requires the sender mailbox only when asked: the functions run without it until something is sent', () => {
       expect(checkSettings(base).problems).toEqual([]);
-      expect(checkSettings(base, { requireSenderMailbox: true }).problems.map((p) => p.message)).toEqual([expect.stringMatching(/NOTIFY_SENDER_MAILBOX is missing.*nothing can be sent/)]);
-      expect(checkSettings({ ...base, NOTIFY_SENDER_MAILBOX: 'notices@contoso.com' }, { requireSenderMailbox: true }).settings?.notifySenderMailbox).toBe('notices@contoso.com');
+      expect(checkSettings(base, { requireSenderMailbox: true }).problems.map((p) => p.message)).toEqual([
+        expect.stringMatching(/NOTIFY_SENDER_MAILBOX is missing.*nothing can be sent/),
+      ]);
+      expect(
+        checkSettings({ ...base, NOTIFY_SENDER_MAILBOX: 'notices@contoso.com' }, { requireSenderMailbox: true })
+          .settings?.notifySenderMailbox,
+      ).toBe('notices@contoso.com');
     });
 
     it('gives the same settings as loadSettings when nothing is wrong', () => {
-      const env = { ...base, NOTIFY_SENDER_MAILBOX: 'Notices@Contoso.com', NOTIFY_TIME_ZONE: 'europe/berlin', NOTIFY_MAX_PER_MINUTE: '12' };
+      const env = {
+        ...base,
+        NOTIFY_SENDER_MAILBOX: 'Notices@Contoso.com',
+        NOTIFY_TIME_ZONE: 'europe/berlin',
+        NOTIFY_MAX_PER_MINUTE: '12',
+      };
       expect(checkSettings(env).settings).toEqual(loadSettings(env));
     });
 
     it('keeps a draft for the checks that do not depend on a broken setting, and never lets a broken dry-run setting send', () => {
-      const { draft } = checkSettings({ ...base, GRAPH_ENDPOINT: 'http://graph.example', NOTIFY_DRY_RUN: 'perhaps', EXCHANGE_ENDPOINT: 'https://outlook.office365.us' });
+      const { draft } = checkSettings({
+        ...base,
+        GRAPH_ENDPOINT: 'http://graph.example',
+        NOTIFY_DRY_RUN: 'perhaps',
+        EXCHANGE_ENDPOINT: 'https://outlook.office365.us',
+      });
       expect(draft.graphEndpoint).toBe('https://graph.microsoft.com');
       expect(draft.exchangeEndpoint).toBe('https://outlook.office365.us');
       expect(draft.notifyDryRun).toBe(true);
     });
 
     it('names identity-based storage with a table URL but no queue URL, which could never enqueue a job', () => {
-      const { problems } = checkSettings({ M365_TENANT_ID: base.M365_TENANT_ID, AzureWebJobsStorage__tableServiceUri: 'https://qrn.table.core.windows.net' });
-      expect(problems.map((p) => [p.setting, p.message])).toEqual([['AzureWebJobsStorage__queueServiceUri', expect.stringMatching(/queueServiceUri is missing.*https:\/\/myaccount\.queue\.core\.windows\.net/)]]);
+      const { problems } = checkSettings({
+        M365_TENANT_ID: base.M365_TENANT_ID,
+        AzureWebJobsStorage__tableServiceUri: 'https://qrn.table.core.windows.net',
+      });
+      expect(problems.map((p) => [p.setting, p.message])).toEqual([
+        [
+          'AzureWebJobsStorage__queueServiceUri',
+          expect.stringMatching(/queueServiceUri is missing.*https:\/\/myaccount\.queue\.core\.windows\.net/),
+        ],
+      ]);
     });
   });
 
   describe('plain-http storage (the account key would travel in clear)', () => {
     const key = 'AccountKey=c2VjcmV0LWtleS1tYXRlcmlhbA==';
     it.each([
-      ['DefaultEndpointsProtocol=http to Azure', `DefaultEndpointsProtocol=http;AccountName=qrnstore01;${key};EndpointSuffix=core.windows.net`, 'qrnstore01.blob.core.windows.net'],
-      ['an http table endpoint on another host', `DefaultEndpointsProtocol=https;AccountName=a;${key};TableEndpoint=http://storage.contoso.com/a`, 'storage.contoso.com'],
-      ['loopback table but derived http blob', `DefaultEndpointsProtocol=http;AccountName=a;${key};TableEndpoint=http://127.0.0.1:10002/a;QueueEndpoint=http://127.0.0.1:10001/a`, 'a.blob.core.windows.net'],
-      ['a host that only starts like loopback', `AccountName=a;${key};QueueEndpoint=http://127.0.0.1.evil.example/a;TableEndpoint=https://a.table.core.windows.net`, '127.0.0.1.evil.example'],
-    ])('refuses %s in one line naming AzureWebJobsStorage, the host and why, never the key', (_label, connectionString, host) => {
-      const message = errorOf({ ...base, AzureWebJobsStorage: connectionString });
-      expect(message).toMatch(/^Setting AzureWebJobsStorage is invalid: .*over http to .*account key would travel in clear/);
-      expect(message).toContain(host);
-      expect(message).not.toContain('c2VjcmV0');
-      expect(message).not.toContain('\n');
-    });
+      [
+        'DefaultEndpointsProtocol=http to Azure',
+        `DefaultEndpointsProtocol=http;AccountName=qrnstore01;${key};EndpointSuffix=core.windows.net`,
+        'qrnstore01.blob.core.windows.net',
+      ],
+      [
+        'an http table endpoint on another host',
+        `DefaultEndpointsProtocol=https;AccountName=a;${key};TableEndpoint=http://storage.contoso.com/a`,
+        'storage.contoso.com',
+      ],
+      [
+        'loopback table but derived http blob',
+        `DefaultEndpointsProtocol=http;AccountName=a;${key};TableEndpoint=http://127.0.0.1:10002/a;QueueEndpoint=http://127.0.0.1:10001/a`,
+        'a.blob.core.windows.net',
+      ],
+      [
+        'a host that only starts like loopback',
+        `AccountName=a;${key};QueueEndpoint=http://127.0.0.1.evil.example/a;TableEndpoint=https://a.table.core.windows.net`,
+        '127.0.0.1.evil.example',
+      ],
+    ])(
+      'refuses %s in one line naming AzureWebJobsStorage, the host and why, never the key',
+      (_label, connectionString, host) => {
+        const message = errorOf({ ...base, AzureWebJobsStorage: connectionString });
+        expect(message).toMatch(
+          /^Setting AzureWebJobsStorage is invalid: .*over http to .*account key would travel in clear/,
+        );
+        expect(message).toContain(host);
+        expect(message).not.toContain('c2VjcmV0');
+        expect(message).not.toContain('\n');
+      },
+    );
 
     it.each([
       ['UseDevelopmentStorage=true', 'UseDevelopmentStorage=true'],
-      ['Azurite on 127.0.0.1', `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;${key};BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;QueueEndpoint=http://127.0.0.1:10001/devstoreaccount1;TableEndpoint=http://127.0.0.1:10002/devstoreaccount1;`],
-      ['Azurite on localhost and ::1', `DefaultEndpointsProtocol=http;AccountName=d;${key};BlobEndpoint=http://localhost:10000/d;QueueEndpoint=http://[::1]:10001/d;TableEndpoint=http://LOCALHOST:10002/d`],
-      ['https to Azure', `DefaultEndpointsProtocol=https;AccountName=qrnstore01;${key};EndpointSuffix=core.windows.net`],
+      [
+        'Azurite on 127.0.0.1',
+        `DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;${key};BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;QueueEndpoint=http://127.0.0.1:10001/devstoreaccount1;TableEndpoint=http://127.0.0.1:10002/devstoreaccount1;`,
+      ],
+      [
+        'Azurite on localhost and ::1',
+        `DefaultEndpointsProtocol=http;AccountName=d;${key};BlobEndpoint=http://localhost:10000/d;QueueEndpoint=http://[::1]:10001/d;TableEndpoint=http://LOCALHOST:10002/d`,
+      ],
+      [
+        'https to Azure',
+        `DefaultEndpointsProtocol=https;AccountName=qrnstore01;${key};EndpointSuffix=core.windows.net`,
+      ],
     ])('accepts %s', (_label, connectionString) => {
-      expect(loadSettings({ ...base, AzureWebJobsStorage: connectionString }).storage).toEqual({ kind: 'connectionString', connectionString });
+      expect(loadSettings({ ...base, AzureWebJobsStorage: connectionString }).storage).toEqual({
+        kind: 'connectionString',
+        connectionString,
+      });
     });
 
     it('refuses an http service URI for identity-based storage off loopback (the token would travel in clear)', () => {
-      expect(errorOf({ M365_TENANT_ID: base.M365_TENANT_ID, AzureWebJobsStorage__tableServiceUri: 'http://qrnstore01.table.core.windows.net' })).toMatch(/AzureWebJobsStorage__tableServiceUri is invalid/);
-      expect(loadSettings({ M365_TENANT_ID: base.M365_TENANT_ID, AzureWebJobsStorage__tableServiceUri: 'http://127.0.0.1:10002/d', AzureWebJobsStorage__queueServiceUri: 'http://127.0.0.1:10001/d' }).storage).toMatchObject({ tableUrl: 'http://127.0.0.1:10002/d' });
+      expect(
+        errorOf({
+          M365_TENANT_ID: base.M365_TENANT_ID,
+          AzureWebJobsStorage__tableServiceUri: 'http://qrnstore01.table.core.windows.net',
+        }),
+      ).toMatch(/AzureWebJobsStorage__tableServiceUri is invalid/);
+      expect(
+        loadSettings({
+          M365_TENANT_ID: base.M365_TENANT_ID,
+          AzureWebJobsStorage__tableServiceUri: 'http://127.0.0.1:10002/d',
+          AzureWebJobsStorage__queueServiceUri: 'http://127.0.0.1:10001/d',
+        }).storage,
+      ).toMatchObject({ tableUrl: 'http://127.0.0.1:10002/d' });
     });
   });
 });

@@ -4,7 +4,15 @@ import { detectReleases } from '../../shared/detect/detectReleases';
 import { ledgerKey, parseJob } from '../../shared/jobs/notificationJob';
 import { decodeMessage } from '../../shared/queue/storageQueue';
 import { QUEUE_NAME } from '../../shared/jobs/delivery';
-import { fileAccessedRecord, noiseRecords, quarantineRecord, signInRecord, quarantineRow, releaseRecord, SYSTEM_RELEASE_USER } from '../../simulator/fixtures';
+import {
+  fileAccessedRecord,
+  noiseRecords,
+  quarantineRecord,
+  signInRecord,
+  quarantineRow,
+  releaseRecord,
+  SYSTEM_RELEASE_USER,
+} from '../../simulator/fixtures';
 import type { QuarantineRow } from '../../simulator/tenant';
 import { CrashPlan, InjectedCrash } from '../support/crash';
 import { World } from '../support/world';
@@ -43,9 +51,23 @@ const pairsOf = (jobs: NotificationJob[]): string[] => jobs.flatMap((j) => j.rel
 
 describe('detecting releases', () => {
   it('tells each sender about an admin release and a release by Microsoft 365, with the facts of the message', async () => {
-    const alice = quarantined({ SenderAddress: 'alice@contoso.com', RecipientAddress: ['bob@fabrikam.example'], Subject: 'Q3 pricing sheet' });
-    const carol = quarantined({ SenderAddress: 'carol@contoso.com', RecipientAddress: ['dan@fabrikam.example'], Type: 'DataLossPrevention', QuarantineTypes: 'DataLossPrevention', PolicyName: 'Block card numbers' });
-    world.sim.audit.publish([...release(alice, { by: 'secadmin@contoso.com' }), ...noiseRecords(5), ...release(carol, { by: SYSTEM_RELEASE_USER })]);
+    const alice = quarantined({
+      SenderAddress: 'alice@contoso.com',
+      RecipientAddress: ['bob@fabrikam.example'],
+      Subject: 'Q3 pricing sheet',
+    });
+    const carol = quarantined({
+      SenderAddress: 'carol@contoso.com',
+      RecipientAddress: ['dan@fabrikam.example'],
+      Type: 'DataLossPrevention',
+      QuarantineTypes: 'DataLossPrevention',
+      PolicyName: 'Block card numbers',
+    });
+    world.sim.audit.publish([
+      ...release(alice, { by: 'secadmin@contoso.com' }),
+      ...noiseRecords(5),
+      ...release(carol, { by: SYSTEM_RELEASE_USER }),
+    ]);
 
     const runtime = world.runtime();
     await runtime.snapshot();
@@ -55,11 +77,28 @@ describe('detecting releases', () => {
     const jobs = await queuedJobs();
     const bySender = Object.fromEntries(jobs.map((j) => [j.sender, j.releases]));
     expect(bySender['alice@contoso.com']).toEqual([
-      expect.objectContaining({ networkMessageId: nmidOf(alice), subject: 'Q3 pricing sheet', recipients: ['bob@fabrikam.example'], releasedTo: 'bob@fabrikam.example', releasedBy: 'secadmin@contoso.com', quarantineType: 'TransportRule' }),
+      expect.objectContaining({
+        networkMessageId: nmidOf(alice),
+        subject: 'Q3 pricing sheet',
+        recipients: ['bob@fabrikam.example'],
+        releasedTo: 'bob@fabrikam.example',
+        releasedBy: 'secadmin@contoso.com',
+        quarantineType: 'TransportRule',
+      }),
     ]);
-    expect(bySender['carol@contoso.com']).toEqual([expect.objectContaining({ networkMessageId: nmidOf(carol), quarantineType: 'DataLossPrevention', policyName: 'Block card numbers' })]);
+    expect(bySender['carol@contoso.com']).toEqual([
+      expect.objectContaining({
+        networkMessageId: nmidOf(carol),
+        quarantineType: 'DataLossPrevention',
+        policyName: 'Block card numbers',
+      }),
+    ]);
     expect(bySender['carol@contoso.com'][0].releasedBy).toBeUndefined();
-    expect(world.sim.requests.filter((r) => r.service === 'management').every((r) => r.query.PublisherIdentifier === world.sim.tenantId)).toBe(true);
+    expect(
+      world.sim.requests
+        .filter((r) => r.service === 'management')
+        .every((r) => r.query.PublisherIdentifier === world.sim.tenantId),
+    ).toBe(true);
   });
 
   it('ignores other quarantine operations, failed releases and other workloads', async () => {
@@ -132,7 +171,9 @@ describe('detecting releases', () => {
 
   it('keeps a release pending until its snapshot row arrives, then tells the sender', async () => {
     const row = quarantineRow({ receivedAt: ago(90 * MINUTE) });
-    world.sim.audit.publish([releaseRecord({ NetworkMessageId: nmidOf(row), ReleaseTo: 'bob@fabrikam.example', at: ago(30 * MINUTE) })]);
+    world.sim.audit.publish([
+      releaseRecord({ NetworkMessageId: nmidOf(row), ReleaseTo: 'bob@fabrikam.example', at: ago(30 * MINUTE) }),
+    ]);
     const runtime = world.runtime();
     await runtime.snapshot();
     expect(await runtime.detect()).toMatchObject({ releases: 1, pending: 1, jobs: 0 });
@@ -146,7 +187,9 @@ describe('detecting releases', () => {
   it('matches NetworkMessageIds whatever their case on either side', async () => {
     const id = 'AbCdEf01-2345-4678-9ABC-DEF012345678';
     const row = quarantined({ networkMessageId: id });
-    world.sim.audit.publish([releaseRecord({ NetworkMessageId: id.toUpperCase(), ReleaseTo: 'BOB@fabrikam.example', at: ago(HOUR) })]);
+    world.sim.audit.publish([
+      releaseRecord({ NetworkMessageId: id.toUpperCase(), ReleaseTo: 'BOB@fabrikam.example', at: ago(HOUR) }),
+    ]);
     const runtime = world.runtime();
     await runtime.snapshot();
     expect(await runtime.detect()).toMatchObject({ matched: 1, jobs: 1 });
@@ -154,25 +197,44 @@ describe('detecting releases', () => {
   });
 
   it('tells neither external senders (inbound mail) nor a sender Exchange left empty, and says why', async () => {
-    const inbound = quarantined({ SenderAddress: 'mallory@fabrikam.example', RecipientAddress: ['alice@contoso.com'], Direction: 'Outbound', Type: 'Phish', QuarantineTypes: 'Phish' });
+    const inbound = quarantined({
+      SenderAddress: 'mallory@fabrikam.example',
+      RecipientAddress: ['alice@contoso.com'],
+      Direction: 'Outbound',
+      Type: 'Phish',
+      QuarantineTypes: 'Phish',
+    });
     const empty = quarantined({ SenderAddress: '' });
     world.sim.audit.publish([...release(inbound), ...release(empty)]);
     const runtime = world.runtime();
     await runtime.snapshot();
     const summary = await runtime.detect();
-    expect(summary).toMatchObject({ releases: 2, jobs: 0, skippedByReason: { 'external-sender': 1, 'invalid-sender': 1 } });
-    expect(world.log.text()).toContain(`NetworkMessageId ${nmidOf(empty)}): the quarantined message has no usable sender address`);
+    expect(summary).toMatchObject({
+      releases: 2,
+      jobs: 0,
+      skippedByReason: { 'external-sender': 1, 'invalid-sender': 1 },
+    });
+    expect(world.log.text()).toContain(
+      `NetworkMessageId ${nmidOf(empty)}): the quarantined message has no usable sender address`,
+    );
   });
 
   it('loses and doubles nothing when the run dies between any two steps and runs again', async () => {
     const arrange = async (): Promise<string[]> => {
-      const a = quarantined({ SenderAddress: 'alice@contoso.com', RecipientAddress: ['bob@fabrikam.example', 'eve@fabrikam.example'] });
+      const a = quarantined({
+        SenderAddress: 'alice@contoso.com',
+        RecipientAddress: ['bob@fabrikam.example', 'eve@fabrikam.example'],
+      });
       const c = quarantined({ SenderAddress: 'carol@contoso.com' });
       const records = [...release(a), ...release(c, { by: SYSTEM_RELEASE_USER })];
       world.sim.audit.publish([...records.slice(0, 2), ...noiseRecords(2)]);
       world.sim.audit.publish([...records.slice(1), ...noiseRecords(2)]);
       await world.runtime().snapshot();
-      return [`${nmidOf(a)}|bob@fabrikam.example`, `${nmidOf(a)}|eve@fabrikam.example`, `${nmidOf(c)}|bob@fabrikam.example`].sort();
+      return [
+        `${nmidOf(a)}|bob@fabrikam.example`,
+        `${nmidOf(a)}|eve@fabrikam.example`,
+        `${nmidOf(c)}|bob@fabrikam.example`,
+      ].sort();
     };
     const run = async (plan: CrashPlan): Promise<void> => {
       const deps = await world.runtime().detectionDeps();

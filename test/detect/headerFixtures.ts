@@ -72,7 +72,10 @@ export const INTERNET_SPOOF = crlf([
 ]);
 
 /** A notice the product sent (it carries the product's x-qrn- headers), held and released. */
-export const OWN_NOTICE = INTERNAL_OUTBOUND.replace('Subject: Q3 pricing sheet', 'Subject: Released: Q3 pricing sheet\r\nx-qrn-network-message-ids: 5b0f7c1e-3c1a-4e22-9d3c-08de0a1b2c3d');
+export const OWN_NOTICE = INTERNAL_OUTBOUND.replace(
+  'Subject: Q3 pricing sheet',
+  'Subject: Released: Q3 pricing sheet\r\nx-qrn-network-message-ids: 5b0f7c1e-3c1a-4e22-9d3c-08de0a1b2c3d',
+);
 
 /** Lines joined with a line end other than CRLF. */
 export function withLineEnds(header: string, end: string): string {

@@ -1,4 +1,10 @@
-import { MAX_HEADER_CHARS, MAX_REPEATS, MAX_VALUE_CHARS, parseMessageHeader, singleValue } from '../../shared/detect/messageHeader';
+import {
+  MAX_HEADER_CHARS,
+  MAX_REPEATS,
+  MAX_VALUE_CHARS,
+  parseMessageHeader,
+  singleValue,
+} from '../../shared/detect/messageHeader';
 import { originFromHeader } from '../../shared/detect/origin';
 import { INTERNAL_OUTBOUND, INTERNET_SPOOF, INTRA_ORG, OWN_NOTICE, withLineEnds } from './headerFixtures';
 
@@ -19,16 +25,22 @@ describe('parsing a quarantined message header', () => {
   });
 
   it('reads intra-organisation mail as internal (DIR:INT)', () => {
-    expect(originFromHeader(parseMessageHeader(INTRA_ORG))).toEqual({ verdict: 'internal', rule: 'Originating+AuthAs:Internal+DIR:INT' });
+    expect(originFromHeader(parseMessageHeader(INTRA_ORG))).toEqual({
+      verdict: 'internal',
+      rule: 'Originating+AuthAs:Internal+DIR:INT',
+    });
   });
 
   it('reads internet mail spoofing the own domain as external, with compauth=fail unfolded from Authentication-Results', () => {
     const parsed = parseMessageHeader(INTERNET_SPOOF);
     expect(parsed.fields['authentication-results']?.[0]).toMatch(/header\.from=contoso\.com;compauth=fail reason=000$/);
-    expect(originFromHeader(parsed)).toEqual({ verdict: 'external', rule: 'Incoming+AuthAs:Anonymous+DIR:INB+compauth=fail' });
+    expect(originFromHeader(parsed)).toEqual({
+      verdict: 'external',
+      rule: 'Incoming+AuthAs:Anonymous+DIR:INB+compauth=fail',
+    });
   });
 
-  it('spots the product\'s own x-qrn- headers', () => {
+  it("spots the product's own x-qrn- headers", () => {
     expect(parseMessageHeader(OWN_NOTICE).productHeader).toBe(true);
   });
 
@@ -47,7 +59,10 @@ describe('parsing a quarantined message header', () => {
     expect(originFromHeader(agreeing).verdict).toBe('internal');
 
     // A sender's own X-Forefront-Antispam-Report claiming DIR:OUT next to Exchange's DIR:INB.
-    const forged = INTERNAL_OUTBOUND.replace('X-MS-Exchange-Organization-AuthAs: Internal\r\n', '').replace('X-MS-Exchange-Organization-MessageDirectionality: Originating\r\n', '');
+    const forged = INTERNAL_OUTBOUND.replace('X-MS-Exchange-Organization-AuthAs: Internal\r\n', '').replace(
+      'X-MS-Exchange-Organization-MessageDirectionality: Originating\r\n',
+      '',
+    );
     const twice = parseMessageHeader(`${forged}X-Forefront-Antispam-Report: CIP:203.0.113.7;SCL:9;DIR:INB;\r\n`);
     expect(twice.fields[ANTISPAM]).toHaveLength(2);
     expect(singleValue(twice, ANTISPAM)).toEqual({ kind: 'conflict' });
@@ -62,9 +77,17 @@ describe('parsing a quarantined message header', () => {
   it('decides nothing from contradictory or missing stamps', () => {
     const contradictory = INTERNAL_OUTBOUND.replace('DIR:OUT', 'DIR:INB');
     expect(originFromHeader(parseMessageHeader(contradictory))).toEqual({ verdict: 'unknown', rule: 'contradictory' });
-    expect(originFromHeader(parseMessageHeader('From: a@contoso.com\r\nSubject: hi\r\n'))).toEqual({ verdict: 'unknown', rule: 'no-origin-fields' });
-    expect(originFromHeader(parseMessageHeader('X-MS-Exchange-Organization-MessageDirectionality: Originating\r\n'))).toEqual({ verdict: 'unknown', rule: 'incomplete' });
-    expect(originFromHeader(parseMessageHeader('not a header at all'))).toEqual({ verdict: 'unknown', rule: 'unparseable' });
+    expect(originFromHeader(parseMessageHeader('From: a@contoso.com\r\nSubject: hi\r\n'))).toEqual({
+      verdict: 'unknown',
+      rule: 'no-origin-fields',
+    });
+    expect(
+      originFromHeader(parseMessageHeader('X-MS-Exchange-Organization-MessageDirectionality: Originating\r\n')),
+    ).toEqual({ verdict: 'unknown', rule: 'incomplete' });
+    expect(originFromHeader(parseMessageHeader('not a header at all'))).toEqual({
+      verdict: 'unknown',
+      rule: 'unparseable',
+    });
   });
 
   it('tolerates non-ASCII bytes in values and garbage lines', () => {
@@ -93,7 +116,9 @@ describe('parsing a quarantined message header', () => {
     expect(parsed.fields[AUTH_AS]).toEqual(['Anonymous']);
     expect(originFromHeader(parsed).verdict).toBe('external');
 
-    const oneValue = parseMessageHeader(`X-Forefront-Antispam-Report: DIR:OUT;\r\n${` ${'b'.repeat(1000)}\r\n`.repeat(300)}`);
+    const oneValue = parseMessageHeader(
+      `X-Forefront-Antispam-Report: DIR:OUT;\r\n${` ${'b'.repeat(1000)}\r\n`.repeat(300)}`,
+    );
     expect(oneValue.fields[ANTISPAM]?.[0].length).toBeLessThanOrEqual(MAX_VALUE_CHARS);
 
     const repeated = parseMessageHeader('X-MS-Exchange-Organization-AuthAs: Internal\r\n'.repeat(5000));
@@ -105,10 +130,22 @@ describe('parsing a quarantined message header', () => {
   });
 
   it('never throws, whatever it is given', () => {
-    const inputs: unknown[] = [undefined, null, 42, {}, '', '\r\n\r\n', ':', ' folded first', '\t\t', 'a:'.repeat(100_000)];
+    const inputs: unknown[] = [
+      undefined,
+      null,
+      42,
+      {},
+      '',
+      '\r\n\r\n',
+      ':',
+      ' folded first',
+      '\t\t',
+      'a:'.repeat(100_000),
+    ];
     let seed = 7;
     const random = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-    for (let i = 0; i < 200; i++) inputs.push(Array.from({ length: 400 }, () => String.fromCharCode(Math.floor(random() * 0x10000))).join(''));
+    for (let i = 0; i < 200; i++)
+      inputs.push(Array.from({ length: 400 }, () => String.fromCharCode(Math.floor(random() * 0x10000))).join(''));
     for (const input of inputs) expect(() => parseMessageHeader(input)).not.toThrow();
   });
 });

@@ -38,9 +38,14 @@ class HeaderExchange implements CmdletRunner {
     if (cmdlet !== 'Get-QuarantineMessageHeader') return this.real.invoke(cmdlet, parameters);
     const identity = String(parameters.Identity);
     this.reads.push(identity);
-    if (this.mode === 'refused') throw new ExchangeError('Exchange Get-QuarantineMessageHeader was forbidden (403)', 403);
+    if (this.mode === 'refused')
+      throw new ExchangeError('Exchange Get-QuarantineMessageHeader was forbidden (403)', 403);
     const header = this.headers.get(identity.toLowerCase());
-    if (header === undefined) throw new ExchangeError(`Exchange Get-QuarantineMessageHeader failed (HTTP 400): The operation couldn't be performed because object '${identity}' couldn't be found.`, 400);
+    if (header === undefined)
+      throw new ExchangeError(
+        `Exchange Get-QuarantineMessageHeader failed (HTTP 400): The operation couldn't be performed because object '${identity}' couldn't be found.`,
+        400,
+      );
     return { rows: [{ Identity: identity, Header: header }], truncated: false, warnings: [] };
   }
 }
@@ -80,19 +85,45 @@ async function queuedPairs(): Promise<string[]> {
 /** The four cases of issue 10, each as the simulated tenant would hold them. */
 function arrangeFourCases() {
   // An internal sender's message to an external recipient, held by a mail-flow rule, labelled Inbound.
-  const labelledInbound = quarantined({ SenderAddress: 'alice@contoso.com', RecipientAddress: ['bob@fabrikam.example'], Direction: 'Inbound', Subject: 'Q3 pricing sheet' }, INTERNAL_OUTBOUND);
+  const labelledInbound = quarantined(
+    {
+      SenderAddress: 'alice@contoso.com',
+      RecipientAddress: ['bob@fabrikam.example'],
+      Direction: 'Inbound',
+      Subject: 'Q3 pricing sheet',
+    },
+    INTERNAL_OUTBOUND,
+  );
   // A spoofed internal sender on inbound high-confidence phish, labelled Outbound.
   const spoof = quarantined(
-    { SenderAddress: 'helpdesk@contoso.com', RecipientAddress: ['alice@contoso.com'], Direction: 'Outbound', Type: 'HighConfPhish', QuarantineTypes: 'HighConfPhish', PolicyType: 'AntiPhishPolicy', Subject: 'Your password expires today' },
+    {
+      SenderAddress: 'helpdesk@contoso.com',
+      RecipientAddress: ['alice@contoso.com'],
+      Direction: 'Outbound',
+      Type: 'HighConfPhish',
+      QuarantineTypes: 'HighConfPhish',
+      PolicyType: 'AntiPhishPolicy',
+      Subject: 'Your password expires today',
+    },
     INTERNET_SPOOF,
   );
   // An intra-organisation message held by a DLP policy.
   const intraOrg = quarantined(
-    { SenderAddress: 'carol@contoso.com', RecipientAddress: ['dan@contoso.com'], Type: 'DataLossPrevention', QuarantineTypes: 'DataLossPrevention', PolicyType: 'DataLossPrevention', Subject: 'Salary bands 2027' },
+    {
+      SenderAddress: 'carol@contoso.com',
+      RecipientAddress: ['dan@contoso.com'],
+      Type: 'DataLossPrevention',
+      QuarantineTypes: 'DataLossPrevention',
+      PolicyType: 'DataLossPrevention',
+      Subject: 'Salary bands 2027',
+    },
     INTRA_ORG,
   );
   // A copy of grace's message an admin released to their own mailbox.
-  const adminCopy = quarantined({ SenderAddress: 'grace@contoso.com', RecipientAddress: ['board@northwind.example'], Subject: 'Board deck draft' }, INTERNAL_OUTBOUND);
+  const adminCopy = quarantined(
+    { SenderAddress: 'grace@contoso.com', RecipientAddress: ['board@northwind.example'], Subject: 'Board deck draft' },
+    INTERNAL_OUTBOUND,
+  );
   world.sim.audit.publish([
     released(labelledInbound, 'bob@fabrikam.example'),
     released(spoof, 'alice@contoso.com'),
@@ -103,41 +134,60 @@ function arrangeFourCases() {
 }
 
 describe('telling a sender only when they really sent the message', () => {
-  it.each<HeaderMode>(['readable', 'refused'])('decides the four cases right with the header %s, and never fails the run', async (mode) => {
-    exchange.mode = mode;
-    const { labelledInbound, spoof, intraOrg, adminCopy } = arrangeFourCases();
-    await world.runtime().snapshot();
-    const summary = await detect();
+  it.each<HeaderMode>(['readable', 'refused'])(
+    'decides the four cases right with the header %s, and never fails the run',
+    async (mode) => {
+      exchange.mode = mode;
+      const { labelledInbound, spoof, intraOrg, adminCopy } = arrangeFourCases();
+      await world.runtime().snapshot();
+      const summary = await detect();
 
-    expect(await queuedPairs()).toEqual([`alice@contoso.com ${nmidOf(labelledInbound)}|bob@fabrikam.example`, `carol@contoso.com ${nmidOf(intraOrg)}|dan@contoso.com`]);
-    expect(summary.skippedByReason).toEqual({ 'external-origin': 1, 'released-to-non-recipient': 1 });
-    // The admin's copy is ruled out before any header is read: one read per message in question, and
-    // after a 403 the run stops asking (every read would be refused alike).
-    const inQuestion = [labelledInbound, spoof, intraOrg].map((r) => r.Identity);
-    if (mode === 'readable') expect(exchange.reads.sort()).toEqual(inQuestion.sort());
-    else {
-      expect(exchange.reads).toHaveLength(1);
-      expect(inQuestion).toContain(exchange.reads[0]);
-    }
-    expect(summary.originBySource).toEqual(mode === 'readable' ? { header: 3, fallback: 0 } : { header: 0, fallback: 3 });
-    expect(summary.headerReads).toBe(mode === 'readable' ? 3 : 1);
+      expect(await queuedPairs()).toEqual([
+        `alice@contoso.com ${nmidOf(labelledInbound)}|bob@fabrikam.example`,
+        `carol@contoso.com ${nmidOf(intraOrg)}|dan@contoso.com`,
+      ]);
+      expect(summary.skippedByReason).toEqual({ 'external-origin': 1, 'released-to-non-recipient': 1 });
+      // The admin's copy is ruled out before any header is read: one read per message in question, and
+      // after a 403 the run stops asking (every read would be refused alike).
+      const inQuestion = [labelledInbound, spoof, intraOrg].map((r) => r.Identity);
+      if (mode === 'readable') expect(exchange.reads.sort()).toEqual(inQuestion.sort());
+      else {
+        expect(exchange.reads).toHaveLength(1);
+        expect(inQuestion).toContain(exchange.reads[0]);
+      }
+      expect(summary.originBySource).toEqual(
+        mode === 'readable' ? { header: 3, fallback: 0 } : { header: 0, fallback: 3 },
+      );
+      expect(summary.headerReads).toBe(mode === 'readable' ? 3 : 1);
 
-    const log = world.log.text();
-    expect(log).toContain(`skip {"recordId":`);
-    expect(log).toContain(`"networkMessageId":"${nmidOf(adminCopy)}","releasedTo":"secadmin@contoso.com","reason":"released-to-non-recipient"}`);
-    if (mode === 'readable') {
-      expect(log).toContain(`origin {"networkMessageId":"${nmidOf(spoof)}","verdict":"external","source":"header","rule":"Incoming+AuthAs:Anonymous+DIR:INB+compauth=fail","header":"read"}`);
-    } else {
-      // The first message asked was refused; the others were not asked again this run.
-      expect(log).toMatch(new RegExp(`origin \\{"networkMessageId":"${nmidOf(spoof)}","verdict":"external","source":"fallback","rule":"filtering-verdict-inside-only","header":"(forbidden|not-tried)"\\}`));
-      expect(log).toMatch(/WARN Get-QuarantineMessageHeader was refused \(403\)/);
-    }
-    // Header text never reaches a log line.
-    expect(log).not.toMatch(/compauth=fail reason|X-MS-Exchange|Received:/);
-  });
+      const log = world.log.text();
+      expect(log).toContain(`skip {"recordId":`);
+      expect(log).toContain(
+        `"networkMessageId":"${nmidOf(adminCopy)}","releasedTo":"secadmin@contoso.com","reason":"released-to-non-recipient"}`,
+      );
+      if (mode === 'readable') {
+        expect(log).toContain(
+          `origin {"networkMessageId":"${nmidOf(spoof)}","verdict":"external","source":"header","rule":"Incoming+AuthAs:Anonymous+DIR:INB+compauth=fail","header":"read"}`,
+        );
+      } else {
+        // The first message asked was refused; the others were not asked again this run.
+        expect(log).toMatch(
+          new RegExp(
+            `origin \\{"networkMessageId":"${nmidOf(spoof)}","verdict":"external","source":"fallback","rule":"filtering-verdict-inside-only","header":"(forbidden|not-tried)"\\}`,
+          ),
+        );
+        expect(log).toMatch(/WARN Get-QuarantineMessageHeader was refused \(403\)/);
+      }
+      // Header text never reaches a log line.
+      expect(log).not.toMatch(/compauth=fail reason|X-MS-Exchange|Received:/);
+    },
+  );
 
-  it('reads a message\'s header once, across releases and runs, and keeps the verdict with the message', async () => {
-    const row = quarantined({ SenderAddress: 'alice@contoso.com', RecipientAddress: ['bob@fabrikam.example', 'eve@fabrikam.example'] }, INTERNAL_OUTBOUND);
+  it("reads a message's header once, across releases and runs, and keeps the verdict with the message", async () => {
+    const row = quarantined(
+      { SenderAddress: 'alice@contoso.com', RecipientAddress: ['bob@fabrikam.example', 'eve@fabrikam.example'] },
+      INTERNAL_OUTBOUND,
+    );
     world.sim.audit.publish([released(row, 'bob@fabrikam.example'), released(row, 'eve@fabrikam.example')]);
     await world.runtime().snapshot();
     const first = await detect();
@@ -152,18 +202,30 @@ describe('telling a sender only when they really sent the message', () => {
   });
 
   it('tells the sender once per recipient when a record names no ReleaseTo (released to all)', async () => {
-    const row = quarantined({ SenderAddress: 'alice@contoso.com', RecipientAddress: ['bob@fabrikam.example', 'eve@fabrikam.example'] }, INTERNAL_OUTBOUND);
+    const row = quarantined(
+      { SenderAddress: 'alice@contoso.com', RecipientAddress: ['bob@fabrikam.example', 'eve@fabrikam.example'] },
+      INTERNAL_OUTBOUND,
+    );
     world.sim.audit.publish([released(row, undefined), released(row, 'bob@fabrikam.example')]);
     await world.runtime().snapshot();
     const summary = await detect();
     expect(summary).toMatchObject({ releases: 2, matched: 2, jobs: 1 });
-    expect(await queuedPairs()).toEqual([`alice@contoso.com ${nmidOf(row)}|bob@fabrikam.example`, `alice@contoso.com ${nmidOf(row)}|eve@fabrikam.example`]);
+    expect(await queuedPairs()).toEqual([
+      `alice@contoso.com ${nmidOf(row)}|bob@fabrikam.example`,
+      `alice@contoso.com ${nmidOf(row)}|eve@fabrikam.example`,
+    ]);
     expect(await (await world.runtime().detectionDeps()).releases.pending()).toEqual([]);
   });
 
-  it('never reports the notices mailbox\'s own messages', async () => {
-    const bySender = quarantined({ SenderAddress: 'quarantine-notices@contoso.com', RecipientAddress: ['bob@fabrikam.example'] }, INTERNAL_OUTBOUND);
-    const byHeader = quarantined({ SenderAddress: 'alice@contoso.com', RecipientAddress: ['bob@fabrikam.example'] }, OWN_NOTICE);
+  it("never reports the notices mailbox's own messages", async () => {
+    const bySender = quarantined(
+      { SenderAddress: 'quarantine-notices@contoso.com', RecipientAddress: ['bob@fabrikam.example'] },
+      INTERNAL_OUTBOUND,
+    );
+    const byHeader = quarantined(
+      { SenderAddress: 'alice@contoso.com', RecipientAddress: ['bob@fabrikam.example'] },
+      OWN_NOTICE,
+    );
     world.sim.audit.publish([released(bySender, 'bob@fabrikam.example'), released(byHeader, 'bob@fabrikam.example')]);
     await world.runtime().snapshot();
     const summary = await detect();
@@ -173,19 +235,36 @@ describe('telling a sender only when they really sent the message', () => {
   });
 
   it('falls back when the copy has left quarantine, and does not count Denied as a release', async () => {
-    const gone = quarantined({ SenderAddress: 'alice@contoso.com', RecipientAddress: ['bob@fabrikam.example'] }, INTERNAL_OUTBOUND);
+    const gone = quarantined(
+      { SenderAddress: 'alice@contoso.com', RecipientAddress: ['bob@fabrikam.example'] },
+      INTERNAL_OUTBOUND,
+    );
     exchange.headers.clear();
-    world.sim.audit.publish([released(gone, 'bob@fabrikam.example'), releaseRecord({ NetworkMessageId: nmidOf(gone), ReleaseTo: 'bob@fabrikam.example', ResultStatus: 'Denied' })]);
+    world.sim.audit.publish([
+      released(gone, 'bob@fabrikam.example'),
+      releaseRecord({ NetworkMessageId: nmidOf(gone), ReleaseTo: 'bob@fabrikam.example', ResultStatus: 'Denied' }),
+    ]);
     await world.runtime().snapshot();
     const summary = await detect();
-    expect(summary).toMatchObject({ releases: 1, ignoredByReason: { failed: 1 }, originBySource: { header: 0, fallback: 1 }, jobs: 1 });
+    expect(summary).toMatchObject({
+      releases: 1,
+      ignoredByReason: { failed: 1 },
+      originBySource: { header: 0, fallback: 1 },
+      jobs: 1,
+    });
     expect(world.log.text()).toContain('"reason":"failed","resultStatus":"Denied"}');
     expect(world.log.text()).toContain('"source":"fallback","rule":"recipient-outside","header":"not-found"}');
   });
 
   it('caps header reads per run: the rest wait for the next run instead of guessing', async () => {
-    const a = quarantined({ SenderAddress: 'alice@contoso.com', RecipientAddress: ['bob@fabrikam.example'] }, INTERNAL_OUTBOUND);
-    const b = quarantined({ SenderAddress: 'carol@contoso.com', RecipientAddress: ['dan@fabrikam.example'] }, INTERNAL_OUTBOUND);
+    const a = quarantined(
+      { SenderAddress: 'alice@contoso.com', RecipientAddress: ['bob@fabrikam.example'] },
+      INTERNAL_OUTBOUND,
+    );
+    const b = quarantined(
+      { SenderAddress: 'carol@contoso.com', RecipientAddress: ['dan@fabrikam.example'] },
+      INTERNAL_OUTBOUND,
+    );
     world.sim.audit.publish([released(a, 'bob@fabrikam.example'), released(b, 'dan@fabrikam.example')]);
     await world.runtime().snapshot();
     expect(await detect({ maxHeaderReads: 1 })).toMatchObject({ headerReads: 1, pending: 1, jobs: 1 });

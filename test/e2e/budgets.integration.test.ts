@@ -25,10 +25,14 @@ function plant(over: Parameters<typeof quarantineRow>[0]): QuarantineRow {
   world.sim.tenant.quarantine.add(row);
   return row;
 }
-const release = (row: QuarantineRow) => world.sim.tenant.quarantine.release(row.Identity, undefined, { by: 'secadmin@contoso.com', at: ago(HOUR) });
+const release = (row: QuarantineRow) =>
+  world.sim.tenant.quarantine.release(row.Identity, undefined, { by: 'secadmin@contoso.com', at: ago(HOUR) });
 const idsOf = (mail: (typeof world.sim.sentMail)[number]): string[] =>
-  (mail.message.internetMessageHeaders?.find((h) => h.name.toLowerCase() === NETWORK_MESSAGE_IDS_HEADER)?.value ?? '').split(',').filter(Boolean);
-const toOf = (mail: (typeof world.sim.sentMail)[number]): string => (mail.message.toRecipients ?? []).map((r) => r.emailAddress.address).join(',');
+  (mail.message.internetMessageHeaders?.find((h) => h.name.toLowerCase() === NETWORK_MESSAGE_IDS_HEADER)?.value ?? '')
+    .split(',')
+    .filter(Boolean);
+const toOf = (mail: (typeof world.sim.sentMail)[number]): string =>
+  (mail.message.toRecipients ?? []).map((r) => r.emailAddress.address).join(',');
 
 /** Every job waiting in the queue, read without taking it (peek). */
 async function peekJobs(): Promise<NotificationJob[]> {
@@ -40,17 +44,29 @@ async function peekJobs(): Promise<NotificationJob[]> {
 describe('one big or hostile message never stops anyone', () => {
   it('stores the 100 copies of a spam with a 15,000-character CJK subject cut and flagged, and carries on to tell a later release', async () => {
     world.sim.tenant.quarantine.add(giantInboundSpam({ receivedAt: ago(5 * HOUR) }));
-    const later = plant({ SenderAddress: 'alice@contoso.com', RecipientAddress: ['bob@fabrikam.example'], Subject: 'Q3 pricing sheet', receivedAt: ago(2 * HOUR) });
+    const later = plant({
+      SenderAddress: 'alice@contoso.com',
+      RecipientAddress: ['bob@fabrikam.example'],
+      Subject: 'Q3 pricing sheet',
+      receivedAt: ago(2 * HOUR),
+    });
     const runtime = world.runtime();
 
     const snapshot = await runtime.snapshot();
     // Before: "snapshot run 1: FAILED: The request body is too large" on every run.
     expect(snapshot).toMatchObject({ rowsRead: 101, rowsStored: 101, rowsSkipped: 0 });
-    const table = TableClient.fromConnectionString(world.azurite.connectionString, TABLES.snapshot, { allowInsecureConnection: true });
+    const table = TableClient.fromConnectionString(world.azurite.connectionString, TABLES.snapshot, {
+      allowInsecureConnection: true,
+    });
     const spam = [];
-    for await (const e of table.listEntities<{ Subject: string; SubjectTruncated: boolean; Direction: string }>({ queryOptions: { filter: "Direction eq 'Inbound'" } })) spam.push(e);
+    for await (const e of table.listEntities<{ Subject: string; SubjectTruncated: boolean; Direction: string }>({
+      queryOptions: { filter: "Direction eq 'Inbound'" },
+    }))
+      spam.push(e);
     expect(spam).toHaveLength(100);
-    expect(spam.every((e) => e.Subject === cjkText(15_000).slice(0, MAX_SUBJECT_CHARS) && e.SubjectTruncated)).toBe(true);
+    expect(spam.every((e) => e.Subject === cjkText(15_000).slice(0, MAX_SUBJECT_CHARS) && e.SubjectTruncated)).toBe(
+      true,
+    );
 
     world.sim.audit.publish(release(later));
     expect(await runtime.detect()).toMatchObject({ newReleases: 1, matched: 1, jobs: 1 });
@@ -63,7 +79,11 @@ describe('one big or hostile message never stops anyone', () => {
   it('tells the sender of a message released to all 120 recipients in one email, and an unrelated release in the same run too', async () => {
     const mass = massRelease({ recipients: 120, sender: 'alice@contoso.com' });
     for (const row of mass.rows) world.sim.tenant.quarantine.add(row);
-    const carol = plant({ SenderAddress: 'carol@contoso.com', RecipientAddress: ['dan@fabrikam.example'], Subject: 'Contract draft' });
+    const carol = plant({
+      SenderAddress: 'carol@contoso.com',
+      RecipientAddress: ['dan@fabrikam.example'],
+      Subject: 'Contract draft',
+    });
     world.sim.audit.publish([...mass.records, ...release(carol)]);
     const runtime = world.runtime();
 
@@ -88,8 +108,16 @@ describe('one big or hostile message never stops anyone', () => {
   }, 120_000);
 
   it('holds the daily cap: the second email waits for the next UTC day, is not dropped, and goes out after midnight', async () => {
-    const first = plant({ SenderAddress: 'alice@contoso.com', RecipientAddress: ['bob@fabrikam.example'], Subject: 'One' });
-    const second = plant({ SenderAddress: 'carol@contoso.com', RecipientAddress: ['dan@fabrikam.example'], Subject: 'Two' });
+    const first = plant({
+      SenderAddress: 'alice@contoso.com',
+      RecipientAddress: ['bob@fabrikam.example'],
+      Subject: 'One',
+    });
+    const second = plant({
+      SenderAddress: 'carol@contoso.com',
+      RecipientAddress: ['dan@fabrikam.example'],
+      Subject: 'Two',
+    });
     world.sim.audit.publish([...release(first), ...release(second)]);
     const runtime = world.runtime({ NOTIFY_MAX_PER_DAY: '1' });
     await runtime.snapshot();
@@ -109,7 +137,9 @@ describe('one big or hostile message never stops anyone', () => {
     // Still today: scheduled for midnight UTC, not sent, not dropped.
     const today = await sendNotification(held, { ...deps, now: () => new Date(nextDay.getTime() - 60_000) });
     expect(today.sent).toBe(false);
-    expect(today.deferredUntil !== undefined && Date.parse(today.deferredUntil)).toBeGreaterThanOrEqual(nextDay.getTime());
+    expect(today.deferredUntil !== undefined && Date.parse(today.deferredUntil)).toBeGreaterThanOrEqual(
+      nextDay.getTime(),
+    );
     expect(world.sim.sentMail).toHaveLength(1);
     // The clock passes midnight: the held notice goes out, once.
     const tomorrow = await sendNotification(held, { ...deps, now: () => new Date(nextDay.getTime() + 60_000) });

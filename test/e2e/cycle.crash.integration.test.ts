@@ -23,8 +23,16 @@ const ago = (ms: number): Date => new Date(Date.now() - ms);
 async function arrange(): Promise<string[]> {
   // One recipient per message, so a NetworkMessageId in an email's header is one (message, recipient) told.
   const rows = [
-    quarantineRow({ receivedAt: ago(3 * HOUR), SenderAddress: 'alice@contoso.com', RecipientAddress: ['bob@fabrikam.example'] }),
-    quarantineRow({ receivedAt: ago(3 * HOUR), SenderAddress: 'alice@contoso.com', RecipientAddress: ['eve@fabrikam.example'] }),
+    quarantineRow({
+      receivedAt: ago(3 * HOUR),
+      SenderAddress: 'alice@contoso.com',
+      RecipientAddress: ['bob@fabrikam.example'],
+    }),
+    quarantineRow({
+      receivedAt: ago(3 * HOUR),
+      SenderAddress: 'alice@contoso.com',
+      RecipientAddress: ['eve@fabrikam.example'],
+    }),
     quarantineRow({ receivedAt: ago(3 * HOUR), SenderAddress: 'carol@contoso.com' }),
   ];
   world.sim.tenant.quarantine.add(rows);
@@ -50,19 +58,38 @@ async function cycle(plan: CrashPlan, laterMs = 0): Promise<void> {
   const runtime = world.runtime(SETTINGS);
   for (const text of parked.splice(0)) await runtime.scheduler.later(text, 0);
   const d = await runtime.detectionDeps();
-  await detectReleases({ ...d, releases: plan.wrap(d.releases), state: plan.wrap(d.state), queue: plan.wrap(d.queue), snapshot: plan.wrap(d.snapshot) });
+  await detectReleases({
+    ...d,
+    releases: plan.wrap(d.releases),
+    state: plan.wrap(d.state),
+    queue: plan.wrap(d.queue),
+    snapshot: plan.wrap(d.snapshot),
+  });
   const s = await runtime.sendDeps();
   // One clock for the whole sending side: the ledger stamps attempt times with it, and deliver judges them by it.
   const clock = (): Date => new Date(Date.now() + laterMs);
   const ledger = new TableNotificationLedger(await runtime.tables.readyTable(TABLES.ledger), clock);
-  const deps = { ...s, ledger: plan.wrap(ledger), mailer: plan.wrap(s.mailer), pacing: plan.wrap(s.pacing), scheduler, now: clock };
-  await drainQueue(runtime.jobMessages, (job, id) => sendNotification(job as NotificationJob, deps, id), world.log, { retryAfterSeconds: 0 });
+  const deps = {
+    ...s,
+    ledger: plan.wrap(ledger),
+    mailer: plan.wrap(s.mailer),
+    pacing: plan.wrap(s.pacing),
+    scheduler,
+    now: clock,
+  };
+  await drainQueue(runtime.jobMessages, (job, id) => sendNotification(job as NotificationJob, deps, id), world.log, {
+    retryAfterSeconds: 0,
+  });
 }
 
 /** Every NetworkMessageId reported, once per email that reported it. */
 function told(): string[] {
   return world.sim.sentMail
-    .flatMap((m) => (m.message.internetMessageHeaders ?? []).filter((h) => h.name === 'x-qrn-network-message-ids').flatMap((h) => h.value.split(',')))
+    .flatMap((m) =>
+      (m.message.internetMessageHeaders ?? [])
+        .filter((h) => h.name === 'x-qrn-network-message-ids')
+        .flatMap((h) => h.value.split(',')),
+    )
     .sort();
 }
 

@@ -18,7 +18,9 @@ const ago = (ms: number): Date => new Date(Date.now() - ms);
 const cwd = mkdtempSync(join(tmpdir(), 'qrn-once-'));
 const world = World.forSuite();
 beforeAll(() => {
-  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.json')], { stdio: 'inherit' });
+  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.json')], {
+    stdio: 'inherit',
+  });
 }, 120_000);
 
 interface Run {
@@ -28,7 +30,12 @@ interface Run {
 }
 
 function once(extra: Record<string, string> = {}): Promise<Run> {
-  const env = { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? cwd, NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS ?? '', ...world.env(extra) };
+  const env = {
+    PATH: process.env.PATH ?? '',
+    HOME: process.env.HOME ?? cwd,
+    NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS ?? '',
+    ...world.env(extra),
+  };
   return new Promise((done, fail) => {
     const child = spawn(process.execPath, [ONCE], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -53,12 +60,23 @@ function plant(over: Parameters<typeof quarantineRow>[0]): QuarantineRow {
   return row;
 }
 const nmid = (row: QuarantineRow): string => row.Identity.split('\\')[0].toLowerCase();
-const released = (row: QuarantineRow, by = 'secadmin@contoso.com') => world.sim.tenant.quarantine.release(row.Identity, undefined, { by, at: ago(HOUR) });
+const released = (row: QuarantineRow, by = 'secadmin@contoso.com') =>
+  world.sim.tenant.quarantine.release(row.Identity, undefined, { by, at: ago(HOUR) });
 
 describe('npm run once', () => {
   it('emails each internal sender once with the right facts, nobody else, and nothing on the second run', async () => {
-    const alice = plant({ SenderAddress: 'alice@contoso.com', RecipientAddress: ['bob@fabrikam.example', 'eve@fabrikam.example'], Subject: 'Q3 pricing sheet' });
-    const carol = plant({ SenderAddress: 'carol@contoso.com', Subject: 'Card numbers', Type: 'DataLossPrevention', QuarantineTypes: 'DataLossPrevention', PolicyName: 'Block card numbers' });
+    const alice = plant({
+      SenderAddress: 'alice@contoso.com',
+      RecipientAddress: ['bob@fabrikam.example', 'eve@fabrikam.example'],
+      Subject: 'Q3 pricing sheet',
+    });
+    const carol = plant({
+      SenderAddress: 'carol@contoso.com',
+      Subject: 'Card numbers',
+      Type: 'DataLossPrevention',
+      QuarantineTypes: 'DataLossPrevention',
+      PolicyName: 'Block card numbers',
+    });
     const hostile = plant({
       SenderAddress: 'alice@contoso.com',
       Subject: '<img src=x onerror=alert(1)> Invoice\r\nBcc: victim@contoso.com',
@@ -67,7 +85,13 @@ describe('npm run once', () => {
     });
     // A recipient (and so a ReleaseTo) with a line break is no mailbox: that release is not trusted, nobody is mailed about it.
     const crlf = plant({ SenderAddress: 'frank@contoso.com', RecipientAddress: ['x@fabrikam.example\r\nX-Evil: 1'] });
-    const inbound = plant({ SenderAddress: 'mallory@fabrikam.example', RecipientAddress: ['alice@contoso.com'], Direction: 'Inbound', Type: 'Phish', QuarantineTypes: 'Phish' });
+    const inbound = plant({
+      SenderAddress: 'mallory@fabrikam.example',
+      RecipientAddress: ['alice@contoso.com'],
+      Direction: 'Inbound',
+      Type: 'Phish',
+      QuarantineTypes: 'Phish',
+    });
     const failedOne = plant({ SenderAddress: 'dave@contoso.com' });
     world.sim.audit.publish([
       ...released(alice),
@@ -75,7 +99,12 @@ describe('npm run once', () => {
       ...released(hostile),
       ...released(crlf),
       ...released(inbound),
-      releaseRecord({ NetworkMessageId: nmid(failedOne), ReleaseTo: 'bob@fabrikam.example', ResultStatus: 'Failed', at: ago(HOUR) }),
+      releaseRecord({
+        NetworkMessageId: nmid(failedOne),
+        ReleaseTo: 'bob@fabrikam.example',
+        ResultStatus: 'Failed',
+        at: ago(HOUR),
+      }),
       quarantineRecord('QuarantinePreviewMessage', { NetworkMessageId: nmid(failedOne) }),
     ]);
 
@@ -84,15 +113,25 @@ describe('npm run once', () => {
     expect(first.summary).toMatchObject({ command: 'once', ok: true, send: { failed: 0, poisoned: 0 } });
     const mail = world.sim.sentMail;
     // One notice per released message: alice sent two.
-    expect(mail.map((m) => (m.message.toRecipients ?? []).map((r) => r.emailAddress.address)).flat().sort()).toEqual(['alice@contoso.com', 'alice@contoso.com', 'carol@contoso.com']);
+    expect(
+      mail
+        .map((m) => (m.message.toRecipients ?? []).map((r) => r.emailAddress.address))
+        .flat()
+        .sort(),
+    ).toEqual(['alice@contoso.com', 'alice@contoso.com', 'carol@contoso.com']);
     // Saved to Sent Items (the default): that is where a send whose answer was lost is found again.
     expect(mail.every((m) => m.mailbox === 'quarantine-notices@contoso.com' && m.saveToSentItems === true)).toBe(true);
 
     const toAlice = mail.filter((m) => m.message.toRecipients?.[0].emailAddress.address === 'alice@contoso.com');
-    const ids = toAlice.map((m) => m.message.internetMessageHeaders?.find((h) => h.name === 'x-qrn-network-message-ids')?.value).sort();
+    const ids = toAlice
+      .map((m) => m.message.internetMessageHeaders?.find((h) => h.name === 'x-qrn-network-message-ids')?.value)
+      .sort();
     expect(ids).toEqual([nmid(alice), nmid(hostile)].sort());
     // Addresses carry <wbr> wrap points (and so are never autolinked): read them without.
-    const html = toAlice.map((m) => m.message.body?.content ?? '').join('\n').replace(/<wbr>/g, '');
+    const html = toAlice
+      .map((m) => m.message.body?.content ?? '')
+      .join('\n')
+      .replace(/<wbr>/g, '');
     expect(html).toContain('Q3 pricing sheet');
     expect(html).toContain('bob@fabrikam.example');
     expect(html).toContain('eve@fabrikam.example');
@@ -138,6 +177,8 @@ describe('npm run once', () => {
   it('stops with one line naming a bad setting', async () => {
     const run = await once({ M365_TENANT_ID: 'contoso.com' });
     expect(run.code).toBe(1);
-    expect(run.stderr.trim().split('\n')).toEqual(['once failed: Setting M365_TENANT_ID is invalid (got "contoso.com"): expected the tenant GUID, such as 00000000-0000-0000-0000-000000000001.']);
+    expect(run.stderr.trim().split('\n')).toEqual([
+      'once failed: Setting M365_TENANT_ID is invalid (got "contoso.com"): expected the tenant GUID, such as 00000000-0000-0000-0000-000000000001.',
+    ]);
   }, 30_000);
 });

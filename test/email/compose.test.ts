@@ -18,7 +18,11 @@ const ID_C = 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d';
 
 function facts(overrides: Partial<ReleasedMessageFacts> = {}): ReleasedMessageFacts {
   // Exchange's own time format (7 fractional digits and an offset), the policy named in full.
-  return releasedFacts({ receivedAt: '2026-08-20T14:02:11.1234567+00:00', policyName: 'Quarantine outbound attachments to external', ...overrides });
+  return releasedFacts({
+    receivedAt: '2026-08-20T14:02:11.1234567+00:00',
+    policyName: 'Quarantine outbound attachments to external',
+    ...overrides,
+  });
 }
 
 function job(releases: ReleasedMessageFacts[] = [facts()], sender = 'alice@contoso.com'): NotificationJob {
@@ -29,7 +33,10 @@ function template(overrides: Partial<NotifyTemplateSettings> = {}): NotifyTempla
   return { subject: undefined, intro: undefined, footer: undefined, language: 'en', ...overrides };
 }
 
-function compose(releases: ReleasedMessageFacts[] = [facts()], overrides: Partial<NotifyTemplateSettings> = {}): ComposedEmail {
+function compose(
+  releases: ReleasedMessageFacts[] = [facts()],
+  overrides: Partial<NotifyTemplateSettings> = {},
+): ComposedEmail {
   return composeNotification(job(releases), template(overrides));
 }
 
@@ -37,9 +44,37 @@ function compose(releases: ReleasedMessageFacts[] = [facts()], overrides: Partia
 // HTML inspection: the only markup in the document is what the composer itself emits.
 
 // wbr: wrap opportunities inside addresses and defanged URLs (issue 12: narrow screens; issue 15: no autolinks).
-const ALLOWED_TAGS = new Set(['html', 'head', 'meta', 'title', 'body', 'table', 'tr', 'td', 'th', 'p', 'br', 'strong', 'span', 'div', 'wbr']);
+const ALLOWED_TAGS = new Set([
+  'html',
+  'head',
+  'meta',
+  'title',
+  'body',
+  'table',
+  'tr',
+  'td',
+  'th',
+  'p',
+  'br',
+  'strong',
+  'span',
+  'div',
+  'wbr',
+]);
 const ALLOWED_ATTRIBUTES = new Set([
-  'lang', 'dir', 'http-equiv', 'content', 'name', 'style', 'role', 'width', 'align', 'valign', 'cellpadding', 'cellspacing', 'border',
+  'lang',
+  'dir',
+  'http-equiv',
+  'content',
+  'name',
+  'style',
+  'role',
+  'width',
+  'align',
+  'valign',
+  'cellpadding',
+  'cellspacing',
+  'border',
 ]);
 const MSO_OPEN = /<!--\[if mso\]>(.*?)<!\[endif\]-->/g;
 
@@ -48,11 +83,14 @@ function tagsOf(html: string): Array<{ name: string; attributes: string[] }> {
   // Outlook-only conditional comments wrap table markup: inspect their content like any other markup.
   const flat = html.replace(/^<!DOCTYPE html>\n/, '').replace(MSO_OPEN, '$1');
   const tags: Array<{ name: string; attributes: string[] }> = [];
-  const rest = flat.replace(/<(\/?)([a-zA-Z][a-zA-Z0-9]*)((?:\s+[a-zA-Z-]+="[^"<>]*")*)\s*>/g, (_m, _slash: string, name: string, attrs: string) => {
-    const attributes = [...attrs.matchAll(/([a-zA-Z-]+)="/g)].map((m) => m[1].toLowerCase());
-    tags.push({ name: name.toLowerCase(), attributes });
-    return '';
-  });
+  const rest = flat.replace(
+    /<(\/?)([a-zA-Z][a-zA-Z0-9]*)((?:\s+[a-zA-Z-]+="[^"<>]*")*)\s*>/g,
+    (_m, _slash: string, name: string, attrs: string) => {
+      const attributes = [...attrs.matchAll(/([a-zA-Z-]+)="/g)].map((m) => m[1].toLowerCase());
+      tags.push({ name: name.toLowerCase(), attributes });
+      return '';
+    },
+  );
   // What is left is text: it must contain no markup characters at all.
   expect(rest).not.toMatch(/[<>]/);
   return tags;
@@ -101,7 +139,15 @@ describe('composeNotification: the happy path', () => {
     expect(email.html).toContain('admin@<wbr>contoso.<wbr>com');
     expect(email.html).toContain('21 Aug 2026, 09:15 UTC');
     expect(email.html).toContain('Mail flow rule: Quarantine outbound attachments to external');
-    for (const label of ['Subject (as written by the sender)', 'Sent', 'Original recipients', 'Released to', 'Released by', 'Released at', 'Held because']) {
+    for (const label of [
+      'Subject (as written by the sender)',
+      'Sent',
+      'Original recipients',
+      'Released to',
+      'Released by',
+      'Released at',
+      'Held because',
+    ]) {
       expect(email.html).toContain(`>${label}</th>`);
     }
     expect(email.html).toContain(STRINGS.en.introAdminOne);
@@ -131,7 +177,9 @@ describe('composeNotification: the happy path', () => {
     expect(email.html.startsWith('<!DOCTYPE html>\n<html lang="en"')).toBe(true);
     expect(email.html).toContain('<meta http-equiv="Content-Type" content="text/html; charset=utf-8">');
     expect(email.html).toContain('max-width:600px');
-    expect(email.html).toContain('<title>Your message &quot;Q3 pricing sheet&quot; was released from quarantine</title>');
+    expect(email.html).toContain(
+      '<title>Your message &quot;Q3 pricing sheet&quot; was released from quarantine</title>',
+    );
     expect(email.html).not.toMatch(/class=|<style|<script|<img|<a |href=|src=|https?:/i);
     expectOnlyOwnMarkup(email.html);
   });
@@ -150,7 +198,10 @@ describe('composeNotification: the happy path', () => {
   });
 
   it('is pure: the job is not changed and the same job gives the same email', () => {
-    const input = job([facts({ releasedAt: '2026-08-21T10:00:00Z' }), facts({ networkMessageId: ID_B, releasedAt: '2026-08-21T09:00:00Z' })]);
+    const input = job([
+      facts({ releasedAt: '2026-08-21T10:00:00Z' }),
+      facts({ networkMessageId: ID_B, releasedAt: '2026-08-21T09:00:00Z' }),
+    ]);
     const before = JSON.stringify(input);
     const first = composeNotification(input, template());
     expect(JSON.stringify(input)).toBe(before);
@@ -170,7 +221,9 @@ describe('composeNotification: releases by Microsoft 365 itself', () => {
   it('treats a job that lost releasedBy on the queue (missing or null) as a system release', () => {
     const roundTripped = JSON.parse(JSON.stringify(job([facts({ releasedBy: undefined })]))) as NotificationJob;
     expect(roundTripped.releases[0]).not.toHaveProperty('releasedBy');
-    expect(composeNotification(roundTripped, template()).text).toContain('Released by: Microsoft 365 (automatic release)');
+    expect(composeNotification(roundTripped, template()).text).toContain(
+      'Released by: Microsoft 365 (automatic release)',
+    );
 
     const withNull = JSON.parse(JSON.stringify(job()).replace('"admin@contoso.com"', 'null')) as NotificationJob;
     expect(composeNotification(withNull, template()).text).toContain('Released by: Microsoft 365 (automatic release)');
@@ -220,7 +273,9 @@ describe('composeNotification: hostile values are text, never markup', () => {
   });
 
   it('escapes the subject in <title> too', () => {
-    expect(email.html).toMatch(/<title>Your message &quot;&lt;img src=x onerror=alert\(1\)&gt; &quot;&gt;&lt;script&gt;/);
+    expect(email.html).toMatch(
+      /<title>Your message &quot;&lt;img src=x onerror=alert\(1\)&gt; &quot;&gt;&lt;script&gt;/,
+    );
   });
 
   it('keeps the plain-text part as plain text', () => {
@@ -247,7 +302,12 @@ describe('composeNotification: the subject line', () => {
   });
 
   it('removes zero-width and bidi override characters', () => {
-    const email = compose([facts({ subject: 'invoice\u202Egpj.exe \u200Bpay\u200Dpal\uFEFF \u2066x\u2067y\u2068z\u2069 \u200E\u200F\u202A\u202B\u202C\u202Dend' })]);
+    const email = compose([
+      facts({
+        subject:
+          'invoice\u202Egpj.exe \u200Bpay\u200Dpal\uFEFF \u2066x\u2067y\u2068z\u2069 \u200E\u200F\u202A\u202B\u202C\u202Dend',
+      }),
+    ]);
     // gpj.exe reads as a host name once the override is gone: defanged (issue 15).
     expect(quotedSubject(email.subject)).toBe('invoicegpj[.]exe paypal xyz end');
   });
@@ -272,7 +332,9 @@ describe('composeNotification: the subject line', () => {
   });
 
   it('never keeps half of a flag or of a joined emoji at the cut point', () => {
-    expect(quotedSubject(compose([facts({ subject: 'a'.repeat(78) + '🇩🇪 and more' })]).subject)).toBe('a'.repeat(78) + '\u2026');
+    expect(quotedSubject(compose([facts({ subject: 'a'.repeat(78) + '🇩🇪 and more' })]).subject)).toBe(
+      'a'.repeat(78) + '\u2026',
+    );
   });
 
   it('drops lone surrogates from the original subject', () => {
@@ -282,8 +344,12 @@ describe('composeNotification: the subject line', () => {
 
   it('says "(no subject)" for an empty or invisible subject, in the job language', () => {
     expect(compose([facts({ subject: '' })]).subject).toBe('Your message "(no subject)" was released from quarantine');
-    expect(compose([facts({ subject: ' \u200B\r\n\u202E ' })]).subject).toBe('Your message "(no subject)" was released from quarantine');
-    expect(compose([facts({ subject: '' })], { language: 'de' }).subject).toBe('Ihre Nachricht „(kein Betreff)“ wurde aus der Quarantäne freigegeben');
+    expect(compose([facts({ subject: ' \u200B\r\n\u202E ' })]).subject).toBe(
+      'Your message "(no subject)" was released from quarantine',
+    );
+    expect(compose([facts({ subject: '' })], { language: 'de' }).subject).toBe(
+      'Ihre Nachricht „(kein Betreff)“ wurde aus der Quarantäne freigegeben',
+    );
   });
 
   it('uses the admin template with {subject} and {count}, leaving unknown placeholders as typed', () => {
@@ -297,7 +363,9 @@ describe('composeNotification: the subject line', () => {
   });
 
   it('keeps an admin template on one line and within 255 characters', () => {
-    const email = compose([facts({ subject: 'y'.repeat(300) })], { subject: `Line one\r\nBcc: x ${'z'.repeat(190)} {subject} {subject}` });
+    const email = compose([facts({ subject: 'y'.repeat(300) })], {
+      subject: `Line one\r\nBcc: x ${'z'.repeat(190)} {subject} {subject}`,
+    });
     expect(email.subject).not.toMatch(/[\r\n]/);
     expect(email.subject.startsWith('Line one Bcc: x ')).toBe(true);
     expect(email.subject.length).toBeLessThanOrEqual(255);
@@ -305,19 +373,40 @@ describe('composeNotification: the subject line', () => {
   });
 
   it('falls back to the default when the admin template is blank', () => {
-    expect(compose([facts()], { subject: ' \r\n ' }).subject).toBe('Your message "Q3 pricing sheet" was released from quarantine');
+    expect(compose([facts()], { subject: ' \r\n ' }).subject).toBe(
+      'Your message "Q3 pricing sheet" was released from quarantine',
+    );
   });
 });
 
 describe('composeNotification: no header injection through any field', () => {
-  const NASTY = ['Hello\r\nBcc: evil@x', 'a\rb', 'a\nb', '\u0085x\u2028y\u2029', 'X-Evil: 1\r\n\r\n<html>', 'z'.repeat(1000)];
+  const NASTY = [
+    'Hello\r\nBcc: evil@x',
+    'a\rb',
+    'a\nb',
+    '\u0085x\u2028y\u2029',
+    'X-Evil: 1\r\n\r\n<html>',
+    'z'.repeat(1000),
+  ];
 
   it('keeps CR/LF out of the subject line and every header value, whatever field carries it', () => {
-    const fields: Array<keyof ReleasedMessageFacts> = ['subject', 'receivedAt', 'releasedTo', 'releasedBy', 'releasedAt', 'quarantineType', 'policyName'];
+    const fields: Array<keyof ReleasedMessageFacts> = [
+      'subject',
+      'receivedAt',
+      'releasedTo',
+      'releasedBy',
+      'releasedAt',
+      'quarantineType',
+      'policyName',
+    ];
     for (const nasty of NASTY) {
       for (const field of fields) {
         for (const subjectTemplate of [undefined, `Re: ${nasty} {subject}`]) {
-          const email = compose([facts({ [field]: nasty, recipients: [nasty] })], { subject: subjectTemplate, intro: nasty, footer: nasty });
+          const email = compose([facts({ [field]: nasty, recipients: [nasty] })], {
+            subject: subjectTemplate,
+            intro: nasty,
+            footer: nasty,
+          });
           expect(email.subject).not.toMatch(/[\r\n\u0000-\u001f\u007f-\u009f\u2028\u2029]/);
           expect(email.subject.length).toBeLessThanOrEqual(255);
           expect(headerValues(email)).toEqual([`x-qrn-network-message-ids: ${ID_A}`]);
@@ -369,7 +458,9 @@ describe('composeNotification: no header injection through any field', () => {
   it('toGraphMessage refuses a hand-built email that breaks the one-line rules', () => {
     const good = compose();
     expect(() => toGraphMessage({ ...good, subject: 'a\r\nBcc: x' })).toThrow(MalformedJobError);
-    expect(() => toGraphMessage({ ...good, headers: [{ name: 'x-a', value: 'v\r\nBcc: x' }] })).toThrow(MalformedJobError);
+    expect(() => toGraphMessage({ ...good, headers: [{ name: 'x-a', value: 'v\r\nBcc: x' }] })).toThrow(
+      MalformedJobError,
+    );
     expect(() => toGraphMessage({ ...good, headers: [{ name: 'Bcc', value: 'x@y.z' }] })).toThrow(MalformedJobError);
     expect(() => toGraphMessage({ ...good, to: 'x@y.z\r\nBcc: a@b.c' })).toThrow(MalformedJobError);
   });
@@ -377,7 +468,10 @@ describe('composeNotification: no header injection through any field', () => {
 
 describe('composeNotification: admin intro and footer', () => {
   it('uses them instead of the defaults, escaped, with line breaks kept', () => {
-    const email = compose([facts()], { intro: 'Hi,\nyour mail is out & about.\r\n\r\nQuestions? Ask IT.', footer: 'Contoso IT\nRoom 1' });
+    const email = compose([facts()], {
+      intro: 'Hi,\nyour mail is out & about.\r\n\r\nQuestions? Ask IT.',
+      footer: 'Contoso IT\nRoom 1',
+    });
     expect(email.html).toContain('Hi,<br>your mail is out &amp; about.</p>');
     expect(email.html).toContain('>Questions? Ask IT.</p>');
     expect(email.html).toContain('Contoso IT<br>Room 1');
@@ -400,7 +494,15 @@ describe('composeNotification: languages', () => {
     const email = compose([facts({ releasedBy: undefined })], { language });
     expect(email.subject).toBe(strings.subjectOne.replace('{subject}', 'Q3 pricing sheet'));
     expect(email.html).toContain(`<html lang="${language}"`);
-    for (const label of [strings.labelSubject, strings.labelSent, strings.labelRecipients, strings.labelReleasedTo, strings.labelReleasedBy, strings.labelReleasedAt, strings.labelHeldBecause]) {
+    for (const label of [
+      strings.labelSubject,
+      strings.labelSent,
+      strings.labelRecipients,
+      strings.labelReleasedTo,
+      strings.labelReleasedBy,
+      strings.labelReleasedAt,
+      strings.labelHeldBecause,
+    ]) {
       expect(email.html).toContain(`>${escapeHtml(label)}</th>`);
     }
     expect(email.text).toContain(strings.introSystemOne);
@@ -417,8 +519,12 @@ describe('composeNotification: languages', () => {
   });
 
   it('reads a regional tag as its language and anything unknown as English', () => {
-    expect(compose([facts()], { language: 'de-CH' }).subject).toBe('Ihre Nachricht „Q3 pricing sheet“ wurde aus der Quarantäne freigegeben');
-    expect(compose([facts()], { language: 'xx' }).subject).toBe('Your message "Q3 pricing sheet" was released from quarantine');
+    expect(compose([facts()], { language: 'de-CH' }).subject).toBe(
+      'Ihre Nachricht „Q3 pricing sheet“ wurde aus der Quarantäne freigegeben',
+    );
+    expect(compose([facts()], { language: 'xx' }).subject).toBe(
+      'Your message "Q3 pricing sheet" was released from quarantine',
+    );
   });
 
   it('has every string in every language, with the same placeholders as English', () => {
@@ -433,7 +539,11 @@ describe('composeNotification: languages', () => {
         const reference = en[key];
         if (typeof value === 'string' && typeof reference === 'string') {
           expect(value.trim()).not.toBe('');
-          expect({ language, key, placeholders: placeholders(value) }).toEqual({ language, key, placeholders: placeholders(reference) });
+          expect({ language, key, placeholders: placeholders(value) }).toEqual({
+            language,
+            key,
+            placeholders: placeholders(reference),
+          });
         }
       }
       for (const type of KNOWN_QUARANTINE_TYPES) expect(strings.quarantineTypes[type].trim()).not.toBe('');
@@ -449,7 +559,9 @@ describe('composeNotification: dates', () => {
   });
 
   it('refuses an unknown time zone with a clear error', () => {
-    expect(() => composeNotification(job(), template(), { timeZone: 'Mars/Olympus' })).toThrow(/Unknown time zone "Mars\/Olympus"/);
+    expect(() => composeNotification(job(), template(), { timeZone: 'Mars/Olympus' })).toThrow(
+      /Unknown time zone "Mars\/Olympus"/,
+    );
   });
 
   it('shows an unparseable date as given instead of throwing', () => {
@@ -463,9 +575,27 @@ describe('composeNotification: dates', () => {
 
 describe('composeNotification: several releases in one email', () => {
   const email = compose([
-    facts({ networkMessageId: ID_A, subject: 'Contract draft', releasedTo: 'bob@fabrikam.example', releasedAt: '2026-08-21T10:00:00Z' }),
-    facts({ networkMessageId: ID_B, subject: 'Pricing', recipients: ['dave@northwind.example'], releasedTo: 'dave@northwind.example', releasedAt: '2026-08-21T09:00:00Z' }),
-    facts({ networkMessageId: ID_A, subject: 'Contract draft', recipients: ['carol@fabrikam.example'], releasedTo: 'carol@fabrikam.example', releasedBy: undefined, releasedAt: '2026-08-21T11:00:00Z' }),
+    facts({
+      networkMessageId: ID_A,
+      subject: 'Contract draft',
+      releasedTo: 'bob@fabrikam.example',
+      releasedAt: '2026-08-21T10:00:00Z',
+    }),
+    facts({
+      networkMessageId: ID_B,
+      subject: 'Pricing',
+      recipients: ['dave@northwind.example'],
+      releasedTo: 'dave@northwind.example',
+      releasedAt: '2026-08-21T09:00:00Z',
+    }),
+    facts({
+      networkMessageId: ID_A,
+      subject: 'Contract draft',
+      recipients: ['carol@fabrikam.example'],
+      releasedTo: 'carol@fabrikam.example',
+      releasedBy: undefined,
+      releasedAt: '2026-08-21T11:00:00Z',
+    }),
   ]);
 
   it('counts distinct messages in the subject line', () => {
@@ -509,7 +639,10 @@ describe('composeNotification: several releases in one email', () => {
   });
 
   it('treats one message released to several recipients as one message', () => {
-    const one = compose([facts({ releasedTo: 'bob@fabrikam.example' }), facts({ releasedTo: 'carol@fabrikam.example', releasedAt: '2026-08-21T09:20:00Z' })]);
+    const one = compose([
+      facts({ releasedTo: 'bob@fabrikam.example' }),
+      facts({ releasedTo: 'carol@fabrikam.example', releasedAt: '2026-08-21T09:20:00Z' }),
+    ]);
     expect(one.subject).toBe('Your message "Q3 pricing sheet" was released from quarantine');
     expect(one.text).toContain(STRINGS.en.introAdminOne);
     expect(one.text).not.toContain('Message 1 of');
@@ -522,7 +655,11 @@ describe('composeNotification: several releases in one email', () => {
 
   it('puts the first subject and the rest count into an admin template', () => {
     const three = compose(
-      [facts({ subject: 'First' }), facts({ networkMessageId: ID_B, subject: 'Second', releasedAt: '2026-08-22T00:00:00Z' }), facts({ networkMessageId: ID_C, subject: 'Third', releasedAt: '2026-08-23T00:00:00Z' })],
+      [
+        facts({ subject: 'First' }),
+        facts({ networkMessageId: ID_B, subject: 'Second', releasedAt: '2026-08-22T00:00:00Z' }),
+        facts({ networkMessageId: ID_C, subject: 'Third', releasedAt: '2026-08-23T00:00:00Z' }),
+      ],
       { subject: 'Released ({count}): {subject}' },
     );
     expect(three.subject).toBe('Released (3): First (and 2 more)');
@@ -534,7 +671,9 @@ describe('composeNotification: several releases in one email', () => {
       facts({ networkMessageId: ID_B, subject: 'Later', releasedAt: '2026-08-22T00:00:00Z' }),
       facts({ networkMessageId: ID_C, subject: 'Earlier', releasedAt: '2026-08-21T00:00:00+02:00' }),
     ]);
-    const order = ['Earlier', 'Later', 'Unknown time'].map((s) => sorted.text.indexOf(`Subject (as written by the sender): ${s}`));
+    const order = ['Earlier', 'Later', 'Unknown time'].map((s) =>
+      sorted.text.indexOf(`Subject (as written by the sender): ${s}`),
+    );
     expect(order).toEqual([...order].sort((a, b) => a - b));
   });
 });
@@ -556,7 +695,9 @@ describe('composeNotification: original recipients', () => {
   });
 
   it('counts a recipient once whatever its case, and says "(unknown)" for none', () => {
-    expect(compose([facts({ recipients: ['Bob@Fabrikam.example', 'bob@fabrikam.example'] })]).text).toContain('Original recipients: Bob@Fabrikam.example\n');
+    expect(compose([facts({ recipients: ['Bob@Fabrikam.example', 'bob@fabrikam.example'] })]).text).toContain(
+      'Original recipients: Bob@Fabrikam.example\n',
+    );
     expect(compose([facts({ recipients: [] })]).text).toContain('Original recipients: (unknown)\n');
   });
 
@@ -567,12 +708,16 @@ describe('composeNotification: original recipients', () => {
 
 describe('composeNotification: why the message was held', () => {
   const held = (quarantineType: string, policyName: string, language = 'en'): string => {
-    const line = compose([facts({ quarantineType, policyName })], { language }).text.split('\n').find((l) => /^(Held because|Grund der Quarantäne):/.test(l));
+    const line = compose([facts({ quarantineType, policyName })], { language })
+      .text.split('\n')
+      .find((l) => /^(Held because|Grund der Quarantäne):/.test(l));
     return line?.replace(/^[^:]+: /, '') ?? '';
   };
 
   it('names known quarantine types readably, with the policy', () => {
-    expect(held('TransportRule', 'Quarantine outbound attachments to external')).toBe('Mail flow rule: Quarantine outbound attachments to external');
+    expect(held('TransportRule', 'Quarantine outbound attachments to external')).toBe(
+      'Mail flow rule: Quarantine outbound attachments to external',
+    );
     expect(held('DataLossPrevention', 'Credit cards')).toBe('Data loss prevention (DLP) policy: Credit cards');
     expect(held('DLP', 'Credit cards')).toBe('Data loss prevention (DLP) policy: Credit cards');
     expect(held('outboundspam', '')).toBe('Outbound spam policy');

@@ -15,7 +15,9 @@ import type { NotificationJob } from '../../shared/jobs/notificationJob';
 import type { ReleasedMessageFacts } from '../../shared/domain/types';
 import { composeNotification } from '../../shared/email/compose';
 
-const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((path) => existsSync(path));
+const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((path) =>
+  existsSync(path),
+);
 
 interface Measure {
   viewport: number;
@@ -74,17 +76,31 @@ const MEASURE_SCRIPT = `<script>
 
 function chromium(args: string[]): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile(CHROMIUM ?? 'chromium', args, { timeout: 90_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error) reject(new Error(`chromium failed: ${error.message}\n${stderr.slice(0, 2000)}`));
-      else resolve(stdout);
-    });
+    execFile(
+      CHROMIUM ?? 'chromium',
+      args,
+      { timeout: 90_000, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error) reject(new Error(`chromium failed: ${error.message}\n${stderr.slice(0, 2000)}`));
+        else resolve(stdout);
+      },
+    );
   });
 }
 
 let workDir = '';
 
 function baseArgs(width: number, profile: string): string[] {
-  return ['--headless', '--no-sandbox', '--disable-gpu', '--hide-scrollbars', '--no-first-run', '--disable-extensions', `--user-data-dir=${profile}`, `--window-size=${width},2400`];
+  return [
+    '--headless',
+    '--no-sandbox',
+    '--disable-gpu',
+    '--hide-scrollbars',
+    '--no-first-run',
+    '--disable-extensions',
+    `--user-data-dir=${profile}`,
+    `--window-size=${width},2400`,
+  ];
 }
 
 function escapeAttribute(value: string): string {
@@ -115,11 +131,23 @@ window.addEventListener('load', function () {
 });
 </script>`;
   const file = join(workDir, 'measure.html');
-  writeFileSync(file, `<!DOCTYPE html><html><head><meta charset="utf-8"></head><body style="margin:0">\n${frames}\n${collect}\n</body></html>`);
-  const dom = await chromium([...baseArgs(1000, join(workDir, 'profile-measure')), '--virtual-time-budget=10000', '--dump-dom', `file://${file}`]);
+  writeFileSync(
+    file,
+    `<!DOCTYPE html><html><head><meta charset="utf-8"></head><body style="margin:0">\n${frames}\n${collect}\n</body></html>`,
+  );
+  const dom = await chromium([
+    ...baseArgs(1000, join(workDir, 'profile-measure')),
+    '--virtual-time-budget=10000',
+    '--dump-dom',
+    `file://${file}`,
+  ]);
   const match = /<pre id="qrn-measure">([^<]*)<\/pre>/.exec(dom);
   if (!match) throw new Error(`the measuring script did not run:\n${dom.slice(0, 500)}`);
-  const json = match[1].replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  const json = match[1]
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
   const results = JSON.parse(json) as Record<string, Measure | null>;
   const measured = new Map<string, Measure>();
   for (const page of pages) {
@@ -136,7 +164,11 @@ async function screenshot(html: string, width: number, name: string): Promise<vo
   mkdirSync(folder, { recursive: true });
   const page = join(workDir, `${name}-${width}-product.html`);
   writeFileSync(page, html);
-  await chromium([...baseArgs(width, join(workDir, `shot-${name}-${width}`)), `--screenshot=${join(folder, `${name}-${width}.png`)}`, `file://${page}`]);
+  await chromium([
+    ...baseArgs(width, join(workDir, `shot-${name}-${width}`)),
+    `--screenshot=${join(folder, `${name}-${width}.png`)}`,
+    `file://${page}`,
+  ]);
 }
 
 // A notice as long and awkward as real ones get: long addresses with dots and hyphens, a lure subject
@@ -151,7 +183,8 @@ const RECIPIENTS = [
 function release(overrides: Partial<ReleasedMessageFacts>): ReleasedMessageFacts {
   return {
     networkMessageId: '5b0f7c1e-3c1a-4e22-9d3c-08de0a1b2c3d',
-    subject: 'Urgent: re-verify your mailbox at https://contoso-login.evil.example/reset/account-verification before Friday',
+    subject:
+      'Urgent: re-verify your mailbox at https://contoso-login.evil.example/reset/account-verification before Friday',
     receivedAt: '2026-12-01T23:05:00Z',
     recipients: RECIPIENTS,
     releasedTo: RECIPIENTS[0],
@@ -169,7 +202,11 @@ const JOB: NotificationJob = {
   releases: [
     release({}),
     release({ releasedTo: RECIPIENTS[1], releasedBy: undefined, releasedAt: '2026-12-02T09:40:00Z' }),
-    release({ releasedTo: RECIPIENTS[2], releasedBy: 'helpdesk.second.line@contoso.com', releasedAt: '2026-12-03T07:00:00Z' }),
+    release({
+      releasedTo: RECIPIENTS[2],
+      releasedBy: 'helpdesk.second.line@contoso.com',
+      releasedAt: '2026-12-03T07:00:00Z',
+    }),
     release({
       networkMessageId: '7e1d2c3b-4a59-4687-8b9a-0c1d2e3f4a5b',
       subject: 'Quarterly_revenue_forecast_FINAL_v7_reviewed_by_finance_and_legal.xlsx',
@@ -183,7 +220,9 @@ const JOB: NotificationJob = {
 const describeWithChromium = CHROMIUM ? describe : describe.skip;
 if (!CHROMIUM) {
   // Said plainly, so a green run without Chromium is not mistaken for a checked layout.
-  console.warn('narrow-screen.integration.test.ts did NOT run: Chromium not found at /usr/bin/chromium (apt-get install -y chromium).');
+  console.warn(
+    'narrow-screen.integration.test.ts did NOT run: Chromium not found at /usr/bin/chromium (apt-get install -y chromium).',
+  );
 }
 
 const CASES: Array<[string, number]> = [
@@ -199,7 +238,13 @@ const CONTROL =
   '<div style="width:600px">wide</div><div style="word-break:break-all;width:100px">payments@northwind.example</div></body></html>';
 
 function html(language: string): string {
-  return composeNotification(JOB, { subject: undefined, intro: undefined, footer: undefined, language, timeZone: 'Europe/Berlin' }).html;
+  return composeNotification(JOB, {
+    subject: undefined,
+    intro: undefined,
+    footer: undefined,
+    language,
+    timeZone: 'Europe/Berlin',
+  }).html;
 }
 
 describeWithChromium('the notice in a browser at phone and desktop widths', () => {

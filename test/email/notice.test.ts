@@ -3,7 +3,12 @@
  * wording that claims no delivery, one row per message listing every recipient it was released to,
  * and the releaser and policy hidden when the organisation asks.
  */
-import { loadSettings, type NotifyTemplateSettings, SettingsError, SUPPORTED_LANGUAGES } from '../../shared/config/settings';
+import {
+  loadSettings,
+  type NotifyTemplateSettings,
+  SettingsError,
+  SUPPORTED_LANGUAGES,
+} from '../../shared/config/settings';
 import type { NotificationJob } from '../../shared/jobs/notificationJob';
 import type { ReleasedMessageFacts } from '../../shared/domain/types';
 import { releasedFacts } from '../support/mothers';
@@ -18,7 +23,13 @@ function facts(overrides: Partial<ReleasedMessageFacts> = {}): ReleasedMessageFa
 
 function compose(releases: ReleasedMessageFacts[], template: Partial<NotifyTemplateSettings> = {}): ComposedEmail {
   const job: NotificationJob = { jobId: 'job-1', sender: 'alice@contoso.com', releases };
-  return composeNotification(job, { subject: undefined, intro: undefined, footer: undefined, language: 'en', ...template });
+  return composeNotification(job, {
+    subject: undefined,
+    intro: undefined,
+    footer: undefined,
+    language: 'en',
+    ...template,
+  });
 }
 
 /** The value of one "Label: value" line of the plain-text part. */
@@ -29,13 +40,14 @@ function line(email: ComposedEmail, label: string): string | undefined {
     ?.replace(/^[^:]+ ?: /, '');
 }
 
-const users = (n: number, domain = 'fabrikam.example'): string[] => Array.from({ length: n }, (_, i) => `user${i + 1}@${domain}`);
+const users = (n: number, domain = 'fabrikam.example'): string[] =>
+  Array.from({ length: n }, (_, i) => `user${i + 1}@${domain}`);
 
-describe('NOTIFY_TIME_ZONE: every time in the reader\'s zone, the zone named', () => {
+describe("NOTIFY_TIME_ZONE: every time in the reader's zone, the zone named", () => {
   const at = (receivedAt: string, releasedAt: string, timeZone: string, language = 'en'): ComposedEmail =>
     compose([facts({ receivedAt, releasedAt })], { timeZone, language });
 
-  it('shows a late-evening UTC send on the next day in Berlin (the issue\'s example)', () => {
+  it("shows a late-evening UTC send on the next day in Berlin (the issue's example)", () => {
     const email = at('2026-12-01T23:05:00Z', '2026-12-02T08:00:00Z', 'Europe/Berlin');
     expect(line(email, 'Sent')).toBe('2 Dec 2026, 00:05 CET');
     expect(line(email, 'Released at')).toBe('2 Dec 2026, 09:00 CET');
@@ -56,7 +68,14 @@ describe('NOTIFY_TIME_ZONE: every time in the reader\'s zone, the zone named', (
 
   it('keeps both ends of a release span that straddles the autumn change (Intl.formatRange would drop one)', () => {
     const email = compose(
-      [facts({ releasedAt: '2026-10-25T00:30:00Z' }), facts({ releasedTo: 'carol@fabrikam.example', recipients: ['bob@fabrikam.example', 'carol@fabrikam.example'], releasedAt: '2026-10-25T01:30:00Z' })],
+      [
+        facts({ releasedAt: '2026-10-25T00:30:00Z' }),
+        facts({
+          releasedTo: 'carol@fabrikam.example',
+          recipients: ['bob@fabrikam.example', 'carol@fabrikam.example'],
+          releasedAt: '2026-10-25T01:30:00Z',
+        }),
+      ],
       { timeZone: 'Europe/Berlin' },
     );
     expect(line(email, 'Released at')).toBe('25 Oct 2026, 02:30 CEST – 02:30 CET');
@@ -75,14 +94,19 @@ describe('NOTIFY_TIME_ZONE: every time in the reader\'s zone, the zone named', (
   });
 
   it('is read from settings: validated, canonical, default UTC', () => {
-    const base = { M365_TENANT_ID: '00000000-0000-0000-0000-000000000001', AzureWebJobsStorage: 'UseDevelopmentStorage=true' };
+    const base = {
+      M365_TENANT_ID: '00000000-0000-0000-0000-000000000001',
+      AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+    };
     expect(loadSettings(base).template.timeZone).toBe('UTC');
     expect(loadSettings({ ...base, NOTIFY_TIME_ZONE: 'europe/berlin' }).template.timeZone).toBe('Europe/Berlin');
     expect(loadSettings({ ...base, NOTIFY_TIME_ZONE: ' ' }).template.timeZone).toBe('UTC');
     for (const bad of ['Mars/Olympus', 'CET+1', 'Europe/Berlin\nINFO forged', 'x'.repeat(100)]) {
       const load = (): unknown => loadSettings({ ...base, NOTIFY_TIME_ZONE: bad });
       expect(load).toThrow(SettingsError);
-      expect(load).toThrow(/^Setting NOTIFY_TIME_ZONE is invalid \(got "[^\n]*"\): expected an IANA time zone name such as Europe\/Berlin/);
+      expect(load).toThrow(
+        /^Setting NOTIFY_TIME_ZONE is invalid \(got "[^\n]*"\): expected an IANA time zone name such as Europe\/Berlin/,
+      );
       try {
         load();
       } catch (error) {
@@ -91,8 +115,11 @@ describe('NOTIFY_TIME_ZONE: every time in the reader\'s zone, the zone named', (
     }
   });
 
-  it('the settings\' zone reaches the email without the caller passing it', () => {
-    const base = { M365_TENANT_ID: '00000000-0000-0000-0000-000000000001', AzureWebJobsStorage: 'UseDevelopmentStorage=true' };
+  it("the settings' zone reaches the email without the caller passing it", () => {
+    const base = {
+      M365_TENANT_ID: '00000000-0000-0000-0000-000000000001',
+      AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+    };
     const template = loadSettings({ ...base, NOTIFY_TIME_ZONE: 'Asia/Tokyo' }).template;
     const email = composeNotification({ jobId: 'j', sender: 'alice@contoso.com', releases: [facts()] }, template);
     expect(line(email, 'Released at')).toBe('21 Aug 2026, 18:15 GMT+9');
@@ -102,25 +129,39 @@ describe('NOTIFY_TIME_ZONE: every time in the reader\'s zone, the zone named', (
 describe('wording: says what is known, claims no delivery', () => {
   const DELIVERY = { en: /deliver/i, de: /zugestellt/i, fr: /remis/i, es: /entregad/i, nl: /bezorgd/i } as const;
 
-  it.each(SUPPORTED_LANGUAGES.map((l) => [l]))('%s: no intro claims delivery; each points at the "Released to" row', (language) => {
-    const strings = STRINGS[language];
-    const intros = [strings.introAdminOne, strings.introAdminMany, strings.introSystemOne, strings.introSystemMany, strings.introMixedOne, strings.introMixedMany];
-    for (const intro of intros) {
-      expect(intro).not.toMatch(DELIVERY[language]);
-      expect(intro).toContain(strings.labelReleasedTo);
-    }
-    // The subject is labelled as the sender's words, not the product's.
-    expect(strings.labelSubject).toMatch(/\(.+\)$/);
-    expect(strings.releasedAutomatically).toMatch(/^Microsoft 365 \(.+\)$/);
-  });
+  it.each(SUPPORTED_LANGUAGES.map((l) => [l]))(
+    '%s: no intro claims delivery; each points at the "Released to" row',
+    (language) => {
+      const strings = STRINGS[language];
+      const intros = [
+        strings.introAdminOne,
+        strings.introAdminMany,
+        strings.introSystemOne,
+        strings.introSystemMany,
+        strings.introMixedOne,
+        strings.introMixedMany,
+      ];
+      for (const intro of intros) {
+        expect(intro).not.toMatch(DELIVERY[language]);
+        expect(intro).toContain(strings.labelReleasedTo);
+      }
+      // The subject is labelled as the sender's words, not the product's.
+      expect(strings.labelSubject).toMatch(/\(.+\)$/);
+      expect(strings.releasedAutomatically).toMatch(/^Microsoft 365 \(.+\)$/);
+    },
+  );
 
   it('reads "Released by: Microsoft 365 (automatic release)" for an automatic release', () => {
     expect(line(compose([facts({ releasedBy: undefined })]), 'Released by')).toBe('Microsoft 365 (automatic release)');
   });
 
   it('a partial release lists only whom it went to, next to all original recipients', () => {
-    const email = compose([facts({ recipients: ['bob@fabrikam.example', 'carol@fabrikam.example', 'dave@fabrikam.example'] })]);
-    expect(line(email, 'Original recipients')).toBe('bob@fabrikam.example, carol@fabrikam.example, dave@fabrikam.example');
+    const email = compose([
+      facts({ recipients: ['bob@fabrikam.example', 'carol@fabrikam.example', 'dave@fabrikam.example'] }),
+    ]);
+    expect(line(email, 'Original recipients')).toBe(
+      'bob@fabrikam.example, carol@fabrikam.example, dave@fabrikam.example',
+    );
     expect(line(email, 'Released to')).toBe('bob@fabrikam.example');
     expect(email.text).not.toMatch(/deliver/i);
   });
@@ -129,7 +170,11 @@ describe('wording: says what is known, claims no delivery', () => {
 describe('one row per message listing every recipient it was released to', () => {
   it('a 120-recipient message released to all reads as one message, one row: "All 120 original recipients"', () => {
     const recipients = users(120);
-    const email = compose(recipients.map((r, i) => facts({ recipients, releasedTo: r, releasedAt: `2026-08-21T09:${String(i % 60).padStart(2, '0')}:00Z` })));
+    const email = compose(
+      recipients.map((r, i) =>
+        facts({ recipients, releasedTo: r, releasedAt: `2026-08-21T09:${String(i % 60).padStart(2, '0')}:00Z` }),
+      ),
+    );
     expect(email.subject).toBe('Your message "Q3 pricing sheet" was released from quarantine');
     expect(email.text.match(/^Released to:/gm)).toHaveLength(1);
     expect(email.text.match(/^Released by:/gm)).toHaveLength(1);
@@ -151,9 +196,24 @@ describe('one row per message listing every recipient it was released to', () =>
   it('names every releaser once, in release order, and the span of times', () => {
     const recipients = ['bob@fabrikam.example', 'carol@fabrikam.example', 'dave@fabrikam.example'];
     const email = compose([
-      facts({ recipients, releasedTo: 'carol@fabrikam.example', releasedBy: 'bob.admin@contoso.com', releasedAt: '2026-08-22T07:00:00Z' }),
-      facts({ recipients, releasedTo: 'bob@fabrikam.example', releasedBy: 'alice.admin@contoso.com', releasedAt: '2026-08-21T09:15:00Z' }),
-      facts({ recipients, releasedTo: 'dave@fabrikam.example', releasedBy: 'Alice.Admin@contoso.com', releasedAt: '2026-08-21T10:00:00Z' }),
+      facts({
+        recipients,
+        releasedTo: 'carol@fabrikam.example',
+        releasedBy: 'bob.admin@contoso.com',
+        releasedAt: '2026-08-22T07:00:00Z',
+      }),
+      facts({
+        recipients,
+        releasedTo: 'bob@fabrikam.example',
+        releasedBy: 'alice.admin@contoso.com',
+        releasedAt: '2026-08-21T09:15:00Z',
+      }),
+      facts({
+        recipients,
+        releasedTo: 'dave@fabrikam.example',
+        releasedBy: 'Alice.Admin@contoso.com',
+        releasedAt: '2026-08-21T10:00:00Z',
+      }),
     ]);
     expect(line(email, 'Released to')).toBe('All 3 original recipients');
     expect(line(email, 'Released by')).toBe('alice.admin@contoso.com, bob.admin@contoso.com');
@@ -166,14 +226,25 @@ describe('one row per message listing every recipient it was released to', () =>
   });
 
   it('keeps messages apart: each has its own rows', () => {
-    const email = compose([facts(), facts({ networkMessageId: ID_B, subject: 'Other', releasedTo: 'eve@northwind.example', recipients: ['eve@northwind.example'] })]);
+    const email = compose([
+      facts(),
+      facts({
+        networkMessageId: ID_B,
+        subject: 'Other',
+        releasedTo: 'eve@northwind.example',
+        recipients: ['eve@northwind.example'],
+      }),
+    ]);
     expect(email.text.match(/^Released to:/gm)).toHaveLength(2);
     expect(email.text).toContain('Released to: eve@northwind.example\n');
   });
 
   it.each(SUPPORTED_LANGUAGES.map((l) => [l]))('%s: "all N original recipients" is localised', (language) => {
     const recipients = users(4);
-    const email = compose(recipients.map((r) => facts({ recipients, releasedTo: r })), { language });
+    const email = compose(
+      recipients.map((r) => facts({ recipients, releasedTo: r })),
+      { language },
+    );
     expect(email.text).toContain(STRINGS[language].releasedToAll.replace('{count}', '4'));
   });
 });
@@ -190,10 +261,16 @@ describe('NOTIFY_SHOW_RELEASER and NOTIFY_SHOW_POLICY', () => {
   });
 
   it('false: the admin\'s address never appears (subject, HTML, text); "An administrator" instead', () => {
-    const email = compose([release, facts({ releasedBy: undefined, releasedTo: 'bob@fabrikam.example', releasedAt: '2026-08-21T10:00:00Z' })], {
-      showReleaser: false,
-      subject: 'Released: {subject}',
-    });
+    const email = compose(
+      [
+        release,
+        facts({ releasedBy: undefined, releasedTo: 'bob@fabrikam.example', releasedAt: '2026-08-21T10:00:00Z' }),
+      ],
+      {
+        showReleaser: false,
+        subject: 'Released: {subject}',
+      },
+    );
     for (const part of [email.subject, email.html, email.text]) {
       expect(part).not.toContain('secret.admin');
       expect(part).not.toContain('secret.<wbr>admin');
@@ -208,13 +285,23 @@ describe('NOTIFY_SHOW_RELEASER and NOTIFY_SHOW_POLICY', () => {
   });
 
   it('false with only a policy known: "(unknown)", not the policy', () => {
-    expect(line(compose([facts({ quarantineType: '', policyName: POLICY })], { showPolicy: false }), 'Held because')).toBe('(unknown)');
+    expect(
+      line(compose([facts({ quarantineType: '', policyName: POLICY })], { showPolicy: false }), 'Held because'),
+    ).toBe('(unknown)');
   });
 
   it('are read from settings, default true, validated as booleans', () => {
-    const base = { M365_TENANT_ID: '00000000-0000-0000-0000-000000000001', AzureWebJobsStorage: 'UseDevelopmentStorage=true' };
+    const base = {
+      M365_TENANT_ID: '00000000-0000-0000-0000-000000000001',
+      AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+    };
     expect(loadSettings(base).template).toMatchObject({ showReleaser: true, showPolicy: true });
-    expect(loadSettings({ ...base, NOTIFY_SHOW_RELEASER: 'false', NOTIFY_SHOW_POLICY: 'no' }).template).toMatchObject({ showReleaser: false, showPolicy: false });
-    expect(() => loadSettings({ ...base, NOTIFY_SHOW_POLICY: 'hide' })).toThrow(/^Setting NOTIFY_SHOW_POLICY is invalid \(got "hide"\): expected true or false\.$/);
+    expect(loadSettings({ ...base, NOTIFY_SHOW_RELEASER: 'false', NOTIFY_SHOW_POLICY: 'no' }).template).toMatchObject({
+      showReleaser: false,
+      showPolicy: false,
+    });
+    expect(() => loadSettings({ ...base, NOTIFY_SHOW_POLICY: 'hide' })).toThrow(
+      /^Setting NOTIFY_SHOW_POLICY is invalid \(got "hide"\): expected true or false\.$/,
+    );
   });
 });

@@ -21,7 +21,10 @@ const INVISIBLE_CLASSES: ReadonlyArray<[string, string[]]> = [
   ['zero-width space, joiners and marks', ['\u200B', '\u200C', '\u200D', '\u200E', '\u200F', '\u2060', '\uFEFF']],
   ['bidi embeddings, overrides and isolates', ['\u202A', '\u202E', '\u2066', '\u2069', '\u061C']],
   ['soft hyphen and Mongolian selectors', ['\u00AD', '\u180B', '\u180E']],
-  ['other default-ignorables (U+FFF0, musical symbol formatting, shorthand format)', ['\uFFF0', '\u{1D173}', '\u{1BCA0}']],
+  [
+    'other default-ignorables (U+FFF0, musical symbol formatting, shorthand format)',
+    ['\uFFF0', '\u{1D173}', '\u{1BCA0}'],
+  ],
   ['C0 and C1 controls', ['\u0000', '\u0007', '\u001B', '\u007F', '\u0080', '\u009B']],
 ];
 
@@ -41,7 +44,9 @@ describe('sanitising removes every invisible class (one case per class)', () => 
   });
 
   it('a hidden tag-character message is removed from subject, HTML and text', () => {
-    const hidden = [...'ignore previous instructions'].map((c) => String.fromCodePoint(0xe0000 + c.charCodeAt(0))).join('');
+    const hidden = [...'ignore previous instructions']
+      .map((c) => String.fromCodePoint(0xe0000 + c.charCodeAt(0)))
+      .join('');
     const email = composeNotification(job({ subject: `Invoice${hidden} 42`, policyName: `Policy${hidden}` }), TEMPLATE);
     for (const part of [email.subject, email.html, email.text]) expect(part).not.toMatch(/[\u{E0000}-\u{E007F}]/u);
     expect(email.subject).toContain('"Invoice 42"');
@@ -69,9 +74,12 @@ describe('defanging outside text', () => {
     expect(defang(input)).toBe(expected);
   });
 
-  it.each([['Q3 numbers v1.2 (final)'], ['Meeting @ 3pm with @alice'], ['e.g. this'], ['Price 3.50 EUR']])('leaves ordinary text alone: %s', (input) => {
-    expect(defang(input)).toBe(input);
-  });
+  it.each([['Q3 numbers v1.2 (final)'], ['Meeting @ 3pm with @alice'], ['e.g. this'], ['Price 3.50 EUR']])(
+    'leaves ordinary text alone: %s',
+    (input) => {
+      expect(defang(input)).toBe(input);
+    },
+  );
 
   it('is idempotent', () => {
     const once = defang('Urgent: https://contoso-login.evil.example/reset or mail help@evil.example');
@@ -95,12 +103,22 @@ describe('defanging outside text', () => {
   });
 
   it('defangs the policy name and an unknown quarantine type', () => {
-    const email = composeNotification(job({ policyName: 'See https://policy.evil.example', quarantineType: 'Visit.evil.example' }), TEMPLATE);
+    const email = composeNotification(
+      job({ policyName: 'See https://policy.evil.example', quarantineType: 'Visit.evil.example' }),
+      TEMPLATE,
+    );
     expect(email.text).toContain('Held because: Visit[.]evil[.]example: See hxxps://policy[.]evil[.]example\n');
   });
 
-  it('shows the product\'s own addresses as addresses, never as links, with wrap points after @ and dots', () => {
-    const email = composeNotification(job({ releasedBy: 'sec.admin@contoso.com', releasedTo: 'bob@fabrikam.example', recipients: ['bob@fabrikam.example'] }), TEMPLATE);
+  it("shows the product's own addresses as addresses, never as links, with wrap points after @ and dots", () => {
+    const email = composeNotification(
+      job({
+        releasedBy: 'sec.admin@contoso.com',
+        releasedTo: 'bob@fabrikam.example',
+        recipients: ['bob@fabrikam.example'],
+      }),
+      TEMPLATE,
+    );
     expect(email.text).toContain('Released by: sec.admin@contoso.com\n');
     expect(email.text).toContain('Released to: bob@fabrikam.example\n');
     expect(email.html).toContain('sec.<wbr>admin@<wbr>contoso.<wbr>com');
@@ -112,12 +130,18 @@ describe('defanging outside text', () => {
   });
 
   it('keeps hyphenated address parts together so they do not break at the hyphen', () => {
-    const email = composeNotification(job({ recipients: ['ap@northwind-traders.example'], releasedTo: 'ap@northwind-traders.example' }), TEMPLATE);
+    const email = composeNotification(
+      job({ recipients: ['ap@northwind-traders.example'], releasedTo: 'ap@northwind-traders.example' }),
+      TEMPLATE,
+    );
     expect(email.html).toContain('ap@<wbr><span style="white-space:nowrap">northwind-traders.</span><wbr>example');
   });
 
   it('defangs an address field that is not a plain mailbox address', () => {
-    const email = composeNotification(job({ releasedTo: 'https://evil.example/x', recipients: ['https://evil.example/x'] }), TEMPLATE);
+    const email = composeNotification(
+      job({ releasedTo: 'https://evil.example/x', recipients: ['https://evil.example/x'] }),
+      TEMPLATE,
+    );
     expect(email.text).toContain('Released to: hxxps://evil[.]example/x\n');
   });
 });
@@ -130,17 +154,28 @@ describe('printable: the one filter for outside values in log lines', () => {
     expect(log.lines).toHaveLength(1);
     const [line] = log.lines;
     expect(line.split(/\r\n|[\n\r\u0085\u2028\u2029]/)).toHaveLength(1);
-    expect(line).toBe('INFO release of 5b0f7c1e to bob@fabrikam.example?INFO summary sendNotification {"jobId":"forged"} skipped');
+    expect(line).toBe(
+      'INFO release of 5b0f7c1e to bob@fabrikam.example?INFO summary sendNotification {"jobId":"forged"} skipped',
+    );
   });
 
-  it.each([['\r'], ['\n'], ['\r\n'], ['\u0085'], ['\u2028'], ['\u2029'], ['\u000b'], ['\u000c'], ['\u001b[2J'], ['\u0000'], ['\u009b']])(
-    'shows the control %j as ? (never a line break)',
-    (control) => {
-      const out = printable(`a${control}b`);
-      expect(out).toMatch(/^a\?+(\[2J)?b$/);
-      expect(out).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/);
-    },
-  );
+  it.each([
+    ['\r'],
+    ['\n'],
+    ['\r\n'],
+    ['\u0085'],
+    ['\u2028'],
+    ['\u2029'],
+    ['\u000b'],
+    ['\u000c'],
+    ['\u001b[2J'],
+    ['\u0000'],
+    ['\u009b'],
+  ])('shows the control %j as ? (never a line break)', (control) => {
+    const out = printable(`a${control}b`);
+    expect(out).toMatch(/^a\?+(\[2J)?b$/);
+    expect(out).not.toMatch(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/);
+  });
 
   it.each(INVISIBLE_CLASSES.filter(([name]) => !name.startsWith('C0')))('removes %s', (_name, characters) => {
     for (const ch of characters) expect(printable(`ad${ch}min`)).toBe('admin');

@@ -61,9 +61,19 @@ describe('a Get-QuarantineMessage row', () => {
 
 describe('an Exchange error body', () => {
   it('yields the inner exception text, not the constant "Invalid Operation"', () => {
-    const body = { error: { code: 'BadRequest', message: 'Invalid Operation', innererror: { internalexception: { message: "Cannot bind parameter 'StartReceivedDate'." } } } };
+    const body = {
+      error: {
+        code: 'BadRequest',
+        message: 'Invalid Operation',
+        innererror: { internalexception: { message: "Cannot bind parameter 'StartReceivedDate'." } },
+      },
+    };
     expect(exchangeErrorText(body)).toBe("Cannot bind parameter 'StartReceivedDate'.");
-    expect(exchangeErrorText({ error: { message: 'Invalid Operation', details: [{ message: 'A positional parameter cannot be found' }] } })).toBe('A positional parameter cannot be found');
+    expect(
+      exchangeErrorText({
+        error: { message: 'Invalid Operation', details: [{ message: 'A positional parameter cannot be found' }] },
+      }),
+    ).toBe('A positional parameter cannot be found');
     expect(exchangeErrorText('\u0000\u0000')).toBeUndefined();
   });
 });

@@ -14,12 +14,23 @@ afterEach(() => {
   Object.assign(process.env, saved, world.sim.settings());
 });
 
-const timer: Timer = { isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: { last: '', next: '', lastUpdated: '' } };
+const timer: Timer = {
+  isPastDue: false,
+  schedule: { adjustForDST: false },
+  scheduleStatus: { last: '', next: '', lastUpdated: '' },
+};
 
 function context(name: string): { context: InvocationContext; lines: string[] } {
   const lines: string[] = [];
-  const record = (level: string) => (...args: unknown[]) => lines.push(`${level} ${args.join(' ')}`);
-  const context = new InvocationContext({ functionName: name, invocationId: 'test', logHandler: (level, ...args) => record(level)(...args) });
+  const record =
+    (level: string) =>
+    (...args: unknown[]) =>
+      lines.push(`${level} ${args.join(' ')}`);
+  const context = new InvocationContext({
+    functionName: name,
+    invocationId: 'test',
+    logHandler: (level, ...args) => record(level)(...args),
+  });
   return { context, lines };
 }
 
@@ -38,6 +49,8 @@ describe('the timer functions', () => {
     world.sim.grants.activityFeedRead = false;
     const detect = context('detectReleases');
     await expect(detectReleasesHandler(timer, detect.context)).rejects.toThrow(/ActivityFeed\.Read/);
-    expect(detect.lines).toContainEqual(expect.stringMatching(/^error detect failed: .*ActivityFeed\.Read.*grant-permissions\.ps1/));
+    expect(detect.lines).toContainEqual(
+      expect.stringMatching(/^error detect failed: .*ActivityFeed\.Read.*grant-permissions\.ps1/),
+    );
   });
 });

@@ -6,17 +6,23 @@ const refusal = (status: number, code?: string, message?: string) => describeRef
 describe('describeRefusal', () => {
   it('403 names Mail.Send, the mailbox and the RBAC for Applications command', () => {
     const text = refusal(403, 'ErrorAccessDenied', 'Access is denied. Check credentials and try again.');
-    expect(text).toMatch(/Mail\.Send is not granted to the app, or not scoped to NOTIFY_SENDER_MAILBOX notices@contoso\.com/);
+    expect(text).toMatch(
+      /Mail\.Send is not granted to the app, or not scoped to NOTIFY_SENDER_MAILBOX notices@contoso\.com/,
+    );
     expect(text).toMatch(/New-ManagementRoleAssignment .*-Role 'Application Mail\.Send' -CustomResourceScope/);
     expect(text).toMatch(/up to an hour/);
   });
 
   it('404 says the mailbox does not exist', () => {
-    expect(refusal(404, 'ErrorInvalidUser', "The requested user 'notices@contoso.com' is invalid.")).toMatch(/NOTIFY_SENDER_MAILBOX notices@contoso\.com does not exist/);
+    expect(refusal(404, 'ErrorInvalidUser', "The requested user 'notices@contoso.com' is invalid.")).toMatch(
+      /NOTIFY_SENDER_MAILBOX notices@contoso\.com does not exist/,
+    );
   });
 
   it("400 passes on Graph's own message; 401 points at the token and consent", () => {
-    expect(refusal(400, 'ErrorInvalidRecipients', 'At least one recipient is not valid.')).toMatch(/At least one recipient is not valid/);
+    expect(refusal(400, 'ErrorInvalidRecipients', 'At least one recipient is not valid.')).toMatch(
+      /At least one recipient is not valid/,
+    );
     expect(refusal(401, 'InvalidAuthenticationToken', 'Access token has expired.')).toMatch(/token.*consent/);
   });
 

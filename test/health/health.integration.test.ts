@@ -7,8 +7,10 @@ const T0 = Date.now();
 const clock = (minutes: number) => () => new Date(T0 + minutes * MINUTE);
 const HEALTH = { HEALTH_RECIPIENTS: 'it-ops@contoso.com' };
 
-const healthMails = () => world.sim.sentMail.filter((m) => m.message.internetMessageHeaders?.some((h) => h.name === 'x-qrn-health'));
-const healthHeader = (i: number) => healthMails()[i]?.message.internetMessageHeaders?.find((h) => h.name === 'x-qrn-health')?.value;
+const healthMails = () =>
+  world.sim.sentMail.filter((m) => m.message.internetMessageHeaders?.some((h) => h.name === 'x-qrn-health'));
+const healthHeader = (i: number) =>
+  healthMails()[i]?.message.internetMessageHeaders?.find((h) => h.name === 'x-qrn-health')?.value;
 
 async function detect(minutes: number, extra: Record<string, string> = HEALTH): Promise<unknown> {
   const runtime = world.runtime(extra);

@@ -3,7 +3,17 @@ import { classifyFailure, dueEmail, observe, type ProblemState } from '../../sha
 
 const T0 = new Date('2026-12-01T09:00:00Z');
 const at = (minutes: number): Date => new Date(T0.getTime() + minutes * 60_000);
-const open = (minutes: number, state?: ProblemState) => observe(state, { problem: 'audit-feed-permission', open: true, reason: 'grant ActivityFeed.Read', affected: 'new releases are not being detected' }, at(minutes)) as ProblemState;
+const open = (minutes: number, state?: ProblemState) =>
+  observe(
+    state,
+    {
+      problem: 'audit-feed-permission',
+      open: true,
+      reason: 'grant ActivityFeed.Read',
+      affected: 'new releases are not being detected',
+    },
+    at(minutes),
+  ) as ProblemState;
 
 describe('when a problem is told', () => {
   it('not before it has lasted HEALTH_ALERT_AFTER_MINUTES, then once', () => {
@@ -31,7 +41,11 @@ describe('when a problem is told', () => {
   });
 
   it('a problem that comes back is a new one, with a new email', () => {
-    const resolved = observe({ ...open(0), openedNoticeAt: at(121).toISOString() }, { problem: 'audit-feed-permission', open: false }, at(200)) as ProblemState;
+    const resolved = observe(
+      { ...open(0), openedNoticeAt: at(121).toISOString() },
+      { problem: 'audit-feed-permission', open: false },
+      at(200),
+    ) as ProblemState;
     const again = open(300, { ...resolved, openedNoticeAt: undefined });
     expect(again.since).toBe(at(300).toISOString());
     expect(dueEmail(again, at(421), 120)).toEqual({ kind: 'open', item: `open@${at(300).toISOString()}` });
@@ -40,11 +54,21 @@ describe('when a problem is told', () => {
 
 describe('what a failed run means', () => {
   it('a lost ActivityFeed.Read grant is its own problem, with the fix as its reason', () => {
-    const seen = classifyFailure('detection', new AuditFeedError('AF10001: grant ActivityFeed.Read (infra/grant-permissions.ps1)', 'AF10001', 401));
-    expect(seen).toMatchObject({ problem: 'audit-feed-permission', open: true, reason: expect.stringMatching(/ActivityFeed\.Read/) });
+    const seen = classifyFailure(
+      'detection',
+      new AuditFeedError('AF10001: grant ActivityFeed.Read (infra/grant-permissions.ps1)', 'AF10001', 401),
+    );
+    expect(seen).toMatchObject({
+      problem: 'audit-feed-permission',
+      open: true,
+      reason: expect.stringMatching(/ActivityFeed\.Read/),
+    });
   });
 
   it('anything else is the stage failing', () => {
-    expect(classifyFailure('snapshot', new Error('boom'))).toMatchObject({ problem: 'snapshot-failing', reason: 'boom' });
+    expect(classifyFailure('snapshot', new Error('boom'))).toMatchObject({
+      problem: 'snapshot-failing',
+      reason: 'boom',
+    });
   });
 });

@@ -34,10 +34,30 @@ describe('retry', () => {
 
   it('gives up after the last attempt and never retries other errors', async () => {
     let calls = 0;
-    await expect(withRetry(async () => { calls++; throw new RetryableError('busy', 1); }, { ...DEFAULT_RETRY, maxAttempts: 3 }, undefined, async () => undefined)).rejects.toThrow('busy');
+    await expect(
+      withRetry(
+        async () => {
+          calls++;
+          throw new RetryableError('busy', 1);
+        },
+        { ...DEFAULT_RETRY, maxAttempts: 3 },
+        undefined,
+        async () => undefined,
+      ),
+    ).rejects.toThrow('busy');
     expect(calls).toBe(3);
     calls = 0;
-    await expect(withRetry(async () => { calls++; throw new Error('denied'); }, DEFAULT_RETRY, undefined, async () => undefined)).rejects.toThrow('denied');
+    await expect(
+      withRetry(
+        async () => {
+          calls++;
+          throw new Error('denied');
+        },
+        DEFAULT_RETRY,
+        undefined,
+        async () => undefined,
+      ),
+    ).rejects.toThrow('denied');
     expect(calls).toBe(1);
   });
 });

@@ -25,7 +25,14 @@ interface BicepResult {
 interface CheckSummary {
   bicep: BicepResult[];
   bicepProblems: string[];
-  pester: { passed: number; failed: number; skipped: number; failedTests: string[]; parseErrors: string[]; problems: string[] };
+  pester: {
+    passed: number;
+    failed: number;
+    skipped: number;
+    failedTests: string[];
+    parseErrors: string[];
+    problems: string[];
+  };
   ok: boolean;
 }
 
@@ -49,7 +56,9 @@ if (!installed) {
       return probe.stderr || 'unknown';
     }
   })();
-  process.stderr.write(`\ninfra checks NOT run (Bicep build/lint, PowerShell parse, Pester): ${missing} not installed. bash infra/install-tools.sh installs them.\n\n`);
+  process.stderr.write(
+    `\ninfra checks NOT run (Bicep build/lint, PowerShell parse, Pester): ${missing} not installed. bash infra/install-tools.sh installs them.\n\n`,
+  );
 }
 
 const describeTools = installed || required ? describe : describe.skip;
@@ -60,7 +69,12 @@ describeTools('infra/ checked by the Bicep CLI, PowerShell and Pester', () => {
 
   beforeAll(() => {
     if (!installed) throw new Error(`INFRA_CHECKS_REQUIRED=1 but the tools are missing: ${probe.stdout}`);
-    const run = spawnSync(process.execPath, [CHECK], { cwd: ROOT, encoding: 'utf8', timeout: 900_000, maxBuffer: 64 * 1024 * 1024 });
+    const run = spawnSync(process.execPath, [CHECK], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 900_000,
+      maxBuffer: 64 * 1024 * 1024,
+    });
     output = `${run.stdout}\n${run.stderr}`;
     summary = JSON.parse(readFileSync(join(ROOT, '.tools', 'infra-check.json'), 'utf8')) as CheckSummary;
   }, 900_000);

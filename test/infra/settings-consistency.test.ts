@@ -275,13 +275,17 @@ const allBicep = [...bicepSources.values()].join('\n');
 function deployedSettings(): Map<string, string> {
   const where = new Map<string, string>();
   for (const [file, source] of bicepSources) {
-    for (const [variable, keys] of appSettingVars(source)) for (const key of keys) where.set(key, `${file} var ${variable}`);
+    for (const [variable, keys] of appSettingVars(source))
+      for (const key of keys) where.set(key, `${file} var ${variable}`);
   }
   return where;
 }
 
 function sampleValues(): Record<string, unknown> {
-  const sample = JSON.parse(readFileSync(join(ROOT, 'local.settings.sample.json'), 'utf8')) as { IsEncrypted?: unknown; Values?: Record<string, unknown> };
+  const sample = JSON.parse(readFileSync(join(ROOT, 'local.settings.sample.json'), 'utf8')) as {
+    IsEncrypted?: unknown;
+    Values?: Record<string, unknown>;
+  };
   return sample.Values ?? {};
 }
 
@@ -316,7 +320,9 @@ describe('the Bicep parser', () => {
       "parseSchedule(process.env, 'EPSILON_FOUR'); text(env, 'ZETA_FIVE'); serviceUrl('AzureWebJobsStorage__x', 'table');",
       "this.name = 'SettingsError';",
     ].join('\n');
-    expect(sorted(settingReads(code, true))).toEqual(sorted(['ALPHA_ONE', 'BETA_TWO', 'GAMMA_THREE', 'DELTA', 'EPSILON_FOUR', 'ZETA_FIVE', 'AzureWebJobsStorage__x']));
+    expect(sorted(settingReads(code, true))).toEqual(
+      sorted(['ALPHA_ONE', 'BETA_TWO', 'GAMMA_THREE', 'DELTA', 'EPSILON_FOUR', 'ZETA_FIVE', 'AzureWebJobsStorage__x']),
+    );
     expect(settingReads(code, false)).not.toContain('AzureWebJobsStorage__x');
   });
 });
@@ -337,7 +343,11 @@ describe('settings: code, infra/ and local.settings.sample.json agree', () => {
     for (const [file, source] of bicepSources) {
       for (const variable of appSettingVars(source).keys()) {
         const uses = cleanBicep(allBicep).text.split(new RegExp(`\\b${variable}\\b`)).length - 1;
-        expect({ file, variable, usedBeyondItsDeclaration: uses > 1 }).toEqual({ file, variable, usedBeyondItsDeclaration: true });
+        expect({ file, variable, usedBeyondItsDeclaration: uses > 1 }).toEqual({
+          file,
+          variable,
+          usedBeyondItsDeclaration: true,
+        });
       }
     }
     expect(allBicep).toMatch(/name:\s*'appsettings'\s*\n\s*properties:\s*union\(appSettings,/);
@@ -350,10 +360,18 @@ describe('settings: code, infra/ and local.settings.sample.json agree', () => {
 
   it('the Bicep replaces the AzureWebJobsStorage connection string with the identity-based settings', () => {
     expect(deployed.has('AzureWebJobsStorage')).toBe(false);
-    for (const name of ['AzureWebJobsStorage__credential', 'AzureWebJobsStorage__clientId', 'AZURE_CLIENT_ID', 'APPLICATIONINSIGHTS_CONNECTION_STRING', 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING']) {
+    for (const name of [
+      'AzureWebJobsStorage__credential',
+      'AzureWebJobsStorage__clientId',
+      'AZURE_CLIENT_ID',
+      'APPLICATIONINSIGHTS_CONNECTION_STRING',
+      'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
+    ]) {
       expect({ name, deployed: deployed.has(name) }).toEqual({ name, deployed: true });
     }
-    const reachesStorage = deployed.has('AzureWebJobsStorage__accountName') || (deployed.has('AzureWebJobsStorage__queueServiceUri') && deployed.has('AzureWebJobsStorage__tableServiceUri'));
+    const reachesStorage =
+      deployed.has('AzureWebJobsStorage__accountName') ||
+      (deployed.has('AzureWebJobsStorage__queueServiceUri') && deployed.has('AzureWebJobsStorage__tableServiceUri'));
     expect(reachesStorage).toBe(true);
   });
 
@@ -372,7 +390,8 @@ describe('settings: code, infra/ and local.settings.sample.json agree', () => {
   it('local.settings.sample.json sets nothing the code does not read, beyond host and platform settings', () => {
     const extra = Object.keys(sample).filter((name) => !reads.has(name) && !isPlatform(name));
     expect(extra).toEqual([]);
-    for (const [name, value] of Object.entries(sample)) expect({ name, type: typeof value }).toEqual({ name, type: 'string' });
+    for (const [name, value] of Object.entries(sample))
+      expect({ name, type: typeof value }).toEqual({ name, type: 'string' });
   });
 
   it('the Bicep defaults are the ones in shared/config/settings.ts', () => {
@@ -385,7 +404,9 @@ describe('settings: code, infra/ and local.settings.sample.json agree', () => {
   it('main.parameters.json maps only parameters main.bicep declares, and every required one', () => {
     const main = bicepSources.get(join('infra', 'main.bicep')) ?? '';
     const declared = bicepParams(main);
-    const file = JSON.parse(readFileSync(join(INFRA, 'main.parameters.json'), 'utf8')) as { parameters: Record<string, unknown> };
+    const file = JSON.parse(readFileSync(join(INFRA, 'main.parameters.json'), 'utf8')) as {
+      parameters: Record<string, unknown>;
+    };
     const mapped = Object.keys(file.parameters);
     expect(mapped.filter((name) => !declared.has(name))).toEqual([]);
     const required = [...declared].filter(([, hasDefault]) => !hasDefault).map(([name]) => name);

@@ -14,7 +14,17 @@ import { SENT_ITEMS_SETTLE_MS } from '../../shared/notify/claim';
 import { deliver, RefusedSendError } from '../../shared/notify/deliver';
 import type { DailyCap, Mailer, NotificationLedger, SendPacer } from '../../shared/notify/ports';
 import { sendNotification, type SendDeps } from '../../shared/notify/sendNotification';
-import { CountingPacer, ID_A, ID_B, job, MemoryLedger, MemoryMailer, MemoryScheduler, release, TEMPLATE } from './fakes';
+import {
+  CountingPacer,
+  ID_A,
+  ID_B,
+  job,
+  MemoryLedger,
+  MemoryMailer,
+  MemoryScheduler,
+  release,
+  TEMPLATE,
+} from './fakes';
 
 const MINUTE = 60_000;
 const ID_C = '0c1d2e3f-4a5b-4c6d-8e7f-901a2b3c4d5e';
@@ -85,17 +95,22 @@ describe('deliver: what each answer of Graph means', () => {
     expect(mailer.sent).toHaveLength(1);
   });
 
-  it.each([400, 403, 404, 413])('refused with %i: poisoned at once with the reason, claims given back', async (status) => {
-    const { ledger, mailer, deps } = setup();
-    mailer.script.push({ kind: 'refuse', status });
-    const error = await sendNotification(job([release(), release({ networkMessageId: ID_B })]), deps, 'msg-1').catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(RefusedSendError);
-    expect((error as RefusedSendError).status).toBe(status);
-    expect(failureAction(error, 1)).toBe('poisonNow');
-    expect(ledger.get(release())).toBeUndefined();
-    expect(ledger.get(release({ networkMessageId: ID_B }))).toBeUndefined();
-    expect(mailer.sent).toHaveLength(0);
-  });
+  it.each([400, 403, 404, 413])(
+    'refused with %i: poisoned at once with the reason, claims given back',
+    async (status) => {
+      const { ledger, mailer, deps } = setup();
+      mailer.script.push({ kind: 'refuse', status });
+      const error = await sendNotification(job([release(), release({ networkMessageId: ID_B })]), deps, 'msg-1').catch(
+        (e: unknown) => e,
+      );
+      expect(error).toBeInstanceOf(RefusedSendError);
+      expect((error as RefusedSendError).status).toBe(status);
+      expect(failureAction(error, 1)).toBe('poisonNow');
+      expect(ledger.get(release())).toBeUndefined();
+      expect(ledger.get(release({ networkMessageId: ID_B }))).toBeUndefined();
+      expect(mailer.sent).toHaveLength(0);
+    },
+  );
 
   it('unknown, and Graph did send: rows unknown, scheduled again, and the next look finds it in Sent Items', async () => {
     const { ledger, mailer, scheduler, log, deps, advance } = setup();
@@ -125,7 +140,11 @@ describe('deliver: what each answer of Graph means', () => {
     for (let i = 0; i < 6 && scheduler.scheduled.length > looks.length; i++) {
       advance(scheduler.scheduled[scheduler.scheduled.length - 1].delayMs);
       const outcome = await sendNotification(job(), deps, `scheduled-${i}`);
-      looks.push({ at: (ledger.now.getTime() - attemptAt) / MINUTE, sent: outcome.sent, deferredUntil: outcome.deferredUntil });
+      looks.push({
+        at: (ledger.now.getTime() - attemptAt) / MINUTE,
+        sent: outcome.sent,
+        deferredUntil: outcome.deferredUntil,
+      });
     }
     expect(looks.map((l) => [l.at, l.sent])).toEqual([
       [2, false],
@@ -143,7 +162,13 @@ describe('deliver: what each answer of Graph means', () => {
   it('a duplicate delivery meeting a row another delivery is sending waits for Sent Items instead of dropping it', async () => {
     // The holder failed after markSending and was retried; its job came back as a new message.
     const { ledger, mailer, scheduler, deps, advance } = setup();
-    ledger.set(release(), { status: 'sending', jobId: job().jobId, deliveryId: 'msg-1', attemptAt: ledger.now, marker: 'qrn-earlier' });
+    ledger.set(release(), {
+      status: 'sending',
+      jobId: job().jobId,
+      deliveryId: 'msg-1',
+      attemptAt: ledger.now,
+      marker: 'qrn-earlier',
+    });
     advance(30_000);
     const outcome = await sendNotification(job(), deps, 'msg-2');
     expect(outcome).toMatchObject({ sent: false, ownedElsewhere: 0 });
@@ -220,7 +245,11 @@ class Dying {
 }
 
 describe('deliver: a worker killed at any step, then a duplicate and a retry of the same delivery', () => {
-  const theJob: NotificationJob = job([release(), release({ networkMessageId: ID_B }), release({ networkMessageId: ID_C, releasedTo: 'carol@fabrikam.example' })]);
+  const theJob: NotificationJob = job([
+    release(),
+    release({ networkMessageId: ID_B }),
+    release({ networkMessageId: ID_C, releasedTo: 'carol@fabrikam.example' }),
+  ]);
   // Another job sharing one release (a later detection run), delivered alongside.
   const otherJob: NotificationJob = job([release({ networkMessageId: ID_B })]);
 
@@ -233,7 +262,8 @@ describe('deliver: a worker killed at any step, then a duplicate and a retry of 
       const before = ctx.scheduler.scheduled.length;
       await sendNotification(parseJob(next.text), ctx.deps, next.id);
       for (const s of ctx.scheduler.scheduled.slice(before)) pending.push({ text: s.jobText, id: `scheduled-${n}` });
-      if (pending.length > 0 && ctx.scheduler.scheduled.length > before) ctx.advance(ctx.scheduler.scheduled[ctx.scheduler.scheduled.length - 1].delayMs);
+      if (pending.length > 0 && ctx.scheduler.scheduled.length > before)
+        ctx.advance(ctx.scheduler.scheduled[ctx.scheduler.scheduled.length - 1].delayMs);
     }
     expect(pending).toEqual([]);
   }
@@ -241,7 +271,12 @@ describe('deliver: a worker killed at any step, then a duplicate and a retry of 
   async function crashThenRedeliver(crashAt: number, acceptThenDie: boolean) {
     const ctx = setup();
     const dying = new Dying(crashAt, acceptThenDie);
-    const doomed: SendDeps = { ...ctx.deps, ledger: dying.ledger(ctx.ledger), mailer: dying.mailer(ctx.mailer), pacing: dying.pacer(ctx.pacing) };
+    const doomed: SendDeps = {
+      ...ctx.deps,
+      ledger: dying.ledger(ctx.ledger),
+      mailer: dying.mailer(ctx.mailer),
+      pacing: dying.pacer(ctx.pacing),
+    };
     // What the dead worker returns is never seen (after markSent fails it even returns normally): its message is not deleted.
     await sendNotification(theJob, doomed, 'msg-1').catch(() => undefined);
     expect(dying.dead).toBe(true);
@@ -260,15 +295,23 @@ describe('deliver: a worker killed at any step, then a duplicate and a retry of 
       [theJob, 'msg-1'],
       [theJob, 'msg-4'],
     ]);
-    for (const id of [ID_A, ID_B, ID_C]) expect(ctx.ledger.get(release({ networkMessageId: id, ...(id === ID_C ? { releasedTo: 'carol@fabrikam.example' } : {}) }))?.status).toBe('sent');
+    for (const id of [ID_A, ID_B, ID_C])
+      expect(
+        ctx.ledger.get(
+          release({ networkMessageId: id, ...(id === ID_C ? { releasedTo: 'carol@fabrikam.example' } : {}) }),
+        )?.status,
+      ).toBe('sent');
     return { crashedIn: dying.crashedIn, sentByTheDead, told: toldCounts(ctx.mailer.sent) };
   }
 
   // A clean run of the job makes 11 port calls: 3 claims, the pace slot, 3 markSending, the send, 3 markSent.
-  it.each(Array.from({ length: 11 }, (_, i) => i + 1))('killed at port call %i: each release told exactly once', async (crashAt) => {
-    const result = await crashThenRedeliver(crashAt, false);
-    expect(result.told).toEqual({ [ID_A]: 1, [ID_B]: 1, [ID_C]: 1 });
-  });
+  it.each(Array.from({ length: 11 }, (_, i) => i + 1))(
+    'killed at port call %i: each release told exactly once',
+    async (crashAt) => {
+      const result = await crashThenRedeliver(crashAt, false);
+      expect(result.told).toEqual({ [ID_A]: 1, [ID_B]: 1, [ID_C]: 1 });
+    },
+  );
 
   it('killed inside the send after Graph took the mail (the 202 never read): told once, found in Sent Items', async () => {
     const result = await crashThenRedeliver(8, true);
@@ -277,7 +320,11 @@ describe('deliver: a worker killed at any step, then a duplicate and a retry of 
 
   it('killed after Graph accepted, before the ledger recorded it: told once', async () => {
     const result = await crashThenRedeliver(9, false);
-    expect(result).toEqual({ crashedIn: 'ledger.markSent', sentByTheDead: 1, told: { [ID_A]: 1, [ID_B]: 1, [ID_C]: 1 } });
+    expect(result).toEqual({
+      crashedIn: 'ledger.markSent',
+      sentByTheDead: 1,
+      told: { [ID_A]: 1, [ID_B]: 1, [ID_C]: 1 },
+    });
   });
 });
 
@@ -321,7 +368,9 @@ describe('deliver: the daily cap', () => {
     const first = await sendNotification(job(), { ...deps, dailyCap: cap }, 'msg-1');
     expect(first).toMatchObject({ sent: false, deferredUntil: '2026-08-22T00:03:00.000Z' });
     expect(ledger.get(release())).toBeUndefined();
-    expect(scheduler.scheduled[0].delayMs).toBe(Date.parse('2026-08-22T00:03:00Z') - Date.parse('2026-08-21T10:00:00Z'));
+    expect(scheduler.scheduled[0].delayMs).toBe(
+      Date.parse('2026-08-22T00:03:00Z') - Date.parse('2026-08-21T10:00:00Z'),
+    );
     advance(scheduler.scheduled[0].delayMs);
     expect(await sendNotification(job(), { ...deps, dailyCap: cap }, 'msg-2')).toMatchObject({ sent: true, told: 1 });
     expect(taken).toEqual(['2026-08-22']);
@@ -338,7 +387,13 @@ describe('deliver: one machinery for every kind of email', () => {
       deliveryId: 'msg-1',
       jobText: '{"alert":1}',
       items: [{ key: { scope: 'alert:rule-7', item: '2026-08-21' }, value: 'rule 7' }],
-      compose: (values: readonly string[]) => ({ to: 'admin@contoso.com', subject: `Alert: ${values.join(', ')}`, html: '<p>x</p>', text: 'x', headers: [] }),
+      compose: (values: readonly string[]) => ({
+        to: 'admin@contoso.com',
+        subject: `Alert: ${values.join(', ')}`,
+        html: '<p>x</p>',
+        text: 'x',
+        headers: [],
+      }),
       describe: () => ({}),
     };
     expect(await deliver(alert, deps)).toMatchObject({ sent: true, told: 1 });

@@ -9,7 +9,8 @@ import { ID_B, job, release } from './fakes';
 class MemoryJobQueue implements JobMessageQueue {
   now = 0;
   private next = 0;
-  readonly messages: Array<{ id: string; text: string; dequeueCount: number; visibleAt: number; popReceipt: string }> = [];
+  readonly messages: Array<{ id: string; text: string; dequeueCount: number; visibleAt: number; popReceipt: string }> =
+    [];
   readonly poison: string[] = [];
 
   add(text: string, dequeueCount = 0): void {
@@ -45,7 +46,17 @@ class MemoryJobQueue implements JobMessageQueue {
   }
 }
 
-const outcome = (j: NotificationJob, sent = true): SendOutcome => ({ jobId: j.jobId, sent, told: sent ? j.releases.length : 0, alreadyTold: sent ? 0 : 1, ownedElsewhere: 0, confirmedSent: 0, deferredUntil: undefined, unknownOutcome: false, dryRun: false });
+const outcome = (j: NotificationJob, sent = true): SendOutcome => ({
+  jobId: j.jobId,
+  sent,
+  told: sent ? j.releases.length : 0,
+  alreadyTold: sent ? 0 : 1,
+  ownedElsewhere: 0,
+  confirmedSent: 0,
+  deferredUntil: undefined,
+  unknownOutcome: false,
+  dryRun: false,
+});
 
 describe('drainQueue', () => {
   it('sends every queued job, deletes it, and stops when the queue is empty', async () => {
@@ -83,7 +94,9 @@ describe('drainQueue', () => {
     expect(await drainQueue(queue, failing, log)).toMatchObject({ jobs: 1, failed: 0, poisoned: 1 });
     expect(queue.messages).toHaveLength(0);
     expect(queue.poison).toHaveLength(1);
-    expect(log.text()).toMatch(/moved to release-notifications-poison: attempt 5 of 5 failed: Graph sendMail failed \(HTTP 503\)/);
+    expect(log.text()).toMatch(
+      /moved to release-notifications-poison: attempt 5 of 5 failed: Graph sendMail failed \(HTTP 503\)/,
+    );
   });
 
   it('poisons a malformed message at once, without sending', async () => {

@@ -19,13 +19,17 @@ import { World } from '../support/world';
 import { job, release } from './fakes';
 
 if (!process.env.NODE_EXTRA_CA_CERTS) {
-  throw new Error('Run through the launcher so the simulator certificate is trusted: node test/run-with-ca.js jest test/notify/exactlyOnce.integration.test.ts');
+  throw new Error(
+    'Run through the launcher so the simulator certificate is trusted: node test/run-with-ca.js jest test/notify/exactlyOnce.integration.test.ts',
+  );
 }
 
 const MINUTE = 60_000;
 const world = World.forSuite();
-const isSendMail = (req: { method: string; path: string }): boolean => req.method === 'POST' && req.path.endsWith('/sendMail');
-const isSentItems = (req: { path: string }): boolean => /mailFolders\('?sentitems'?\)/i.test(decodeURIComponent(req.path));
+const isSendMail = (req: { method: string; path: string }): boolean =>
+  req.method === 'POST' && req.path.endsWith('/sendMail');
+const isSentItems = (req: { path: string }): boolean =>
+  /mailFolders\('?sentitems'?\)/i.test(decodeURIComponent(req.path));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function runtime(extra: Record<string, string> = {}): Runtime {
@@ -161,6 +165,8 @@ describe('exactly once against Graph as observed (simulator) and Azurite', () =>
     expect(world.sim.requests.filter(isSentItems).map((r) => r.status)).toEqual([403]);
     const warnings = world.log.lines.filter((l) => l.includes('at-least-once'));
     expect(warnings).toHaveLength(1);
-    expect(warnings[0]).toMatch(/cannot read the Sent Items of quarantine-notices@contoso\.com \(grant 'Application Mail\.Read'/);
+    expect(warnings[0]).toMatch(
+      /cannot read the Sent Items of quarantine-notices@contoso\.com \(grant 'Application Mail\.Read'/,
+    );
   });
 });

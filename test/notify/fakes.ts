@@ -4,14 +4,31 @@ import type { ReleasedMessageFacts } from '../../shared/domain/types';
 import type { ComposedEmail } from '../../shared/email/compose';
 import { toGraphMessage, type GraphMessage } from '../../shared/graph/graphMessage';
 import { decideClaim } from '../../shared/notify/claim';
-import type { ClaimOwner, ClaimResult, JobScheduler, LedgerEntry, LedgerKey, Mailer, NotificationLedger, SendAnswer, SendPacer, SentLookup, ToldBy } from '../../shared/notify/ports';
+import type {
+  ClaimOwner,
+  ClaimResult,
+  JobScheduler,
+  LedgerEntry,
+  LedgerKey,
+  Mailer,
+  NotificationLedger,
+  SendAnswer,
+  SendPacer,
+  SentLookup,
+  ToldBy,
+} from '../../shared/notify/ports';
 import { noticeKey } from '../../shared/notify/sendNotification';
 import { entityKeys } from '../../shared/store/notificationLedger';
 
 export { ID_A, ID_B } from '../support/mothers';
 export { releasedFacts as release, noticeJob as job } from '../support/mothers';
 
-export const TEMPLATE: NotifyTemplateSettings = { subject: undefined, intro: undefined, footer: undefined, language: 'en' };
+export const TEMPLATE: NotifyTemplateSettings = {
+  subject: undefined,
+  intro: undefined,
+  footer: undefined,
+  language: 'en',
+};
 
 /** The ledger's rules over a Map, with the real claim decision, ETag-checked writes and a settable clock. */
 export class MemoryLedger implements NotificationLedger {
@@ -24,8 +41,22 @@ export class MemoryLedger implements NotificationLedger {
     return `${k.partitionKey}/${k.rowKey}`;
   }
 
-  private entry(owner: ClaimOwner, status: LedgerEntry['status'], extra: Partial<LedgerEntry> = {}): LedgerEntry & { etag: string } {
-    return { status, ...owner, claimedAt: this.now, attemptAt: undefined, marker: undefined, sentAt: undefined, dryRun: false, ...extra, etag: `e${++this.version}` };
+  private entry(
+    owner: ClaimOwner,
+    status: LedgerEntry['status'],
+    extra: Partial<LedgerEntry> = {},
+  ): LedgerEntry & { etag: string } {
+    return {
+      status,
+      ...owner,
+      claimedAt: this.now,
+      attemptAt: undefined,
+      marker: undefined,
+      sentAt: undefined,
+      dryRun: false,
+      ...extra,
+      etag: `e${++this.version}`,
+    };
   }
 
   set(key: LedgerKey | ReleasedMessageFacts, entry: Partial<LedgerEntry>): void {
@@ -44,7 +75,8 @@ export class MemoryLedger implements NotificationLedger {
       return { kind: 'claimed', etag: row.etag, takenOverFrom: undefined };
     }
     const decision = decideClaim(existing, owner, this.now);
-    if (decision.kind === 'alreadyTold' || decision.kind === 'ownedElsewhere') return { kind: decision.kind, entry: existing };
+    if (decision.kind === 'alreadyTold' || decision.kind === 'ownedElsewhere')
+      return { kind: decision.kind, entry: existing };
     if (decision.kind === 'inDoubt') return { kind: 'inDoubt', etag: existing.etag, entry: existing };
     if (decision.kind === 'ours') return { kind: 'claimed', etag: existing.etag, takenOverFrom: undefined };
     const row = this.entry(owner, 'claimed');
@@ -52,7 +84,11 @@ export class MemoryLedger implements NotificationLedger {
     return { kind: 'claimed', etag: row.etag, takenOverFrom: existing };
   }
 
-  private replace(key: LedgerKey, etag: string, next: LedgerEntry & { etag: string; toldBy?: ToldBy }): string | undefined {
+  private replace(
+    key: LedgerKey,
+    etag: string,
+    next: LedgerEntry & { etag: string; toldBy?: ToldBy },
+  ): string | undefined {
     if (this.rows.get(this.id(key))?.etag !== etag) return undefined;
     this.rows.set(this.id(key), next);
     return next.etag;
@@ -66,7 +102,13 @@ export class MemoryLedger implements NotificationLedger {
     return this.replace(key, etag, this.entry(owner, 'sending', { attemptAt: this.now, marker }));
   }
 
-  async markUnknown(key: LedgerKey, owner: ClaimOwner, etag: string, marker: string, attemptAt: Date): Promise<string | undefined> {
+  async markUnknown(
+    key: LedgerKey,
+    owner: ClaimOwner,
+    etag: string,
+    marker: string,
+    attemptAt: Date,
+  ): Promise<string | undefined> {
     return this.replace(key, etag, this.entry(owner, 'unknown', { attemptAt, marker }));
   }
 
@@ -99,7 +141,8 @@ export type FakeSendBehaviour =
 
 /** Graph's sendMail and Sent Items over arrays: what went out, and when its Sent Items copy shows. */
 export class MemoryMailer implements Mailer {
-  readonly sent: Array<{ from: string; message: GraphMessage; saveToSentItems: boolean; marker: string; at: number }> = [];
+  readonly sent: Array<{ from: string; message: GraphMessage; saveToSentItems: boolean; marker: string; at: number }> =
+    [];
   readonly script: FakeSendBehaviour[] = [];
   failWith: Error | undefined;
   /** 'cannotRead' models a missing Mail.Read grant. */
@@ -110,13 +153,29 @@ export class MemoryMailer implements Mailer {
 
   constructor(private readonly clock: () => Date = () => new Date()) {}
 
-  async send(from: string, email: ComposedEmail, options: { saveToSentItems: boolean; marker: string }): Promise<SendAnswer> {
+  async send(
+    from: string,
+    email: ComposedEmail,
+    options: { saveToSentItems: boolean; marker: string },
+  ): Promise<SendAnswer> {
     if (this.failWith) throw this.failWith;
     const behaviour = this.script.shift() ?? { kind: 'accept' };
     if (behaviour.kind === 'throw') throw behaviour.error;
-    if (behaviour.kind === 'refuse') return { outcome: 'refused', status: behaviour.status, reason: `HTTP ${behaviour.status}`, retryAfterMs: undefined };
+    if (behaviour.kind === 'refuse')
+      return {
+        outcome: 'refused',
+        status: behaviour.status,
+        reason: `HTTP ${behaviour.status}`,
+        retryAfterMs: undefined,
+      };
     if (behaviour.kind === 'unknownNotSent') return { outcome: 'unknown', reason: 'HTTP 503' };
-    this.sent.push({ from, message: toGraphMessage(email), saveToSentItems: options.saveToSentItems, marker: options.marker, at: this.clock().getTime() });
+    this.sent.push({
+      from,
+      message: toGraphMessage(email),
+      saveToSentItems: options.saveToSentItems,
+      marker: options.marker,
+      at: this.clock().getTime(),
+    });
     return behaviour.kind === 'accept' ? { outcome: 'accepted' } : { outcome: 'unknown', reason: 'no answer' };
   }
 
@@ -124,7 +183,15 @@ export class MemoryMailer implements Mailer {
     this.lookups++;
     if (!this.sentItemsReadable) return 'cannotRead';
     const now = this.clock().getTime();
-    return this.sent.some((s) => s.from === from && s.saveToSentItems && s.marker.toLowerCase() === marker.toLowerCase() && s.at + this.sentItemsDelayMs <= now) ? 'found' : 'notFound';
+    return this.sent.some(
+      (s) =>
+        s.from === from &&
+        s.saveToSentItems &&
+        s.marker.toLowerCase() === marker.toLowerCase() &&
+        s.at + this.sentItemsDelayMs <= now,
+    )
+      ? 'found'
+      : 'notFound';
   }
 }
 

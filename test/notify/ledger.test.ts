@@ -20,7 +20,9 @@ const entry = (overrides: Partial<LedgerEntry>): LedgerEntry => ({
 describe('decideClaim', () => {
   it('a sent row means the sender was told, whoever sent it and however long ago', () => {
     expect(decideClaim(entry({ status: 'sent' }), owner, NOW)).toEqual({ kind: 'alreadyTold' });
-    expect(decideClaim(entry({ status: 'sent', jobId: 'x', claimedAt: new Date(0) }), owner, NOW)).toEqual({ kind: 'alreadyTold' });
+    expect(decideClaim(entry({ status: 'sent', jobId: 'x', claimedAt: new Date(0) }), owner, NOW)).toEqual({
+      kind: 'alreadyTold',
+    });
   });
 
   it('our own claim (a retry of the same delivery) is ours, even when old', () => {
@@ -31,11 +33,15 @@ describe('decideClaim', () => {
   it('a live claim of another delivery is owned elsewhere, even for the same job (a duplicate message)', () => {
     expect(decideClaim(entry({ jobId: 'job-2', deliveryId: 'msg-2' }), owner, NOW)).toEqual({ kind: 'ownedElsewhere' });
     expect(decideClaim(entry({ deliveryId: 'msg-2' }), owner, NOW)).toEqual({ kind: 'ownedElsewhere' });
-    expect(decideClaim(entry({ deliveryId: 'msg-2', claimedAt: new Date(NOW.getTime() - 9 * 60_000) }), owner, NOW)).toEqual({ kind: 'ownedElsewhere' });
+    expect(
+      decideClaim(entry({ deliveryId: 'msg-2', claimedAt: new Date(NOW.getTime() - 9 * 60_000) }), owner, NOW),
+    ).toEqual({ kind: 'ownedElsewhere' });
   });
 
   it('a claim older than 10 minutes, or unreadable, is taken over', () => {
-    expect(decideClaim(entry({ deliveryId: 'msg-2', claimedAt: new Date(NOW.getTime() - 10 * 60_000) }), owner, NOW)).toEqual({ kind: 'takeOver' });
+    expect(
+      decideClaim(entry({ deliveryId: 'msg-2', claimedAt: new Date(NOW.getTime() - 10 * 60_000) }), owner, NOW),
+    ).toEqual({ kind: 'takeOver' });
     expect(decideClaim(entry({ deliveryId: 'msg-2', claimedAt: undefined }), owner, NOW)).toEqual({ kind: 'takeOver' });
     expect(decideClaim(entry({ status: 'unknown' }), owner, NOW)).toEqual({ kind: 'takeOver' });
   });
@@ -58,7 +64,11 @@ describe('ledger keys', () => {
   });
 
   it('keys a release by NetworkMessageId and released-to address', () => {
-    expect(entityKeys(noticeKey({ networkMessageId: '5B0F7C1E-3C1A-4E22-9D3C-08DE0A1B2C3D', releasedTo: 'Bob@Fabrikam.example' }))).toEqual({
+    expect(
+      entityKeys(
+        noticeKey({ networkMessageId: '5B0F7C1E-3C1A-4E22-9D3C-08DE0A1B2C3D', releasedTo: 'Bob@Fabrikam.example' }),
+      ),
+    ).toEqual({
       partitionKey: '5b0f7c1e-3c1a-4e22-9d3c-08de0a1b2c3d',
       rowKey: 'bob@fabrikam.example',
     });

@@ -59,8 +59,14 @@ describe('decidePace', () => {
   });
 
   it('gives a busy mailbox the next free slot, also one reserved by an instance whose clock runs ahead', () => {
-    expect(decidePace({ nextFreeAt: T0 + 1500 }, T0, 30)).toEqual({ slotAt: T0 + 1500, next: { nextFreeAt: T0 + 3540 } });
-    expect(decidePace({ nextFreeAt: T0 + 2 * MINUTE }, T0, 20)).toEqual({ slotAt: T0 + 2 * MINUTE, next: { nextFreeAt: T0 + 2 * MINUTE + 3060 } });
+    expect(decidePace({ nextFreeAt: T0 + 1500 }, T0, 30)).toEqual({
+      slotAt: T0 + 1500,
+      next: { nextFreeAt: T0 + 3540 },
+    });
+    expect(decidePace({ nextFreeAt: T0 + 2 * MINUTE }, T0, 20)).toEqual({
+      slotAt: T0 + 2 * MINUTE,
+      next: { nextFreeAt: T0 + 2 * MINUTE + 3060 },
+    });
   });
 });
 
@@ -68,7 +74,13 @@ describe('MailboxPacer', () => {
   it('never lets more than NOTIFY_MAX_PER_MINUTE through in any rolling minute, across a minute boundary too', async () => {
     const store = new MemoryPaceStore();
     const { time, clock, sleep } = virtualTime(T0 + 45_000); // start late in a minute
-    const pacer = new MailboxPacer(store, { maxPerMinute: 20, clock, sleep, random: () => 0.5, concurrency: () => new Semaphore(4) });
+    const pacer = new MailboxPacer(store, {
+      maxPerMinute: 20,
+      clock,
+      sleep,
+      random: () => 0.5,
+      concurrency: () => new Semaphore(4),
+    });
     const sentAt: number[] = [];
     for (let i = 0; i < 40; i++) await pacer.run('notices@contoso.com', async () => sentAt.push(time.now));
     expect(busiestMinute(sentAt)).toBe(20);
@@ -79,7 +91,17 @@ describe('MailboxPacer', () => {
   it('keeps slots distinct when several instances reserve at once (ETag conflicts are retried)', async () => {
     const store = new MemoryPaceStore();
     const { clock, sleep } = virtualTime();
-    const pacers = [0, 1, 2].map(() => new MailboxPacer(store, { maxPerMinute: 4, maxWaitMs: 10 * MINUTE, clock, sleep, random: () => 0.1, concurrency: () => new Semaphore(4) }));
+    const pacers = [0, 1, 2].map(
+      () =>
+        new MailboxPacer(store, {
+          maxPerMinute: 4,
+          maxWaitMs: 10 * MINUTE,
+          clock,
+          sleep,
+          random: () => 0.1,
+          concurrency: () => new Semaphore(4),
+        }),
+    );
     await Promise.all(pacers.flatMap((p) => [1, 2, 3, 4].map(() => p.takeSlot('notices@contoso.com'))));
     expect(store.conflicts).toBeGreaterThan(0);
     expect(store.accepted).toHaveLength(12);
@@ -91,7 +113,14 @@ describe('MailboxPacer', () => {
   it('never waits longer than its bound: it throws a retryable error instead, without sleeping', async () => {
     const store = new MemoryPaceStore();
     const { time, clock, sleep } = virtualTime();
-    const pacer = new MailboxPacer(store, { maxPerMinute: 1, maxWaitMs: 30_000, clock, sleep, random: () => 0, concurrency: () => new Semaphore(4) });
+    const pacer = new MailboxPacer(store, {
+      maxPerMinute: 1,
+      maxWaitMs: 30_000,
+      clock,
+      sleep,
+      random: () => 0,
+      concurrency: () => new Semaphore(4),
+    });
     await pacer.takeSlot('notices@contoso.com');
     const error = await pacer.takeSlot('notices@contoso.com').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(PaceTimeoutError);
@@ -103,7 +132,8 @@ describe('MailboxPacer', () => {
 
   it('waits up to three minutes by default', async () => {
     const { time, clock, sleep } = virtualTime();
-    const pacer = (store: PaceStore) => new MailboxPacer(store, { maxPerMinute: 1, clock, sleep, random: () => 0, concurrency: () => new Semaphore(4) });
+    const pacer = (store: PaceStore) =>
+      new MailboxPacer(store, { maxPerMinute: 1, clock, sleep, random: () => 0, concurrency: () => new Semaphore(4) });
     const busyUntil = async (ms: number): Promise<PaceStore> => {
       const store = new MemoryPaceStore();
       await store.write('m', { nextFreeAt: T0 + ms }, undefined);

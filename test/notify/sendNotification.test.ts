@@ -1,9 +1,19 @@
 import { SettingsError } from '../../shared/config/settings';
 import { MemoryLogger } from '../../shared/log/logger';
-import { NETWORK_MESSAGE_IDS_HEADER,  } from '../../shared/email/compose';
+import { NETWORK_MESSAGE_IDS_HEADER } from '../../shared/email/compose';
 import { MalformedJobError } from '../../shared/jobs/notificationJob';
 import { sendNotification, type SendDeps } from '../../shared/notify/sendNotification';
-import { CountingPacer, ID_A, ID_B, job, MemoryLedger, MemoryMailer, MemoryScheduler, release, TEMPLATE } from './fakes';
+import {
+  CountingPacer,
+  ID_A,
+  ID_B,
+  job,
+  MemoryLedger,
+  MemoryMailer,
+  MemoryScheduler,
+  release,
+  TEMPLATE,
+} from './fakes';
 
 function setup(overrides: Partial<SendDeps> = {}) {
   const ledger = new MemoryLedger();
@@ -35,7 +45,17 @@ describe('sendNotification', () => {
   it('sends one email for a new job, paced, and records the release as told', async () => {
     const { ledger, mailer, pacing, deps } = setup();
     const outcome = await sendNotification(job(), deps, 'msg-1');
-    expect(outcome).toEqual({ jobId: job().jobId, sent: true, told: 1, confirmedSent: 0, alreadyTold: 0, ownedElsewhere: 0, deferredUntil: undefined, unknownOutcome: false, dryRun: false });
+    expect(outcome).toEqual({
+      jobId: job().jobId,
+      sent: true,
+      told: 1,
+      confirmedSent: 0,
+      alreadyTold: 0,
+      ownedElsewhere: 0,
+      deferredUntil: undefined,
+      unknownOutcome: false,
+      dryRun: false,
+    });
     expect(mailer.sent).toHaveLength(1);
     expect(mailer.sent[0].from).toBe('notices@contoso.com');
     expect(mailer.sent[0].message.toRecipients[0].emailAddress.address).toBe('alice@contoso.com');
@@ -55,7 +75,11 @@ describe('sendNotification', () => {
 
   it('drops a release another live delivery holds (a duplicate job in flight)', async () => {
     const { ledger, mailer, log, deps } = setup();
-    ledger.set(release(), { jobId: job().jobId, deliveryId: 'msg-1', claimedAt: new Date(ledger.now.getTime() - 60_000) });
+    ledger.set(release(), {
+      jobId: job().jobId,
+      deliveryId: 'msg-1',
+      claimedAt: new Date(ledger.now.getTime() - 60_000),
+    });
     const outcome = await sendNotification(job(), deps, 'msg-2');
     expect(outcome).toMatchObject({ sent: false, ownedElsewhere: 1 });
     expect(mailer.sent).toHaveLength(0);
@@ -64,7 +88,11 @@ describe('sendNotification', () => {
 
   it('takes over a stale claim (its holder died more than 10 minutes ago) and sends', async () => {
     const { ledger, mailer, log, deps } = setup();
-    ledger.set(release(), { jobId: 'dead-job', deliveryId: 'dead-msg', claimedAt: new Date(ledger.now.getTime() - 11 * 60_000) });
+    ledger.set(release(), {
+      jobId: 'dead-job',
+      deliveryId: 'dead-msg',
+      claimedAt: new Date(ledger.now.getTime() - 11 * 60_000),
+    });
     const outcome = await sendNotification(job(), deps, 'msg-2');
     expect(outcome).toMatchObject({ sent: true, told: 1 });
     expect(mailer.sent).toHaveLength(1);
@@ -108,7 +136,11 @@ describe('sendNotification', () => {
     expect(log.text()).not.toMatch(/<html|<p>/i);
     expect(ledger.get(release())).toMatchObject({ status: 'sent', dryRun: true });
 
-    const real = await sendNotification(job(), { ...deps, dryRun: false, senderMailbox: 'notices@contoso.com' }, 'msg-2');
+    const real = await sendNotification(
+      job(),
+      { ...deps, dryRun: false, senderMailbox: 'notices@contoso.com' },
+      'msg-2',
+    );
     expect(real).toMatchObject({ sent: false, alreadyTold: 1 });
     expect(log.text()).toMatch(/already told .*by a dry run/);
   });

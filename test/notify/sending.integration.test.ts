@@ -26,7 +26,9 @@ import { startAzurite, type Azurite } from '../support/azurite';
 import { job, release } from './fakes';
 
 if (!process.env.NODE_EXTRA_CA_CERTS) {
-  throw new Error('Run these tests through the launcher so the simulator certificate is trusted: node test/run-with-ca.js npx jest test/notify');
+  throw new Error(
+    'Run these tests through the launcher so the simulator certificate is trusted: node test/run-with-ca.js npx jest test/notify',
+  );
 }
 
 const MAILBOX = 'quarantine-notices@contoso.com';
@@ -69,7 +71,10 @@ function runtime(overrides: Record<string, string> = {}): { runtime: Runtime; lo
 
 /** A job about releases nobody has been told of yet (fresh NetworkMessageIds per test). */
 function freshJob(count = 1, sender = 'alice@contoso.com'): NotificationJob {
-  return job(Array.from({ length: count }, () => release({ networkMessageId: randomUUID() })), sender);
+  return job(
+    Array.from({ length: count }, () => release({ networkMessageId: randomUUID() })),
+    sender,
+  );
 }
 
 const idsHeader = (mail: SentMail): string | undefined =>
@@ -128,10 +133,20 @@ describe('sending notifications through Graph (simulator) with state in Azurite'
   it('gives a 429 back to the queue as retryable once the client has retried enough', async () => {
     sim.faults.add({ service: 'graph', status: 429, retryAfterSeconds: 1, times: 2 });
     const { runtime: rt } = runtime();
-    const mailer = new GraphMailer({ graphEndpoint: sim.graphEndpoint, token: rt.token(sim.graphEndpoint), maxRetries: 1 });
-    const answer = await mailer.send(MAILBOX, { to: 'alice@contoso.com', subject: 's', html: '<p>x</p>', text: 'x', headers: [] }, { saveToSentItems: false, marker: 'qrn-test' });
+    const mailer = new GraphMailer({
+      graphEndpoint: sim.graphEndpoint,
+      token: rt.token(sim.graphEndpoint),
+      maxRetries: 1,
+    });
+    const answer = await mailer.send(
+      MAILBOX,
+      { to: 'alice@contoso.com', subject: 's', html: '<p>x</p>', text: 'x', headers: [] },
+      { saveToSentItems: false, marker: 'qrn-test' },
+    );
     expect(answer).toMatchObject({ outcome: 'refused', status: 429, retryAfterMs: 1000 });
-    expect(answer.outcome === 'refused' ? answer.reason : '').toMatch(/HTTP 429 ApplicationThrottled.*the queue will try again later/);
+    expect(answer.outcome === 'refused' ? answer.reason : '').toMatch(
+      /HTTP 429 ApplicationThrottled.*the queue will try again later/,
+    );
     expect(sim.sentMail).toHaveLength(0);
     // Through the sending use case, a 429 the client gave up on goes back to the queue as retryable.
     sim.faults.add({ service: 'graph', status: 429, retryAfterSeconds: 1, times: 11 });
@@ -147,13 +162,17 @@ describe('sending notifications through Graph (simulator) with state in Azurite'
     // Refused for good: straight to the poison queue with this reason.
     expect(error).toBeInstanceOf(RefusedSendError);
     expect(failureAction(error, 1)).toBe('poisonNow');
-    expect((error as Error).message).toMatch(/HTTP 403 ErrorAccessDenied.*Mail\.Send is not granted to the app, or not scoped to NOTIFY_SENDER_MAILBOX quarantine-notices@contoso\.com/);
+    expect((error as Error).message).toMatch(
+      /HTTP 403 ErrorAccessDenied.*Mail\.Send is not granted to the app, or not scoped to NOTIFY_SENDER_MAILBOX quarantine-notices@contoso\.com/,
+    );
     expect(sim.sentMail).toHaveLength(0);
   });
 
   it('says the sender mailbox does not exist when Graph answers 404', async () => {
     const { runtime: rt } = runtime({ NOTIFY_SENDER_MAILBOX: 'nobody@contoso.com' });
-    await expect(rt.sendJob(freshJob(), 'msg-1')).rejects.toThrow(/NOTIFY_SENDER_MAILBOX nobody@contoso\.com does not exist/);
+    await expect(rt.sendJob(freshJob(), 'msg-1')).rejects.toThrow(
+      /NOTIFY_SENDER_MAILBOX nobody@contoso\.com does not exist/,
+    );
   });
 
   it('in a dry run mails nothing and records the releases as told', async () => {
@@ -171,7 +190,14 @@ describe('sending notifications through Graph (simulator) with state in Azurite'
     sim.latencyMs.graph = 150;
     const jobs = Array.from({ length: 8 }, () => freshJob());
     await rt.jobQueue.enqueue([...jobs, jobs[0]]);
-    expect(await rt.drainNotifications()).toEqual({ jobs: 9, sent: 8, told: 8, alreadyTold: 1, failed: 0, poisoned: 0 });
+    expect(await rt.drainNotifications()).toEqual({
+      jobs: 9,
+      sent: 8,
+      told: 8,
+      alreadyTold: 1,
+      failed: 0,
+      poisoned: 0,
+    });
     expect(sim.sentMail).toHaveLength(8);
     expect(sim.peakInFlight.graph).toBeLessThanOrEqual(4);
     expect(sim.requests.filter((r) => r.service === 'graph' && r.status === 429)).toHaveLength(0);
@@ -183,7 +209,12 @@ describe('sending notifications through Graph (simulator) with state in Azurite'
     sim.grants.mailSend = 'none';
     const j = freshJob();
     await rt.jobQueue.enqueue([j]);
-    expect(await rt.drainNotifications({ retryAfterSeconds: 0 })).toMatchObject({ jobs: 1, failed: 0, poisoned: 1, sent: 0 });
+    expect(await rt.drainNotifications({ retryAfterSeconds: 0 })).toMatchObject({
+      jobs: 1,
+      failed: 0,
+      poisoned: 1,
+      sent: 0,
+    });
     expect(await queueTexts(QUEUE_NAME)).toEqual([]);
     const poisoned = await queueTexts(POISON_QUEUE_NAME);
     expect(poisoned).toHaveLength(1);
@@ -206,9 +237,15 @@ describe('sending notifications through Graph (simulator) with state in Azurite'
     await queue.sendMessage(Buffer.from('{"sender":"alice@contoso.com","releases":[]}').toString('base64'));
     expect(await rt.drainNotifications()).toMatchObject({ jobs: 1, poisoned: 1, failed: 0 });
 
-    const context = new InvocationContext({ triggerMetadata: { dequeueCount: 1, id: 'msg-bad' }, logHandler: () => undefined });
+    const context = new InvocationContext({
+      triggerMetadata: { dequeueCount: 1, id: 'msg-bad' },
+      logHandler: () => undefined,
+    });
     await expect(sendNotificationHandler({ sender: 'not an address' }, context)).resolves.toBeUndefined();
-    expect(await queueTexts(POISON_QUEUE_NAME)).toEqual(['{"sender":"alice@contoso.com","releases":[]}', '{"sender":"not an address"}']);
+    expect(await queueTexts(POISON_QUEUE_NAME)).toEqual([
+      '{"sender":"alice@contoso.com","releases":[]}',
+      '{"sender":"not an address"}',
+    ]);
     expect(sim.sentMail).toHaveLength(0);
   });
 
@@ -217,9 +254,15 @@ describe('sending notifications through Graph (simulator) with state in Azurite'
     const lines: string[] = [];
     const logger = (...args: unknown[]): void => void lines.push(args.map(String).join(' '));
     const context = (dequeueCount: number, id: string): InvocationContext =>
-      new InvocationContext({ triggerMetadata: { dequeueCount, id }, logHandler: (_level, ...args) => logger(...args) });
+      new InvocationContext({
+        triggerMetadata: { dequeueCount, id },
+        logHandler: (_level, ...args) => logger(...args),
+      });
     // The host decodes the base64 body and hands JSON over parsed.
-    await sendNotificationHandler(JSON.parse(Buffer.from(encodeMessage(j), 'base64').toString('utf8')), context(1, 'msg-1'));
+    await sendNotificationHandler(
+      JSON.parse(Buffer.from(encodeMessage(j), 'base64').toString('utf8')),
+      context(1, 'msg-1'),
+    );
     expect(sim.sentMail).toHaveLength(1);
 
     // A retryable failure on the last attempt: the host moves it to the poison queue, and the log says so.
@@ -229,6 +272,8 @@ describe('sending notifications through Graph (simulator) with state in Azurite'
     // Refused for good (Mail.Send missing): the handler poisons it at once and the host deletes the original.
     sim.grants.mailSend = 'none';
     await expect(sendNotificationHandler(freshJob(), context(1, 'msg-3'))).resolves.toBeUndefined();
-    expect(lines.join('\n')).toMatch(/moved to release-notifications-poison: failed for good, not retried: .*Mail\.Send/);
+    expect(lines.join('\n')).toMatch(
+      /moved to release-notifications-poison: failed for good, not retried: .*Mail\.Send/,
+    );
   });
 });

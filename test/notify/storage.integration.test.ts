@@ -16,7 +16,11 @@ beforeAll(async () => {
 afterAll(() => azurite?.stop());
 
 beforeEach(async () => {
-  table = TableClient.fromConnectionString(azurite.connectionString, `Ledger${Date.now()}${Math.floor(Math.random() * 1000)}`, { allowInsecureConnection: true });
+  table = TableClient.fromConnectionString(
+    azurite.connectionString,
+    `Ledger${Date.now()}${Math.floor(Math.random() * 1000)}`,
+    { allowInsecureConnection: true },
+  );
   await table.createTable();
 });
 
@@ -31,12 +35,18 @@ describe('TableNotificationLedger', () => {
     const claim = await ledger.claim(key, first);
     expect(claim.kind).toBe('claimed');
     expect(await ledger.claim(key, first)).toMatchObject({ kind: 'claimed' });
-    expect(await ledger.claim(key, second)).toMatchObject({ kind: 'ownedElsewhere', entry: { jobId: 'job-1', deliveryId: 'msg-1' } });
+    expect(await ledger.claim(key, second)).toMatchObject({
+      kind: 'ownedElsewhere',
+      entry: { jobId: 'job-1', deliveryId: 'msg-1' },
+    });
 
     if (claim.kind !== 'claimed') throw new Error('unreachable');
     now = new Date('2026-08-21T10:01:00Z');
     await ledger.markSent(key, first, claim.etag, 'accepted');
-    expect(await ledger.claim(key, second)).toMatchObject({ kind: 'alreadyTold', entry: { status: 'sent', jobId: 'job-1', dryRun: false } });
+    expect(await ledger.claim(key, second)).toMatchObject({
+      kind: 'alreadyTold',
+      entry: { status: 'sent', jobId: 'job-1', dryRun: false },
+    });
     // The key is stored encoded, the address as given.
     const row = await table.getEntity<Record<string, unknown>>(ID_A, 'odd%2Fname%231%3F%25@fabrikam.example');
     expect(row.ReleasedTo).toBe('Odd/Name#1?%@Fabrikam.example');
@@ -47,7 +57,10 @@ describe('TableNotificationLedger', () => {
     const ledger = new TableNotificationLedger(table, () => now);
     await ledger.claim(key, first);
     now = new Date('2026-08-21T10:11:00Z');
-    const results = await Promise.all([ledger.claim(key, second), ledger.claim(key, { jobId: 'job-3', deliveryId: 'msg-3' })]);
+    const results = await Promise.all([
+      ledger.claim(key, second),
+      ledger.claim(key, { jobId: 'job-3', deliveryId: 'msg-3' }),
+    ]);
     expect(results.map((r) => r.kind).sort()).toEqual(['claimed', 'ownedElsewhere']);
     const won = results.find((r) => r.kind === 'claimed');
     expect(won).toMatchObject({ takenOverFrom: { jobId: 'job-1' } });
@@ -61,7 +74,10 @@ describe('TableNotificationLedger', () => {
     await ledger.claim(key, second);
     if (mine.kind !== 'claimed') throw new Error('unreachable');
     await ledger.markSent(key, first, mine.etag, 'dry-run');
-    expect(await ledger.claim(key, second)).toMatchObject({ kind: 'alreadyTold', entry: { jobId: 'job-1', dryRun: true } });
+    expect(await ledger.claim(key, second)).toMatchObject({
+      kind: 'alreadyTold',
+      entry: { jobId: 'job-1', dryRun: true },
+    });
   });
 
   it('purges rows written before the cutoff', async () => {
@@ -87,7 +103,16 @@ describe('TablePaceStore', () => {
     const sleep = async (ms: number): Promise<void> => {
       time.now += ms;
     };
-    const pacers = [0, 1, 2].map(() => new MailboxPacer(store, { maxPerMinute: 3, clock: () => time.now, sleep, random: () => 0, concurrency: () => new Semaphore(4) }));
+    const pacers = [0, 1, 2].map(
+      () =>
+        new MailboxPacer(store, {
+          maxPerMinute: 3,
+          clock: () => time.now,
+          sleep,
+          random: () => 0,
+          concurrency: () => new Semaphore(4),
+        }),
+    );
     let sent = 0;
     await Promise.all(pacers.map((p) => p.run('Notices@Contoso.com', async () => sent++)));
     await Promise.all(pacers.map((p) => p.run('notices@contoso.com', async () => sent++)));

@@ -50,7 +50,9 @@ describe('simulated sign-in authority', () => {
   });
 
   it('answers unknown tenants with AADSTS90002', async () => {
-    const reply = await call(`${sim.authorityHost}/11111111-2222-3333-4444-555555555555/v2.0/.well-known/openid-configuration`);
+    const reply = await call(
+      `${sim.authorityHost}/11111111-2222-3333-4444-555555555555/v2.0/.well-known/openid-configuration`,
+    );
     expect(reply.status).toBe(400);
     expect(reply.json<OAuthError>().error_description).toMatch(/^AADSTS90002/);
   });
@@ -63,7 +65,12 @@ describe('simulated sign-in authority', () => {
     expect(body.expires_in).toBe(3599);
     const [, payload] = body.access_token.split('.');
     const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, unknown>;
-    expect(claims).toMatchObject({ aud: sim.exchangeEndpoint, tid: sim.tenantId, appid: sim.clientId, roles: ['Exchange.ManageAsApp'] });
+    expect(claims).toMatchObject({
+      aud: sim.exchangeEndpoint,
+      tid: sim.tenantId,
+      appid: sim.clientId,
+      roles: ['Exchange.ManageAsApp'],
+    });
   });
 
   it('rejects a wrong secret or client with 401 invalid_client', async () => {
@@ -107,7 +114,9 @@ describe('simulated sign-in authority', () => {
 
     const reply = await invoke(sim, 'Get-AcceptedDomain', {}, { bearer: accessToken.token });
     expect(reply.status).toBe(200);
-    expect(sim.requests.some((r) => r.service === 'authority' && r.path.endsWith('/v2.0/.well-known/openid-configuration'))).toBe(true);
+    expect(
+      sim.requests.some((r) => r.service === 'authority' && r.path.endsWith('/v2.0/.well-known/openid-configuration')),
+    ).toBe(true);
   });
 
   it('works with @azure/identity EnvironmentCredential fed by sim.settings()', async () => {

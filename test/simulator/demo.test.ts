@@ -10,14 +10,25 @@ import * as makeCert from '../../simulator/make-cert.js';
 
 const REPO = resolve(__dirname, '..', '..');
 
-function mail(over: { subject?: string; to?: string[]; html?: string; headers?: Array<{ name: string; value: string }>; mailbox?: string; at?: Date } = {}): SentMail {
+function mail(
+  over: {
+    subject?: string;
+    to?: string[];
+    html?: string;
+    headers?: Array<{ name: string; value: string }>;
+    mailbox?: string;
+    at?: Date;
+  } = {},
+): SentMail {
   return {
     mailbox: over.mailbox ?? 'quarantine-notices@contoso.com',
     message: {
       subject: over.subject ?? 'Your message "Q3 pricing sheet" was released from quarantine',
       body: { contentType: 'HTML', content: over.html ?? '<!DOCTYPE html>\n<p>Released.</p>\n' },
       toRecipients: (over.to ?? ['alice@contoso.com']).map((address) => ({ emailAddress: { address } })),
-      internetMessageHeaders: over.headers ?? [{ name: 'x-qrn-network-message-ids', value: '3f8e2b1a-6c4d-4e5f-9a0b-1c2d3e4f5a01' }],
+      internetMessageHeaders: over.headers ?? [
+        { name: 'x-qrn-network-message-ids', value: '3f8e2b1a-6c4d-4e5f-9a0b-1c2d3e4f5a01' },
+      ],
     },
     saveToSentItems: false,
     at: over.at ?? new Date('2026-08-21T09:15:42Z'),
@@ -78,7 +89,17 @@ describe('outbox: toEml', () => {
     );
     const { lines, headers } = parseEml(eml);
     const names = lines.map((line) => line.slice(0, line.indexOf(':')).toLowerCase());
-    expect(names).toEqual(['from', 'to', 'subject', 'date', 'message-id', 'x-qrn-network-message-ids', 'mime-version', 'content-type', 'content-transfer-encoding']);
+    expect(names).toEqual([
+      'from',
+      'to',
+      'subject',
+      'date',
+      'message-id',
+      'x-qrn-network-message-ids',
+      'mime-version',
+      'content-type',
+      'content-transfer-encoding',
+    ]);
     expect(eml).not.toMatch(/\r\n(Bcc|Cc|X-Injected):/i);
     expect(headers.get('subject')).toEqual(['<img src=x onerror=alert(1)> Invoice "urgent" Bcc: victim@contoso.com']);
     expect(headers.get('x-qrn-network-message-ids')).toEqual(['id Bcc: c@evil.example']);
@@ -89,7 +110,15 @@ describe('outbox: toEml', () => {
   it('encodes a non-ASCII subject as RFC 2047 words of at most 75 characters that decode to it', () => {
     const subject = 'Your message "Vertragsentwurf für Projekt Falcon – bitte prüfen 🚀" was released from quarantine';
     const eml = toEml(mail({ subject }));
-    const raw = eml.split(CRLF).filter((line, i, all) => line.startsWith('Subject:') || (line.startsWith(' ') && all.slice(0, i).some((l) => l.startsWith('Subject:')) && !all.slice(0, i).some((l) => l.startsWith('Date:'))));
+    const raw = eml
+      .split(CRLF)
+      .filter(
+        (line, i, all) =>
+          line.startsWith('Subject:') ||
+          (line.startsWith(' ') &&
+            all.slice(0, i).some((l) => l.startsWith('Subject:')) &&
+            !all.slice(0, i).some((l) => l.startsWith('Date:'))),
+      );
     expect(raw[0]).toMatch(/^Subject: =\?UTF-8\?B\?/);
     for (const word of raw.join(' ').match(/=\?[^ ]*\?=/g) ?? []) expect(word.length).toBeLessThanOrEqual(75);
     expect(eml.split(`${CRLF}${CRLF}`)[0]).toMatch(/^[\x20-\x7e\r\n]*$/);
@@ -97,7 +126,9 @@ describe('outbox: toEml', () => {
   });
 
   it('encodes an ASCII subject that could be mistaken for an encoded word, and folds long plain ones', () => {
-    expect(parseEml(toEml(mail({ subject: 'Price =?UTF-8?B?SGk=?= list' }))).headers.get('subject')).toEqual(['Price =?UTF-8?B?SGk=?= list']);
+    expect(parseEml(toEml(mail({ subject: 'Price =?UTF-8?B?SGk=?= list' }))).headers.get('subject')).toEqual([
+      'Price =?UTF-8?B?SGk=?= list',
+    ]);
     expect(toEml(mail({ subject: 'Price =?UTF-8?B?SGk=?= list' }))).not.toContain('Subject: Price');
     const long = Array.from({ length: 40 }, (_, i) => `word${i}`).join(' ');
     const eml = toEml(mail({ subject: long }));
@@ -110,7 +141,10 @@ describe('outbox: toEml', () => {
     const eml = toEml(mail({ html }));
     const { body } = parseEml(eml);
     expect(body).toBe(html);
-    const bodyLines = eml.split(`${CRLF}${CRLF}`)[1].split(CRLF).filter((l) => l !== '');
+    const bodyLines = eml
+      .split(`${CRLF}${CRLF}`)[1]
+      .split(CRLF)
+      .filter((l) => l !== '');
     for (const line of bodyLines) expect(line).toMatch(/^[A-Za-z0-9+/=]{1,76}$/);
     expect(eml.endsWith(CRLF)).toBe(true);
   });
@@ -118,8 +152,12 @@ describe('outbox: toEml', () => {
 
 describe('outbox: file names and order', () => {
   it('names files NN-recipient-subject, with nothing that could leave the folder', () => {
-    expect(fileNameFor(1, mail(), 'eml')).toBe('01-alice@contoso.com-your-message-q3-pricing-sheet-was-released-from.eml');
-    expect(fileNameFor(12, mail({ subject: 'Vertragsentwurf für Prüfung' }), 'html')).toBe('12-alice@contoso.com-vertragsentwurf-fur-prufung.html');
+    expect(fileNameFor(1, mail(), 'eml')).toBe(
+      '01-alice@contoso.com-your-message-q3-pricing-sheet-was-released-from.eml',
+    );
+    expect(fileNameFor(12, mail({ subject: 'Vertragsentwurf für Prüfung' }), 'html')).toBe(
+      '12-alice@contoso.com-vertragsentwurf-fur-prufung.html',
+    );
     const hostile = fileNameFor(3, mail({ to: ['../../etc/passwd@x'], subject: '../../\u0000' }), 'eml');
     expect(hostile).toMatch(/^03-[A-Za-z0-9@._-]+\.eml$/);
     expect(hostile).not.toContain('/');
@@ -134,7 +172,7 @@ describe('outbox: file names and order', () => {
     expect(orderForOutbox([a, b, c])).toEqual([c, b, a]);
   });
 
-  it('replaces an earlier run\'s files and leaves others alone', async () => {
+  it("replaces an earlier run's files and leaves others alone", async () => {
     const dir = mkdtempSync(join(tmpdir(), 'qrn-outbox-'));
     try {
       writeFileSync(join(dir, '07-old@contoso.com-stale.eml'), 'old');
@@ -188,8 +226,25 @@ describe('npm start: the demo, end to end', () => {
     mkdirSync(build, { recursive: true });
     const tsc = spawnSync(
       process.execPath,
-      [require.resolve('typescript/bin/tsc'), '--noCheck', '--outDir', build, '--rootDir', REPO, '--target', 'ES2022', '--module', 'commonjs',
-        '--moduleResolution', 'node', '--esModuleInterop', '--skipLibCheck', '--types', 'node', join(REPO, 'shared', 'cli', 'once.ts')],
+      [
+        require.resolve('typescript/bin/tsc'),
+        '--noCheck',
+        '--outDir',
+        build,
+        '--rootDir',
+        REPO,
+        '--target',
+        'ES2022',
+        '--module',
+        'commonjs',
+        '--moduleResolution',
+        'node',
+        '--esModuleInterop',
+        '--skipLibCheck',
+        '--types',
+        'node',
+        join(REPO, 'shared', 'cli', 'once.ts'),
+      ],
       { cwd: REPO, encoding: 'utf8' },
     );
     const once = join(build, 'shared', 'cli', 'once.js');
@@ -209,26 +264,47 @@ describe('npm start: the demo, end to end', () => {
   /** The notices expected: one per released message (issue 15: one notice per message and sender). */
   const toldToday = (): Array<{ to: string; networkMessageIds: string[] }> =>
     result.tenant.messages
-      .filter((m) => (m.expect.kind === 'email' && !NOT_TOLD_TODAY_BUT_SHOULD.includes(m.label)) || TOLD_TODAY_BUT_SHOULD_NOT.includes(m.label))
+      .filter(
+        (m) =>
+          (m.expect.kind === 'email' && !NOT_TOLD_TODAY_BUT_SHOULD.includes(m.label)) ||
+          TOLD_TODAY_BUT_SHOULD_NOT.includes(m.label),
+      )
       .map((m) => ({ to: m.sender, networkMessageIds: [m.networkMessageId] }))
       .sort((a, b) => a.to.localeCompare(b.to) || a.networkMessageIds[0].localeCompare(b.networkMessageIds[0]));
-  const isAlert = (m: SentMail): boolean => (m.message.internetMessageHeaders ?? []).some((h) => h.name === 'x-qrn-alert');
+  const isAlert = (m: SentMail): boolean =>
+    (m.message.internetMessageHeaders ?? []).some((h) => h.name === 'x-qrn-alert');
 
   const idsOf = (m: SentMail): string[] =>
-    (m.message.internetMessageHeaders ?? []).find((h) => h.name === 'x-qrn-network-message-ids')?.value.split(',') ?? [];
+    (m.message.internetMessageHeaders ?? []).find((h) => h.name === 'x-qrn-network-message-ids')?.value.split(',') ??
+    [];
   const recipientsOf = (m: SentMail): string[] => (m.message.toRecipients ?? []).map((r) => r.emailAddress.address);
 
-  it('plants the cases each issue needs, with the header\'s truth as the expectation', () => {
+  it("plants the cases each issue needs, with the header's truth as the expectation", () => {
     expect(result.tenant.expectedEmails.map((e) => e.to)).toEqual([
-      'alice@contoso.com', 'carol@contoso.com', 'dave@contoso.com', 'erin@contoso.com', 'henry@contoso.com', 'ivan@contoso.com', 'kim@contoso.com',
+      'alice@contoso.com',
+      'carol@contoso.com',
+      'dave@contoso.com',
+      'erin@contoso.com',
+      'henry@contoso.com',
+      'ivan@contoso.com',
+      'kim@contoso.com',
     ]);
     const labels = result.tenant.messages.map((m) => m.label);
-    for (const label of ['spoofed internal sender', 'copy released to an admin', 'internal message labelled Inbound']) expect(labels).toContain(label);
+    for (const label of ['spoofed internal sender', 'copy released to an admin', 'internal message labelled Inbound'])
+      expect(labels).toContain(label);
     expect(result.tenant.messages.filter((m) => m.group)).toHaveLength(22);
     // A week of activity for the report: every kind of quarantine record on the earlier days.
     const earlier = result.tenant.activity.slice(0, -1);
     expect(earlier).toHaveLength(6);
-    for (const key of ['preview', 'delete', 'export', 'viewHeader', 'releaseRequest', 'denyRelease', 'failed'] as const) {
+    for (const key of [
+      'preview',
+      'delete',
+      'export',
+      'viewHeader',
+      'releaseRequest',
+      'denyRelease',
+      'failed',
+    ] as const) {
       expect(earlier.reduce((sum, day) => sum + day[key], 0)).toBeGreaterThan(0);
     }
   });
@@ -237,11 +313,20 @@ describe('npm start: the demo, end to end', () => {
     const [first] = result.runs;
     const expected = toldToday();
     expect(expected.map((e) => e.to)).toEqual([
-      'alice@contoso.com', 'alice@contoso.com', 'carol@contoso.com', 'dave@contoso.com', 'erin@contoso.com', 'henry@contoso.com', 'ivan@contoso.com', 'kim@contoso.com',
+      'alice@contoso.com',
+      'alice@contoso.com',
+      'carol@contoso.com',
+      'dave@contoso.com',
+      'erin@contoso.com',
+      'henry@contoso.com',
+      'ivan@contoso.com',
+      'kim@contoso.com',
     ]);
     const notices = first.sent.filter((m) => !isAlert(m));
     expect(notices).toHaveLength(expected.length);
-    const sent = [...notices].sort((a, b) => recipientsOf(a)[0].localeCompare(recipientsOf(b)[0]) || idsOf(a)[0].localeCompare(idsOf(b)[0]));
+    const sent = [...notices].sort(
+      (a, b) => recipientsOf(a)[0].localeCompare(recipientsOf(b)[0]) || idsOf(a)[0].localeCompare(idsOf(b)[0]),
+    );
     expect(sent.map(recipientsOf)).toEqual(expected.map((e) => [e.to]));
     expect(sent.map((m) => idsOf(m).sort())).toEqual(expected.map((e) => [...e.networkMessageIds].sort()));
     for (const m of sent) expect(m.mailbox).toBe('quarantine-notices@contoso.com');
@@ -256,22 +341,41 @@ describe('npm start: the demo, end to end', () => {
     // The security team hears of the malware release and of the burst, once each.
     const alerts = first.sent.filter(isAlert);
     expect(alerts.map(recipientsOf)).toEqual(alerts.map(() => ['soc@contoso.com']));
-    expect(alerts.map((m) => (m.message.internetMessageHeaders ?? []).find((h) => h.name === 'x-qrn-alert')?.value).sort()).toEqual(expect.arrayContaining(['burst', 'risky-type']));
+    expect(
+      alerts.map((m) => (m.message.internetMessageHeaders ?? []).find((h) => h.name === 'x-qrn-alert')?.value).sort(),
+    ).toEqual(expect.arrayContaining(['burst', 'risky-type']));
     expect(first.summary?.send).toMatchObject({ sent: notices.length + alerts.length, failed: 0, poisoned: 0 });
-    expect(first.summary?.detect).toMatchObject({ newReleases: 38, duplicateReleases: 1, pending: 0, jobs: notices.length, alerts: alerts.length });
+    expect(first.summary?.detect).toMatchObject({
+      newReleases: 38,
+      duplicateReleases: 1,
+      pending: 0,
+      jobs: notices.length,
+      alerts: alerts.length,
+    });
     // The spoofed internal sender and the inbound release are from outside; the admin's copy is no delivery.
-    expect(first.summary?.detect?.skippedByReason).toMatchObject({ 'external-origin': 2, 'released-to-non-recipient': 1, 'invalid-sender': 1 });
+    expect(first.summary?.detect?.skippedByReason).toMatchObject({
+      'external-origin': 2,
+      'released-to-non-recipient': 1,
+      'invalid-sender': 1,
+    });
   });
 
   it('tells nobody about the inbound releases, the empty sender, the failed release or the held message, and logs the empty sender', () => {
     // Senders are never told about these; the security team's alerts may name them.
     const told = new Set(result.sentMail.filter((m) => !isAlert(m)).flatMap(idsOf));
-    const silent = result.tenant.messages.filter((x) => x.expect.kind === 'no-email' && !TOLD_TODAY_BUT_SHOULD_NOT.includes(x.label));
+    const silent = result.tenant.messages.filter(
+      (x) => x.expect.kind === 'no-email' && !TOLD_TODAY_BUT_SHOULD_NOT.includes(x.label),
+    );
     expect(silent.length).toBeGreaterThanOrEqual(27);
     for (const m of silent) expect(told.has(m.networkMessageId)).toBe(false);
     expect(result.sentMail.flatMap(recipientsOf)).not.toContain('billing@fabrikam.example');
     const empty = result.tenant.messages.find((m) => m.sender === '');
-    expect(result.runs[0].log.some((line) => line.startsWith('WARN') && line.includes(empty?.networkMessageId ?? '?') && /no usable sender/.test(line))).toBe(true);
+    expect(
+      result.runs[0].log.some(
+        (line) =>
+          line.startsWith('WARN') && line.includes(empty?.networkMessageId ?? '?') && /no usable sender/.test(line),
+      ),
+    ).toBe(true);
   });
 
   it('escapes the hostile subject in the HTML and keeps it on one header line', () => {
@@ -304,7 +408,9 @@ describe('npm start: the demo, end to end', () => {
     const emails = result.sentMail.length;
     expect(readdirSync(outboxDir).filter((f) => f.endsWith('.eml'))).toHaveLength(emails);
     expect(readdirSync(outboxDir).filter((f) => f.endsWith('.html'))).toHaveLength(emails);
-    expect(result.written.filter((w) => w.to !== 'soc@contoso.com').map((w) => w.to)).toEqual(toldToday().map((e) => e.to));
+    expect(result.written.filter((w) => w.to !== 'soc@contoso.com').map((w) => w.to)).toEqual(
+      toldToday().map((e) => e.to),
+    );
     expect(result.written.filter((w) => w.to === 'soc@contoso.com').length).toBeGreaterThanOrEqual(2);
     expect(printed.some((line) => line.includes('01-alice@contoso.com-') && line.includes('in a browser'))).toBe(true);
   });

@@ -22,13 +22,15 @@ describe('simulated Exchange admin REST (InvokeCommand)', () => {
     await sim.stop();
   });
 
-  const quarantine = (parameters: unknown): ReturnType<typeof invoke> => invoke(sim, 'Get-QuarantineMessage', parameters, { bearer });
+  const quarantine = (parameters: unknown): ReturnType<typeof invoke> =>
+    invoke(sim, 'Get-QuarantineMessage', parameters, { bearer });
   const rowsOf = async (parameters: unknown): Promise<Envelope<Row>> => {
     const reply = await quarantine(parameters);
     expect(reply.status).toBe(200);
     return reply.json<Envelope<Row>>();
   };
-  const errorText = (reply: { json: <T>() => T }): string => reply.json<ExchangeError>().error.innererror.internalexception.message;
+  const errorText = (reply: { json: <T>() => T }): string =>
+    reply.json<ExchangeError>().error.innererror.internalexception.message;
 
   it('answers the documented envelope with type-hint sibling keys on each row', async () => {
     const row = quarantineRow({ networkMessageId: '5b0f7c1e-3c1a-4e22-9d3c-08de0a1b2c3d' });
@@ -78,13 +80,23 @@ describe('simulated Exchange admin REST (InvokeCommand)', () => {
     const atEnd = quarantineRow({ receivedAt: end });
     const before = quarantineRow({ receivedAt: new Date(start.getTime() - 1) });
     const inbound = quarantineRow({ receivedAt: new Date(start.getTime() + HOUR), Direction: 'Inbound' });
-    const released = quarantineRow({ receivedAt: new Date(start.getTime() + HOUR), ReleaseStatus: 'RELEASED', Released: true });
-    const dlp = quarantineRow({ receivedAt: new Date(start.getTime() + HOUR), QuarantineTypes: 'DataLossPrevention', Type: 'DataLossPrevention' });
+    const released = quarantineRow({
+      receivedAt: new Date(start.getTime() + HOUR),
+      ReleaseStatus: 'RELEASED',
+      Released: true,
+    });
+    const dlp = quarantineRow({
+      receivedAt: new Date(start.getTime() + HOUR),
+      QuarantineTypes: 'DataLossPrevention',
+      Type: 'DataLossPrevention',
+    });
     sim.tenant.quarantine.add([atStart, atEnd, before, inbound, released, dlp]);
 
     const window = { StartReceivedDate: start.toISOString(), EndReceivedDate: end.toISOString() };
     const all = await rowsOf(window);
-    expect(all.value.map((r) => r.Identity).sort()).toEqual([atStart, atEnd, inbound, released, dlp].map((r) => r.Identity).sort());
+    expect(all.value.map((r) => r.Identity).sort()).toEqual(
+      [atStart, atEnd, inbound, released, dlp].map((r) => r.Identity).sort(),
+    );
 
     const outbound = await rowsOf({ ...window, Direction: 'Outbound' });
     expect(outbound.value.map((r) => r.Identity)).not.toContain(inbound.Identity);
@@ -101,18 +113,29 @@ describe('simulated Exchange admin REST (InvokeCommand)', () => {
   it('looks back 16 days without dates, never more than 30, and forgets expired rows', async () => {
     const recent = quarantineRow({ receivedAt: new Date(Date.now() - 15 * DAY) });
     const older = quarantineRow({ receivedAt: new Date(Date.now() - 20 * DAY) });
-    const ancient = quarantineRow({ receivedAt: new Date(Date.now() - 31 * DAY), Expires: exchangeTime(new Date(Date.now() + DAY)) });
-    const expired = quarantineRow({ receivedAt: new Date(Date.now() - 2 * DAY), Expires: exchangeTime(new Date(Date.now() - HOUR)) });
+    const ancient = quarantineRow({
+      receivedAt: new Date(Date.now() - 31 * DAY),
+      Expires: exchangeTime(new Date(Date.now() + DAY)),
+    });
+    const expired = quarantineRow({
+      receivedAt: new Date(Date.now() - 2 * DAY),
+      Expires: exchangeTime(new Date(Date.now() - HOUR)),
+    });
     sim.tenant.quarantine.add([recent, older, ancient, expired]);
 
     expect((await rowsOf({})).value.map((r) => r.Identity)).toEqual([recent.Identity]);
-    const wide = await rowsOf({ StartReceivedDate: new Date(Date.now() - 60 * DAY).toISOString(), EndReceivedDate: new Date().toISOString() });
+    const wide = await rowsOf({
+      StartReceivedDate: new Date(Date.now() - 60 * DAY).toISOString(),
+      EndReceivedDate: new Date().toISOString(),
+    });
     expect(wide.value.map((r) => r.Identity)).toEqual([recent.Identity, older.Identity]);
   });
 
   it('pages with Page and PageSize (default 100); PageSize 0 answers 200 with no rows', async () => {
     const base = Date.now() - HOUR;
-    sim.tenant.quarantine.add(Array.from({ length: 150 }, (_, i) => quarantineRow({ receivedAt: new Date(base - i * 1000) })));
+    sim.tenant.quarantine.add(
+      Array.from({ length: 150 }, (_, i) => quarantineRow({ receivedAt: new Date(base - i * 1000) })),
+    );
     expect((await rowsOf({})).value).toHaveLength(100);
     expect((await rowsOf({ Page: 2 })).value).toHaveLength(50);
     expect((await rowsOf({ Page: 2, PageSize: 60 })).value).toHaveLength(60);
@@ -125,7 +148,9 @@ describe('simulated Exchange admin REST (InvokeCommand)', () => {
     expect(tooBig.status).toBe(400);
     expect(tooBig.json<ExchangeError>().error.message).toBe('Invalid Operation');
     expect(errorText(tooBig)).toMatch(/^Cannot validate argument on parameter 'PageSize'/);
-    expect(tooBig.json<ExchangeError>().error.details[0].message).toMatch(/greater than the maximum allowed range of 1000/);
+    expect(tooBig.json<ExchangeError>().error.details[0].message).toMatch(
+      /greater than the maximum allowed range of 1000/,
+    );
 
     const pageZero = await quarantine({ Page: 0 });
     expect(pageZero.status).toBe(400);
@@ -182,7 +207,12 @@ describe('simulated Exchange admin REST (InvokeCommand)', () => {
       body: JSON.stringify({ CmdletInput: { CmdletName: 'Get-AcceptedDomain', Parameters: {} } }),
     });
     expect(noToken.status).toBe(401);
-    const otherTenant = await invoke(sim, 'Get-AcceptedDomain', {}, { bearer, tenant: '11111111-2222-3333-4444-555555555555' });
+    const otherTenant = await invoke(
+      sim,
+      'Get-AcceptedDomain',
+      {},
+      { bearer, tenant: '11111111-2222-3333-4444-555555555555' },
+    );
     expect(otherTenant.status).toBe(401);
   });
 
@@ -200,7 +230,9 @@ describe('simulated Exchange admin REST (InvokeCommand)', () => {
       for (let page = 1; page <= 5; page++) {
         const body = await rowsOf({ Page: page, PageSize: 10 });
         expect(body['@adminapi.warnings']).toEqual([TRUNCATION_WARNING]);
-        expect(body['@odata.nextLink']).toMatch(new RegExp(`^${sim.exchangeEndpoint}/adminapi/beta/.+/InvokeCommand\\?%24skiptoken=`));
+        expect(body['@odata.nextLink']).toMatch(
+          new RegExp(`^${sim.exchangeEndpoint}/adminapi/beta/.+/InvokeCommand\\?%24skiptoken=`),
+        );
         seen.push(...body.value.map((r) => r.Identity));
         if (page > 3) expect(body.value).toHaveLength(0);
       }
@@ -216,7 +248,10 @@ describe('simulated Exchange admin REST (InvokeCommand)', () => {
         const replay = await call(nextLink, {
           method,
           headers: { Authorization: `Bearer ${bearer}`, 'Content-Type': 'application/json' },
-          body: method === 'POST' ? JSON.stringify({ CmdletInput: { CmdletName: 'Get-QuarantineMessage', Parameters: {} } }) : undefined,
+          body:
+            method === 'POST'
+              ? JSON.stringify({ CmdletInput: { CmdletName: 'Get-QuarantineMessage', Parameters: {} } })
+              : undefined,
         });
         expect(replay.status).toBe(400);
         expect(errorText(replay)).toMatch(/^Expired or Invalid pagination request/);
@@ -228,8 +263,16 @@ describe('simulated Exchange admin REST (InvokeCommand)', () => {
       const rows = make(45);
       sim.tenant.quarantine.add(rows);
       const split = new Date(base - 25 * 60 * 1000).toISOString();
-      const newer = await rowsOf({ StartReceivedDate: split, EndReceivedDate: new Date().toISOString(), PageSize: 1000 });
-      const older = await rowsOf({ StartReceivedDate: new Date(base - DAY).toISOString(), EndReceivedDate: new Date(Date.parse(split) - 1).toISOString(), PageSize: 1000 });
+      const newer = await rowsOf({
+        StartReceivedDate: split,
+        EndReceivedDate: new Date().toISOString(),
+        PageSize: 1000,
+      });
+      const older = await rowsOf({
+        StartReceivedDate: new Date(base - DAY).toISOString(),
+        EndReceivedDate: new Date(Date.parse(split) - 1).toISOString(),
+        PageSize: 1000,
+      });
       for (const body of [newer, older]) {
         expect(body['@adminapi.warnings']).toEqual([]);
         expect(body['@odata.nextLink']).toBeUndefined();
@@ -238,7 +281,9 @@ describe('simulated Exchange admin REST (InvokeCommand)', () => {
     });
 
     it('truncates at 5000 rows by default', async () => {
-      sim.tenant.quarantine.add(Array.from({ length: 5001 }, (_, i) => quarantineRow({ receivedAt: new Date(base - i * 100) })));
+      sim.tenant.quarantine.add(
+        Array.from({ length: 5001 }, (_, i) => quarantineRow({ receivedAt: new Date(base - i * 100) })),
+      );
       const last = await rowsOf({ Page: 6, PageSize: 1000 });
       expect(last.value).toHaveLength(0);
       expect(last['@adminapi.warnings']).toEqual([TRUNCATION_WARNING]);
@@ -254,7 +299,12 @@ describe('simulated Exchange admin REST (InvokeCommand)', () => {
     expect(reply.status).toBe(200);
     const rows = reply.json<Envelope>().value;
     expect(rows).toHaveLength(3);
-    expect(rows[0]).toMatchObject({ Identity: 'contoso.com', DomainName: 'contoso.com', DomainType: 'Authoritative', Default: true });
+    expect(rows[0]).toMatchObject({
+      Identity: 'contoso.com',
+      DomainName: 'contoso.com',
+      DomainType: 'Authoritative',
+      Default: true,
+    });
     expect(rows[2]).toMatchObject({ DomainName: 'fabrikam-sales.com', Default: false });
   });
 
@@ -294,6 +344,8 @@ describe('simulated Exchange admin REST (InvokeCommand)', () => {
     expect(sim.faults.pending).toBe(1);
     expect((await invoke(sim, 'Get-AcceptedDomain', {}, { bearer })).status).toBe(400);
     expect(sim.faults.pending).toBe(0);
-    expect(sim.requests.filter((r) => r.service === 'exchange').map((r) => r.status)).toEqual([429, 503, 503, 200, 400]);
+    expect(sim.requests.filter((r) => r.service === 'exchange').map((r) => r.status)).toEqual([
+      429, 503, 503, 200, 400,
+    ]);
   });
 });

@@ -19,7 +19,10 @@ describe('simulated Graph sendMail: accepted, refused and unknown outcomes', () 
   });
 
   const body = (subject = 'Released'): string =>
-    JSON.stringify({ message: { subject, toRecipients: [{ emailAddress: { address: 'alice@contoso.com' } }] }, saveToSentItems: true });
+    JSON.stringify({
+      message: { subject, toRecipients: [{ emailAddress: { address: 'alice@contoso.com' } }] },
+      saveToSentItems: true,
+    });
 
   const send = (subject?: string, init: RequestInit = {}): Promise<Reply> =>
     call(`${sim.graphEndpoint}/v1.0/users/${sender}/sendMail`, {
@@ -144,7 +147,12 @@ describe('simulated Graph sendMail: accepted, refused and unknown outcomes', () 
   });
 
   it('applies a fault only to matching requests, as many times as asked', async () => {
-    sim.faults.add({ service: 'graph', kind: 'accept-then-status', times: 2, match: (req) => JSON.stringify(req.body).includes('flaky') });
+    sim.faults.add({
+      service: 'graph',
+      kind: 'accept-then-status',
+      times: 2,
+      match: (req) => JSON.stringify(req.body).includes('flaky'),
+    });
     expect((await send('steady')).status).toBe(202);
     expect((await send('flaky')).status).toBe(504);
     expect((await send('flaky')).status).toBe(504);

@@ -44,7 +44,9 @@ describe('simulated Microsoft Graph sendMail', () => {
     expect(reply.text).toBe('');
     expect(sim.sentMail).toHaveLength(1);
     expect(sim.sentMail[0]).toMatchObject({ mailbox: sender, saveToSentItems: false, message: message() });
-    expect(sim.sentMail[0].message.internetMessageHeaders).toEqual([{ name: 'X-Quarantine-Release-Job', value: 'job-1' }]);
+    expect(sim.sentMail[0].message.internetMessageHeaders).toEqual([
+      { name: 'X-Quarantine-Release-Job', value: 'job-1' },
+    ]);
     expect(sim.sentMail[0].at).toBeInstanceOf(Date);
   });
 
@@ -57,7 +59,9 @@ describe('simulated Microsoft Graph sendMail', () => {
     sim.grants.mailSend = 'none';
     const none = await send({ message: message() });
     expect(none.status).toBe(403);
-    expect(none.json()).toMatchObject({ error: { code: 'ErrorAccessDenied', message: 'Access is denied. Check credentials and try again.' } });
+    expect(none.json()).toMatchObject({
+      error: { code: 'ErrorAccessDenied', message: 'Access is denied. Check credentials and try again.' },
+    });
 
     sim.grants.mailSend = ['someone-else@contoso.com'];
     expect((await send({ message: message() })).status).toBe(403);
@@ -87,11 +91,31 @@ describe('simulated Microsoft Graph sendMail', () => {
     ['an unknown parameter', { message: message(), saveToSentItem: false }, 'BadRequest'],
     ['an unknown message property', { message: message({ toRecipient: [] }) }, 'RequestBodyRead'],
     ['no recipients', { message: message({ toRecipients: [] }) }, 'ErrorInvalidRecipients'],
-    ['a recipient without emailAddress', { message: message({ toRecipients: [{ address: 'alice@contoso.com' }] }) }, 'RequestBodyRead'],
-    ['an invalid recipient address', { message: message({ toRecipients: [{ emailAddress: { address: 'alice' } }] }) }, 'ErrorInvalidRecipients'],
-    ['a body contentType other than HTML or Text', { message: message({ body: { contentType: 'markdown', content: 'x' } }) }, 'RequestBodyRead'],
-    ['a header not starting with x-', { message: message({ internetMessageHeaders: [{ name: 'Quarantine-Job', value: '1' }] }) }, 'InvalidInternetMessageHeader'],
-    ['a header value with CR/LF', { message: message({ internetMessageHeaders: [{ name: 'x-job', value: 'a\r\nBcc: evil@example.com' }] }) }, 'InvalidInternetMessageHeader'],
+    [
+      'a recipient without emailAddress',
+      { message: message({ toRecipients: [{ address: 'alice@contoso.com' }] }) },
+      'RequestBodyRead',
+    ],
+    [
+      'an invalid recipient address',
+      { message: message({ toRecipients: [{ emailAddress: { address: 'alice' } }] }) },
+      'ErrorInvalidRecipients',
+    ],
+    [
+      'a body contentType other than HTML or Text',
+      { message: message({ body: { contentType: 'markdown', content: 'x' } }) },
+      'RequestBodyRead',
+    ],
+    [
+      'a header not starting with x-',
+      { message: message({ internetMessageHeaders: [{ name: 'Quarantine-Job', value: '1' }] }) },
+      'InvalidInternetMessageHeader',
+    ],
+    [
+      'a header value with CR/LF',
+      { message: message({ internetMessageHeaders: [{ name: 'x-job', value: 'a\r\nBcc: evil@example.com' }] }) },
+      'InvalidInternetMessageHeader',
+    ],
     ['a non-boolean saveToSentItems', { message: message(), saveToSentItems: 'false' }, 'RequestBodyRead'],
   ])('refuses %s with 400 %s', async (_label, body, code) => {
     const reply = await send(body);

@@ -35,7 +35,8 @@ describe('simulated Get-QuarantineMessageHeader', () => {
     await sim.stop();
   });
 
-  const readHeader = (parameters: unknown): ReturnType<typeof invoke> => invoke(sim, 'Get-QuarantineMessageHeader', parameters, { bearer });
+  const readHeader = (parameters: unknown): ReturnType<typeof invoke> =>
+    invoke(sim, 'Get-QuarantineMessageHeader', parameters, { bearer });
   const headerOf = async (identity: string): Promise<string> => {
     const reply = await readHeader({ Identity: identity });
     expect(reply.status).toBe(200);
@@ -66,7 +67,12 @@ describe('simulated Get-QuarantineMessageHeader', () => {
   });
 
   it('answers an inbound header with Incoming / Anonymous / DIR:INB and passing authentication', async () => {
-    const row = quarantineRow({ SenderAddress: 'billing@fabrikam.example', Direction: 'Inbound', QuarantineTypes: 'Spam', Type: 'Spam' });
+    const row = quarantineRow({
+      SenderAddress: 'billing@fabrikam.example',
+      Direction: 'Inbound',
+      QuarantineTypes: 'Spam',
+      Type: 'Spam',
+    });
     sim.tenant.quarantine.add(row);
     const header = await headerOf(row.Identity);
     expect(fieldValues(header, 'X-MS-Exchange-Organization-MessageDirectionality')).toEqual(['Incoming']);
@@ -76,9 +82,18 @@ describe('simulated Get-QuarantineMessageHeader', () => {
   });
 
   it('tells the truth where Direction lies: a spoof of the own domain labelled Outbound, an internal message labelled Inbound', async () => {
-    const spoof = quarantineRow({ SenderAddress: 'ceo@contoso.com', Direction: 'Outbound', QuarantineTypes: 'HighConfPhish', Type: 'HighConfPhish' });
+    const spoof = quarantineRow({
+      SenderAddress: 'ceo@contoso.com',
+      Direction: 'Outbound',
+      QuarantineTypes: 'HighConfPhish',
+      Type: 'HighConfPhish',
+    });
     const internal = quarantineRow({ SenderAddress: 'alice@contoso.com', Direction: 'Inbound' });
-    const intra = quarantineRow({ SenderAddress: 'alice@contoso.com', RecipientAddress: ['carol@contoso.com'], QuarantineTypes: 'DataLossPrevention' });
+    const intra = quarantineRow({
+      SenderAddress: 'alice@contoso.com',
+      RecipientAddress: ['carol@contoso.com'],
+      QuarantineTypes: 'DataLossPrevention',
+    });
     sim.tenant.quarantine.add(spoof, { origin: 'spoof' });
     sim.tenant.quarantine.add(internal, { origin: 'outbound' });
     sim.tenant.quarantine.add(intra, { origin: 'intra-org' });
@@ -86,7 +101,9 @@ describe('simulated Get-QuarantineMessageHeader', () => {
     const spoofed = await headerOf(spoof.Identity);
     expect(fieldValues(spoofed, 'X-MS-Exchange-Organization-MessageDirectionality')).toEqual(['Incoming']);
     expect(fieldValues(spoofed, 'X-Forefront-Antispam-Report')[0]).toMatch(/CAT:HPHISH;.*DIR:INB;/);
-    expect(fieldValues(spoofed, 'Authentication-Results')[0]).toMatch(/dmarc=fail action=quarantine header\.from=contoso\.com;compauth=fail/);
+    expect(fieldValues(spoofed, 'Authentication-Results')[0]).toMatch(
+      /dmarc=fail action=quarantine header\.from=contoso\.com;compauth=fail/,
+    );
 
     expect(fieldValues(await headerOf(internal.Identity), 'X-MS-Exchange-Organization-AuthAs')).toEqual(['Internal']);
     expect(fieldValues(await headerOf(intra.Identity), 'X-Forefront-Antispam-Report')[0]).toContain(';DIR:INT;');
@@ -98,7 +115,10 @@ describe('simulated Get-QuarantineMessageHeader', () => {
     const header = await headerOf(giant.Identity);
     expect(header).toMatch(/^[\x20-\x7e\r\n\t]*$/);
     const subject = fieldValues(header, 'Subject')[0];
-    const decoded = subject.split(' ').map((word) => Buffer.from(/^=\?utf-8\?B\?(.*)\?=$/.exec(word)?.[1] ?? '', 'base64').toString('utf8')).join('');
+    const decoded = subject
+      .split(' ')
+      .map((word) => Buffer.from(/^=\?utf-8\?B\?(.*)\?=$/.exec(word)?.[1] ?? '', 'base64').toString('utf8'))
+      .join('');
     expect(decoded).toBe(giant.Subject);
   });
 
@@ -121,11 +141,18 @@ describe('simulated Get-QuarantineMessageHeader', () => {
   });
 
   it('answers 400 "couldn\'t be found" for an unknown, removed or expired copy', async () => {
-    const expired = quarantineRow({ receivedAt: new Date(Date.now() - 40 * 86_400_000), Expires: exchangeTime(new Date(Date.now() - 1000)) });
+    const expired = quarantineRow({
+      receivedAt: new Date(Date.now() - 40 * 86_400_000),
+      Expires: exchangeTime(new Date(Date.now() - 1000)),
+    });
     const removed = quarantineRow();
     sim.tenant.quarantine.add([expired, removed]);
     sim.tenant.quarantine.remove(removed.Identity);
-    for (const identity of [expired.Identity, removed.Identity, '11111111-2222-4333-8444-555555555555\\66666666-7777-4888-8999-000000000000']) {
+    for (const identity of [
+      expired.Identity,
+      removed.Identity,
+      '11111111-2222-4333-8444-555555555555\\66666666-7777-4888-8999-000000000000',
+    ]) {
       const reply = await readHeader({ Identity: identity });
       expect(reply.status).toBe(400);
       const error = reply.json<ExchangeError>().error;
@@ -200,7 +227,14 @@ describe('fixtures for big messages', () => {
     expect(mass.rows.every((r) => r.Released && r.ReleaseStatus === 'RELEASED')).toBe(true);
     expect(mass.records).toHaveLength(120);
     expect(new Set(mass.records.map((r) => r.ReleaseTo)).size).toBe(120);
-    expect(mass.records.every((r) => r.NetworkMessageId === mass.networkMessageId && r.Operation === 'QuarantineReleaseMessage' && r.RequestType === 2)).toBe(true);
+    expect(
+      mass.records.every(
+        (r) =>
+          r.NetworkMessageId === mass.networkMessageId &&
+          r.Operation === 'QuarantineReleaseMessage' &&
+          r.RequestType === 2,
+      ),
+    ).toBe(true);
     expect(new Set(mass.records.map((r) => r.Id)).size).toBe(120);
     const single = massRelease({ recipients: 60, rows: 'single' });
     expect(single.rows).toHaveLength(1);

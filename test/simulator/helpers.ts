@@ -5,7 +5,9 @@
 import type { M365Simulator } from '../../simulator';
 
 if (!process.env.NODE_EXTRA_CA_CERTS || !process.env.SIMULATOR_TLS_DIR) {
-  throw new Error('Run these tests through the launcher so the simulator certificate is trusted: node test/run-with-ca.js npx jest test/simulator');
+  throw new Error(
+    'Run these tests through the launcher so the simulator certificate is trusted: node test/run-with-ca.js npx jest test/simulator',
+  );
 }
 
 export interface Reply {
@@ -27,7 +29,11 @@ export async function call(url: string, init: RequestInit = {}): Promise<Reply> 
 export type Service = 'exchange' | 'management' | 'graph';
 
 function endpoint(sim: M365Simulator, service: Service): string {
-  return service === 'exchange' ? sim.exchangeEndpoint : service === 'management' ? sim.managementEndpoint : sim.graphEndpoint;
+  return service === 'exchange'
+    ? sim.exchangeEndpoint
+    : service === 'management'
+      ? sim.managementEndpoint
+      : sim.graphEndpoint;
 }
 
 /** A client-credentials token for one of the simulator's services, fetched the way MSAL does. */

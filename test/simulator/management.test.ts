@@ -1,4 +1,11 @@
-import { M365Simulator, noiseRecords, releaseRecord, quarantineRow, signInRecord, systemReleaseRecord } from '../../simulator';
+import {
+  M365Simulator,
+  noiseRecords,
+  releaseRecord,
+  quarantineRow,
+  signInRecord,
+  systemReleaseRecord,
+} from '../../simulator';
 import { call, DAY, HOUR, token, type Reply } from './helpers';
 
 interface ContentItem {
@@ -30,17 +37,26 @@ describe('simulated Office 365 Management Activity API', () => {
   });
 
   const feed = (): string => `${sim.managementEndpoint}/api/v1.0/${sim.tenantId}/activity/feed`;
-  const get = (url: string, auth = bearer): Promise<Reply> => call(url, { headers: { Authorization: `Bearer ${auth}` } });
-  const post = (url: string): Promise<Reply> => call(url, { method: 'POST', headers: { Authorization: `Bearer ${bearer}` } });
+  const get = (url: string, auth = bearer): Promise<Reply> =>
+    call(url, { headers: { Authorization: `Bearer ${auth}` } });
+  const post = (url: string): Promise<Reply> =>
+    call(url, { method: 'POST', headers: { Authorization: `Bearer ${bearer}` } });
   const listContent = (query: Record<string, string>): Promise<Reply> =>
-    get(`${feed()}/subscriptions/content?${new URLSearchParams({ contentType: 'Audit.General', PublisherIdentifier: publisher, ...query })}`);
-  const windowOf = (start: Date, end: Date): Record<string, string> => ({ startTime: start.toISOString(), endTime: end.toISOString() });
+    get(
+      `${feed()}/subscriptions/content?${new URLSearchParams({ contentType: 'Audit.General', PublisherIdentifier: publisher, ...query })}`,
+    );
+  const windowOf = (start: Date, end: Date): Record<string, string> => ({
+    startTime: start.toISOString(),
+    endTime: end.toISOString(),
+  });
   const codeOf = (reply: Reply): string => reply.json<AfError>().error.code;
 
   it('lists, starts and re-starts the Audit.General subscription (AF20024 when already enabled)', async () => {
     expect((await get(`${feed()}/subscriptions/list?PublisherIdentifier=${publisher}`)).json()).toEqual([]);
 
-    const started = await post(`${feed()}/subscriptions/start?contentType=Audit.General&PublisherIdentifier=${publisher}`);
+    const started = await post(
+      `${feed()}/subscriptions/start?contentType=Audit.General&PublisherIdentifier=${publisher}`,
+    );
     expect(started.status).toBe(200);
     expect(started.json()).toEqual({ contentType: 'Audit.General', status: 'enabled', webhook: null });
     expect(sim.audit.subscriptionEnabled).toBe(true);
@@ -48,9 +64,13 @@ describe('simulated Office 365 Management Activity API', () => {
       { contentType: 'Audit.General', status: 'enabled', webhook: null },
     ]);
 
-    const again = await post(`${feed()}/subscriptions/start?contentType=Audit.General&PublisherIdentifier=${publisher}`);
+    const again = await post(
+      `${feed()}/subscriptions/start?contentType=Audit.General&PublisherIdentifier=${publisher}`,
+    );
     expect(again.status).toBe(400);
-    expect(again.json()).toEqual({ error: { code: 'AF20024', message: 'The subscription is already enabled. No property change.' } });
+    expect(again.json()).toEqual({
+      error: { code: 'AF20024', message: 'The subscription is already enabled. No property change.' },
+    });
   });
 
   it('records whether each call carried PublisherIdentifier, and still answers without it', async () => {
@@ -66,21 +86,29 @@ describe('simulated Office 365 Management Activity API', () => {
     const reply = await get(`${feed()}/subscriptions/list`);
     expect(reply.status).toBe(401);
     expect(codeOf(reply)).toBe('AF10001');
-    expect(reply.json<AfError>().error.message).toMatch(/^The permission set \(.*\) sent in the request does not include the expected permission\.$/);
+    expect(reply.json<AfError>().error.message).toMatch(
+      /^The permission set \(.*\) sent in the request does not include the expected permission\.$/,
+    );
   });
 
   it('refuses a token for another service, another tenant in the URL, or a tenant that is no GUID', async () => {
     expect((await get(`${feed()}/subscriptions/list`, await token(sim, 'graph'))).status).toBe(401);
-    const otherTenant = await get(`${sim.managementEndpoint}/api/v1.0/11111111-2222-3333-4444-555555555555/activity/feed/subscriptions/list`);
+    const otherTenant = await get(
+      `${sim.managementEndpoint}/api/v1.0/11111111-2222-3333-4444-555555555555/activity/feed/subscriptions/list`,
+    );
     expect(otherTenant.status).toBe(400);
     expect(codeOf(otherTenant)).toBe('AF20010');
-    const notGuid = await get(`${sim.managementEndpoint}/api/v1.0/contoso.onmicrosoft.com/activity/feed/subscriptions/list`);
+    const notGuid = await get(
+      `${sim.managementEndpoint}/api/v1.0/contoso.onmicrosoft.com/activity/feed/subscriptions/list`,
+    );
     expect(codeOf(notGuid)).toBe('AF20013');
   });
 
   it('without unified auditing: start fails with the tenant-does-not-exist error and listing with AF20022', async () => {
     sim.audit.auditingEnabled = false;
-    const start = await post(`${feed()}/subscriptions/start?contentType=Audit.General&PublisherIdentifier=${publisher}`);
+    const start = await post(
+      `${feed()}/subscriptions/start?contentType=Audit.General&PublisherIdentifier=${publisher}`,
+    );
     expect(start.status).toBe(400);
     const error = start.json<AfError>().error;
     expect(error.code).toMatch(/^StartSubscription \[/);
@@ -89,7 +117,9 @@ describe('simulated Office 365 Management Activity API', () => {
     sim.audit.subscriptionEnabled = true;
     const list = await listContent({});
     expect(list.status).toBe(400);
-    expect(list.json()).toEqual({ error: { code: 'AF20022', message: 'No subscription found for the specified content type.' } });
+    expect(list.json()).toEqual({
+      error: { code: 'AF20022', message: 'No subscription found for the specified content type.' },
+    });
   });
 
   it('answers AF20022 when listing content without a subscription', async () => {
@@ -129,14 +159,22 @@ describe('simulated Office 365 Management Activity API', () => {
     expect(windowed.json<ContentItem[]>().map((item) => item.contentId)).toEqual([atStart]);
 
     const lastDay = await listContent({});
-    expect(lastDay.json<ContentItem[]>().map((item) => item.contentId).sort()).toEqual([atStart, atEnd].sort());
+    expect(
+      lastDay
+        .json<ContentItem[]>()
+        .map((item) => item.contentId)
+        .sort(),
+    ).toEqual([atStart, atEnd].sort());
     expect(lastDay.json<ContentItem[]>().map((item) => item.contentId)).not.toContain(old);
   });
 
   it('hides a blob until its availableAt, even when its contentCreated is in the window', async () => {
     sim.audit.subscriptionEnabled = true;
     const created = new Date(Date.now() - 2 * HOUR);
-    const late = sim.audit.publish([releaseRecord()], { contentCreated: created, availableAt: new Date(Date.now() + 300) });
+    const late = sim.audit.publish([releaseRecord()], {
+      contentCreated: created,
+      availableAt: new Date(Date.now() + 300),
+    });
     const window = windowOf(new Date(Date.now() - 3 * HOUR), new Date());
     expect((await listContent(window)).json<ContentItem[]>()).toEqual([]);
     expect((await get(`${feed()}/audit/${late}`)).status).toBe(400);
@@ -147,10 +185,13 @@ describe('simulated Office 365 Management Activity API', () => {
   it('pages with the NextPageUri header, in an order that is not chronological', async () => {
     sim.audit.subscriptionEnabled = true;
     const base = Date.now() - 20 * HOUR;
-    const published = Array.from({ length: 45 }, (_, i) => sim.audit.publish([releaseRecord()], { contentCreated: new Date(base + i * 60 * 1000) }));
+    const published = Array.from({ length: 45 }, (_, i) =>
+      sim.audit.publish([releaseRecord()], { contentCreated: new Date(base + i * 60 * 1000) }),
+    );
 
     const items: ContentItem[] = [];
-    let url: string | null = `${feed()}/subscriptions/content?${new URLSearchParams({ contentType: 'Audit.General', PublisherIdentifier: publisher })}`;
+    let url: string | null =
+      `${feed()}/subscriptions/content?${new URLSearchParams({ contentType: 'Audit.General', PublisherIdentifier: publisher })}`;
     const pageSizes: number[] = [];
     while (url) {
       const reply: Reply = await get(url);
@@ -165,11 +206,15 @@ describe('simulated Office 365 Management Activity API', () => {
     const created = items.map((item) => Date.parse(item.contentCreated));
     expect(created).not.toEqual([...created].sort((a, b) => a - b));
     expect(created).not.toEqual([...created].sort((a, b) => b - a));
-    expect(sim.requests.filter((r) => r.path.endsWith('/content')).every((r) => r.query.PublisherIdentifier === publisher)).toBe(true);
+    expect(
+      sim.requests.filter((r) => r.path.endsWith('/content')).every((r) => r.query.PublisherIdentifier === publisher),
+    ).toBe(true);
 
     const item = items[0];
     expect(item.contentType).toBe('Audit.General');
-    expect(item.contentUri).toBe(`${sim.managementEndpoint}/api/v1.0/${sim.tenantId}/activity/feed/audit/${item.contentId}`);
+    expect(item.contentUri).toBe(
+      `${sim.managementEndpoint}/api/v1.0/${sim.tenantId}/activity/feed/audit/${item.contentId}`,
+    );
     expect(Date.parse(item.contentExpiration) - Date.parse(item.contentCreated)).toBe(7 * DAY);
   });
 
@@ -178,7 +223,12 @@ describe('simulated Office 365 Management Activity API', () => {
     const row = quarantineRow();
     sim.tenant.quarantine.add(row);
     const releases = sim.tenant.quarantine.release(row.Identity);
-    const records = [...noiseRecords(9), ...releases, systemReleaseRecord({ NetworkMessageId: 'aaaaaaaa-0000-4000-8000-000000000000' }), signInRecord()];
+    const records = [
+      ...noiseRecords(9),
+      ...releases,
+      systemReleaseRecord({ NetworkMessageId: 'aaaaaaaa-0000-4000-8000-000000000000' }),
+      signInRecord(),
+    ];
     sim.audit.publish(records);
 
     const [item] = (await listContent({})).json<ContentItem[]>();
@@ -199,8 +249,14 @@ describe('simulated Office 365 Management Activity API', () => {
       UserId: 'secadmin@contoso.com',
     });
     expect(String(releases[0].CreationTime)).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/);
-    expect(new Set(served.map((r) => r.Workload))).toEqual(new Set(['Quarantine', 'AzureActiveDirectory', 'SharePoint', 'MicrosoftTeams']));
-    expect(sim.tenant.quarantine.find(row.Identity)).toMatchObject({ Released: true, ReleaseStatus: 'RELEASED', ReleasedUser: ['bob@fabrikam.example'] });
+    expect(new Set(served.map((r) => r.Workload))).toEqual(
+      new Set(['Quarantine', 'AzureActiveDirectory', 'SharePoint', 'MicrosoftTeams']),
+    );
+    expect(sim.tenant.quarantine.find(row.Identity)).toMatchObject({
+      Released: true,
+      ReleaseStatus: 'RELEASED',
+      ReleasedUser: ['bob@fabrikam.example'],
+    });
   });
 
   it('answers AF20051 for content older than 7 days and AF20050 for unknown content', async () => {
@@ -213,7 +269,12 @@ describe('simulated Office 365 Management Activity API', () => {
   });
 
   it('answers injected faults with the AF429 body and Retry-After', async () => {
-    sim.faults.add({ service: 'management', status: 429, retryAfterSeconds: 2, match: (req) => req.path.endsWith('/subscriptions/list') });
+    sim.faults.add({
+      service: 'management',
+      status: 429,
+      retryAfterSeconds: 2,
+      match: (req) => req.path.endsWith('/subscriptions/list'),
+    });
     const throttled = await get(`${feed()}/subscriptions/list?PublisherIdentifier=${publisher}`);
     expect(throttled.status).toBe(429);
     expect(throttled.headers.get('retry-after')).toBe('2');

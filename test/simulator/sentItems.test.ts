@@ -35,7 +35,10 @@ describe('simulated Graph Sent Items', () => {
     await sim.stop();
   });
 
-  const send = (key: string | undefined, options: { saveToSentItems?: boolean; subject?: string; propertyId?: string; from?: string } = {}): Promise<Reply> =>
+  const send = (
+    key: string | undefined,
+    options: { saveToSentItems?: boolean; subject?: string; propertyId?: string; from?: string } = {},
+  ): Promise<Reply> =>
     call(`${sim.graphEndpoint}/v1.0/users/${options.from ?? mailbox}/sendMail`, {
       method: 'POST',
       headers: { Authorization: `Bearer ${bearer}`, 'Content-Type': 'application/json' },
@@ -43,7 +46,9 @@ describe('simulated Graph Sent Items', () => {
         message: {
           subject: options.subject ?? `notice ${key ?? ''}`,
           toRecipients: [{ emailAddress: { address: 'alice@contoso.com' } }],
-          ...(key === undefined ? {} : { singleValueExtendedProperties: [{ id: options.propertyId ?? PROP, value: key }] }),
+          ...(key === undefined
+            ? {}
+            : { singleValueExtendedProperties: [{ id: options.propertyId ?? PROP, value: key }] }),
         },
         saveToSentItems: options.saveToSentItems ?? true,
       }),
@@ -55,9 +60,12 @@ describe('simulated Graph Sent Items', () => {
   const list = (query: Record<string, string>, options: { path?: string; user?: string } = {}): Promise<Reply> => {
     const path = options.path ?? `mailFolders('sentitems')/messages`;
     const search = new URLSearchParams(query).toString();
-    return call(`${sim.graphEndpoint}/v1.0/users/${encodeURIComponent(options.user ?? mailbox)}/${path}${search ? `?${search}` : ''}`, {
-      headers: { Authorization: `Bearer ${bearer}` },
-    });
+    return call(
+      `${sim.graphEndpoint}/v1.0/users/${encodeURIComponent(options.user ?? mailbox)}/${path}${search ? `?${search}` : ''}`,
+      {
+        headers: { Authorization: `Bearer ${bearer}` },
+      },
+    );
   };
 
   const find = async (key: string, propertyId = PROP): Promise<Listing['value']> => {
@@ -82,7 +90,11 @@ describe('simulated Graph Sent Items', () => {
   it('also answers on mailFolders/sentitems and with the quotes percent-encoded', async () => {
     await send('k1');
     const filter = filterFor('k1');
-    for (const path of ['mailFolders/sentitems/messages', 'mailFolders/SentItems/messages', "mailFolders(%27sentitems%27)/messages"]) {
+    for (const path of [
+      'mailFolders/sentitems/messages',
+      'mailFolders/SentItems/messages',
+      'mailFolders(%27sentitems%27)/messages',
+    ]) {
       const reply = await list({ $filter: filter }, { path });
       expect(reply.status).toBe(200);
       expect(reply.json<Listing>().value).toHaveLength(1);
@@ -115,12 +127,18 @@ describe('simulated Graph Sent Items', () => {
     await call(`${sim.graphEndpoint}/v1.0/users/${mailbox}/sendMail`, {
       method: 'POST',
       headers: { Authorization: `Bearer ${bearer}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ message: { subject: 's', toRecipients: [{ emailAddress: { address: 'a@contoso.com' } }], singleValueExtendedProperties: [{ id: PROP, value: 'default' }] } }),
+      body: JSON.stringify({
+        message: {
+          subject: 's',
+          toRecipients: [{ emailAddress: { address: 'a@contoso.com' } }],
+          singleValueExtendedProperties: [{ id: PROP, value: 'default' }],
+        },
+      }),
     });
     expect(await find('default')).toHaveLength(1);
   });
 
-  it('returns the filtered property with $expand, its id in Graph\'s spelling, and honours $select and $top', async () => {
+  it("returns the filtered property with $expand, its id in Graph's spelling, and honours $select and $top", async () => {
     const otherProp = `String {${GUID}} Name Other`;
     await call(`${sim.graphEndpoint}/v1.0/users/${mailbox}/sendMail`, {
       method: 'POST',
@@ -136,11 +154,22 @@ describe('simulated Graph Sent Items', () => {
         },
       }),
     });
-    const reply = await list({ $filter: filterFor('x1'), $select: 'id,subject', $expand: `singleValueExtendedProperties($filter=id eq '${PROP}')`, $top: '1' });
+    const reply = await list({
+      $filter: filterFor('x1'),
+      $select: 'id,subject',
+      $expand: `singleValueExtendedProperties($filter=id eq '${PROP}')`,
+      $top: '1',
+    });
     expect(reply.status).toBe(200);
     const [message] = reply.json<Listing>().value;
-    expect(Object.keys(message).filter((k) => !k.startsWith('@') && !k.includes('@'))).toEqual(['id', 'subject', 'singleValueExtendedProperties']);
-    expect(message.singleValueExtendedProperties).toEqual([{ id: `String {${GUID}} Name QrnDeliveryKey`, value: 'x1' }]);
+    expect(Object.keys(message).filter((k) => !k.startsWith('@') && !k.includes('@'))).toEqual([
+      'id',
+      'subject',
+      'singleValueExtendedProperties',
+    ]);
+    expect(message.singleValueExtendedProperties).toEqual([
+      { id: `String {${GUID}} Name QrnDeliveryKey`, value: 'x1' },
+    ]);
   });
 
   it('pages with $top and an @odata.nextLink', async () => {
@@ -156,11 +185,23 @@ describe('simulated Graph Sent Items', () => {
 
   it.each([
     ['a broken lambda', "singleValueExtendedProperties/Any(ep: ep/id eq 'x' and", 'BadRequest'],
-    ['an unterminated literal', `singleValueExtendedProperties/Any(ep: ep/id eq '${PROP} and ep/value eq 'k')`, 'BadRequest'],
+    [
+      'an unterminated literal',
+      `singleValueExtendedProperties/Any(ep: ep/id eq '${PROP} and ep/value eq 'k')`,
+      'BadRequest',
+    ],
     ['a filter on another property', "subject eq 'x'", 'ErrorInvalidUrlQueryFilter'],
-    ['a property id of the wrong shape', "singleValueExtendedProperties/Any(ep: ep/id eq 'QrnDeliveryKey' and ep/value eq 'k')", 'ErrorInvalidExtendedProperty'],
+    [
+      'a property id of the wrong shape',
+      "singleValueExtendedProperties/Any(ep: ep/id eq 'QrnDeliveryKey' and ep/value eq 'k')",
+      'ErrorInvalidExtendedProperty',
+    ],
     ['ne instead of eq', `singleValueExtendedProperties/Any(ep: ep/id ne '${PROP}' and ep/value eq 'k')`, 'BadRequest'],
-    ['another lambda variable on one side', `singleValueExtendedProperties/Any(ep: x/id eq '${PROP}' and ep/value eq 'k')`, 'BadRequest'],
+    [
+      'another lambda variable on one side',
+      `singleValueExtendedProperties/Any(ep: x/id eq '${PROP}' and ep/value eq 'k')`,
+      'BadRequest',
+    ],
   ])('answers 400 for %s', async (_label, filter, code) => {
     const reply = await list({ $filter: filter });
     expect(reply.status).toBe(400);
@@ -175,7 +216,9 @@ describe('simulated Graph Sent Items', () => {
   });
 
   it('parses the filter in either order, any lambda variable, with quotes doubled', () => {
-    const parsed = parseExtendedPropertyFilter(`singleValueExtendedProperties/any(m:m/value eq 'it''s' and m/id eq '${PROP}')`);
+    const parsed = parseExtendedPropertyFilter(
+      `singleValueExtendedProperties/any(m:m/value eq 'it''s' and m/id eq '${PROP}')`,
+    );
     expect(parsed.value).toBe("it's");
     expect(parsed.id.canonical).toBe(PROP);
   });
@@ -196,7 +239,7 @@ describe('simulated Graph Sent Items', () => {
     expect(unknown.json()).toMatchObject({ error: { code: 'ErrorInvalidUser' } });
   });
 
-  it('keeps each mailbox\'s Sent Items apart', async () => {
+  it("keeps each mailbox's Sent Items apart", async () => {
     await send('mine', { from: 'alice@contoso.com' });
     expect(await find('mine')).toHaveLength(0);
     const reply = await list({ $filter: filterFor('mine') }, { user: 'alice@contoso.com' });
@@ -220,7 +263,13 @@ describe('simulated Graph Sent Items', () => {
     const reply = await call(`${sim.graphEndpoint}/v1.0/users/${mailbox}/sendMail`, {
       method: 'POST',
       headers: { Authorization: `Bearer ${bearer}`, 'Content-Type': 'application/json' },
-      body: JSON.stringify({ message: { subject: 's', toRecipients: [{ emailAddress: { address: 'a@contoso.com' } }], singleValueExtendedProperties: properties } }),
+      body: JSON.stringify({
+        message: {
+          subject: 's',
+          toRecipients: [{ emailAddress: { address: 'a@contoso.com' } }],
+          singleValueExtendedProperties: properties,
+        },
+      }),
     });
     expect(reply.status).toBe(400);
     expect(reply.json()).toMatchObject({ error: { code } });

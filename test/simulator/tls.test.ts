@@ -9,7 +9,11 @@ import './helpers';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 
-function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number | null; stdout: string }> {
+function run(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<{ code: number | null; stdout: string }> {
   return new Promise((resolve) => {
     execFile(command, args, { cwd: repoRoot, env }, (error, stdout) => {
       const code = error && typeof error.code === 'number' ? error.code : error ? null : 0;
@@ -53,7 +57,8 @@ describe('simulator TLS and the test launcher', () => {
   });
 
   it('the launcher passes NODE_EXTRA_CA_CERTS and SIMULATOR_TLS_DIR, and the exit code, to its command', async () => {
-    const script = 'console.log(JSON.stringify({ ca: process.env.NODE_EXTRA_CA_CERTS, dir: process.env.SIMULATOR_TLS_DIR })); process.exit(3)';
+    const script =
+      'console.log(JSON.stringify({ ca: process.env.NODE_EXTRA_CA_CERTS, dir: process.env.SIMULATOR_TLS_DIR })); process.exit(3)';
     const { code, stdout } = await run(process.execPath, ['test/run-with-ca.js', process.execPath, '-e', script]);
     expect(code).toBe(3);
     const seen = JSON.parse(stdout) as { ca: string; dir: string };
@@ -65,7 +70,10 @@ describe('simulator TLS and the test launcher', () => {
     const sim = await M365Simulator.start();
     try {
       const script = `fetch(${JSON.stringify(`${sim.authorityHost}/common/discovery/instance`)}).then((r) => console.log(r.status), (e) => console.log(String(e.cause ?? e)))`;
-      const { stdout } = await run(process.execPath, ['-e', script], { ...process.env, NODE_EXTRA_CA_CERTS: sim.caCertPath });
+      const { stdout } = await run(process.execPath, ['-e', script], {
+        ...process.env,
+        NODE_EXTRA_CA_CERTS: sim.caCertPath,
+      });
       expect(stdout.trim()).toBe('200');
     } finally {
       await sim.stop();

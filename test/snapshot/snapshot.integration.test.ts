@@ -11,7 +11,9 @@ const world = World.forSuite();
 const HOUR = 3_600_000;
 
 async function storedIdentities(): Promise<Set<string>> {
-  const table = TableClient.fromConnectionString(world.azurite.connectionString, TABLES.snapshot, { allowInsecureConnection: true });
+  const table = TableClient.fromConnectionString(world.azurite.connectionString, TABLES.snapshot, {
+    allowInsecureConnection: true,
+  });
   const ids = new Set<string>();
   for await (const e of table.listEntities()) ids.add(`${e.partitionKey}\\${e.rowKey}`);
   return ids;
@@ -33,7 +35,10 @@ describe('snapshotting the quarantine', () => {
   it('copies 2,500 rows of both directions into 2,500 entities, and a second run adds nothing and only re-reads the overlap', async () => {
     const now = Date.now();
     const rows = Array.from({ length: 2500 }, (_, i) =>
-      quarantineRow({ receivedAt: new Date(now - (i % 25) * 24 * HOUR - (i % 60) * 60_000 - 5 * 60_000), Direction: i % 3 === 0 ? 'Inbound' : 'Outbound' }),
+      quarantineRow({
+        receivedAt: new Date(now - (i % 25) * 24 * HOUR - (i % 60) * 60_000 - 5 * 60_000),
+        Direction: i % 3 === 0 ? 'Inbound' : 'Outbound',
+      }),
     );
     world.sim.tenant.quarantine.add(rows);
 
@@ -56,14 +61,20 @@ describe('snapshotting the quarantine', () => {
   it('splits a window Exchange truncates, ignoring its nextLink, and loses no row', async () => {
     world.sim.exchangeWindowLimit = 400;
     const now = Date.now();
-    const rows = Array.from({ length: 1500 }, (_, i) => quarantineRow({ receivedAt: new Date(now - 2 * HOUR - i * 20_000) }));
+    const rows = Array.from({ length: 1500 }, (_, i) =>
+      quarantineRow({ receivedAt: new Date(now - 2 * HOUR - i * 20_000) }),
+    );
     world.sim.tenant.quarantine.add(rows);
 
     const summary = await world.runtime().snapshot();
     expect(summary.windowsSplit).toBeGreaterThan(0);
     expect(summary.windowsIncomplete).toBe(0);
     expect(await storedIdentities()).toEqual(identitiesOf(rows));
-    expect(world.sim.requests.filter((r) => r.service === 'exchange').some((r) => Object.keys(r.query).some((k) => k.includes('skiptoken')))).toBe(false);
+    expect(
+      world.sim.requests
+        .filter((r) => r.service === 'exchange')
+        .some((r) => Object.keys(r.query).some((k) => k.includes('skiptoken'))),
+    ).toBe(false);
   });
 
   it('rides out throttling: 429 with Retry-After, 503, and the concurrent-requests answer', async () => {
@@ -74,7 +85,18 @@ describe('snapshotting the quarantine', () => {
     world.sim.faults.add({
       service: 'exchange',
       status: 400,
-      body: { error: { code: 'BadRequest', message: 'Invalid Operation', innererror: { internalexception: { message: 'You have reached the maximum number of concurrent requests per tenant. Please wait for your previous requests to complete.' } } } },
+      body: {
+        error: {
+          code: 'BadRequest',
+          message: 'Invalid Operation',
+          innererror: {
+            internalexception: {
+              message:
+                'You have reached the maximum number of concurrent requests per tenant. Please wait for your previous requests to complete.',
+            },
+          },
+        },
+      },
     });
 
     const summary = await world.runtime().snapshot();
@@ -90,7 +112,10 @@ describe('snapshotting the quarantine', () => {
     ['no directory role (403 with a NUL body)', { exchangeDirectoryRole: false }, /403.*Security Reader/],
   ])('fails with the fix an admin needs when the app has %s', async (_what, grants, message) => {
     Object.assign(world.sim.grants, grants);
-    const error = await world.runtime().snapshot().catch((e: unknown) => e);
+    const error = await world
+      .runtime()
+      .snapshot()
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ExchangeError);
     expect((error as Error).message).toMatch(message);
   });
@@ -99,7 +124,13 @@ describe('snapshotting the quarantine', () => {
     world.sim.faults.add({
       service: 'exchange',
       status: 400,
-      body: { error: { code: 'BadRequest', message: 'Invalid Operation', innererror: { internalexception: { message: "Cannot bind parameter 'StartReceivedDate'." } } } },
+      body: {
+        error: {
+          code: 'BadRequest',
+          message: 'Invalid Operation',
+          innererror: { internalexception: { message: "Cannot bind parameter 'StartReceivedDate'." } },
+        },
+      },
     });
     await expect(world.runtime().snapshot()).rejects.toThrow(/HTTP 400\): Cannot bind parameter 'StartReceivedDate'\./);
   });
@@ -107,7 +138,12 @@ describe('snapshotting the quarantine', () => {
   it('skips bad rows with a logged reason and stores the rest', async () => {
     const good = quarantineRow();
     const odd = quarantineRow({ SenderAddress: '', RecipientAddress: [], Subject: 'x'.repeat(40_000) });
-    world.sim.tenant.quarantine.add([good, odd, quarantineRow({ Identity: 'not-an-identity' }), quarantineRow({ Identity: '5b0f7c1e-3c1a-4e22-9d3c-08de0a1b2c3d\\a#b' })]);
+    world.sim.tenant.quarantine.add([
+      good,
+      odd,
+      quarantineRow({ Identity: 'not-an-identity' }),
+      quarantineRow({ Identity: '5b0f7c1e-3c1a-4e22-9d3c-08de0a1b2c3d\\a#b' }),
+    ]);
 
     const summary = await world.runtime().snapshot();
     expect(summary).toMatchObject({ rowsStored: 2, rowsSkipped: 2 });
@@ -138,15 +174,38 @@ describe('snapshotting the quarantine', () => {
       upsert: async (messages) => {
         const bad = messages.filter((m) => m.subject === 'refused');
         const result = await inner.upsert(messages.filter((m) => m.subject !== 'refused'));
-        return { stored: result.stored, rejected: [...result.rejected, ...bad.map((m) => ({ networkMessageId: m.networkMessageId, copyId: m.copyId, reason: 'refused by Table Storage (413)', detail: 'The request body is too large' }))] };
+        return {
+          stored: result.stored,
+          rejected: [
+            ...result.rejected,
+            ...bad.map((m) => ({
+              networkMessageId: m.networkMessageId,
+              copyId: m.copyId,
+              reason: 'refused by Table Storage (413)',
+              detail: 'The request body is too large',
+            })),
+          ],
+        };
       },
       findByNetworkMessageId: (id) => inner.findByNetworkMessageId(id),
       purge: (at) => inner.purge(at),
     };
-    const summary = await snapshotQuarantine({ exchange: runtime.exchange, store, state: await runtime.state(), log: world.log });
-    expect(summary).toMatchObject({ rowsRead: 3, rowsStored: 2, rowsSkipped: 1, skippedByReason: { 'refused by Table Storage (413)': 1 } });
+    const summary = await snapshotQuarantine({
+      exchange: runtime.exchange,
+      store,
+      state: await runtime.state(),
+      log: world.log,
+    });
+    expect(summary).toMatchObject({
+      rowsRead: 3,
+      rowsStored: 2,
+      rowsSkipped: 1,
+      skippedByReason: { 'refused by Table Storage (413)': 1 },
+    });
     expect(await storedIdentities()).toEqual(identitiesOf([before, later]));
-    expect(world.log.text()).toContain(`Skipped quarantine row "${refused.Identity.toLowerCase()}": refused by Table Storage (413): The request body is too large`);
+    expect(world.log.text()).toContain(
+      `Skipped quarantine row "${refused.Identity.toLowerCase()}": refused by Table Storage (413): The request body is too large`,
+    );
     // The next run starts from this run's end, not from the refused row's day.
     const next = await world.runtime().snapshot();
     expect(Date.parse(next.from)).toBe(Date.parse(summary.to) - OVERLAP_MS);

@@ -8,7 +8,9 @@ describe('snapshot windows', () => {
   });
 
   it('starts at the watermark less the overlap on later runs', () => {
-    expect(snapshotStart({ watermark: '2026-11-23T11:45:00Z' }, now).getTime()).toBe(Date.parse('2026-11-23T11:45:00Z') - OVERLAP_MS);
+    expect(snapshotStart({ watermark: '2026-11-23T11:45:00Z' }, now).getTime()).toBe(
+      Date.parse('2026-11-23T11:45:00Z') - OVERLAP_MS,
+    );
   });
 
   it('never reaches further back than Exchange keeps, nor trusts a watermark from the future', () => {
@@ -19,7 +21,12 @@ describe('snapshot windows', () => {
 
   it('covers the range with consecutive windows, oldest first, without gaps', () => {
     const windows = windowsBetween(new Date('2026-11-20T06:00:00Z'), now, 86_400_000);
-    expect(windows.map((w) => w.start.toISOString())).toEqual(['2026-11-20T06:00:00.000Z', '2026-11-21T06:00:00.000Z', '2026-11-22T06:00:00.000Z', '2026-11-23T06:00:00.000Z']);
+    expect(windows.map((w) => w.start.toISOString())).toEqual([
+      '2026-11-20T06:00:00.000Z',
+      '2026-11-21T06:00:00.000Z',
+      '2026-11-22T06:00:00.000Z',
+      '2026-11-23T06:00:00.000Z',
+    ]);
     expect(windows[3].end).toEqual(now);
     for (let i = 1; i < windows.length; i++) expect(windows[i].start).toEqual(windows[i - 1].end);
   });

@@ -11,7 +11,18 @@
 import type { ComposedEmail } from '../../shared/email/compose';
 import { NETWORK_MESSAGE_IDS_HEADER } from '../../shared/email/compose';
 import { RetryableError } from '../../shared/http/retry';
-import type { ClaimOwner, ClaimResult, JobScheduler, LedgerKey, Mailer, NotificationLedger, SendAnswer, SendPacer, SentLookup, ToldBy } from '../../shared/notify/ports';
+import type {
+  ClaimOwner,
+  ClaimResult,
+  JobScheduler,
+  LedgerKey,
+  Mailer,
+  NotificationLedger,
+  SendAnswer,
+  SendPacer,
+  SentLookup,
+  ToldBy,
+} from '../../shared/notify/ports';
 import { InjectedCrash } from '../support/crash';
 import { MemoryLedger } from '../notify/fakes';
 
@@ -170,10 +181,14 @@ export class World {
     const ledger = this.ledger;
     return {
       claim: (key: LedgerKey, owner: ClaimOwner): Promise<ClaimResult> => call('claim', () => ledger.claim(key, owner)),
-      takeOver: (key: LedgerKey, owner: ClaimOwner, etag: string) => call('takeOver', () => ledger.takeOver(key, owner, etag)),
-      markSending: (key: LedgerKey, owner: ClaimOwner, etag: string, marker: string) => call('markSending', () => ledger.markSending(key, owner, etag, marker)),
-      markUnknown: (key: LedgerKey, owner: ClaimOwner, etag: string, marker: string, attemptAt: Date) => call('markUnknown', () => ledger.markUnknown(key, owner, etag, marker, attemptAt)),
-      markSent: (key: LedgerKey, owner: ClaimOwner, etag: string, by: ToldBy, marker?: string) => call('markSent', () => ledger.markSent(key, owner, etag, by, marker)),
+      takeOver: (key: LedgerKey, owner: ClaimOwner, etag: string) =>
+        call('takeOver', () => ledger.takeOver(key, owner, etag)),
+      markSending: (key: LedgerKey, owner: ClaimOwner, etag: string, marker: string) =>
+        call('markSending', () => ledger.markSending(key, owner, etag, marker)),
+      markUnknown: (key: LedgerKey, owner: ClaimOwner, etag: string, marker: string, attemptAt: Date) =>
+        call('markUnknown', () => ledger.markUnknown(key, owner, etag, marker, attemptAt)),
+      markSent: (key: LedgerKey, owner: ClaimOwner, etag: string, by: ToldBy, marker?: string) =>
+        call('markSent', () => ledger.markSent(key, owner, etag, by, marker)),
       release: (key: LedgerKey, etag: string) => call('release', () => ledger.release(key, etag)),
     };
   }
@@ -212,7 +227,13 @@ export class World {
       return { outcome: 'accepted' };
     }
     const kind = this.rng.int(0, 6);
-    if (kind === 0) return { outcome: 'refused', status: 429, reason: 'HTTP 429 ApplicationThrottled', retryAfterMs: this.rng.int(1, 30) * 1000 };
+    if (kind === 0)
+      return {
+        outcome: 'refused',
+        status: 429,
+        reason: 'HTTP 429 ApplicationThrottled',
+        retryAfterMs: this.rng.int(1, 30) * 1000,
+      };
     if (kind === 1) return this.unknown('HTTP 503 before the mail was taken');
     if (kind === 2) {
       this.accept(email, marker, this.now, save);
@@ -251,7 +272,9 @@ export class World {
       throw new RetryableError('injected: the Sent Items lookup failed', undefined);
     }
     const m = marker.toLowerCase();
-    return this.mails.some((mail) => mail.marker.toLowerCase() === m && mail.visibleAt <= this.now) ? 'found' : 'notFound';
+    return this.mails.some((mail) => mail.marker.toLowerCase() === m && mail.visibleAt <= this.now)
+      ? 'found'
+      : 'notFound';
   }
 
   /** The mailbox pace: sometimes the slot is too far off and the job goes back to the queue. */
@@ -259,7 +282,8 @@ export class World {
     return {
       run: async <T>(_mailbox: string, send: () => Promise<T>): Promise<T> => {
         await this.enter(task);
-        if (this.fault(this.faults.queue)) throw new RetryableError('injected: the pace slot is more than 3 minutes away', 60_000);
+        if (this.fault(this.faults.queue))
+          throw new RetryableError('injected: the pace slot is more than 3 minutes away', 60_000);
         return send();
       },
     };

@@ -126,7 +126,8 @@ export async function runSchedule(seed: number, readAccess: boolean): Promise<Sc
     const text = JSON.stringify(makeJob('alice@contoso.com', facts));
     enqueue(text, START + rng.int(0, 20 * 60) * 1000);
     // The queue delivers at least once: a second copy, sometimes at the same instant.
-    if (rng.chance(0.4)) enqueue(text, rng.chance(0.5) ? queue[queue.length - 1].visibleAt : START + rng.int(0, 30 * 60) * 1000);
+    if (rng.chance(0.4))
+      enqueue(text, rng.chance(0.5) ? queue[queue.length - 1].visibleAt : START + rng.int(0, 30 * 60) * 1000);
   }
 
   const concurrency = rng.int(1, 4);
@@ -144,7 +145,14 @@ export async function runSchedule(seed: number, readAccess: boolean): Promise<Sc
   };
   const start = async (message: Message): Promise<void> => {
     deliveries++;
-    const task: Task = { id: nextTask++, deliveryId: message.id, deadline: world.now + FUNCTION_TIMEOUT_MS, dead: false, resume: undefined, done: false };
+    const task: Task = {
+      id: nextTask++,
+      deliveryId: message.id,
+      deadline: world.now + FUNCTION_TIMEOUT_MS,
+      dead: false,
+      resume: undefined,
+      done: false,
+    };
     const deps: SendDeps = {
       ledger: world.ledgerFor(task),
       mailer: world.mailerFor(task, true),
@@ -235,13 +243,15 @@ export async function runSchedule(seed: number, readAccess: boolean): Promise<Sc
     if (running.some((r) => !r.task.done && !r.task.resume)) {
       // Every port is in memory: a task neither waiting nor done means a port awaited something else.
       await flush();
-      if (running.some((r) => !r.task.done && !r.task.resume)) throw new Error(`schedule ${seed}: a delivery is stuck outside a port call`);
+      if (running.some((r) => !r.task.done && !r.task.resume))
+        throw new Error(`schedule ${seed}: a delivery is stuck outside a port call`);
     }
   }
 
   const toldCount = new Map<string, number>(releases.map((r) => [r.networkMessageId.toLowerCase(), 0]));
   for (const mail of world.mails) {
-    for (const id of mail.networkMessageIds) toldCount.set(id.toLowerCase(), (toldCount.get(id.toLowerCase()) ?? 0) + 1);
+    for (const id of mail.networkMessageIds)
+      toldCount.set(id.toLowerCase(), (toldCount.get(id.toLowerCase()) ?? 0) + 1);
   }
   const counts = [...toldCount.entries()];
   return {
@@ -348,7 +358,8 @@ function argValue(args: string[], name: string): string | undefined {
 function positiveInt(text: string | undefined, fallback: number, name: string): number {
   if (text === undefined) return fallback;
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 0 || n > 4_294_967_295) throw new Error(`${name} must be a whole number, got ${text}`);
+  if (!Number.isInteger(n) || n < 0 || n > 4_294_967_295)
+    throw new Error(`${name} must be a whole number, got ${text}`);
   return n;
 }
 
@@ -377,7 +388,9 @@ async function main(): Promise<number> {
     console.log(describeTotals(totals));
     console.log(`  wall time ${((performance.now() - started) / 1000).toFixed(1)} s`);
     if (totals.lost > 0 || totals.twice > 0 || totals.notQuiescent > 0) {
-      console.log(`FAILED: ${totals.failedSeeds.length} schedule(s) lost or repeated a notice; first: npm run soak -- --only ${totals.failedSeeds[0]} --verbose`);
+      console.log(
+        `FAILED: ${totals.failedSeeds.length} schedule(s) lost or repeated a notice; first: npm run soak -- --only ${totals.failedSeeds[0]} --verbose`,
+      );
       exitCode = 1;
     } else {
       console.log('OK: every release told exactly once');
@@ -387,11 +400,20 @@ async function main(): Promise<number> {
     // Reported, not failed: without read access an unknown answer is resent blindly (at-least-once).
     console.log(`\nsoak variant: ${what}, Sent Items NOT readable (no Mail.Read: at-least-once, not a failure)`);
     const started = performance.now();
-    const totals = await runSoak({ schedules, seed, only, readAccess: false, verbose, report: (line, r) => (verbose || r.lost > 0 || !r.quiescent) && report(line, r) });
+    const totals = await runSoak({
+      schedules,
+      seed,
+      only,
+      readAccess: false,
+      verbose,
+      report: (line, r) => (verbose || r.lost > 0 || !r.quiescent) && report(line, r),
+    });
     console.log(describeTotals(totals));
     console.log(`  wall time ${((performance.now() - started) / 1000).toFixed(1)} s`);
     if (totals.lost > 0 || totals.notQuiescent > 0) {
-      console.log(`FAILED: notices lost without read access; first: npm run soak -- --only ${totals.failedSeeds[0]} --verbose --no-read`);
+      console.log(
+        `FAILED: notices lost without read access; first: npm run soak -- --only ${totals.failedSeeds[0]} --verbose --no-read`,
+      );
       exitCode = 1;
     }
   }

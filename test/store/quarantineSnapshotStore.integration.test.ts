@@ -1,7 +1,16 @@
 import { TableClient } from '@azure/data-tables';
 import type { QuarantinedMessage } from '../../shared/domain/types';
 import { cjkText } from '../../simulator/fixtures';
-import { encodedSize, MAX_RECIPIENTS, MAX_RECIPIENTS_CHARS, MAX_SUBJECT_CHARS, MAX_TRANSACTION_BYTES, splitBySize, TableQuarantineSnapshotStore, toEntity } from '../../shared/store/quarantineSnapshotStore';
+import {
+  encodedSize,
+  MAX_RECIPIENTS,
+  MAX_RECIPIENTS_CHARS,
+  MAX_SUBJECT_CHARS,
+  MAX_TRANSACTION_BYTES,
+  splitBySize,
+  TableQuarantineSnapshotStore,
+  toEntity,
+} from '../../shared/store/quarantineSnapshotStore';
 import { startAzurite, type Azurite } from '../support/azurite';
 import { quarantined } from '../support/mothers';
 
@@ -15,13 +24,23 @@ beforeAll(async () => {
 afterAll(() => azurite?.stop());
 
 beforeEach(async () => {
-  table = TableClient.fromConnectionString(azurite.connectionString, `Snap${Date.now()}${Math.floor(Math.random() * 1000)}`, { allowInsecureConnection: true });
+  table = TableClient.fromConnectionString(
+    azurite.connectionString,
+    `Snap${Date.now()}${Math.floor(Math.random() * 1000)}`,
+    { allowInsecureConnection: true },
+  );
   await table.createTable();
   store = new TableQuarantineSnapshotStore(table);
 });
 
 const message = (over: Partial<QuarantinedMessage> = {}): QuarantinedMessage =>
-  quarantined({ receivedAt: new Date('2026-11-20T14:02:11.123Z'), expiresAt: new Date('2026-12-20T14:02:11.123Z'), releaseStatus: 'NOTRELEASED', size: 48211, ...over });
+  quarantined({
+    receivedAt: new Date('2026-11-20T14:02:11.123Z'),
+    expiresAt: new Date('2026-12-20T14:02:11.123Z'),
+    releaseStatus: 'NOTRELEASED',
+    size: 48211,
+    ...over,
+  });
 
 async function countRows(): Promise<number> {
   let n = 0;
@@ -56,7 +75,10 @@ describe('the quarantine snapshot table', () => {
   it('stores thousands of recipients as the first ones a notice lists, keeping the true count', async () => {
     const recipients = Array.from({ length: 5000 }, (_, i) => `recipient-${i}@fabrikam.example`);
     await store.upsert([message({ recipients })]);
-    const entity = await table.getEntity<{ Recipients: string; RecipientsOmitted: number; RecipientCount: number }>(message().networkMessageId, message().copyId);
+    const entity = await table.getEntity<{ Recipients: string; RecipientsOmitted: number; RecipientCount: number }>(
+      message().networkMessageId,
+      message().copyId,
+    );
     const kept = JSON.parse(entity.Recipients) as string[];
     expect(kept).toEqual(recipients.slice(0, MAX_RECIPIENTS));
     expect(entity.RecipientCount).toBe(5000);
@@ -66,7 +88,10 @@ describe('the quarantine snapshot table', () => {
   it('keeps the recipient list within its character budget when the addresses are long', async () => {
     const recipients = Array.from({ length: 150 }, (_, i) => `${'r'.repeat(200)}-${i}@fabrikam.example`);
     await store.upsert([message({ recipients })]);
-    const entity = await table.getEntity<{ Recipients: string; RecipientsOmitted: number; RecipientCount: number }>(message().networkMessageId, message().copyId);
+    const entity = await table.getEntity<{ Recipients: string; RecipientsOmitted: number; RecipientCount: number }>(
+      message().networkMessageId,
+      message().copyId,
+    );
     const kept = JSON.parse(entity.Recipients) as string[];
     expect(entity.Recipients.length).toBeLessThanOrEqual(MAX_RECIPIENTS_CHARS);
     expect(kept.length).toBeGreaterThan(30);
@@ -75,7 +100,9 @@ describe('the quarantine snapshot table', () => {
 
   it('stores the 100 copies of a spam with a 15,000-character CJK subject (one 8.6 MiB transaction before)', async () => {
     const subject = cjkText(15_000);
-    const copies = Array.from({ length: 100 }, (_, i) => message({ copyId: `copy-${i}`, subject, recipients: [`user${i}@contoso.com`] }));
+    const copies = Array.from({ length: 100 }, (_, i) =>
+      message({ copyId: `copy-${i}`, subject, recipients: [`user${i}@contoso.com`] }),
+    );
     const result = await store.upsert(copies);
     expect(result).toEqual({ stored: 100, rejected: [] });
     const rows = await store.findByNetworkMessageId(message().networkMessageId);
@@ -105,8 +132,17 @@ describe('the quarantine snapshot table', () => {
     const bad = message({ copyId: 'bad\u0001key' });
     const result = await store.upsert([...good.slice(0, 2), bad, ...good.slice(2)]);
     expect(result.stored).toBe(5);
-    expect(result.rejected).toEqual([{ networkMessageId: bad.networkMessageId, copyId: bad.copyId, reason: expect.stringMatching(/^refused by Table Storage \(4\d\d\)$/), detail: expect.any(String) }]);
-    expect((await store.findByNetworkMessageId(message().networkMessageId)).map((m) => m.copyId).sort()).toEqual(good.map((m) => m.copyId).sort());
+    expect(result.rejected).toEqual([
+      {
+        networkMessageId: bad.networkMessageId,
+        copyId: bad.copyId,
+        reason: expect.stringMatching(/^refused by Table Storage \(4\d\d\)$/),
+        detail: expect.any(String),
+      },
+    ]);
+    expect((await store.findByNetworkMessageId(message().networkMessageId)).map((m) => m.copyId).sort()).toEqual(
+      good.map((m) => m.copyId).sort(),
+    );
   });
 
   it('forgets rows a week after they expire, not before', async () => {
@@ -115,6 +151,8 @@ describe('the quarantine snapshot table', () => {
       message({ copyId: 'expired-yesterday', expiresAt: new Date('2026-11-22T00:00:00Z') }),
     ]);
     expect(await store.purge(new Date('2026-11-23T00:00:00Z'))).toBe(1);
-    expect((await store.findByNetworkMessageId(message().networkMessageId)).map((m) => m.copyId)).toEqual(['expired-yesterday']);
+    expect((await store.findByNetworkMessageId(message().networkMessageId)).map((m) => m.copyId)).toEqual([
+      'expired-yesterday',
+    ]);
   });
 });

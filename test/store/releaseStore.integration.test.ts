@@ -14,7 +14,11 @@ beforeAll(async () => {
 afterAll(() => azurite?.stop());
 
 beforeEach(async () => {
-  table = TableClient.fromConnectionString(azurite.connectionString, `Rel${Date.now()}${Math.floor(Math.random() * 1000)}`, { allowInsecureConnection: true });
+  table = TableClient.fromConnectionString(
+    azurite.connectionString,
+    `Rel${Date.now()}${Math.floor(Math.random() * 1000)}`,
+    { allowInsecureConnection: true },
+  );
   await table.createTable();
   store = new TableReleaseStore(table);
 });
@@ -54,7 +58,13 @@ describe('ingesting many release records at once', () => {
     const result = await store.addMany([...all.slice(0, 20), hostile, ...all.slice(20)], now);
     expect(result.added).toBe(40);
     expect(result.duplicates).toBe(0);
-    expect(result.rejected).toEqual([{ recordId: hostile.recordId, reason: expect.stringMatching(/^refused by Table Storage \(4\d\d\)$/), detail: expect.any(String) }]);
+    expect(result.rejected).toEqual([
+      {
+        recordId: hostile.recordId,
+        reason: expect.stringMatching(/^refused by Table Storage \(4\d\d\)$/),
+        detail: expect.any(String),
+      },
+    ]);
     expect(await store.pending()).toHaveLength(40);
   });
 

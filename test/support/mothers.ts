@@ -33,7 +33,14 @@ export function quarantined(over: Partial<QuarantinedMessage> = {}): Quarantined
 
 /** An admin's release of that copy to bob. */
 export function releaseEvent(over: Partial<ReleaseEvent> = {}): ReleaseEvent {
-  return { recordId: 'r1', networkMessageId: ID_A, releasedTo: 'bob@fabrikam.example', releasedBy: 'secadmin@contoso.com', releasedAt: new Date('2026-11-20T10:00:00Z'), ...over };
+  return {
+    recordId: 'r1',
+    networkMessageId: ID_A,
+    releasedTo: 'bob@fabrikam.example',
+    releasedBy: 'secadmin@contoso.com',
+    releasedAt: new Date('2026-11-20T10:00:00Z'),
+    ...over,
+  };
 }
 
 /** What a notice reports about one release. */
@@ -53,6 +60,9 @@ export function releasedFacts(over: Partial<ReleasedMessageFacts> = {}): Release
 }
 
 /** A notice job for alice about these releases (its id derived as detection derives it). */
-export function noticeJob(releases: ReleasedMessageFacts[] = [releasedFacts()], sender = 'alice@contoso.com'): NotificationJob {
+export function noticeJob(
+  releases: ReleasedMessageFacts[] = [releasedFacts()],
+  sender = 'alice@contoso.com',
+): NotificationJob {
   return makeJob(sender, releases);
 }

@@ -4,7 +4,8 @@
  * functions/ triggers them, and jest prints each with a code frame (about 95 lines a run), burying
  * real output. Only those exact messages are dropped; every other warning is printed as before.
  */
-const TEST_MODE = /^WARNING: (Failed to detect the Azure Functions runtime\. Switching "@azure\/functions" package to test mode|Skipping call to (register|dispose) .+ because the "@azure\/functions" package is in test mode\.)/;
+const TEST_MODE =
+  /^WARNING: (Failed to detect the Azure Functions runtime\. Switching "@azure\/functions" package to test mode|Skipping call to (register|dispose) .+ because the "@azure\/functions" package is in test mode\.)/;
 
 export function isFunctionsTestModeWarning(args: readonly unknown[]): boolean {
   return typeof args[0] === 'string' && TEST_MODE.test(args[0]);

@@ -54,7 +54,9 @@ export class World {
   async reset(): Promise<void> {
     this.sim.reset();
     this.log.lines.length = 0;
-    const tables = TableServiceClient.fromConnectionString(this.azurite.connectionString, { allowInsecureConnection: true });
+    const tables = TableServiceClient.fromConnectionString(this.azurite.connectionString, {
+      allowInsecureConnection: true,
+    });
     for await (const table of tables.listTables()) if (table.name) await tables.deleteTable(table.name);
     const queues = QueueServiceClient.fromConnectionString(this.azurite.connectionString);
     for await (const queue of queues.listQueues()) await queues.deleteQueue(queue.name);
