@@ -80,6 +80,14 @@ param notifySaveToSentItems bool = true
 @description('Decide and log who would be notified, but send nothing (NOTIFY_DRY_RUN).')
 param notifyDryRun bool = false
 
+@allowed([
+  ''
+  'drop'
+  'tell'
+])
+@description('Once NOTIFY_DRY_RUN is off, what happens to the releases the dry run saw: drop (recorded as told, nobody mailed) or tell (their senders are told after all, within 7 days of the release) (DRY_RUN_RELEASES_AFTER). Empty: drop.')
+param dryRunReleasesAfter string = ''
+
 @maxLength(200)
 @description('Subject template; {subject} is the original subject (NOTIFY_SUBJECT). Empty: the built-in subject of NOTIFY_LANGUAGE.')
 param notifySubject string = ''
@@ -173,6 +181,7 @@ var productDefaults = {
   HEALTH_ALERT_AFTER_MINUTES: '120'
   NOTIFY_LANGUAGE: 'en'
   NOTIFY_TIME_ZONE: 'UTC'
+  DRY_RUN_RELEASES_AFTER: 'drop'
   REPORT_SCHEDULE: '0 0 7 * * 1'
 }
 
@@ -190,6 +199,7 @@ var productAppSettings = {
   NOTIFY_MAX_PER_DAY: empty(notifyMaxPerDay) ? productDefaults.NOTIFY_MAX_PER_DAY : notifyMaxPerDay
   NOTIFY_SAVE_TO_SENT_ITEMS: notifySaveToSentItems ? 'true' : 'false'
   NOTIFY_DRY_RUN: notifyDryRun ? 'true' : 'false'
+  DRY_RUN_RELEASES_AFTER: empty(dryRunReleasesAfter) ? productDefaults.DRY_RUN_RELEASES_AFTER : dryRunReleasesAfter
   NOTIFY_SUBJECT: notifySubject
   NOTIFY_INTRO: notifyIntro
   NOTIFY_FOOTER: notifyFooter

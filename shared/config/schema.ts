@@ -5,6 +5,7 @@ import {
   authorityHost,
   boolean,
   boundedText,
+  choice,
   endpoint,
   guid,
   instant,
@@ -171,7 +172,8 @@ export const SCHEMA = {
     key: 'notifyDryRun',
     section: 'top',
     group: 'notices',
-    description: 'Compose, log and record, but send nothing. Recommended for the first days.',
+    description:
+      'Compose, log and record, but send nothing. Recommended for the first days; see [First week](#first-week) for what happens to the releases it saw.',
     example: 'true',
     default: 'false',
     defaultText: '`false` (`true` in `local.settings.sample.json`)',
@@ -180,6 +182,18 @@ export const SCHEMA = {
     unset: false,
     // A broken dry-run setting must never fall back to sending.
     broken: true,
+  }),
+  DRY_RUN_RELEASES_AFTER: setting<'dryRunReleasesAfter', 'top', 'drop' | 'tell'>({
+    key: 'dryRunReleasesAfter',
+    section: 'top',
+    group: 'notices',
+    description:
+      'What happens, once `NOTIFY_DRY_RUN` is switched off, to the releases the dry run saw: `drop` (they stay recorded as told, nobody is mailed about them) or `tell` (their senders are told after all, if released within the last 7 days).',
+    example: 'drop',
+    default: 'drop',
+    recommended: 'drop',
+    schema: choice(['drop', 'tell'] as const),
+    unset: 'drop',
   }),
   NOTIFY_RELEASES_SINCE: setting<'notifyReleasesSince', 'top', Date | undefined>({
     key: 'notifyReleasesSince',

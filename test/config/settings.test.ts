@@ -260,6 +260,14 @@ describe('the schema: one declaration per setting', () => {
     );
   });
 
+  it('reads DRY_RUN_RELEASES_AFTER as tell or drop, drop by default', () => {
+    expect(loadSettings(base).dryRunReleasesAfter).toBe('drop');
+    expect(loadSettings({ ...base, DRY_RUN_RELEASES_AFTER: 'Tell' }).dryRunReleasesAfter).toBe('tell');
+    expect(errorOf({ ...base, DRY_RUN_RELEASES_AFTER: 'keep' })).toMatch(
+      /DRY_RUN_RELEASES_AFTER is invalid \(got "keep"\): expected one of drop, tell/,
+    );
+  });
+
   it('every declared default passes its own validator, and DEFAULTS lists exactly those', () => {
     for (const [name, d] of declarations()) {
       if (d.default === undefined) continue;
