@@ -206,6 +206,7 @@ export class Runtime {
                 ...(await this.sendDeps()),
                 recipients,
                 timeZone: this.settings.template.timeZone ?? 'UTC',
+                deployment: { app: this.settings.deploymentName, tenantId: this.settings.tenantId },
                 health: undefined,
                 now,
               })

@@ -45,6 +45,8 @@ interface Derived {
    * activity report tells its own header reads apart from the admins' by these.
    */
   ownIdentities: string[];
+  /** The function app's name in Azure (the platform's WEBSITE_SITE_NAME): health emails say which deployment they are about. */
+  deploymentName: string | undefined;
 }
 
 /** The parsed settings: its shape is the schema's (each entry's key, in its section), plus Derived. */
@@ -130,6 +132,7 @@ function assemble(env: Env, parsed: ReadonlyMap<string, Parsed>): Settings {
     template: sections.template as Template,
     disableInstanceDiscovery:
       top.authorityHost !== undefined && !MICROSOFT_AUTHORITY_HOSTS.has(new URL(top.authorityHost).hostname),
+    deploymentName: text(env, 'WEBSITE_SITE_NAME'),
     ownIdentities: [
       ...new Set(
         [text(env, 'AZURE_CLIENT_ID'), storage.kind === 'identity' ? storage.clientId : undefined]

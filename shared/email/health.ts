@@ -26,14 +26,39 @@ const TITLES: Record<ProblemId, string> = {
   'skipped-oversized': 'a quarantined message or job was too large and was skipped',
 };
 
+/** Which deployment the email is about: an admin may run several (test and production, several tenants). */
+export interface Deployment {
+  /** The function app's name (WEBSITE_SITE_NAME in Azure); absent when run elsewhere. */
+  app: string | undefined;
+  tenantId: string;
+}
+
+/** How the admin runs the doctor inside the deployed app, with its own identity (README, "Check production"). */
+export const PRODUCTION_DOCTOR =
+  "az storage message put --auth-mode login --account-name <the app's storage account> --queue-name doctor-requests --content '{}'";
+
+function deploymentText(deployment: Deployment | undefined): string {
+  if (!deployment) return '';
+  const app = deployment.app ? `function app ${displayText(deployment.app, 80)}` : 'run outside Azure';
+  return `${app}, Microsoft 365 tenant ${displayText(deployment.tenantId, 40)}`;
+}
+
+const FOOTER =
+  'Sent by quarantine-release-notifier: once when a problem has lasted long enough, at most once a day while it lasts, and once when it is resolved.';
+// Setting names only here, for whoever administers the app.
+const ADMIN_NOTE =
+  'For the admin: who gets this is HEALTH_RECIPIENTS (default ALERT_RECIPIENTS; off: nobody), after HEALTH_ALERT_AFTER_MINUTES; times are in NOTIFY_TIME_ZONE.';
+
 export function composeHealth(
   state: ProblemState,
   email: HealthEmail,
   recipients: readonly string[],
   timeZone = 'UTC',
+  deployment?: Deployment,
 ): ComposedEmail {
   const title = TITLES[state.problem];
   const since = formatInstant(state.since, timeZone);
+  const where = deploymentText(deployment);
   const verb = email.kind === 'resolved' ? 'resolved' : email.kind === 'reminder' ? 'still' : 'problem';
   const subject = truncate(
     cleanInline(`Quarantine notifier ${verb}: ${title}${email.kind === 'resolved' ? '' : ` (since ${since})`}`),
@@ -45,6 +70,7 @@ export function composeHealth(
     email.kind === 'resolved'
       ? [
           ['Problem', title],
+          ['Deployment', where],
           ['Began', since],
           ['Resolved', state.resolvedAt ? formatInstant(state.resolvedAt, timeZone) : ''],
           [
@@ -54,10 +80,19 @@ export function composeHealth(
         ]
       : [
           ['Problem', title],
+          ['Deployment', where],
           ['Since', `${since} (seen in ${state.count} run${state.count === 1 ? '' : 's'})`],
-          ['What it stops', affected ? `${affected} since ${since}` : ''],
+          ['What it stops', affected ? `${affected}.` : ''],
           ['How to fix it', reason],
-          ['Check', 'Run npm run doctor with the app settings (or look at the function app log) to confirm the fix.'],
+          [
+            'After the fix',
+            'A new permission or role reaches the app only when its cached token expires: up to 24 hours for Microsoft 365 roles and app permissions, ' +
+              'up to an hour for a Mail.Send or Mail.Read scope in Exchange. The product retries by itself and says when it is resolved.',
+          ],
+          [
+            'Check',
+            `Run the doctor inside the deployed app, with its own identity: ${PRODUCTION_DOCTOR}. The result is logged and mailed here within minutes.`,
+          ],
         ];
   const html = [
     '<!DOCTYPE html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"></head>',
@@ -71,11 +106,19 @@ export function composeHealth(
           `<tr><td style="padding:6px 0;border-top:1px solid #ddd"><div style="color:#555;font-size:12px">${escapeHtml(label)}</div><div style="overflow-wrap:anywhere">${escapeHtml(value)}</div></td></tr>`,
       ),
     '</table>',
-    `<p style="color:#555;font-size:12px;margin-top:16px">Sent by quarantine-release-notifier to HEALTH_RECIPIENTS: once when a problem has lasted HEALTH_ALERT_AFTER_MINUTES, at most once a day while it lasts, and once when it is resolved.</p>`,
+    `<p style="color:#555;font-size:12px;margin-top:16px">${escapeHtml(FOOTER)}</p>`,
+    `<p style="color:#555;font-size:12px">${escapeHtml(ADMIN_NOTE)}</p>`,
     '</body></html>',
   ].join('\n');
   const text =
-    [subject, '', ...lines.filter(([, v]) => v !== '').map(([label, value]) => `${label}: ${value}`)].join('\n') + '\n';
+    [
+      subject,
+      '',
+      ...lines.filter(([, v]) => v !== '').map(([label, value]) => `${label}: ${value}`),
+      '',
+      FOOTER,
+      ADMIN_NOTE,
+    ].join('\n') + '\n';
   return {
     to: recipients[0],
     moreTo: recipients.slice(1),
