@@ -65,7 +65,7 @@ param snapshotSchedule string = ''
 @description('NCRONTAB schedule of release detection, seconds first (RELEASES_SCHEDULE). Empty: 0 */10 * * * *.')
 param releasesSchedule string = ''
 
-@description('Ignore releases before this ISO-8601 instant with a zone, e.g. 2026-01-31T00:00:00Z (NOTIFY_RELEASES_SINCE). Empty: no cut-off.')
+@description('Ignore releases before this ISO-8601 instant with a zone, e.g. 2026-01-31T00:00:00Z (NOTIFY_RELEASES_SINCE). Empty: the time of the first run, so nothing released before the app started is told.')
 param notifyReleasesSince string = ''
 
 @description('Most notifications sent per minute from the sender mailbox, 1-10000 (NOTIFY_MAX_PER_MINUTE). Empty: 30, the Exchange Online per-mailbox limit.')
@@ -109,7 +109,7 @@ param notifyShowReleaser bool = true
 
 @description('Show the quarantine policy name in the notification (NOTIFY_SHOW_POLICY). false: only the kind of hold.')
 param notifyShowPolicy bool = true
-@description('Security team addresses (comma or semicolon separated) that get alerts about risky releases (ALERT_RECIPIENTS). Empty: alerts are off.')
+@description('Security team addresses (comma or semicolon separated) that get alerts about risky releases (ALERT_RECIPIENTS). Empty or off: alerts are off.')
 param alertRecipients string = ''
 
 @description('Quarantine types whose release raises an alert, comma separated, or off (ALERT_RISKY_TYPES). Empty: Malware,HighConfPhish,Phish.')
@@ -124,14 +124,17 @@ param alertReleasedToOther bool = true
 @description('Minutes a problem lasts before HEALTH_RECIPIENTS are mailed, 0 = at the first failing run (HEALTH_ALERT_AFTER_MINUTES). Empty: 120.')
 param healthAlertAfterMinutes string = ''
 
-@description('Addresses (comma or semicolon separated) told when the app cannot do its job (HEALTH_RECIPIENTS). They also get the Azure Monitor alert on function failures. Empty: no alert.')
+@description('Addresses (comma or semicolon separated) told when the app cannot do its job (HEALTH_RECIPIENTS), or off for nobody. They also get the Azure Monitor alert on function failures. Empty: the ALERT_RECIPIENTS, and the alert goes to them.')
 param healthRecipients string = ''
 
-@description('Addresses (comma or semicolon separated) that get the weekly quarantine activity report by email (REPORT_RECIPIENTS). Empty: no report email.')
+@description('Addresses (comma or semicolon separated) that get the weekly quarantine activity report by email (REPORT_RECIPIENTS). Empty or off: no report email.')
 param reportRecipients string = ''
 
 @description('NCRONTAB schedule of the activity report email, seconds first (REPORT_SCHEDULE). Empty: 0 0 7 * * 1 (Mondays 07:00 UTC).')
 param reportSchedule string = ''
+
+@description('Object id of the admin running azd (azd sets AZURE_PRINCIPAL_ID): gets the roles to run the production doctor and read the ledger. Empty: none.')
+param principalId string = ''
 
 // ---------------------------------------------------------------------------------------------------
 // Hosting
@@ -217,8 +220,11 @@ var productAppSettings = {
   REPORT_SCHEDULE: empty(reportSchedule) ? productDefaults.REPORT_SCHEDULE : reportSchedule
 }
 
-// The alert's mail receivers: HEALTH_RECIPIENTS split on commas and semicolons, blanks dropped.
-var healthRecipientList = filter(map(split(replace(healthRecipients, ';', ','), ','), address => trim(address)), address => !empty(address))
+// The alert's mail receivers are whoever the app's health email reaches: HEALTH_RECIPIENTS, else
+// ALERT_RECIPIENTS (as shared/config/schema.ts reads them), split on commas and semicolons, blanks
+// dropped; `off` means nobody, and never becomes an address.
+var healthAddresses = empty(trim(healthRecipients)) ? alertRecipients : healthRecipients
+var healthRecipientList = toLower(trim(healthAddresses)) == 'off' ? [] : filter(map(split(replace(healthAddresses, ';', ','), ','), address => trim(address)), address => !empty(address))
 
 // AZURE_AUTHORITY_HOST is left off the app unless given: @azure/identity would read even an empty value.
 var authorityHostAppSettings = empty(azureAuthorityHost) ? {} : {
@@ -271,6 +277,7 @@ module rbac './app/rbac.bicep' = {
     storageAccountName: storage.outputs.name
     applicationInsightsName: monitoring.outputs.applicationInsightsName
     principalId: identity.outputs.principalId
+    adminPrincipalId: principalId
   }
 }
 
@@ -299,7 +306,7 @@ module api './app/api.bicep' = {
 }
 
 // Email when the functions fail, for the case where the app's own health email cannot go out
-// (Mail.Send removed, sender mailbox deleted). Off while HEALTH_RECIPIENTS is empty.
+// (Mail.Send removed, sender mailbox deleted). Created whenever anyone is to be told.
 module alerts './app/alerts.bicep' = if (!empty(healthRecipientList)) {
   name: 'alerts'
   scope: rg
