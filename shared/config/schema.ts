@@ -188,7 +188,7 @@ export const SCHEMA = {
     section: 'top',
     group: 'notices',
     description:
-      'What happens, once `NOTIFY_DRY_RUN` is switched off, to the releases the dry run saw: `drop` (they stay recorded as told, nobody is mailed about them) or `tell` (their senders are told after all, if released within the last 7 days).',
+      'What a dry run does with the notices it would send: `drop` records them as told, so switching `NOTIFY_DRY_RUN` off never mails them; `tell` records nothing and keeps each waiting in the queue (looked at hourly), so it goes out once dry run is off, unless its newest release is by then more than 7 days old.',
     example: 'drop',
     default: 'drop',
     recommended: 'drop',
