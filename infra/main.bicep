@@ -23,12 +23,12 @@ param location string
 param resourceGroupName string = ''
 
 // ---------------------------------------------------------------------------------------------------
-// Product settings. Each one becomes the app setting of the same name (SETTING_NAMES in
-// shared/config/settings.ts); test/infra/settings-consistency.test.ts keeps the two in step.
+// Product settings. Each one becomes the app setting of the same name (declared once in
+// shared/config/schema.ts); test/infra/settings-consistency.test.ts keeps the two in step.
 //
 // A string parameter mapped in main.parameters.json to an unset azd variable can arrive as '' instead of
 // its declared default, so every optional string defaults to '' and productDefaults (which mirrors
-// DEFAULTS in shared/config/settings.ts) fills it in here, whichever way azd passes it.
+// the schema defaults in shared/config/schema.ts) fills it in here, whichever way azd passes it.
 //
 // Endpoints: public-cloud values by default. GCC High tenants set
 //   EXCHANGE_ENDPOINT   = https://outlook.office365.us
@@ -170,7 +170,7 @@ var tags = {
 var functionAppName = 'func-qrn-${resourceToken}'
 var deploymentStorageContainerName = 'app-package-${take(functionAppName, 32)}-${take(toLower(uniqueString(functionAppName, resourceToken)), 7)}'
 
-// Mirrors DEFAULTS in shared/config/settings.ts (the test compares them).
+// Mirrors the defaults in shared/config/schema.ts (the test compares them; booleans are bool parameters).
 var productDefaults = {
   EXCHANGE_ENDPOINT: 'https://outlook.office365.com'
   MANAGEMENT_ENDPOINT: 'https://manage.office.com'
