@@ -133,8 +133,9 @@ param reportRecipients string = ''
 @description('NCRONTAB schedule of the activity report email, seconds first (REPORT_SCHEDULE). Empty: 0 0 7 * * 1 (Mondays 07:00 UTC).')
 param reportSchedule string = ''
 
-@description('Object id of the admin running azd (azd sets AZURE_PRINCIPAL_ID): gets the roles to run the production doctor and read the ledger. Empty: none.')
-param principalId string = ''
+// As Azure-Samples/functions-quickstart-typescript-azd does: the deploying principal by default.
+@description('Object id of the admin who deploys: gets the roles to run the production doctor and read the ledger. Default: whoever runs the deployment. Empty: none.')
+param principalId string = deployer().objectId
 
 // ---------------------------------------------------------------------------------------------------
 // Hosting

@@ -85,6 +85,8 @@ describe('Deploy as written switches every feature on', () => {
       expect(command).toContain('--auth-mode login');
       expect(command).toContain(`--queue-name ${DOCTOR_QUEUE}`);
     }
-    expect(PARAMETERS.parameters.principalId?.value).toBe('${AZURE_PRINCIPAL_ID}');
+    // The deploying admin gets the queue role by default (rbac.bicep scopes it to this one queue).
+    expect(MAIN).toMatch(/param principalId string = deployer\(\)\.objectId/);
+    expect(readFileSync(join(ROOT, 'infra', 'app', 'rbac.bicep'), 'utf8')).toMatch(/scope: doctorQueue/);
   });
 });
