@@ -33,9 +33,12 @@ export interface Deployment {
   tenantId: string;
 }
 
-/** How the admin runs the doctor inside the deployed app, with its own identity (README, "Check production"). */
+/**
+ * How the admin runs the doctor inside the deployed app, with its own identity (README, "Check
+ * production"). `e30=` is `{}` in base64: the app's queue triggers take base64 bodies (host.json).
+ */
 export const PRODUCTION_DOCTOR =
-  "az storage message put --auth-mode login --account-name <the app's storage account> --queue-name doctor-requests --content '{}'";
+  "az storage message put --auth-mode login --account-name <the app's storage account> --queue-name doctor-requests --content e30=";
 
 function deploymentText(deployment: Deployment | undefined): string {
   if (!deployment) return '';
