@@ -23,12 +23,12 @@ param location string
 param resourceGroupName string = ''
 
 // ---------------------------------------------------------------------------------------------------
-// Product settings. Each one becomes the app setting of the same name (SETTING_NAMES in
-// shared/config/settings.ts); test/infra/settings-consistency.test.ts keeps the two in step.
+// Product settings. Each one becomes the app setting of the same name (declared once in
+// shared/config/schema.ts); test/infra/settings-consistency.test.ts keeps the two in step.
 //
 // A string parameter mapped in main.parameters.json to an unset azd variable can arrive as '' instead of
 // its declared default, so every optional string defaults to '' and productDefaults (which mirrors
-// DEFAULTS in shared/config/settings.ts) fills it in here, whichever way azd passes it.
+// the schema defaults in shared/config/schema.ts) fills it in here, whichever way azd passes it.
 //
 // Endpoints: public-cloud values by default. GCC High tenants set
 //   EXCHANGE_ENDPOINT   = https://outlook.office365.us
@@ -65,7 +65,7 @@ param snapshotSchedule string = ''
 @description('NCRONTAB schedule of release detection, seconds first (RELEASES_SCHEDULE). Empty: 0 */10 * * * *.')
 param releasesSchedule string = ''
 
-@description('Ignore releases before this ISO-8601 instant with a zone, e.g. 2026-01-31T00:00:00Z (NOTIFY_RELEASES_SINCE). Empty: no cut-off.')
+@description('Ignore releases before this ISO-8601 instant with a zone, e.g. 2026-01-31T00:00:00Z (NOTIFY_RELEASES_SINCE). Empty: the time of the first run, so nothing released before the app started is told.')
 param notifyReleasesSince string = ''
 
 @description('Most notifications sent per minute from the sender mailbox, 1-10000 (NOTIFY_MAX_PER_MINUTE). Empty: 30, the Exchange Online per-mailbox limit.')
@@ -79,6 +79,14 @@ param notifySaveToSentItems bool = true
 
 @description('Decide and log who would be notified, but send nothing (NOTIFY_DRY_RUN).')
 param notifyDryRun bool = false
+
+@allowed([
+  ''
+  'drop'
+  'tell'
+])
+@description('Once NOTIFY_DRY_RUN is off, what happens to the releases the dry run saw: drop (recorded as told, nobody mailed) or tell (their senders are told after all, within 7 days of the release) (DRY_RUN_RELEASES_AFTER). Empty: drop.')
+param dryRunReleasesAfter string = ''
 
 @maxLength(200)
 @description('Subject template; {subject} is the original subject (NOTIFY_SUBJECT). Empty: the built-in subject of NOTIFY_LANGUAGE.')
@@ -101,7 +109,7 @@ param notifyShowReleaser bool = true
 
 @description('Show the quarantine policy name in the notification (NOTIFY_SHOW_POLICY). false: only the kind of hold.')
 param notifyShowPolicy bool = true
-@description('Security team addresses (comma or semicolon separated) that get alerts about risky releases (ALERT_RECIPIENTS). Empty: alerts are off.')
+@description('Security team addresses (comma or semicolon separated) that get alerts about risky releases (ALERT_RECIPIENTS). Empty or off: alerts are off.')
 param alertRecipients string = ''
 
 @description('Quarantine types whose release raises an alert, comma separated, or off (ALERT_RISKY_TYPES). Empty: Malware,HighConfPhish,Phish.')
@@ -116,14 +124,18 @@ param alertReleasedToOther bool = true
 @description('Minutes a problem lasts before HEALTH_RECIPIENTS are mailed, 0 = at the first failing run (HEALTH_ALERT_AFTER_MINUTES). Empty: 120.')
 param healthAlertAfterMinutes string = ''
 
-@description('Addresses (comma or semicolon separated) told when the app cannot do its job (HEALTH_RECIPIENTS). They also get the Azure Monitor alert on function failures. Empty: no alert.')
+@description('Addresses (comma or semicolon separated) told when the app cannot do its job (HEALTH_RECIPIENTS), or off for nobody. They also get the Azure Monitor alert on function failures. Empty: the ALERT_RECIPIENTS, and the alert goes to them.')
 param healthRecipients string = ''
 
-@description('Addresses (comma or semicolon separated) that get the weekly quarantine activity report by email (REPORT_RECIPIENTS). Empty: no report email.')
+@description('Addresses (comma or semicolon separated) that get the weekly quarantine activity report by email (REPORT_RECIPIENTS). Empty or off: no report email.')
 param reportRecipients string = ''
 
 @description('NCRONTAB schedule of the activity report email, seconds first (REPORT_SCHEDULE). Empty: 0 0 7 * * 1 (Mondays 07:00 UTC).')
 param reportSchedule string = ''
+
+// As Azure-Samples/functions-quickstart-typescript-azd does: the deploying principal by default.
+@description('Object id of the admin who deploys: gets the roles to run the production doctor and read the ledger. Default: whoever runs the deployment. Empty: none.')
+param principalId string = deployer().objectId
 
 // ---------------------------------------------------------------------------------------------------
 // Hosting
@@ -159,7 +171,7 @@ var tags = {
 var functionAppName = 'func-qrn-${resourceToken}'
 var deploymentStorageContainerName = 'app-package-${take(functionAppName, 32)}-${take(toLower(uniqueString(functionAppName, resourceToken)), 7)}'
 
-// Mirrors DEFAULTS in shared/config/settings.ts (the test compares them).
+// Mirrors the defaults in shared/config/schema.ts (the test compares them; booleans are bool parameters).
 var productDefaults = {
   EXCHANGE_ENDPOINT: 'https://outlook.office365.com'
   MANAGEMENT_ENDPOINT: 'https://manage.office.com'
@@ -168,12 +180,12 @@ var productDefaults = {
   RELEASES_SCHEDULE: '0 */10 * * * *'
   NOTIFY_MAX_PER_MINUTE: '30'
   NOTIFY_MAX_PER_DAY: '3000'
-  NOTIFY_SAVE_TO_SENT_ITEMS: 'true'
   ALERT_RISKY_TYPES: 'Malware,HighConfPhish,Phish'
   ALERT_BURST_RELEASES: '20'
   HEALTH_ALERT_AFTER_MINUTES: '120'
   NOTIFY_LANGUAGE: 'en'
   NOTIFY_TIME_ZONE: 'UTC'
+  DRY_RUN_RELEASES_AFTER: 'drop'
   REPORT_SCHEDULE: '0 0 7 * * 1'
 }
 
@@ -191,6 +203,7 @@ var productAppSettings = {
   NOTIFY_MAX_PER_DAY: empty(notifyMaxPerDay) ? productDefaults.NOTIFY_MAX_PER_DAY : notifyMaxPerDay
   NOTIFY_SAVE_TO_SENT_ITEMS: notifySaveToSentItems ? 'true' : 'false'
   NOTIFY_DRY_RUN: notifyDryRun ? 'true' : 'false'
+  DRY_RUN_RELEASES_AFTER: empty(dryRunReleasesAfter) ? productDefaults.DRY_RUN_RELEASES_AFTER : dryRunReleasesAfter
   NOTIFY_SUBJECT: notifySubject
   NOTIFY_INTRO: notifyIntro
   NOTIFY_FOOTER: notifyFooter
@@ -208,8 +221,11 @@ var productAppSettings = {
   REPORT_SCHEDULE: empty(reportSchedule) ? productDefaults.REPORT_SCHEDULE : reportSchedule
 }
 
-// The alert's mail receivers: HEALTH_RECIPIENTS split on commas and semicolons, blanks dropped.
-var healthRecipientList = filter(map(split(replace(healthRecipients, ';', ','), ','), address => trim(address)), address => !empty(address))
+// The alert's mail receivers are whoever the app's health email reaches: HEALTH_RECIPIENTS, else
+// ALERT_RECIPIENTS (as shared/config/schema.ts reads them), split on commas and semicolons, blanks
+// dropped; `off` means nobody, and never becomes an address.
+var healthAddresses = empty(trim(healthRecipients)) ? alertRecipients : healthRecipients
+var healthRecipientList = toLower(trim(healthAddresses)) == 'off' ? [] : filter(map(split(replace(healthAddresses, ';', ','), ','), address => trim(address)), address => !empty(address))
 
 // AZURE_AUTHORITY_HOST is left off the app unless given: @azure/identity would read even an empty value.
 var authorityHostAppSettings = empty(azureAuthorityHost) ? {} : {
@@ -262,6 +278,7 @@ module rbac './app/rbac.bicep' = {
     storageAccountName: storage.outputs.name
     applicationInsightsName: monitoring.outputs.applicationInsightsName
     principalId: identity.outputs.principalId
+    adminPrincipalId: principalId
   }
 }
 
@@ -290,7 +307,7 @@ module api './app/api.bicep' = {
 }
 
 // Email when the functions fail, for the case where the app's own health email cannot go out
-// (Mail.Send removed, sender mailbox deleted). Off while HEALTH_RECIPIENTS is empty.
+// (Mail.Send removed, sender mailbox deleted). Created whenever anyone is to be told.
 module alerts './app/alerts.bicep' = if (!empty(healthRecipientList)) {
   name: 'alerts'
   scope: rg

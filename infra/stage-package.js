@@ -11,8 +11,11 @@
  *                                          folder less .funcignore: every dev dependency included)
  *
  * The production node_modules is the developer's own, pruned: `npm prune --omit=dev` on a copy, so the
- * modules shipped are the ones the tests ran against and nothing is fetched. Native modules therefore
- * come from the machine that stages: stage on Linux x64 (the Flex Consumption platform) or in CI.
+ * modules shipped are the ones the tests ran against. The one native module, @resvg/resvg-js (the
+ * report's chart), loads a per-platform binary package: the Flex Consumption platform is Linux x64
+ * (glibc), so the staged copy always holds @resvg/resvg-js-linux-x64-gnu of the same version, fetched
+ * with `npm pack` when this machine is not Linux x64, and no other platform's binary. When it cannot
+ * be had, staging stops with a message saying why (a package without it would fail every report).
  */
 const fs = require('node:fs');
 const path = require('node:path');
@@ -96,6 +99,56 @@ function removeEmptyFolders(dir) {
 
 const mb = (bytes) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
+/** The native packages the app needs on the platform (Linux x64, glibc): package -> its binary package. */
+const NATIVE = { '@resvg/resvg-js': '@resvg/resvg-js-linux-x64-gnu' };
+
+/** Every other platform's binary of `pkg` that the staging machine brought along is dropped; the Linux one is put in. */
+function stageLinuxBinary(pkg, linuxPkg) {
+  const modules = path.join(STAGE, 'node_modules');
+  const manifest = JSON.parse(fs.readFileSync(path.join(modules, pkg, 'package.json'), 'utf8'));
+  const version = (manifest.optionalDependencies || {})[linuxPkg];
+  if (!version) throw new Error(`${pkg} ${manifest.version} does not list ${linuxPkg}: update infra/stage-package.js`);
+  for (const other of Object.keys(manifest.optionalDependencies || {}))
+    if (other !== linuxPkg) fs.rmSync(path.join(modules, other), { recursive: true, force: true });
+  const target = path.join(modules, linuxPkg);
+  const have = fs.existsSync(path.join(target, 'package.json'))
+    ? JSON.parse(fs.readFileSync(path.join(target, 'package.json'), 'utf8')).version
+    : undefined;
+  if (have === version) return `${linuxPkg} ${version} (from this machine)`;
+  const temp = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'qrn-native-'));
+  try {
+    const pack = spawnSync('npm', ['pack', `${linuxPkg}@${version}`, '--silent'], {
+      cwd: temp,
+      encoding: 'utf8',
+      shell: process.platform === 'win32',
+    });
+    const tarball = pack.status === 0 ? pack.stdout.trim().split('\n').pop() : undefined;
+    if (!tarball) throw new Error(`npm pack ${linuxPkg}@${version} failed: ${(pack.stderr || '').trim()}`);
+    const untar = spawnSync('tar', ['-xzf', tarball], { cwd: temp, encoding: 'utf8' });
+    if (untar.status !== 0) throw new Error(`tar could not unpack ${tarball}: ${(untar.stderr || '').trim()}`);
+    fs.rmSync(target, { recursive: true, force: true });
+    fs.cpSync(path.join(temp, 'package'), target, { recursive: true });
+    return `${linuxPkg} ${version} (fetched for Linux x64: this machine is ${process.platform} ${process.arch})`;
+  } finally {
+    fs.rmSync(temp, { recursive: true, force: true });
+  }
+}
+
+function stageNativeModules() {
+  for (const [pkg, linuxPkg] of Object.entries(NATIVE)) {
+    if (!fs.existsSync(path.join(STAGE, 'node_modules', pkg))) continue;
+    try {
+      process.stdout.write(`stage-package: native ${stageLinuxBinary(pkg, linuxPkg)}\n`);
+    } catch (error) {
+      process.stderr.write(
+        `stage-package: cannot stage the Linux x64 binary of ${pkg}, which the platform needs (${error.message}). ` +
+          'Deploy from Linux x64 or CI, or give this machine access to the npm registry.\n',
+      );
+      process.exit(1);
+    }
+  }
+}
+
 function main() {
   if (!fs.existsSync(path.join(ROOT, 'node_modules'))) {
     process.stderr.write('stage-package: node_modules is missing: run npm install first\n');
@@ -117,6 +170,7 @@ function main() {
     },
   });
   copyProductionModules();
+  stageNativeModules();
   const staged = measure(STAGE);
   process.stdout.write(
     `stage-package: .deploy holds ${mb(staged.bytes)} in ${staged.files} files (production dependencies only)\n`,

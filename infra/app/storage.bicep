@@ -42,6 +42,16 @@ resource storage 'Microsoft.Storage/storageAccounts@2023-01-01' = {
     }
   }
 
+  // The production doctor's queue (functions/runDoctor.ts): an admin drops a message here with their own
+  // Entra sign-in; created here so its role assignment (rbac.bicep) has something to scope to.
+  resource queueService 'queueServices' = {
+    name: 'default'
+
+    resource doctorQueue 'queues' = {
+      name: 'doctor-requests'
+    }
+  }
+
   resource blobService 'blobServices' = {
     name: 'default'
 

@@ -11,7 +11,9 @@ import { detectReleases, type DetectDeps, type DetectSummary } from '../detect/d
 import { ExchangeAdminClient } from '../exchange/exchangeClient';
 import { GraphMailer } from '../graph/graphMailer';
 import { POISON_QUEUE_NAME, QUEUE_NAME } from '../jobs/delivery';
-import { isAlertJob, type QueuedJob } from '../jobs/queuedJob';
+import { encodeQueuedJob, isAlertJob, type QueuedJob } from '../jobs/queuedJob';
+import type { NotificationJob } from '../jobs/notificationJob';
+import { HOLD_RECHECK_MS, holdDuringDryRun } from './dryRunHold';
 import { sendAlert } from '../notify/sendAlert';
 import type { Logger } from '../log/logger';
 import { ledgerRetentionCutoff } from '../notify/claim';
@@ -173,7 +175,29 @@ export class Runtime {
         },
         deliveryId,
       );
+    if (holdDuringDryRun(job, this.settings, new Date())) return this.holdForSending(job);
     return sendNotification(job, deps, deliveryId);
+  }
+
+  /** DRY_RUN_RELEASES_AFTER=tell in a dry run: the job waits in the queue until sending is on (dryRunHold.ts). */
+  private async holdForSending(job: NotificationJob): Promise<SendOutcome> {
+    await this.scheduler.later(encodeQueuedJob(job), HOLD_RECHECK_MS);
+    const deferredUntil = new Date(Date.now() + HOLD_RECHECK_MS).toISOString();
+    this.log.info('dry run: held until sending is switched on (DRY_RUN_RELEASES_AFTER=tell); not recorded as told', {
+      jobId: job.jobId,
+      at: deferredUntil,
+    });
+    return {
+      jobId: job.jobId,
+      sent: false,
+      told: 0,
+      confirmedSent: 0,
+      alreadyTold: 0,
+      ownedElsewhere: 0,
+      deferredUntil,
+      unknownOutcome: false,
+      dryRun: true,
+    };
   }
 
   async sendDeps(): Promise<SendDeps> {
@@ -206,6 +230,7 @@ export class Runtime {
                 ...(await this.sendDeps()),
                 recipients,
                 timeZone: this.settings.template.timeZone ?? 'UTC',
+                deployment: { app: this.settings.deploymentName, tenantId: this.settings.tenantId },
                 health: undefined,
                 now,
               })

@@ -26,11 +26,72 @@ const TITLES: Record<ProblemId, string> = {
   'skipped-oversized': 'a quarantined message or job was too large and was skipped',
 };
 
+/** Which deployment the email is about: an admin may run several (test and production, several tenants). */
+export interface Deployment {
+  /** The function app's name (WEBSITE_SITE_NAME in Azure); absent when run elsewhere. */
+  app: string | undefined;
+  tenantId: string;
+}
+
+/**
+ * How the admin runs the doctor inside the deployed app, with its own identity (README, "Check
+ * production"). `e30=` is `{}` in base64: the app's queue triggers take base64 bodies (host.json).
+ */
+export const PRODUCTION_DOCTOR =
+  "az storage message put --auth-mode login --account-name <the app's storage account> --queue-name doctor-requests --content e30=";
+
+function deploymentText(deployment: Deployment | undefined): string {
+  if (!deployment) return '';
+  const app = deployment.app ? `function app ${displayText(deployment.app, 80)}` : 'run outside Azure';
+  return `${app}, Microsoft 365 tenant ${displayText(deployment.tenantId, 40)}`;
+}
+
+const FOOTER =
+  'Sent by quarantine-release-notifier: once when a problem has lasted long enough, at most once a day while it lasts, and once when it is resolved.';
+// Setting names only here, for whoever administers the app.
+const ADMIN_NOTE =
+  'For the admin: who gets this is HEALTH_RECIPIENTS (default ALERT_RECIPIENTS; off: nobody), after HEALTH_ALERT_AFTER_MINUTES; times are in NOTIFY_TIME_ZONE.';
+
+const AFTER_THE_FIX =
+  'A new permission or role reaches the app only when its cached token expires: up to 24 hours for Microsoft 365 roles and app permissions, ' +
+  'up to an hour for a Mail.Send or Mail.Read scope in Exchange. The product retries by itself and says when it is resolved.';
+
+/** The email's rows (label, value); an empty value is left out. */
+function healthRows(state: ProblemState, email: HealthEmail, timeZone: string, where: string): Array<[string, string]> {
+  const title = TITLES[state.problem];
+  const since = formatInstant(state.since, timeZone);
+  if (email.kind === 'resolved') {
+    return [
+      ['Problem', title],
+      ['Deployment', where],
+      ['Began', since],
+      ['Resolved', state.resolvedAt ? formatInstant(state.resolvedAt, timeZone) : ''],
+      [
+        'What happens now',
+        'Nothing to do: the product catches up by itself (detection re-reads the last 7 days of the audit log; waiting notices are sent).',
+      ],
+    ];
+  }
+  return [
+    ['Problem', title],
+    ['Deployment', where],
+    ['Since', `${since} (seen in ${state.count} run${state.count === 1 ? '' : 's'})`],
+    ['What it stops', state.affected ? `${displayText(state.affected, 300)}.` : ''],
+    ['How to fix it', displayText(state.reason, 2000)],
+    ['After the fix', AFTER_THE_FIX],
+    [
+      'Check',
+      `Run the doctor inside the deployed app, with its own identity: ${PRODUCTION_DOCTOR}. The result is logged and mailed here within minutes.`,
+    ],
+  ];
+}
+
 export function composeHealth(
   state: ProblemState,
   email: HealthEmail,
   recipients: readonly string[],
   timeZone = 'UTC',
+  deployment?: Deployment,
 ): ComposedEmail {
   const title = TITLES[state.problem];
   const since = formatInstant(state.since, timeZone);
@@ -39,43 +100,23 @@ export function composeHealth(
     cleanInline(`Quarantine notifier ${verb}: ${title}${email.kind === 'resolved' ? '' : ` (since ${since})`}`),
     250,
   );
-  const reason = displayText(state.reason, 2000);
-  const affected = state.affected ? displayText(state.affected, 300) : '';
-  const lines: Array<[string, string]> =
-    email.kind === 'resolved'
-      ? [
-          ['Problem', title],
-          ['Began', since],
-          ['Resolved', state.resolvedAt ? formatInstant(state.resolvedAt, timeZone) : ''],
-          [
-            'What happens now',
-            'Nothing to do: the product catches up by itself (detection re-reads the last 7 days of the audit log; waiting notices are sent).',
-          ],
-        ]
-      : [
-          ['Problem', title],
-          ['Since', `${since} (seen in ${state.count} run${state.count === 1 ? '' : 's'})`],
-          ['What it stops', affected ? `${affected} since ${since}` : ''],
-          ['How to fix it', reason],
-          ['Check', 'Run npm run doctor with the app settings (or look at the function app log) to confirm the fix.'],
-        ];
+  const lines = healthRows(state, email, timeZone, deploymentText(deployment)).filter(([, value]) => value !== '');
   const html = [
     '<!DOCTYPE html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"></head>',
     '<body style="margin:0;padding:16px;font-family:Segoe UI,Arial,sans-serif;font-size:14px;color:#1b1b1b;max-width:680px">',
     `<h1 style="font-size:18px;margin:0 0 12px">${escapeHtml(subject)}</h1>`,
     '<table role="presentation" style="width:100%;border-collapse:collapse;table-layout:fixed">',
-    ...lines
-      .filter(([, value]) => value !== '')
-      .map(
-        ([label, value]) =>
-          `<tr><td style="padding:6px 0;border-top:1px solid #ddd"><div style="color:#555;font-size:12px">${escapeHtml(label)}</div><div style="overflow-wrap:anywhere">${escapeHtml(value)}</div></td></tr>`,
-      ),
+    ...lines.map(
+      ([label, value]) =>
+        `<tr><td style="padding:6px 0;border-top:1px solid #ddd"><div style="color:#555;font-size:12px">${escapeHtml(label)}</div><div style="overflow-wrap:anywhere">${escapeHtml(value)}</div></td></tr>`,
+    ),
     '</table>',
-    `<p style="color:#555;font-size:12px;margin-top:16px">Sent by quarantine-release-notifier to HEALTH_RECIPIENTS: once when a problem has lasted HEALTH_ALERT_AFTER_MINUTES, at most once a day while it lasts, and once when it is resolved.</p>`,
+    `<p style="color:#555;font-size:12px;margin-top:16px">${escapeHtml(FOOTER)}</p>`,
+    `<p style="color:#555;font-size:12px">${escapeHtml(ADMIN_NOTE)}</p>`,
     '</body></html>',
   ].join('\n');
   const text =
-    [subject, '', ...lines.filter(([, v]) => v !== '').map(([label, value]) => `${label}: ${value}`)].join('\n') + '\n';
+    [subject, '', ...lines.map(([label, value]) => `${label}: ${value}`), '', FOOTER, ADMIN_NOTE].join('\n') + '\n';
   return {
     to: recipients[0],
     moreTo: recipients.slice(1),

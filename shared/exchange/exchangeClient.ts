@@ -131,7 +131,7 @@ function classifyFailure(answer: HttpAnswer, what: string): Error {
     case 403:
       return new ExchangeError(
         `${what} was forbidden (403): the app has Exchange.ManageAsApp but no Entra directory role. ` +
-          "Assign the Security Reader role to the app's service principal (infra/grant-permissions.ps1); it can take an hour to apply.",
+          "Assign the Security Reader role to the app's service principal (infra/grant-permissions.ps1); the app sees it when its cached token expires, up to 24 hours.",
         403,
       );
     default:

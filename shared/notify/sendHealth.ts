@@ -4,13 +4,13 @@
  * It is sent by the timer run that found it due, not queued: if its outcome is unknown, the next run
  * finds it due again and deliver() looks in Sent Items before any resend.
  */
-import { composeHealth } from '../email/health';
+import { composeHealth, type Deployment } from '../email/health';
 import type { HealthEmailJob } from '../health/monitor';
 import { deliver, type DeliverDeps, type DeliveryOutcome } from './deliver';
 
 export function sendHealth(
   job: HealthEmailJob,
-  deps: DeliverDeps & { recipients: readonly string[]; timeZone: string },
+  deps: DeliverDeps & { recipients: readonly string[]; timeZone: string; deployment?: Deployment },
 ): Promise<DeliveryOutcome> {
   const jobId = `health-${job.state.problem}-${job.email.item}`;
   return deliver(
@@ -20,7 +20,7 @@ export function sendHealth(
       deliveryId: jobId,
       jobText: JSON.stringify(job),
       items: [{ key: { scope: `health-${job.state.problem}`, item: job.email.item }, value: job }],
-      compose: () => composeHealth(job.state, job.email, deps.recipients, deps.timeZone),
+      compose: () => composeHealth(job.state, job.email, deps.recipients, deps.timeZone, deps.deployment),
       describe: () => ({ problem: job.state.problem, change: job.email.kind }),
     },
     // The next run re-evaluates: a job scheduled "later" is simply found due again then. Health emails

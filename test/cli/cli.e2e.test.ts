@@ -112,8 +112,8 @@ describe('npm run doctor with nothing set', () => {
     const fails = doctor.stdout.filter((l) => l.startsWith('FAIL')).map((l) => l.split(/ {2,}/)[1]);
     expect(fails).toEqual([
       'setting M365_TENANT_ID',
-      'setting NOTIFY_SENDER_MAILBOX',
       'setting AzureWebJobsStorage',
+      'setting NOTIFY_SENDER_MAILBOX',
       'credentials',
     ]);
     expect(doctor.stdout.filter((l) => l.startsWith('ok'))).toEqual([]);

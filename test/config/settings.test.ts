@@ -1,4 +1,5 @@
-import { checkSettings, loadSettings, SettingsError } from '../../shared/config/settings';
+import { checkSettings, DEFAULTS, loadSettings, SettingsError } from '../../shared/config/settings';
+import { declarations, GROUPS } from '../../shared/config/schema';
 
 const base = {
   M365_TENANT_ID: '00000000-0000-0000-0000-000000000001',
@@ -86,7 +87,7 @@ describe('settings', () => {
   });
 
   describe("checkSettings (the doctor's view: every problem at once)", () => {
-    it("reports every missing and malformed setting in one pass, each naming its setting, in loadSettings' order", () => {
+    it("reports every missing and malformed setting in one pass, each naming its setting, in the schema's order", () => {
       const env = {
         NOTIFY_LANGUAGE: 'tlh',
         SNAPSHOT_SCHEDULE: 'hourly',
@@ -97,12 +98,12 @@ describe('settings', () => {
       expect(settings).toBeUndefined();
       expect(problems.map((p) => p.setting)).toEqual([
         'M365_TENANT_ID',
-        'NOTIFY_SENDER_MAILBOX',
-        'NOTIFY_LANGUAGE',
         'AzureWebJobsStorage',
-        'SNAPSHOT_SCHEDULE',
+        'NOTIFY_SENDER_MAILBOX',
         'NOTIFY_DRY_RUN',
+        'NOTIFY_LANGUAGE',
         'NOTIFY_TIME_ZONE',
+        'SNAPSHOT_SCHEDULE',
       ]);
       for (const problem of problems)
         expect(problem.message).toMatch(new RegExp(`^Setting ${problem.setting} is (missing|invalid)[^\\r\\n]*$`));
@@ -229,5 +230,61 @@ describe('settings', () => {
         }).storage,
       ).toMatchObject({ tableUrl: 'http://127.0.0.1:10002/d' });
     });
+  });
+});
+
+describe('the schema: one declaration per setting', () => {
+  it('handles off in every address list: nobody is mailed, and health does not fall back to the alert list', () => {
+    const s = loadSettings({ ...base, ALERT_RECIPIENTS: 'OFF', REPORT_RECIPIENTS: 'off' });
+    expect(s.alerts.recipients).toEqual([]);
+    expect(s.reportRecipients).toEqual([]);
+    expect(s.health.recipients).toEqual([]);
+    expect(
+      loadSettings({ ...base, ALERT_RECIPIENTS: 'secops@contoso.com', HEALTH_RECIPIENTS: 'off' }).health.recipients,
+    ).toEqual([]);
+  });
+
+  it('health recipients default to the alert recipients, and their own value wins', () => {
+    expect(loadSettings({ ...base, ALERT_RECIPIENTS: 'SecOps@contoso.com' }).health.recipients).toEqual([
+      'secops@contoso.com',
+    ]);
+    expect(
+      loadSettings({ ...base, ALERT_RECIPIENTS: 'secops@contoso.com', HEALTH_RECIPIENTS: 'it@contoso.com' }).health
+        .recipients,
+    ).toEqual(['it@contoso.com']);
+  });
+
+  it('names the one bad address of a list, not the whole list', () => {
+    expect(errorOf({ ...base, REPORT_RECIPIENTS: 'a@contoso.com;not an address' })).toMatch(
+      /^Setting REPORT_RECIPIENTS is invalid \(got "not an address"\): expected mailbox addresses/,
+    );
+  });
+
+  it('reads DRY_RUN_RELEASES_AFTER as tell or drop, drop by default', () => {
+    expect(loadSettings(base).dryRunReleasesAfter).toBe('drop');
+    expect(loadSettings({ ...base, DRY_RUN_RELEASES_AFTER: 'Tell' }).dryRunReleasesAfter).toBe('tell');
+    expect(errorOf({ ...base, DRY_RUN_RELEASES_AFTER: 'keep' })).toMatch(
+      /DRY_RUN_RELEASES_AFTER is invalid \(got "keep"\): expected one of drop, tell/,
+    );
+  });
+
+  it('every declared default passes its own validator, and DEFAULTS lists exactly those', () => {
+    for (const [name, d] of declarations()) {
+      if (d.default === undefined) continue;
+      expect({ name, ok: d.schema.safeParse(d.default).success }).toEqual({ name, ok: true });
+      expect(DEFAULTS[name]).toBe(d.default);
+    }
+    expect(Object.keys(DEFAULTS).length).toBeGreaterThan(10);
+  });
+
+  it('every setting has a description, an example that passes its validator, and a group', () => {
+    for (const [name, d] of declarations()) {
+      expect({ name, described: d.description.length > 10, grouped: d.group in GROUPS }).toEqual({
+        name,
+        described: true,
+        grouped: true,
+      });
+      if (!d.read) expect({ name, example: d.schema.safeParse(d.example).success }).toEqual({ name, example: true });
+    }
   });
 });

@@ -17,6 +17,13 @@ describe('npm run doctor', () => {
     expect(failed(results)).toEqual({});
     expect(results.map((r) => r.name)).toEqual([
       'settings',
+      'settings: connection',
+      'settings: notices',
+      'settings: email',
+      'settings: limits',
+      'settings: alerts',
+      'settings: health',
+      'settings: report',
       'storage',
       'credentials',
       'token for Exchange Online',

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import type { NotificationJob } from '../../shared/jobs/notificationJob';
 import type { ReleasedMessageFacts } from '../../shared/domain/types';
 import { composeNotification } from '../../shared/email/compose';
+import { composeHealth } from '../../shared/email/health';
 
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((path) =>
   existsSync(path),
@@ -246,6 +247,48 @@ function html(language: string): string {
     timeZone: 'Europe/Berlin',
   }).html;
 }
+
+/** The health email an admin reads on a phone: the longest problem text the product writes, and the deployment. */
+function healthHtml(): string {
+  return composeHealth(
+    {
+      problem: 'exchange-permission',
+      status: 'open',
+      since: '2026-12-02T05:10:00Z',
+      lastSeen: '2026-12-02T09:10:00Z',
+      count: 25,
+      reason:
+        "Get-QuarantineMessage was refused (403): the app's service principal has no Exchange role. Assign the Security Reader role to the app's service principal (infra/grant-permissions.ps1); the app sees it when its cached token expires, up to 24 hours.",
+      affected: 'new quarantined messages are not being recorded, so their releases cannot be told',
+    },
+    { kind: 'open', item: 'open@2026-12-02T05:10:00Z' },
+    ['it-operations.on-call@contoso.com'],
+    'Europe/Berlin',
+    { app: 'func-qrn-7x2kq4mfzhbte', tenantId: 'e600cc65-e4e1-4237-b303-833ac0246430' },
+  ).html;
+}
+
+describeWithChromium('the health email in a browser at 390 px', () => {
+  let result: Measure | undefined;
+  beforeAll(async () => {
+    workDir = mkdtempSync(join(tmpdir(), 'qrn-email-'));
+    result = (await measureAll([{ name: 'health-390', html: healthHtml(), width: 390 }])).get('health-390');
+    await screenshot(healthHtml(), 390, 'health');
+  }, 180_000);
+  afterAll(() => {
+    if (workDir) rmSync(workDir, { recursive: true, force: true });
+  });
+
+  it('no horizontal overflow and no word broken mid-word, the deployment and the local time shown', () => {
+    if (!result) throw new Error('not measured');
+    expect(result.viewport).toBe(390);
+    expect(result.overflowing).toEqual([]);
+    expect(result.scrollWidth).toBeLessThanOrEqual(390);
+    expect(result.midWord).toEqual([]);
+    expect(healthHtml()).toContain('function app func-qrn-7x2kq4mfzhbte, Microsoft 365 tenant e600cc65');
+    expect(healthHtml()).toContain('2 Dec 2026, 06:10 CET');
+  });
+});
 
 describeWithChromium('the notice in a browser at phone and desktop widths', () => {
   let measured = new Map<string, Measure>();

@@ -29,7 +29,12 @@ describe('the product says when it cannot do its job', () => {
     expect(healthHeader(0)).toBe('audit-feed-permission; open');
     expect(healthMails()[0].message.toRecipients?.map((r) => r.emailAddress.address)).toEqual(['it-ops@contoso.com']);
     expect(healthMails()[0].message.body?.content).toMatch(/ActivityFeed\.Read/);
-    expect(healthMails()[0].message.body?.content).toMatch(/new releases are not being detected since/);
+    const body = healthMails()[0].message.body?.content ?? '';
+    expect(body).toMatch(/What it stops\b[^\n]*new releases are not being detected\./);
+    // Which deployment, and how to check it in production with the app's own identity.
+    expect(body).toMatch(/run outside Azure, Microsoft 365 tenant [0-9a-f-]{36}/);
+    expect(body).toMatch(/az storage message put --auth-mode login .*--queue-name doctor-requests/);
+    expect(body).not.toMatch(/npm run doctor/);
     await detect(150);
     await detect(600);
     expect(healthMails()).toHaveLength(1);

@@ -192,6 +192,19 @@ Describe '-Revoke' {
         @($run.Lines | Where-Object { $_ -like '`[changed*' }).Count | Should -Be 7
     }
 
+    It 'with -TenantId of its own tenant removes every grant, as README Remove it runs it' {
+        $run = Invoke-GrantScript @{ Revoke = $true; TenantId = $Ids.Tenant }
+        $run.ExitCode | Should -Be 0
+        Get-FakeState | Should -Be $Empty
+    }
+
+    It 'with -TenantId of another tenant stops with exit code 1 before removing anything' {
+        $run = Invoke-GrantScript @{ Revoke = $true; TenantId = '99999999-9999-9999-9999-999999999999' }
+        $run.ExitCode | Should -Be 1
+        Get-FakeChanges | Should -BeNullOrEmpty
+        $run.Text | Should -Match 'not 99999999-9999-9999-9999-999999999999'
+    }
+
     It 'is idempotent: a second run changes nothing and says each grant is absent' {
         Invoke-GrantScript @{ Revoke = $true } | Out-Null
         $Fake.Calls.Clear()

@@ -205,6 +205,29 @@ function bicepParams(source: string): Map<string, boolean> {
   return params;
 }
 
+/** `param <name> bool = <default>` in one Bicep source: name -> 'true' | 'false'. */
+function boolParamDefaults(source: string): Map<string, string> {
+  const found = new Map<string, string>();
+  for (const match of cleanBicep(source).text.matchAll(
+    /^\s*param\s+([A-Za-z_][A-Za-z0-9_]*)\s+bool\s*=\s*(true|false)\b/gm,
+  ))
+    found.set(match[1], match[2]);
+  return found;
+}
+
+/** main.parameters.json: azd variable -> the parameter it fills, and its `${NAME=fallback}` if any. */
+function parameterMapping(): Map<string, { param: string; fallback: string | undefined }> {
+  const file = JSON.parse(readFileSync(join(INFRA, 'main.parameters.json'), 'utf8')) as {
+    parameters: Record<string, { value?: unknown }>;
+  };
+  const mapping = new Map<string, { param: string; fallback: string | undefined }>();
+  for (const [param, { value }] of Object.entries(file.parameters)) {
+    const variable = typeof value === 'string' ? /^\$\{([A-Za-z0-9_]+)(?:=([^}]*))?\}$/.exec(value) : null;
+    if (variable) mapping.set(variable[1], { param, fallback: variable[2] });
+  }
+  return mapping;
+}
+
 function filesUnder(dir: string, extension: string): string[] {
   const found: string[] = [];
   let entries: string[];
@@ -394,11 +417,35 @@ describe('settings: code, infra/ and local.settings.sample.json agree', () => {
       expect({ name, type: typeof value }).toEqual({ name, type: 'string' });
   });
 
-  it('the Bicep defaults are the ones in shared/config/settings.ts', () => {
+  it('the Bicep defaults are the schema defaults (shared/config/schema.ts), for text and true/false parameters alike', () => {
     const main = bicepSources.get(join('infra', 'main.bicep')) ?? '';
     const bicepDefaults = Object.fromEntries(objectVar(main, 'productDefaults'));
-    const codeDefaults = Object.fromEntries(Object.entries(DEFAULTS).map(([name, value]) => [name, String(value)]));
-    expect(bicepDefaults).toEqual(codeDefaults);
+    const boolDefaults = boolParamDefaults(main);
+    const mapping = parameterMapping();
+    const expected: Record<string, string> = {};
+    const boolsExpected: Record<string, string> = {};
+    const boolsFound: Record<string, string | undefined> = {};
+    for (const [name, value] of Object.entries(DEFAULTS)) {
+      const param = mapping.get(name)?.param ?? '';
+      if (boolDefaults.has(param)) {
+        boolsExpected[name] = value;
+        boolsFound[name] = boolDefaults.get(param);
+        // azd's own fallback in main.parameters.json (${NAME=true}) must agree too.
+        expect({ name, fallback: mapping.get(name)?.fallback }).toEqual({ name, fallback: value });
+      } else expected[name] = value;
+    }
+    expect(bicepDefaults).toEqual(expected);
+    expect(boolsFound).toEqual(boolsExpected);
+  });
+
+  it('every setting in the schema is an azd variable: main.parameters.json passes ${NAME} to a main.bicep parameter', () => {
+    const main = bicepSources.get(join('infra', 'main.bicep')) ?? '';
+    const declared = bicepParams(main);
+    const mapping = parameterMapping();
+    const unmapped = SETTING_NAMES.filter(
+      (name) => !(name in NOT_DEPLOYED_AS_IS) || name === 'AZURE_AUTHORITY_HOST',
+    ).filter((name) => !declared.has(mapping.get(name)?.param ?? ''));
+    expect(unmapped).toEqual([]);
   });
 
   it('main.parameters.json maps only parameters main.bicep declares, and every required one', () => {
