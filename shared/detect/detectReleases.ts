@@ -1,6 +1,6 @@
 import type { AuditFeed } from './ports';
-import { classifyAuditRecord, type IgnoreReason } from '../audit/releaseRecords';
-import type { CmdletRunner } from '../exchange/exchangeClient';
+import { classifyAuditRecord, type IgnoreReason } from './releaseRecords';
+import type { CmdletRunner } from '../exchange/ports';
 import { listAcceptedDomains } from '../exchange/quarantineSource';
 import type { Logger } from '../log/logger';
 import { jobsFor, ledgerKey, type NotificationJob } from '../jobs/notificationJob';
@@ -10,7 +10,7 @@ import type { QuarantineSnapshotStore } from '../snapshot/ports';
 import type { ReleaseStore, StoredRelease } from './ports';
 import type { StateStore } from '../domain/state';
 import type { MessageOriginStore } from './ports';
-import { forEachLimited } from '../store/tables';
+import { forEachLimited } from '../util/forEachLimited';
 import { SNAPSHOT_STATE_KEY, windowsBetween, type SnapshotState } from '../snapshot/snapshotQuarantine';
 import { decideRelease, type Decision, type SkipReason } from './decide';
 import type { OriginSource } from './origin';

@@ -8,7 +8,6 @@ import type { StateStore } from '../domain/state';
 import { ConcurrentUpdateError } from '../domain/state';
 import { messageOf } from '../log/errors';
 import type { Logger } from '../log/logger';
-import type { DeliveryOutcome } from '../notify/deliver';
 import { dueEmail, observe, type HealthEmail, type Observation, type ProblemId, type ProblemState } from './problems';
 
 export const PROBLEM_IDS: readonly ProblemId[] = [
@@ -35,10 +34,17 @@ export interface HealthEmailJob {
   email: HealthEmail;
 }
 
+/** What the health monitor reads of a sent email's outcome (notify/deliver's DeliveryOutcome has these). */
+export interface HealthSendOutcome {
+  sent: boolean;
+  told: number;
+  alreadyTold: number;
+}
+
 export interface HealthDeps {
   state: StateStore;
   /** Sends one health email through deliver(); undefined: nobody to tell (HEALTH_RECIPIENTS off). */
-  send: ((job: HealthEmailJob) => Promise<DeliveryOutcome>) | undefined;
+  send: ((job: HealthEmailJob) => Promise<HealthSendOutcome>) | undefined;
   afterMinutes: number;
   log: Logger;
   now?: () => Date;
