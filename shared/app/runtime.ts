@@ -8,6 +8,9 @@ import { createCredential, storageCredential, tokenSource, type TokenSource } fr
 import type { Settings } from '../config/settings';
 import { ManagementActivityClient } from '../audit/managementActivityClient';
 import { detectReleases, type DetectDeps, type DetectSummary } from '../detect/detectReleases';
+import { dailyPurge, REMEMBER_ORIGINS_MS, REMEMBER_RELEASES_MS } from '../detect/dailyPurge';
+import { systemClock, type Clock } from '../domain/clock';
+import { feedAlsoReadBy } from './countedFeed';
 import { ExchangeAdminClient } from '../exchange/exchangeClient';
 import { GraphMailer } from '../graph/graphMailer';
 import { POISON_QUEUE_NAME, QUEUE_NAME } from '../jobs/delivery';
@@ -61,6 +64,8 @@ export class Runtime {
   constructor(
     readonly settings: Settings,
     readonly log: Logger,
+    /** Every use case this Runtime runs reads time from here (tests pass their own). */
+    readonly clock: Clock = systemClock,
   ) {
     const s = settings;
     this.credential = createCredential(s);
@@ -115,30 +120,51 @@ export class Runtime {
     });
   }
 
-  async detect(now?: () => Date): Promise<DetectSummary> {
-    return detectReleases(await this.detectionDeps(now));
+  /** One detection run, then (once a day) the purges that ride on its timer. */
+  async detect(clock: Clock = this.clock): Promise<DetectSummary> {
+    const deps = await this.detectionDeps(clock);
+    const summary = await detectReleases(deps);
+    const { releases, origins, state } = deps.stores;
+    const activity = await this.activityStore();
+    await dailyPurge({
+      state,
+      clock,
+      purges: [
+        (now) => releases.purge(new Date(now.getTime() - REMEMBER_RELEASES_MS)),
+        (now) => origins.purge(new Date(now.getTime() - REMEMBER_ORIGINS_MS)),
+        (now) => this.purgeNotificationLedger(now),
+        (now) => activity.purge(now),
+      ],
+    });
+    return summary;
   }
 
-  async detectionDeps(now?: () => Date): Promise<DetectDeps> {
-    const activity = await this.activityStore();
-    return {
-      feed: this.auditFeed,
-      exchange: this.exchange,
-      snapshot: await this.snapshotStore(),
-      releases: new TableReleaseStore(await this.tables.readyTable(TABLES.releases)),
-      state: await this.state(),
-      queue: this.jobQueue,
-      origins: new TableMessageOriginStore(await this.tables.readyTable(TABLES.origins)),
-      alerts: this.settings.alerts,
+  async detectionDeps(clock: Clock = this.clock): Promise<DetectDeps> {
+    const s = this.settings;
+    // Every quarantine record is counted for the activity report as detection reads it, before its blob is done.
+    const countActivity = activityRecordReader({
+      store: await this.activityStore(),
+      ownIdentities: s.ownIdentities,
       log: this.log,
-      notifyReleasesSince: this.settings.notifyReleasesSince,
-      senderMailbox: this.settings.notifySenderMailbox,
-      // Every quarantine record is counted for the activity report before its blob is done.
-      recordReaders: [
-        activityRecordReader({ store: activity, ownIdentities: this.settings.ownIdentities, log: this.log, now }),
-      ],
-      housekeeping: [(at) => this.purgeNotificationLedger(at), (at) => activity.purge(at)],
-      now,
+      now: () => clock.now(),
+    });
+    return {
+      feed: feedAlsoReadBy(this.auditFeed, countActivity),
+      exchange: this.exchange,
+      stores: {
+        snapshot: await this.snapshotStore(),
+        releases: new TableReleaseStore(await this.tables.readyTable(TABLES.releases)),
+        state: await this.state(),
+        origins: new TableMessageOriginStore(await this.tables.readyTable(TABLES.origins)),
+      },
+      queue: this.jobQueue,
+      log: this.log,
+      clock,
+      options: {
+        notifyReleasesSince: s.notifyReleasesSince,
+        senderMailbox: s.notifySenderMailbox,
+        alerts: s.alerts,
+      },
     };
   }
 
@@ -181,14 +207,15 @@ export class Runtime {
     return {
       ledger: await this.notificationLedger(),
       mailer: this.mailer,
-      pacing: await this.pacer(),
+      limits: {
+        pacing: await this.pacer(),
+        dailyCap: new TableDailyCap(await this.tables.readyTable(TABLES.state), s.notifyMaxPerDay),
+      },
       scheduler: this.scheduler,
-      dailyCap: new TableDailyCap(await this.tables.readyTable(TABLES.state), s.notifyMaxPerDay),
-      senderMailbox: s.notifySenderMailbox,
-      saveToSentItems: s.notifySaveToSentItems,
-      dryRun: s.notifyDryRun,
+      sender: { mailbox: s.notifySenderMailbox, saveToSentItems: s.notifySaveToSentItems, dryRun: s.notifyDryRun },
       template: s.template,
       log: this.log,
+      clock: this.clock,
       health: (observations) => this.recordHealth(observations),
     };
   }
@@ -207,7 +234,7 @@ export class Runtime {
                 recipients,
                 timeZone: this.settings.template.timeZone ?? 'UTC',
                 health: undefined,
-                now,
+                clock: now ? { now } : this.clock,
               })
           : undefined;
       return new HealthMonitor({ state: await this.state(), send, afterMinutes, log: this.log, now });
@@ -269,7 +296,7 @@ export class Runtime {
   /** Checks a stage makes after a successful run: the poison queue and the snapshot's age, from detection. */
   private async stageChecks(stage: Stage, now?: () => Date): Promise<Observation[]> {
     if (stage !== 'detection') return [];
-    const at = (now ?? (() => new Date()))();
+    const at = (now ?? (() => this.clock.now()))();
     const poisoned = await this.poisonQueue.count();
     const snapshot = await (await this.state()).get<SnapshotState>(SNAPSHOT_STATE_KEY);
     const watermark = snapshot ? Date.parse(snapshot.value.watermark) : Number.NaN;
@@ -306,7 +333,7 @@ export class Runtime {
   }
 
   /** The activity report of `days` UTC days ending with the day of `end` (default today). */
-  async reportData(days?: number, end: Date = new Date()): Promise<ReportData> {
+  async reportData(days?: number, end: Date = this.clock.now()): Promise<ReportData> {
     return loadReportData(await this.activityStore(), end, days);
   }
 
@@ -314,7 +341,7 @@ export class Runtime {
    * The weekly report email to REPORT_RECIPIENTS, sent directly (its PNGs exceed a queue message's
    * 64 KiB) through the one sending machinery. Charts load echarts, which is slow: imported here only.
    */
-  async sendWeeklyReport(now: Date = new Date()): Promise<WeeklyReportSummary> {
+  async sendWeeklyReport(now: Date = this.clock.now()): Promise<WeeklyReportSummary> {
     const deps = await this.sendDeps();
     return sendWeeklyReport(
       {
@@ -331,7 +358,7 @@ export class Runtime {
   }
 
   /** Deletes NotificationLedger rows older than the retention (30 days); detection runs it daily. */
-  async purgeNotificationLedger(now: Date = new Date()): Promise<number> {
+  async purgeNotificationLedger(now: Date = this.clock.now()): Promise<number> {
     return (await this.notificationLedger()).purge(ledgerRetentionCutoff(now));
   }
 }

@@ -21,6 +21,19 @@ export function formatLine(message: string, fields: LogFields | undefined): stri
   return Object.keys(defined).length > 0 ? `${message} ${JSON.stringify(defined)}` : message;
 }
 
+/**
+ * A logger whose every line also carries `fields` (ids that hold for a whole job), before the line's
+ * own fields; a line's own field of the same name wins.
+ */
+export function childLogger(log: Logger, fields: LogFields): Logger {
+  const merged = (own: LogFields | undefined): LogFields => ({ ...fields, ...own });
+  return {
+    info: (m, f) => log.info(m, merged(f)),
+    warn: (m, f) => log.warn(m, merged(f)),
+    error: (m, f) => log.error(m, merged(f)),
+  };
+}
+
 /** For the command line: info to stderr so stdout stays for the JSON summary line. */
 export const consoleLogger: Logger = {
   info: (m, f) => console.error(formatLine(m, f)),
