@@ -42,7 +42,7 @@ export async function reconcile<T>(run: DeliveryRun<T>, claimed: Claimed<T>): Pr
     const holderMayBeLive = e.status === 'sending' && !(e.jobId === owner.jobId && e.deliveryId === owner.deliveryId);
     const found = await lookup;
     await deps.health?.([sentItemsObservation(found, mailbox)]);
-    const decision = decideReconcile(found, e.attemptAt, deps.clock.now(), holderMayBeLive);
+    const decision = decideReconcile({ lookup: found, attemptAt: e.attemptAt, now: deps.clock.now(), holderMayBeLive });
     const about = { scope: key.scope, item: key.item, marker };
     if (decision.kind === 'told') {
       await deps.ledger.markSent(key, owner, doubt.etag, 'sent-items', marker);
