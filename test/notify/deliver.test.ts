@@ -18,6 +18,7 @@ import {
   CountingPacer,
   ID_A,
   ID_B,
+  ID_C,
   job,
   MemoryLedger,
   MemoryMailer,
@@ -27,7 +28,6 @@ import {
 } from './fakes';
 
 const MINUTE = 60_000;
-const ID_C = '0c1d2e3f-4a5b-4c6d-8e7f-901a2b3c4d5e';
 
 function setup(overrides: Partial<SendDeps> = {}) {
   const ledger = new MemoryLedger();
