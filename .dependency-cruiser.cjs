@@ -27,7 +27,7 @@ const PURE = [
 /** One rule per SDK: it may be imported only from its adapter folder. */
 function sdkOnlyIn(sdk, folder) {
   return {
-    name: `sdk-${sdk.replace(/[@/]/g, '-').replace(/^-+/, '')}-only-in-${folder.replace(/\W/g, '')}`,
+    name: `sdk-${sdk.replace(/[@/]/g, '-').replace(/^-+/, '')}-only-in-${folder.replace(/^shared\//, '').replace(/\W/g, '')}`,
     comment: `${sdk} is used only in ${folder}: everything else reaches it through a port.`,
     severity: 'error',
     from: { pathNot: `^${folder}` },
