@@ -46,12 +46,15 @@ export async function drainQueue(
   log: Logger,
   options: DrainOptions = {},
 ): Promise<DrainSummary> {
-  const drain = new Drain(queue, send, log, {
-    maxInFlight: options.maxInFlight ?? 4,
-    visibilitySeconds: options.visibilitySeconds ?? 600,
-    retryAfterSeconds: options.retryAfterSeconds ?? 30,
-    maxDequeueCount: options.maxDequeueCount ?? MAX_DEQUEUE_COUNT,
-  });
+  const drain = new Drain(
+    { queue, send, log },
+    {
+      maxInFlight: options.maxInFlight ?? 4,
+      visibilitySeconds: options.visibilitySeconds ?? 600,
+      retryAfterSeconds: options.retryAfterSeconds ?? 30,
+      maxDequeueCount: options.maxDequeueCount ?? MAX_DEQUEUE_COUNT,
+    },
+  );
   const worker = async (): Promise<void> => {
     for (;;) {
       const message = await queue.receive(drain.options.visibilitySeconds);
@@ -68,9 +71,7 @@ class Drain {
   readonly summary: DrainSummary = { jobs: 0, sent: 0, told: 0, alreadyTold: 0, failed: 0, poisoned: 0 };
 
   constructor(
-    private readonly queue: JobMessageQueue,
-    private readonly send: SendJob,
-    private readonly log: Logger,
+    private readonly ports: { queue: JobMessageQueue; send: SendJob; log: Logger },
     readonly options: Required<DrainOptions>,
   ) {}
 
@@ -87,7 +88,7 @@ class Drain {
     this.summary.jobs++;
     let outcome: SendOutcome;
     try {
-      outcome = await this.send(parseQueuedJob(message.text), message.id);
+      outcome = await this.ports.send(parseQueuedJob(message.text), message.id);
     } catch (error) {
       await this.failed(message, error);
       return;
@@ -96,10 +97,10 @@ class Drain {
     this.summary.told += outcome.told;
     this.summary.alreadyTold += outcome.alreadyTold;
     try {
-      await this.queue.delete(message);
+      await this.ports.queue.delete(message);
     } catch (error) {
       // Done anyway: if the message comes back, the ledger says its releases were told.
-      this.log.warn(`message ${message.id} was handled but could not be deleted: ${messageOf(error)}`);
+      this.ports.log.warn(`message ${message.id} was handled but could not be deleted: ${messageOf(error)}`);
     }
   }
 
@@ -117,16 +118,18 @@ class Drain {
       await this.poison(message, `attempt ${message.dequeueCount} of ${maxDequeueCount} failed: ${reason}`);
     else {
       this.summary.failed++;
-      this.log.warn(
+      this.ports.log.warn(
         `message ${message.id} attempt ${message.dequeueCount} of ${maxDequeueCount} failed, retried after ${retryAfterSeconds} s: ${reason}`,
       );
-      await this.queue.retryLater(message, retryAfterSeconds);
+      await this.ports.queue.retryLater(message, retryAfterSeconds);
     }
   }
 
   private async poison(message: QueuedJobMessage, reason: string): Promise<void> {
-    await this.queue.moveToPoison(message);
+    await this.ports.queue.moveToPoison(message);
     this.summary.poisoned++;
-    this.log.error(`message ${message.id} (attempt ${message.dequeueCount}) moved to ${POISON_QUEUE_NAME}: ${reason}`);
+    this.ports.log.error(
+      `message ${message.id} (attempt ${message.dequeueCount}) moved to ${POISON_QUEUE_NAME}: ${reason}`,
+    );
   }
 }

@@ -52,7 +52,7 @@ export async function ingest(deps: IngestDeps, run: RunState, window: RunWindow)
   for (const listing of windowsBetween(window.from, window.to, LISTING_WINDOW_MS)) {
     const blobs = await deps.feed.listContent(listing.start, listing.end);
     summary.blobsListed += blobs.length;
-    for (const blob of blobs) await ingestBlob(deps, blob, window.to, summary);
+    for (const blob of blobs) await ingestBlob(deps, blob, { now: window.to, summary });
     if (!state.checkpoint || Date.parse(state.checkpoint) < listing.end.getTime()) {
       state.checkpoint = listing.end.toISOString();
       await run.save();
@@ -65,12 +65,18 @@ export async function ingest(deps: IngestDeps, run: RunState, window: RunWindow)
   return summary;
 }
 
-async function ingestBlob(deps: IngestDeps, blob: ContentBlob, now: Date, summary: IngestSummary): Promise<void> {
+/** This run's instant and the counts every blob adds to. */
+interface BlobRun {
+  now: Date;
+  summary: IngestSummary;
+}
+
+async function ingestBlob(deps: IngestDeps, blob: ContentBlob, { now, summary }: BlobRun): Promise<void> {
   if (await deps.releases.isBlobDone(blob.contentId)) return;
   const records = await deps.feed.fetchContent(blob);
   summary.blobsRead++;
   summary.recordsRead += records.length;
-  const events = releasesIn(records, blob, deps.log, summary);
+  const events = releasesIn(records, { blob, log: deps.log, ignored: summary.ignoredByReason });
   // A blob's releases go in as transactions of up to 100 (a mass release is thousands of records).
   summary.releases += events.length;
   const stored = await deps.releases.addMany(events, now);
@@ -89,11 +95,10 @@ async function ingestBlob(deps: IngestDeps, blob: ContentBlob, now: Date, summar
   await deps.releases.markBlobDone(blob.contentId, blob.contentCreated, now);
 }
 
+/** The release events among a blob's records; the others counted in `ignored` by reason. */
 function releasesIn(
   records: readonly unknown[],
-  blob: ContentBlob,
-  log: Logger,
-  summary: IngestSummary,
+  { blob, log, ignored }: { blob: ContentBlob; log: Logger; ignored: IngestSummary['ignoredByReason'] },
 ): ReleaseEvent[] {
   const events: ReleaseEvent[] = [];
   for (const raw of records) {
@@ -102,7 +107,7 @@ function releasesIn(
       events.push(verdict.event);
       continue;
     }
-    count(summary.ignoredByReason, verdict.reason);
+    count(ignored, verdict.reason);
     if (verdict.reason === 'malformed')
       log.warn(
         `Skipped a malformed QuarantineReleaseMessage record (Id "${verdict.recordId}") in audit blob ${blob.contentId}`,
