@@ -108,7 +108,7 @@ export class Runtime {
     return new TableQuarantineSnapshotStore(await this.tables.readyTable(TABLES.snapshot));
   }
 
-  async snapshot(now?: () => Date): Promise<SnapshotSummary> {
+  async snapshot(clock: Clock = this.clock): Promise<SnapshotSummary> {
     const arrivals = arrivalCounter(await this.activityStore());
     return snapshotQuarantine({
       exchange: this.exchange,
@@ -116,7 +116,7 @@ export class Runtime {
       state: await this.state(),
       log: this.log,
       onStored: arrivals,
-      now,
+      now: () => clock.now(),
     });
   }
 
@@ -223,7 +223,7 @@ export class Runtime {
   private healthMonitor: Promise<HealthMonitor> | undefined;
 
   /** The health state of this deployment; its emails go to HEALTH_RECIPIENTS through the one sending machinery. */
-  health(now?: () => Date): Promise<HealthMonitor> {
+  health(clock?: Clock): Promise<HealthMonitor> {
     const build = async (): Promise<HealthMonitor> => {
       const { recipients, afterMinutes } = this.settings.health;
       const send =
@@ -234,12 +234,18 @@ export class Runtime {
                 recipients,
                 timeZone: this.settings.template.timeZone ?? 'UTC',
                 health: undefined,
-                clock: now ? { now } : this.clock,
+                clock: clock ?? this.clock,
               })
           : undefined;
-      return new HealthMonitor({ state: await this.state(), send, afterMinutes, log: this.log, now });
+      return new HealthMonitor({
+        state: await this.state(),
+        send,
+        afterMinutes,
+        log: this.log,
+        clock: clock ?? this.clock,
+      });
     };
-    if (now) return build();
+    if (clock) return build();
     this.healthMonitor ??= build();
     return this.healthMonitor;
   }
@@ -261,26 +267,26 @@ export class Runtime {
   async runStage<T extends object>(
     stage: Stage,
     work: () => Promise<T>,
-    now?: () => Date,
+    clock?: Clock,
   ): Promise<T & { openProblems?: number }> {
     let result: T;
     try {
       result = await work();
     } catch (error) {
-      await this.afterStage(stage, [classifyFailure(stage, error)], now);
+      await this.afterStage(stage, [classifyFailure(stage, error)], clock);
       throw error;
     }
     const openProblems = await this.afterStage(
       stage,
-      [...clearedBy(stage), ...(await this.stageChecks(stage, now)), ...oversized(stage, result)],
-      now,
+      [...clearedBy(stage), ...(await this.stageChecks(stage, clock)), ...oversized(stage, result)],
+      clock,
     );
     return openProblems === undefined ? result : { ...result, openProblems };
   }
 
-  private async afterStage(stage: Stage, observations: Observation[], now?: () => Date): Promise<number | undefined> {
+  private async afterStage(stage: Stage, observations: Observation[], clock?: Clock): Promise<number | undefined> {
     try {
-      const monitor = await this.health(now);
+      const monitor = await this.health(clock);
       // Unchanged observations cost nothing (the monitor remembers what it wrote); emails and the
       // count are the timers' work, every few minutes, not every email's.
       await monitor.record(observations);
@@ -294,9 +300,9 @@ export class Runtime {
   }
 
   /** Checks a stage makes after a successful run: the poison queue and the snapshot's age, from detection. */
-  private async stageChecks(stage: Stage, now?: () => Date): Promise<Observation[]> {
+  private async stageChecks(stage: Stage, clock: Clock = this.clock): Promise<Observation[]> {
     if (stage !== 'detection') return [];
-    const at = (now ?? (() => this.clock.now()))();
+    const at = clock.now();
     const poisoned = await this.poisonQueue.count();
     const snapshot = await (await this.state()).get<SnapshotState>(SNAPSHOT_STATE_KEY);
     const watermark = snapshot ? Date.parse(snapshot.value.watermark) : Number.NaN;

@@ -4,6 +4,7 @@
  * exactly once per problem and state change (the ledger item names the change). Health bookkeeping
  * never fails the run it watches: its own failures are logged.
  */
+import type { Clock } from '../domain/clock';
 import type { StateStore } from '../domain/state';
 import { ConcurrentUpdateError } from '../domain/state';
 import { messageOf } from '../log/errors';
@@ -47,7 +48,7 @@ export interface HealthDeps {
   send: ((job: HealthEmailJob) => Promise<HealthSendOutcome>) | undefined;
   afterMinutes: number;
   log: Logger;
-  now?: () => Date;
+  clock: Clock;
 }
 
 export class HealthMonitor {
@@ -57,7 +58,7 @@ export class HealthMonitor {
   constructor(private readonly deps: HealthDeps) {}
 
   private now(): Date {
-    return (this.deps.now ?? (() => new Date()))();
+    return this.deps.clock.now();
   }
 
   /** Records what a run saw. A problem observed clear that this process knows is not open costs no read. */
