@@ -12,7 +12,7 @@ export async function sendNotificationHandler(message: unknown, context: Invocat
   await inInvocation(context, async (runtime, log) => {
     try {
       const outcome = await runtime.runStage('sending', () => runtime.sendJob(parseQueuedJob(message), messageId));
-      log.info(`summary sendNotification ${JSON.stringify(outcome)}`);
+      log.info('summary sendNotification', { ...outcome });
     } catch (error) {
       const reason = messageOf(error);
       const fields = { messageId, dequeueCount };

@@ -29,7 +29,7 @@ export async function runTimerJob(
   try {
     // The stage's health is kept either way: a failure opens its problem, a success clears it.
     const summary = await inInvocation(context, (runtime) => runtime.runStage(STAGES[name], () => job(runtime)));
-    log.info(`summary ${name} ${JSON.stringify(summary)}`);
+    log.info(`summary ${name}`, { ...summary });
   } catch (error) {
     log.error(`${name} failed: ${messageOf(error)}`);
     throw error;

@@ -8,6 +8,9 @@ import { createCredential, storageCredential, tokenSource, type TokenSource } fr
 import type { Settings } from '../config/settings';
 import { ManagementActivityClient } from '../audit/managementActivityClient';
 import { detectReleases, type DetectDeps, type DetectSummary } from '../detect/detectReleases';
+import { dailyPurge, REMEMBER_ORIGINS_MS, REMEMBER_RELEASES_MS } from '../detect/dailyPurge';
+import { systemClock, type Clock } from '../domain/clock';
+import { feedAlsoReadBy } from './countedFeed';
 import { ExchangeAdminClient } from '../exchange/exchangeClient';
 import { GraphMailer } from '../graph/graphMailer';
 import { POISON_QUEUE_NAME, QUEUE_NAME } from '../jobs/delivery';
@@ -63,6 +66,8 @@ export class Runtime {
   constructor(
     readonly settings: Settings,
     readonly log: Logger,
+    /** Every use case this Runtime runs reads time from here (tests pass their own). */
+    readonly clock: Clock = systemClock,
   ) {
     const s = settings;
     this.credential = createCredential(s);
@@ -105,7 +110,7 @@ export class Runtime {
     return new TableQuarantineSnapshotStore(await this.tables.readyTable(TABLES.snapshot));
   }
 
-  async snapshot(now?: () => Date): Promise<SnapshotSummary> {
+  async snapshot(clock: Clock = this.clock): Promise<SnapshotSummary> {
     const arrivals = arrivalCounter(await this.activityStore());
     return snapshotQuarantine({
       exchange: this.exchange,
@@ -113,34 +118,55 @@ export class Runtime {
       state: await this.state(),
       log: this.log,
       onStored: arrivals,
-      now,
+      now: () => clock.now(),
     });
   }
 
-  async detect(now?: () => Date): Promise<DetectSummary> {
-    return detectReleases(await this.detectionDeps(now));
+  /** One detection run, then (once a day) the purges that ride on its timer. */
+  async detect(clock: Clock = this.clock): Promise<DetectSummary> {
+    const deps = await this.detectionDeps(clock);
+    const summary = await detectReleases(deps);
+    const { releases, origins, state } = deps.stores;
+    const activity = await this.activityStore();
+    await dailyPurge({
+      state,
+      clock,
+      purges: [
+        (now) => releases.purge(new Date(now.getTime() - REMEMBER_RELEASES_MS)),
+        (now) => origins.purge(new Date(now.getTime() - REMEMBER_ORIGINS_MS)),
+        (now) => this.purgeNotificationLedger(now),
+        (now) => activity.purge(now),
+      ],
+    });
+    return summary;
   }
 
-  async detectionDeps(now?: () => Date): Promise<DetectDeps> {
-    const activity = await this.activityStore();
-    return {
-      feed: this.auditFeed,
-      exchange: this.exchange,
-      snapshot: await this.snapshotStore(),
-      releases: new TableReleaseStore(await this.tables.readyTable(TABLES.releases)),
-      state: await this.state(),
-      queue: this.jobQueue,
-      origins: new TableMessageOriginStore(await this.tables.readyTable(TABLES.origins)),
-      alerts: this.settings.alerts,
+  async detectionDeps(clock: Clock = this.clock): Promise<DetectDeps> {
+    const s = this.settings;
+    // Every quarantine record is counted for the activity report as detection reads it, before its blob is done.
+    const countActivity = activityRecordReader({
+      store: await this.activityStore(),
+      ownIdentities: s.ownIdentities,
       log: this.log,
-      notifyReleasesSince: this.settings.notifyReleasesSince,
-      senderMailbox: this.settings.notifySenderMailbox,
-      // Every quarantine record is counted for the activity report before its blob is done.
-      recordReaders: [
-        activityRecordReader({ store: activity, ownIdentities: this.settings.ownIdentities, log: this.log, now }),
-      ],
-      housekeeping: [(at) => this.purgeNotificationLedger(at), (at) => activity.purge(at)],
-      now,
+      now: () => clock.now(),
+    });
+    return {
+      feed: feedAlsoReadBy(this.auditFeed, countActivity),
+      exchange: this.exchange,
+      stores: {
+        snapshot: await this.snapshotStore(),
+        releases: new TableReleaseStore(await this.tables.readyTable(TABLES.releases)),
+        state: await this.state(),
+        origins: new TableMessageOriginStore(await this.tables.readyTable(TABLES.origins)),
+      },
+      queue: this.jobQueue,
+      log: this.log,
+      clock,
+      options: {
+        notifyReleasesSince: s.notifyReleasesSince,
+        senderMailbox: s.notifySenderMailbox,
+        alerts: s.alerts,
+      },
     };
   }
 
@@ -205,14 +231,15 @@ export class Runtime {
     return {
       ledger: await this.notificationLedger(),
       mailer: this.mailer,
-      pacing: await this.pacer(),
+      limits: {
+        pacing: await this.pacer(),
+        dailyCap: new TableDailyCap(await this.tables.readyTable(TABLES.state), s.notifyMaxPerDay),
+      },
       scheduler: this.scheduler,
-      dailyCap: new TableDailyCap(await this.tables.readyTable(TABLES.state), s.notifyMaxPerDay),
-      senderMailbox: s.notifySenderMailbox,
-      saveToSentItems: s.notifySaveToSentItems,
-      dryRun: s.notifyDryRun,
+      sender: { mailbox: s.notifySenderMailbox, saveToSentItems: s.notifySaveToSentItems, dryRun: s.notifyDryRun },
       template: s.template,
       log: this.log,
+      clock: this.clock,
       health: (observations) => this.recordHealth(observations),
     };
   }
@@ -220,7 +247,7 @@ export class Runtime {
   private healthMonitor: Promise<HealthMonitor> | undefined;
 
   /** The health state of this deployment; its emails go to HEALTH_RECIPIENTS through the one sending machinery. */
-  health(now?: () => Date): Promise<HealthMonitor> {
+  health(clock?: Clock): Promise<HealthMonitor> {
     const build = async (): Promise<HealthMonitor> => {
       const { recipients, afterMinutes } = this.settings.health;
       const send =
@@ -232,12 +259,18 @@ export class Runtime {
                 timeZone: this.settings.template.timeZone ?? 'UTC',
                 deployment: { app: this.settings.deploymentName, tenantId: this.settings.tenantId },
                 health: undefined,
-                now,
+                clock: clock ?? this.clock,
               })
           : undefined;
-      return new HealthMonitor({ state: await this.state(), send, afterMinutes, log: this.log, now });
+      return new HealthMonitor({
+        state: await this.state(),
+        send,
+        afterMinutes,
+        log: this.log,
+        clock: clock ?? this.clock,
+      });
     };
-    if (now) return build();
+    if (clock) return build();
     this.healthMonitor ??= build();
     return this.healthMonitor;
   }
@@ -259,26 +292,26 @@ export class Runtime {
   async runStage<T extends object>(
     stage: Stage,
     work: () => Promise<T>,
-    now?: () => Date,
+    clock?: Clock,
   ): Promise<T & { openProblems?: number }> {
     let result: T;
     try {
       result = await work();
     } catch (error) {
-      await this.afterStage(stage, [classifyFailure(stage, error)], now);
+      await this.afterStage(stage, [classifyFailure(stage, error)], clock);
       throw error;
     }
     const openProblems = await this.afterStage(
       stage,
-      [...clearedBy(stage), ...(await this.stageChecks(stage, now)), ...oversized(stage, result)],
-      now,
+      [...clearedBy(stage), ...(await this.stageChecks(stage, clock)), ...oversized(stage, result)],
+      clock,
     );
     return openProblems === undefined ? result : { ...result, openProblems };
   }
 
-  private async afterStage(stage: Stage, observations: Observation[], now?: () => Date): Promise<number | undefined> {
+  private async afterStage(stage: Stage, observations: Observation[], clock?: Clock): Promise<number | undefined> {
     try {
-      const monitor = await this.health(now);
+      const monitor = await this.health(clock);
       // Unchanged observations cost nothing (the monitor remembers what it wrote); emails and the
       // count are the timers' work, every few minutes, not every email's.
       await monitor.record(observations);
@@ -292,9 +325,9 @@ export class Runtime {
   }
 
   /** Checks a stage makes after a successful run: the poison queue and the snapshot's age, from detection. */
-  private async stageChecks(stage: Stage, now?: () => Date): Promise<Observation[]> {
+  private async stageChecks(stage: Stage, clock: Clock = this.clock): Promise<Observation[]> {
     if (stage !== 'detection') return [];
-    const at = (now ?? (() => new Date()))();
+    const at = clock.now();
     const poisoned = await this.poisonQueue.count();
     const snapshot = await (await this.state()).get<SnapshotState>(SNAPSHOT_STATE_KEY);
     const watermark = snapshot ? Date.parse(snapshot.value.watermark) : Number.NaN;
@@ -331,7 +364,7 @@ export class Runtime {
   }
 
   /** The activity report of `days` UTC days ending with the day of `end` (default today). */
-  async reportData(days?: number, end: Date = new Date()): Promise<ReportData> {
+  async reportData(days?: number, end: Date = this.clock.now()): Promise<ReportData> {
     return loadReportData(await this.activityStore(), end, days);
   }
 
@@ -339,7 +372,7 @@ export class Runtime {
    * The weekly report email to REPORT_RECIPIENTS, sent directly (its PNGs exceed a queue message's
    * 64 KiB) through the one sending machinery. Charts load echarts, which is slow: imported here only.
    */
-  async sendWeeklyReport(now: Date = new Date()): Promise<WeeklyReportSummary> {
+  async sendWeeklyReport(now: Date = this.clock.now()): Promise<WeeklyReportSummary> {
     const deps = await this.sendDeps();
     return sendWeeklyReport(
       {
@@ -356,7 +389,7 @@ export class Runtime {
   }
 
   /** Deletes NotificationLedger rows older than the retention (30 days); detection runs it daily. */
-  async purgeNotificationLedger(now: Date = new Date()): Promise<number> {
+  async purgeNotificationLedger(now: Date = this.clock.now()): Promise<number> {
     return (await this.notificationLedger()).purge(ledgerRetentionCutoff(now));
   }
 }

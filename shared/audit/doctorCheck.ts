@@ -1,7 +1,8 @@
-import { tokenFor, type DoctorCheck } from '../doctor/check';
+import { tokenFor, type DoctorCheck } from '../checks/check';
+import type { AuditFeed } from '../detect/ports';
 
 /** The Audit.General subscription: where releases are read from (ActivityFeed.Read). */
-export const auditFeedCheck: DoctorCheck = {
+export const auditFeedCheck: DoctorCheck<{ auditFeed: Pick<AuditFeed, 'ensureSubscription'> }> = {
   name: 'audit feed (Audit.General subscription)',
   needs: (ctx) => [...ctx.broken('M365_TENANT_ID'), ...tokenFor(ctx, 'Office 365 Management APIs')],
   run: async ({ runtime }) => {

@@ -2,15 +2,18 @@ import type { TokenSource } from '../auth/credential';
 import { excerpt, isRecord, retryableStatus, send, tryJson, type HttpAnswer } from '../http/json';
 import { DEFAULT_RETRY, withRetry, type RetryPolicy } from '../http/retry';
 import type { Logger } from '../log/logger';
+import type { CodedError } from '../domain/errors';
 import type { AuditFeed, ContentBlob } from '../detect/ports';
 
 export const CONTENT_TYPE = 'Audit.General';
 
 /** A failure an admin (or, for window errors, a developer) has to act on. */
-export class AuditFeedError extends Error {
+export class AuditFeedError extends Error implements CodedError {
+  readonly code = 'audit-feed' as const;
   constructor(
     message: string,
-    readonly code: string | undefined,
+    /** The feed's own code (AF10001...). */
+    readonly serviceCode: string | undefined,
     readonly status: number,
   ) {
     super(message);

@@ -1,10 +1,12 @@
 import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
 import type { Settings, StorageSettings } from '../config/settings';
+import type { CodedError } from '../domain/errors';
 
 /** Produces a bearer token for one resource. Each outbound client gets its own. */
 export type TokenSource = () => Promise<string>;
 
-export class TokenError extends Error {
+export class TokenError extends Error implements CodedError {
+  readonly code = 'sign-in' as const;
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
     this.name = 'TokenError';

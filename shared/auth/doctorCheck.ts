@@ -1,5 +1,9 @@
 import { isGuid, type Env } from '../config/settings';
-import type { CheckResult, DoctorCheck, DoctorContext } from '../doctor/check';
+import type { CheckResult, DoctorCheck, DoctorContext } from '../checks/check';
+import type { TokenSource } from './credential';
+
+/** What the token checks use of the runtime. */
+type TokenPorts = { token(endpoint: string): TokenSource };
 
 /** The variables @azure/identity's EnvironmentCredential reads for an app registration (a secret or a certificate). */
 type CredentialVariable =
@@ -98,7 +102,7 @@ const RESOURCES = [
 ] as const;
 
 /** One token check per resource; one failed sign-in fails them all the same way, so it is said once. */
-export const tokenChecks: DoctorCheck[] = RESOURCES.map(([resource, setting, key]) => {
+export const tokenChecks: DoctorCheck<TokenPorts>[] = RESOURCES.map(([resource, setting, key]) => {
   const name = `token for ${resource}`;
   return {
     name,

@@ -1,7 +1,11 @@
 import { isMailboxAddress } from '../config/settings';
-import { RELEASED_TO_ALL } from '../audit/releaseRecords';
+import { RELEASED_TO_ALL } from './releaseRecords';
 import type { QuarantinedMessage, ReleaseEvent, ReleasedMessageFacts } from '../domain/types';
+import { isAcceptedDomain } from './domains';
 import type { MessageOrigin } from './origin';
+
+// Callers of decide.ts used to find it here; it lives in domains.ts so origin.ts need not import decide.ts.
+export { isAcceptedDomain } from './domains';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -37,16 +41,6 @@ export interface DecisionContext {
   snapshotWatermark: Date | undefined;
   /** NOTIFY_SENDER_MAILBOX, lower case: its own messages are never reported. */
   senderMailbox?: string;
-}
-
-/** Accepted domains match exactly; a "*.contoso.com" entry also matches its subdomains. */
-export function isAcceptedDomain(address: string, domains: readonly string[]): boolean {
-  const domain = address.slice(address.lastIndexOf('@') + 1).toLowerCase();
-  return domains.some((d) => {
-    const accepted = d.toLowerCase();
-    if (accepted.startsWith('*.')) return domain === accepted.slice(2) || domain.endsWith(accepted.slice(1));
-    return domain === accepted;
-  });
 }
 
 /**

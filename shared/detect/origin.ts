@@ -1,5 +1,5 @@
 import type { QuarantinedMessage } from '../domain/types';
-import { isAcceptedDomain } from './decide';
+import { isAcceptedDomain } from './domains';
 import { singleValue, type ParsedHeader } from './messageHeader';
 
 /**

@@ -1,5 +1,5 @@
 import type { QuarantinedMessage } from '../domain/types';
-import type { CmdletRunner } from '../exchange/exchangeClient';
+import type { CmdletRunner } from '../exchange/ports';
 import { readQuarantineMessageHeader, type HeaderRead } from '../exchange/quarantineSource';
 import type { Logger } from '../log/logger';
 import type { MessageOriginStore, StoredOrigin } from './ports';

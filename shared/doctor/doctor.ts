@@ -4,17 +4,18 @@ import type { Logger } from '../log/logger';
 import { messageOf } from '../log/errors';
 import { storageCheck } from '../store/doctorCheck';
 import { credentialsCheck, tokenChecks } from '../auth/doctorCheck';
-import { acceptedDomainsCheck, headersCheck, readQuarantineCheck } from '../exchange/doctorCheck';
+import { acceptedDomainsCheck, readQuarantineCheck } from '../exchange/doctorCheck';
+import { headersCheck } from '../detect/doctorCheck';
 import { auditFeedCheck } from '../audit/doctorCheck';
 import { senderMailboxCheck, sentItemsCheck } from '../graph/doctorCheck';
 import { healthCheck } from '../health/doctorCheck';
-import { needsText, type CheckResult, type DoctorCheck, type DoctorContext } from './check';
+import { needsText, type CheckResult, type DoctorCheck, type DoctorContext } from '../checks/check';
 import { alertsCheck, settingsCheck } from './settingsCheck';
 
-export type { CheckResult } from './check';
-export { describeHeaderRead } from './headers';
+export type { CheckResult } from '../checks/check';
+export { describeHeaderRead } from '../detect/doctorCheck';
 export { describeCredentials } from '../auth/doctorCheck';
-export { sendTestNotification } from './testNotification';
+export { sendTestNotification } from '../graph/testNotification';
 
 export interface DoctorOptions {
   /** Sends one real test notification to this address when given. */
@@ -22,7 +23,7 @@ export interface DoctorOptions {
 }
 
 /** The checks, in the order an admin would fix them: settings, storage, sign-in, then each Microsoft 365 permission. */
-function checks(settings: DoctorCheck): DoctorCheck[] {
+function checks(settings: DoctorCheck): DoctorCheck<Runtime>[] {
   return [
     settings,
     storageCheck,
@@ -40,7 +41,7 @@ function checks(settings: DoctorCheck): DoctorCheck[] {
 }
 
 /** Runs one check: skipped with what it needs, or passed/failed with its detail. */
-async function runCheck(check: DoctorCheck, ctx: DoctorContext): Promise<CheckResult[]> {
+async function runCheck(check: DoctorCheck<Runtime>, ctx: DoctorContext<Runtime>): Promise<CheckResult[]> {
   if (check.report) return check.report(ctx);
   const needs = [...new Set(check.needs?.(ctx) ?? [])];
   if (needs.length > 0) return [{ name: check.name, ok: false, skipped: true, detail: needsText(needs) }];
@@ -65,7 +66,7 @@ export async function runDoctor(env: Env, log: Logger, options: DoctorOptions = 
   const report = checkSettings(env, { requireSenderMailbox: true });
   const brokenSettings = [...new Set(report.problems.map((p) => p.setting ?? 'settings'))];
   const results: CheckResult[] = [];
-  const ctx: DoctorContext = {
+  const ctx: DoctorContext<Runtime> = {
     env,
     // The draft stands in for broken settings; every check that reads one of them is skipped.
     settings: report.draft,

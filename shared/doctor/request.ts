@@ -4,7 +4,7 @@ import { isAcceptedDomain } from '../detect/decide';
 import type { ComposedEmail } from '../email/compose';
 import { composeDoctorReport } from '../email/doctorReport';
 import { messageOf } from '../log/errors';
-import type { CheckResult } from './check';
+import type { CheckResult } from '../checks/check';
 import { formatResults, runDoctor, summarize } from './doctor';
 
 /** The queue an admin drops a message on to run the doctor inside the deployed app (README, "Check production"). */

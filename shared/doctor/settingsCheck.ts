@@ -2,7 +2,7 @@ import { printable } from '../log/logger';
 import { declarations, GROUPS, type Group } from '../config/schema';
 import { text } from '../config/validators';
 import type { SettingsCheck } from '../config/settings';
-import type { CheckResult, DoctorCheck, DoctorContext } from './check';
+import type { CheckResult, DoctorCheck, DoctorContext } from '../checks/check';
 
 /** What one group's settings are set to, from the schema: only the ones set (the rest are their defaults). */
 function groupLine(ctx: DoctorContext, group: Group): CheckResult {

@@ -3,9 +3,14 @@ import type { TokenSource } from '../auth/credential';
 import { excerpt, isRecord, retryableStatus, send, tryJson, type HttpAnswer } from '../http/json';
 import { DEFAULT_RETRY, RetryableError, parseRetryAfter, withRetry, type RetryPolicy } from '../http/retry';
 import type { Logger } from '../log/logger';
+import type { CodedError } from '../domain/errors';
+import type { CmdletResult, CmdletRunner } from './ports';
+
+export type { CmdletResult, CmdletRunner } from './ports';
 
 /** A failure an admin has to act on; `hint` says what to do. */
-export class ExchangeError extends Error {
+export class ExchangeError extends Error implements CodedError {
+  readonly code = 'exchange' as const;
   constructor(
     message: string,
     readonly status: number,
@@ -13,18 +18,6 @@ export class ExchangeError extends Error {
     super(message);
     this.name = 'ExchangeError';
   }
-}
-
-export interface CmdletResult {
-  rows: unknown[];
-  /** A nextLink or an adminapi warning: the call matched more rows than it could return. */
-  truncated: boolean;
-  warnings: string[];
-}
-
-/** Runs Exchange Online cmdlets over the admin REST endpoint that the EXO V3 module uses. */
-export interface CmdletRunner {
-  invoke(cmdlet: string, parameters: Record<string, unknown>): Promise<CmdletResult>;
 }
 
 const CONCURRENCY_TEXT = /maximum number of concurrent requests/i;

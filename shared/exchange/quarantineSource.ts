@@ -1,6 +1,7 @@
 import { isRecord } from '../http/json';
 import { RetryableError } from '../http/retry';
-import { ExchangeError, type CmdletRunner } from './exchangeClient';
+import { coded } from '../domain/errors';
+import type { CmdletRunner } from './ports';
 
 /** Get-QuarantineMessage's own page size bound; PageSize 0 silently returns nothing. */
 export const PAGE_SIZE = 1000;
@@ -84,14 +85,15 @@ export async function readQuarantineMessageHeader(
     if (error instanceof HeaderTimeout)
       return { kind: 'failed', why: `no answer within ${Math.round(timeoutMs / 1000)} s` };
     if (error instanceof RetryableError) return { kind: 'failed', why: 'Exchange busy or unreachable' };
-    if (error instanceof ExchangeError) {
-      if (error.status === 403) return { kind: 'forbidden' };
+    const failure = coded(error);
+    if (failure?.code === 'exchange') {
+      if (failure.status === 403) return { kind: 'forbidden' };
       if (
-        (error.status === 400 || error.status === 404) &&
-        /(couldn't|could not|cannot|can't) be found|not found/i.test(error.message)
+        (failure.status === 400 || failure.status === 404) &&
+        /(couldn't|could not|cannot|can't) be found|not found/i.test(failure.message)
       )
         return { kind: 'not-found' };
-      return { kind: 'failed', why: `HTTP ${error.status}` };
+      return { kind: 'failed', why: `HTTP ${failure.status}` };
     }
     // Anything else is not an answer from Exchange (a broken process, a bug): let it fail the run.
     throw error;

@@ -1,14 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { isAcceptedDomain } from '../detect/decide';
-import { tokenFor, type DoctorCheck, type DoctorContext } from '../doctor/check';
-import { sendTestNotification } from '../doctor/testNotification';
+import { tokenFor, type DoctorCheck, type DoctorContext } from '../checks/check';
+import { sendTestNotification, type TestNotificationPorts } from './testNotification';
+import type { Mailer } from '../notify/ports';
 
 function needsMailbox(ctx: DoctorContext): string[] {
   return ctx.settings.notifySenderMailbox ? [] : ['NOTIFY_SENDER_MAILBOX'];
 }
 
 /** The sender mailbox: in an accepted domain, and (with a test address) able to send: Mail.Send. */
-export const senderMailboxCheck: DoctorCheck = {
+export const senderMailboxCheck: DoctorCheck<TestNotificationPorts> = {
   name: 'sender mailbox',
   needs: (ctx) => [...needsMailbox(ctx), ...(ctx.sendTestTo ? tokenFor(ctx, 'Microsoft Graph') : [])],
   run: async (ctx) => {
@@ -26,7 +27,7 @@ export const senderMailboxCheck: DoctorCheck = {
 };
 
 /** Sent Items: how a send whose answer was lost is found instead of repeated (Application Mail.Read). */
-export const sentItemsCheck: DoctorCheck = {
+export const sentItemsCheck: DoctorCheck<{ mailer: Pick<Mailer, 'findSent'> }> = {
   name: 'sent items (exactly once after a lost answer)',
   needs: (ctx) => [
     ...needsMailbox(ctx),

@@ -1,7 +1,8 @@
-import type { DoctorCheck } from '../doctor/check';
+import type { DoctorCheck } from '../checks/check';
+import type { ProblemState } from './problems';
 
 /** The problems the product itself has recorded and not yet seen end. */
-export const healthCheck: DoctorCheck = {
+export const healthCheck: DoctorCheck<{ health(): Promise<{ states(): Promise<ProblemState[]> }> }> = {
   name: 'health (problems the product has seen)',
   needs: (ctx) => (ctx.passed('storage') ? [] : ['working storage (see storage)']),
   run: async ({ runtime }) => {

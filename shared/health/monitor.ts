@@ -4,11 +4,11 @@
  * exactly once per problem and state change (the ledger item names the change). Health bookkeeping
  * never fails the run it watches: its own failures are logged.
  */
+import type { Clock } from '../domain/clock';
 import type { StateStore } from '../domain/state';
 import { ConcurrentUpdateError } from '../domain/state';
 import { messageOf } from '../log/errors';
 import type { Logger } from '../log/logger';
-import type { DeliveryOutcome } from '../notify/deliver';
 import { dueEmail, observe, type HealthEmail, type Observation, type ProblemId, type ProblemState } from './problems';
 
 export const PROBLEM_IDS: readonly ProblemId[] = [
@@ -35,13 +35,20 @@ export interface HealthEmailJob {
   email: HealthEmail;
 }
 
+/** What the health monitor reads of a sent email's outcome (notify/deliver's DeliveryOutcome has these). */
+export interface HealthSendOutcome {
+  sent: boolean;
+  told: number;
+  alreadyTold: number;
+}
+
 export interface HealthDeps {
   state: StateStore;
   /** Sends one health email through deliver(); undefined: nobody to tell (HEALTH_RECIPIENTS off). */
-  send: ((job: HealthEmailJob) => Promise<DeliveryOutcome>) | undefined;
+  send: ((job: HealthEmailJob) => Promise<HealthSendOutcome>) | undefined;
   afterMinutes: number;
   log: Logger;
-  now?: () => Date;
+  clock: Clock;
 }
 
 export class HealthMonitor {
@@ -51,7 +58,7 @@ export class HealthMonitor {
   constructor(private readonly deps: HealthDeps) {}
 
   private now(): Date {
-    return (this.deps.now ?? (() => new Date()))();
+    return this.deps.clock.now();
   }
 
   /** Records what a run saw. A problem observed clear that this process knows is not open costs no read. */

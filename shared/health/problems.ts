@@ -4,9 +4,7 @@
  * affects and the exact fix (the doctor's words); one reminder a day while it lasts; one email when
  * it is resolved.
  */
-import { AuditFeedError } from '../audit/managementActivityClient';
-import { TokenError } from '../auth/credential';
-import { ExchangeError } from '../exchange/exchangeClient';
+import { coded } from '../domain/errors';
 import { messageOf } from '../log/errors';
 
 export type Stage = 'snapshot' | 'detection' | 'sending' | 'report';
@@ -70,15 +68,16 @@ export function stageProblem(stage: Stage): ProblemId {
 /** What a failed run means: the specific problem it shows, with the doctor's fix as the reason. */
 export function classifyFailure(stage: Stage, error: unknown): Observation {
   const reason = messageOf(error);
-  if (error instanceof TokenError)
+  const failure = coded(error);
+  if (failure?.code === 'sign-in')
     return { problem: 'sign-in', open: true, reason, affected: 'nothing is read or sent' };
-  if (error instanceof AuditFeedError) {
-    if (error.code === 'AF10001' || error.status === 401 || error.status === 403)
+  if (failure?.code === 'audit-feed') {
+    if (failure.serviceCode === 'AF10001' || failure.status === 401 || failure.status === 403)
       return { problem: 'audit-feed-permission', open: true, reason, affected: 'new releases are not being detected' };
     if (/auditing|subscription/i.test(reason) && /turn|start|enable/i.test(reason))
       return { problem: 'audit-feed-off', open: true, reason, affected: 'new releases are not being detected' };
   }
-  if (error instanceof ExchangeError && (error.status === 401 || error.status === 403)) {
+  if (failure?.code === 'exchange' && (failure.status === 401 || failure.status === 403)) {
     return {
       problem: 'exchange-permission',
       open: true,

@@ -1,12 +1,19 @@
 /**
  * The one logging port: Functions' InvocationContext and the CLI's console both fit it. A line is a
- * short message plus, optionally, its ids and counts as fields; the fields are written after the
- * message as one JSON object, so a KQL query can `parse_json` them instead of parsing prose.
+ * short message plus, optionally, its ids and counts as fields (`log.info('handed over', { jobs })`;
+ * values from outside go in fields, never in the message); `childLogger` adds the ids that hold for a
+ * whole job. The fields are written after the message as one JSON object (`message {"jobs":3}`):
+ * @azure/functions v4 formats whatever context.log is given into one string (util.format) before the
+ * host sees it, so Application Insights gets no customDimensions from the app; the README's KQL reads
+ * the fields with parse_json on that trailing object.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { CONTROL_SOURCE, invisibleCharacters, LONE_SURROGATE } from '../text/invisible';
 
-export type LogFields = Readonly<Record<string, string | number | boolean | readonly string[] | null | undefined>>;
+export type LogValue =
+  string | number | boolean | null | undefined | readonly LogValue[] | { readonly [key: string]: LogValue };
+
+export type LogFields = Readonly<Record<string, LogValue>>;
 
 export interface Logger {
   info(message: string, fields?: LogFields): void;
@@ -19,6 +26,19 @@ export function formatLine(message: string, fields: LogFields | undefined): stri
   if (!fields) return message;
   const defined = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
   return Object.keys(defined).length > 0 ? `${message} ${JSON.stringify(defined)}` : message;
+}
+
+/**
+ * A logger whose every line also carries `fields` (ids that hold for a whole job), before the line's
+ * own fields; a line's own field of the same name wins.
+ */
+export function childLogger(log: Logger, fields: LogFields): Logger {
+  const merged = (own: LogFields | undefined): LogFields => ({ ...fields, ...own });
+  return {
+    info: (m, f) => log.info(m, merged(f)),
+    warn: (m, f) => log.warn(m, merged(f)),
+    error: (m, f) => log.error(m, merged(f)),
+  };
 }
 
 /** For the command line: info to stderr so stdout stays for the JSON summary line. */

@@ -79,12 +79,17 @@ export type ReconcileDecision =
  * Graph call until the claim is stale (the Functions timeout); without Sent Items, a resend before
  * then would race it.
  */
-export function decideReconcile(
-  lookup: SentLookup,
-  attemptAt: Date | undefined,
-  now: Date,
+export function decideReconcile({
+  lookup,
+  attemptAt,
+  now,
   holderMayBeLive = false,
-): ReconcileDecision {
+}: {
+  lookup: SentLookup;
+  attemptAt: Date | undefined;
+  now: Date;
+  holderMayBeLive?: boolean;
+}): ReconcileDecision {
   if (lookup === 'found') return { kind: 'told' };
   const elapsed = attemptAt ? now.getTime() - attemptAt.getTime() : Number.POSITIVE_INFINITY;
   if (lookup === 'cannotRead') {

@@ -46,65 +46,90 @@ export async function drainQueue(
   log: Logger,
   options: DrainOptions = {},
 ): Promise<DrainSummary> {
-  const maxInFlight = options.maxInFlight ?? 4;
-  const visibilitySeconds = options.visibilitySeconds ?? 600;
-  const retryAfterSeconds = options.retryAfterSeconds ?? 30;
-  const maxDequeueCount = options.maxDequeueCount ?? MAX_DEQUEUE_COUNT;
-  const summary: DrainSummary = { jobs: 0, sent: 0, told: 0, alreadyTold: 0, failed: 0, poisoned: 0 };
-
-  const poison = async (message: QueuedJobMessage, reason: string): Promise<void> => {
-    await queue.moveToPoison(message);
-    summary.poisoned++;
-    log.error(`message ${message.id} (attempt ${message.dequeueCount}) moved to ${POISON_QUEUE_NAME}: ${reason}`);
-  };
-
-  const handle = async (message: QueuedJobMessage): Promise<void> => {
-    if (message.dequeueCount > maxDequeueCount) {
-      // Received more often than allowed (an earlier run died mid-attempt): the host gives up on these too.
-      await poison(message, `received ${message.dequeueCount} times, more than maxDequeueCount ${maxDequeueCount}`);
-      return;
-    }
-    summary.jobs++;
-    let outcome: SendOutcome;
-    try {
-      outcome = await send(parseQueuedJob(message.text), message.id);
-    } catch (error) {
-      const reason = messageOf(error);
-      const action = failureAction(error, message.dequeueCount, maxDequeueCount);
-      if (action === 'poisonNow')
-        await poison(
-          message,
-          `${error instanceof MalformedJobError ? 'malformed job' : 'failed for good'}, not retried: ${reason}`,
-        );
-      else if (action === 'lastAttempt')
-        await poison(message, `attempt ${message.dequeueCount} of ${maxDequeueCount} failed: ${reason}`);
-      else {
-        summary.failed++;
-        log.warn(
-          `message ${message.id} attempt ${message.dequeueCount} of ${maxDequeueCount} failed, retried after ${retryAfterSeconds} s: ${reason}`,
-        );
-        await queue.retryLater(message, retryAfterSeconds);
-      }
-      return;
-    }
-    if (outcome.sent) summary.sent++;
-    summary.told += outcome.told;
-    summary.alreadyTold += outcome.alreadyTold;
-    try {
-      await queue.delete(message);
-    } catch (error) {
-      // Done anyway: if the message comes back, the ledger says its releases were told.
-      log.warn(`message ${message.id} was handled but could not be deleted: ${messageOf(error)}`);
-    }
-  };
-
+  const drain = new Drain(
+    { queue, send, log },
+    {
+      maxInFlight: options.maxInFlight ?? 4,
+      visibilitySeconds: options.visibilitySeconds ?? 600,
+      retryAfterSeconds: options.retryAfterSeconds ?? 30,
+      maxDequeueCount: options.maxDequeueCount ?? MAX_DEQUEUE_COUNT,
+    },
+  );
   const worker = async (): Promise<void> => {
     for (;;) {
-      const message = await queue.receive(visibilitySeconds);
+      const message = await queue.receive(drain.options.visibilitySeconds);
       if (!message) return;
-      await handle(message);
+      await drain.handle(message);
     }
   };
-  await Promise.all(Array.from({ length: maxInFlight }, worker));
-  return summary;
+  await Promise.all(Array.from({ length: drain.options.maxInFlight }, worker));
+  return drain.summary;
+}
+
+/** One drain's work on each message, and its counts. */
+class Drain {
+  readonly summary: DrainSummary = { jobs: 0, sent: 0, told: 0, alreadyTold: 0, failed: 0, poisoned: 0 };
+
+  constructor(
+    private readonly ports: { queue: JobMessageQueue; send: SendJob; log: Logger },
+    readonly options: Required<DrainOptions>,
+  ) {}
+
+  async handle(message: QueuedJobMessage): Promise<void> {
+    const { maxDequeueCount } = this.options;
+    if (message.dequeueCount > maxDequeueCount) {
+      // Received more often than allowed (an earlier run died mid-attempt): the host gives up on these too.
+      await this.poison(
+        message,
+        `received ${message.dequeueCount} times, more than maxDequeueCount ${maxDequeueCount}`,
+      );
+      return;
+    }
+    this.summary.jobs++;
+    let outcome: SendOutcome;
+    try {
+      outcome = await this.ports.send(parseQueuedJob(message.text), message.id);
+    } catch (error) {
+      await this.failed(message, error);
+      return;
+    }
+    if (outcome.sent) this.summary.sent++;
+    this.summary.told += outcome.told;
+    this.summary.alreadyTold += outcome.alreadyTold;
+    try {
+      await this.ports.queue.delete(message);
+    } catch (error) {
+      // Done anyway: if the message comes back, the ledger says its releases were told.
+      this.ports.log.warn(`message ${message.id} was handled but could not be deleted: ${messageOf(error)}`);
+    }
+  }
+
+  /** The host's rules: malformed or permanent, poisoned now; the last attempt, poisoned; else retried later. */
+  private async failed(message: QueuedJobMessage, error: unknown): Promise<void> {
+    const { maxDequeueCount, retryAfterSeconds } = this.options;
+    const reason = messageOf(error);
+    const action = failureAction(error, message.dequeueCount, maxDequeueCount);
+    if (action === 'poisonNow')
+      await this.poison(
+        message,
+        `${error instanceof MalformedJobError ? 'malformed job' : 'failed for good'}, not retried: ${reason}`,
+      );
+    else if (action === 'lastAttempt')
+      await this.poison(message, `attempt ${message.dequeueCount} of ${maxDequeueCount} failed: ${reason}`);
+    else {
+      this.summary.failed++;
+      this.ports.log.warn(
+        `message ${message.id} attempt ${message.dequeueCount} of ${maxDequeueCount} failed, retried after ${retryAfterSeconds} s: ${reason}`,
+      );
+      await this.ports.queue.retryLater(message, retryAfterSeconds);
+    }
+  }
+
+  private async poison(message: QueuedJobMessage, reason: string): Promise<void> {
+    await this.ports.queue.moveToPoison(message);
+    this.summary.poisoned++;
+    this.ports.log.error(
+      `message ${message.id} (attempt ${message.dequeueCount}) moved to ${POISON_QUEUE_NAME}: ${reason}`,
+    );
+  }
 }

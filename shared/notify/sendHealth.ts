@@ -26,6 +26,6 @@ export function sendHealth(
     // The next run re-evaluates: a job scheduled "later" is simply found due again then. Health emails
     // are few (two per problem, a reminder a day) and must get out when the daily cap itself is the
     // problem, so they do not count against it.
-    { ...deps, scheduler: { later: async () => undefined }, dailyCap: undefined },
+    { ...deps, scheduler: { later: async () => undefined }, limits: { ...deps.limits, dailyCap: undefined } },
   );
 }

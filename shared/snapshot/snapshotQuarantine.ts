@@ -1,5 +1,5 @@
 import type { QuarantinedMessage } from '../domain/types';
-import type { CmdletRunner } from '../exchange/exchangeClient';
+import type { CmdletRunner } from '../exchange/ports';
 import { parseQuarantineRow } from '../exchange/quarantineRow';
 import { listQuarantinePage, type ReceivedWindow } from '../exchange/quarantineSource';
 import type { Logger } from '../log/logger';

@@ -1,11 +1,11 @@
-import type { DoctorCheck } from '../doctor/check';
+import type { DoctorCheck } from '../checks/check';
 import { storageCredential } from '../auth/credential';
 import { QUEUE_NAME } from '../jobs/delivery';
 import { queueClient } from '../queue/storageQueue';
 import { lazyStorageClient, storageEndpoint } from './storageErrors';
 
 /** Storage: the tables, and the queue too (with identity-based storage its role is granted apart). */
-export const storageCheck: DoctorCheck = {
+export const storageCheck: DoctorCheck<{ state(): Promise<unknown> }> = {
   name: 'storage',
   needs: (ctx) => ctx.broken('AzureWebJobsStorage'),
   run: async ({ runtime, settings }) => {

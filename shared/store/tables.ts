@@ -3,6 +3,7 @@ import { TableClient } from '@azure/data-tables';
 import type { TokenCredential } from '@azure/core-auth';
 import type { StorageSettings } from '../config/settings';
 import { statusOf } from '../log/errors';
+import { forEachLimited } from '../util/forEachLimited';
 
 export const TABLES = {
   snapshot: 'QuarantineSnapshot',
@@ -127,18 +128,5 @@ export async function deleteRows(table: TableClient, filter: string): Promise<nu
   return deleted;
 }
 
-/** Runs `work` over items with at most `limit` in flight. */
-export async function forEachLimited<T>(
-  items: readonly T[],
-  limit: number,
-  work: (item: T) => Promise<void>,
-): Promise<void> {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next++];
-      await work(item);
-    }
-  });
-  await Promise.all(workers);
-}
+/** Moved to a neutral module so use cases need not import this adapter; re-exported for the adapters here. */
+export { forEachLimited };

@@ -167,10 +167,13 @@ describe('alerts to the security team', () => {
       try {
         await detectReleases({
           ...d,
-          releases: plan.wrap(d.releases),
-          state: plan.wrap(d.state),
+          stores: {
+            ...d.stores,
+            releases: plan.wrap(d.stores.releases),
+            state: plan.wrap(d.stores.state),
+            snapshot: plan.wrap(d.stores.snapshot),
+          },
           queue: plan.wrap(d.queue),
-          snapshot: plan.wrap(d.snapshot),
         });
         const deps = {
           ...s,

@@ -1,4 +1,4 @@
-import { classifyAuditRecord, parseAuditTime, RELEASED_TO_ALL } from '../../shared/audit/releaseRecords';
+import { classifyAuditRecord, parseAuditTime, RELEASED_TO_ALL } from '../../shared/detect/releaseRecords';
 
 const release = {
   CreationTime: '2026-08-21T09:15:42',

@@ -142,7 +142,8 @@ async function probeSnapshot(runtime: Runtime): Promise<SnapshotProbeResult> {
 type Method = (...args: unknown[]) => unknown;
 
 async function probeDetect(runtime: Runtime, maxHeaderReads: number | undefined): Promise<DetectProbeResult> {
-  const deps = { ...(await runtime.detectionDeps()), maxHeaderReads };
+  const base = await runtime.detectionDeps();
+  const deps = { ...base, options: { ...base.options, maxHeaderReads } };
   await runtime.token(runtime.settings.managementEndpoint)();
   await runtime.token(runtime.settings.exchangeEndpoint)();
 
@@ -194,20 +195,20 @@ async function probeDetect(runtime: Runtime, maxHeaderReads: number | undefined)
   let pendingReleases = 0;
   let jobsEnqueued = 0;
   const releases: ReleaseStore = {
-    addIfNew: (release, now) => deps.releases.addIfNew(release, now),
-    addMany: (releases, now) => deps.releases.addMany(releases, now),
+    addIfNew: (release, now) => deps.stores.releases.addIfNew(release, now),
+    addMany: (releases, now) => deps.stores.releases.addMany(releases, now),
     pending: async () => {
       if (Number.isNaN(ingestEnd)) ingestEnd = performance.now();
-      const found = await deps.releases.pending();
+      const found = await deps.stores.releases.pending();
       pendingReleases += found.length;
       return found;
     },
-    settle: (recordId, status, reason, now) => deps.releases.settle(recordId, status, reason, now),
-    settleMany: (recordIds, status, now) => deps.releases.settleMany(recordIds, status, now),
-    releasedBy: (account, from, to) => deps.releases.releasedBy(account, from, to),
-    isBlobDone: (contentId) => deps.releases.isBlobDone(contentId),
-    markBlobDone: (contentId, created, now) => deps.releases.markBlobDone(contentId, created, now),
-    purge: (before) => deps.releases.purge(before),
+    settle: (recordId, status, reason, now) => deps.stores.releases.settle(recordId, status, reason, now),
+    settleMany: (recordIds, status, now) => deps.stores.releases.settleMany(recordIds, status, now),
+    releasedBy: (account, from, to) => deps.stores.releases.releasedBy(account, from, to),
+    isBlobDone: (contentId) => deps.stores.releases.isBlobDone(contentId),
+    markBlobDone: (contentId, created, now) => deps.stores.releases.markBlobDone(contentId, created, now),
+    purge: (before) => deps.stores.releases.purge(before),
   };
   const queue: NotificationQueue = {
     enqueue: async (jobs) => {
@@ -217,14 +218,14 @@ async function probeDetect(runtime: Runtime, maxHeaderReads: number | undefined)
       enqueueEnd = performance.now();
     },
   };
-  const wired: DetectDeps = { ...deps, snapshot, releases, queue };
+  const wired: DetectDeps = { ...deps, stores: { ...deps.stores, snapshot, releases }, queue };
 
   const memory = sampleMemory();
   const t0 = performance.now();
   const summary = await detectReleases(wired);
   const end = performance.now();
   const peaks = memory.stop();
-  const pendingAfter = (await deps.releases.pending()).length;
+  const pendingAfter = (await deps.stores.releases.pending()).length;
 
   const partitionQuery = /^PartitionKey eq '[^']*'$/;
   return {

@@ -1,7 +1,7 @@
 import { decideRelease, isAcceptedDomain, type DecisionContext } from '../../shared/detect/decide';
 import type { MessageOrigin } from '../../shared/detect/origin';
 import type { QuarantinedMessage, ReleaseEvent } from '../../shared/domain/types';
-import { quarantined } from '../support/mothers';
+import { ID_A, quarantined, releaseEvent } from '../support/mothers';
 
 const internal: MessageOrigin = {
   verdict: 'internal',
@@ -11,14 +11,8 @@ const internal: MessageOrigin = {
   ownNotice: false,
 };
 
-const nmid = '5b0f7c1e-3c1a-4e22-9d3c-08de0a1b2c3d';
-const release: ReleaseEvent = {
-  recordId: 'r1',
-  networkMessageId: nmid,
-  releasedTo: 'bob@fabrikam.example',
-  releasedBy: 'secadmin@contoso.com',
-  releasedAt: new Date('2026-11-20T10:00:00Z'),
-};
+const nmid = ID_A;
+const release: ReleaseEvent = releaseEvent();
 const row = (over: Partial<QuarantinedMessage> = {}): QuarantinedMessage =>
   quarantined({ networkMessageId: nmid, copyId: 'c1', ...over });
 const ctx: DecisionContext = {

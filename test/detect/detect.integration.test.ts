@@ -144,12 +144,12 @@ describe('detecting releases', () => {
     const start = Date.now();
     const runtime = world.runtime();
     await runtime.snapshot();
-    await runtime.detect(() => new Date(start)); // the first run sweeps the whole week
+    await runtime.detect({ now: () => new Date(start) }); // the first run sweeps the whole week
     world.sim.audit.publish(release(row, { at: ago(2 * DAY) }), { contentCreated: ago(2 * DAY) });
 
-    const quick = await world.runtime().detect(() => new Date(start + HOUR));
+    const quick = await world.runtime().detect({ now: () => new Date(start + HOUR) });
     expect(quick).toMatchObject({ sweep: false, releases: 0 });
-    const sweep = await world.runtime().detect(() => new Date(start + 6 * HOUR + MINUTE));
+    const sweep = await world.runtime().detect({ now: () => new Date(start + 6 * HOUR + MINUTE) });
     expect(sweep).toMatchObject({ sweep: true, releases: 1, jobs: 1 });
   });
 
@@ -242,9 +242,12 @@ describe('detecting releases', () => {
         ...deps,
         feed: plan.wrap(deps.feed),
         exchange: plan.wrap(deps.exchange),
-        snapshot: plan.wrap(deps.snapshot),
-        releases: plan.wrap(deps.releases),
-        state: plan.wrap(deps.state),
+        stores: {
+          ...deps.stores,
+          snapshot: plan.wrap(deps.stores.snapshot),
+          releases: plan.wrap(deps.stores.releases),
+          state: plan.wrap(deps.stores.state),
+        },
         queue: plan.wrap(deps.queue),
       });
     };
@@ -264,7 +267,7 @@ describe('detecting releases', () => {
       // Nothing lost: every release is queued. Nothing doubled: a pair is queued twice only when the crash
       // fell between handing jobs over and marking them queued, and then the ledger makes the repeat a no-op.
       expect([...new Set(queued)]).toEqual(pairs);
-      const settled = await (await world.runtime().detectionDeps()).releases.pending();
+      const settled = await (await world.runtime().detectionDeps()).stores.releases.pending();
       expect(settled).toEqual([]);
       expect(await world.runtime().detect()).toMatchObject({ jobs: 0 });
     }

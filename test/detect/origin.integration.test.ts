@@ -57,7 +57,7 @@ beforeEach(() => {
 
 async function detect(extra: { maxHeaderReads?: number } = {}): Promise<DetectSummary> {
   const deps = await world.runtime().detectionDeps();
-  return detectReleases({ ...deps, exchange, ...extra });
+  return detectReleases({ ...deps, exchange, options: { ...deps.options, ...extra } });
 }
 
 function quarantined(over: Parameters<typeof quarantineRow>[0], header: string): QuarantineRow {
@@ -214,7 +214,7 @@ describe('telling a sender only when they really sent the message', () => {
       `alice@contoso.com ${nmidOf(row)}|bob@fabrikam.example`,
       `alice@contoso.com ${nmidOf(row)}|eve@fabrikam.example`,
     ]);
-    expect(await (await world.runtime().detectionDeps()).releases.pending()).toEqual([]);
+    expect(await (await world.runtime().detectionDeps()).stores.releases.pending()).toEqual([]);
   });
 
   it("never reports the notices mailbox's own messages", async () => {

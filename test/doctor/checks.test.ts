@@ -1,6 +1,6 @@
 import { describeCredentials } from '../../shared/doctor/doctor';
 import { checkSettings } from '../../shared/config/settings';
-import type { DoctorContext } from '../../shared/doctor/check';
+import type { DoctorContext } from '../../shared/checks/check';
 import { settingsCheck } from '../../shared/doctor/settingsCheck';
 
 const TENANT = '00000000-0000-0000-0000-000000000001';

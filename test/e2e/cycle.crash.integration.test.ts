@@ -60,10 +60,13 @@ async function cycle(plan: CrashPlan, laterMs = 0): Promise<void> {
   const d = await runtime.detectionDeps();
   await detectReleases({
     ...d,
-    releases: plan.wrap(d.releases),
-    state: plan.wrap(d.state),
+    stores: {
+      ...d.stores,
+      releases: plan.wrap(d.stores.releases),
+      state: plan.wrap(d.stores.state),
+      snapshot: plan.wrap(d.stores.snapshot),
+    },
     queue: plan.wrap(d.queue),
-    snapshot: plan.wrap(d.snapshot),
   });
   const s = await runtime.sendDeps();
   // One clock for the whole sending side: the ledger stamps attempt times with it, and deliver judges them by it.
@@ -73,9 +76,9 @@ async function cycle(plan: CrashPlan, laterMs = 0): Promise<void> {
     ...s,
     ledger: plan.wrap(ledger),
     mailer: plan.wrap(s.mailer),
-    pacing: plan.wrap(s.pacing),
+    limits: { ...s.limits, pacing: plan.wrap(s.limits.pacing) },
     scheduler,
-    now: clock,
+    clock: { now: clock },
   };
   await drainQueue(runtime.jobMessages, (job, id) => sendNotification(job as NotificationJob, deps, id), world.log, {
     retryAfterSeconds: 0,

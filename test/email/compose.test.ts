@@ -2,7 +2,7 @@ import type { NotifyTemplateSettings } from '../../shared/config/settings';
 import { SUPPORTED_LANGUAGES } from '../../shared/config/settings';
 import type { NotificationJob } from '../../shared/jobs/notificationJob';
 import type { ReleasedMessageFacts } from '../../shared/domain/types';
-import { releasedFacts } from '../support/mothers';
+import { ID_A, ID_B, ID_C, noticeJobAsGiven, releasedFacts } from '../support/mothers';
 import { type ComposedEmail, composeNotification, NETWORK_MESSAGE_IDS_HEADER } from '../../shared/email/compose';
 import { MalformedJobError } from '../../shared/jobs/notificationJob';
 import { toGraphMessage } from '../../shared/graph/graphMessage';
@@ -11,10 +11,6 @@ import { KNOWN_QUARANTINE_TYPES, STRINGS } from '../../shared/email/strings';
 
 // ---------------------------------------------------------------------------------------------------
 // Fixtures
-
-const ID_A = '5b0f7c1e-3c1a-4e22-9d3c-08de0a1b2c3d';
-const ID_B = '7e1d2c3b-4a59-4687-8b9a-0c1d2e3f4a5b';
-const ID_C = 'a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d';
 
 function facts(overrides: Partial<ReleasedMessageFacts> = {}): ReleasedMessageFacts {
   // Exchange's own time format (7 fractional digits and an offset), the policy named in full.
@@ -26,7 +22,7 @@ function facts(overrides: Partial<ReleasedMessageFacts> = {}): ReleasedMessageFa
 }
 
 function job(releases: ReleasedMessageFacts[] = [facts()], sender = 'alice@contoso.com'): NotificationJob {
-  return { jobId: 'job-1', sender, releases };
+  return noticeJobAsGiven(releases, sender);
 }
 
 function template(overrides: Partial<NotifyTemplateSettings> = {}): NotifyTemplateSettings {

@@ -4,7 +4,7 @@ import { World } from '../support/world';
 const world = World.forSuite();
 const MINUTE = 60_000;
 const T0 = Date.now();
-const clock = (minutes: number) => () => new Date(T0 + minutes * MINUTE);
+const clock = (minutes: number) => ({ now: () => new Date(T0 + minutes * MINUTE) });
 const HEALTH = { HEALTH_RECIPIENTS: 'it-ops@contoso.com' };
 
 const healthMails = () =>

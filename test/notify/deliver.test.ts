@@ -18,6 +18,7 @@ import {
   CountingPacer,
   ID_A,
   ID_B,
+  ID_C,
   job,
   MemoryLedger,
   MemoryMailer,
@@ -27,7 +28,6 @@ import {
 } from './fakes';
 
 const MINUTE = 60_000;
-const ID_C = '0c1d2e3f-4a5b-4c6d-8e7f-901a2b3c4d5e';
 
 function setup(overrides: Partial<SendDeps> = {}) {
   const ledger = new MemoryLedger();
@@ -38,13 +38,10 @@ function setup(overrides: Partial<SendDeps> = {}) {
   const deps: SendDeps = {
     ledger,
     mailer,
-    pacing,
+    limits: { pacing, dailyCap: undefined },
     scheduler,
-    dailyCap: undefined,
-    now: () => ledger.now,
-    senderMailbox: 'notices@contoso.com',
-    saveToSentItems: true,
-    dryRun: false,
+    clock: { now: () => ledger.now },
+    sender: { mailbox: 'notices@contoso.com', saveToSentItems: true, dryRun: false },
     template: TEMPLATE,
     log,
     ...overrides,
@@ -275,7 +272,7 @@ describe('deliver: a worker killed at any step, then a duplicate and a retry of 
       ...ctx.deps,
       ledger: dying.ledger(ctx.ledger),
       mailer: dying.mailer(ctx.mailer),
-      pacing: dying.pacer(ctx.pacing),
+      limits: { ...ctx.deps.limits, pacing: dying.pacer(ctx.pacing) },
     };
     // What the dead worker returns is never seen (after markSent fails it even returns normally): its message is not deleted.
     await sendNotification(theJob, doomed, 'msg-1').catch(() => undefined);
@@ -334,7 +331,7 @@ describe('deliver: without Sent Items, unknown answers fall back to at-least-onc
     ['NOTIFY_SAVE_TO_SENT_ITEMS=false', false, 'NOTIFY_SAVE_TO_SENT_ITEMS is false'],
   ])('%s: the send is repeated without looking, and the fallback is logged once', async (_name, save, why) => {
     const mailbox = save ? 'mailbox-a@contoso.com' : 'mailbox-b@contoso.com';
-    const { mailer, log, deps, advance } = setup({ senderMailbox: mailbox, saveToSentItems: save });
+    const { mailer, log, deps, advance } = setup({ sender: { mailbox, saveToSentItems: save, dryRun: false } });
     mailer.sentItemsReadable = false;
     for (const id of [ID_A, ID_B]) {
       const j = job([release({ networkMessageId: id })]);
@@ -365,14 +362,16 @@ describe('deliver: the daily cap', () => {
         return { ok: true };
       },
     };
-    const first = await sendNotification(job(), { ...deps, dailyCap: cap }, 'msg-1');
+    const first = await sendNotification(job(), { ...deps, limits: { ...deps.limits, dailyCap: cap } }, 'msg-1');
     expect(first).toMatchObject({ sent: false, deferredUntil: '2026-08-22T00:03:00.000Z' });
     expect(ledger.get(release())).toBeUndefined();
     expect(scheduler.scheduled[0].delayMs).toBe(
       Date.parse('2026-08-22T00:03:00Z') - Date.parse('2026-08-21T10:00:00Z'),
     );
     advance(scheduler.scheduled[0].delayMs);
-    expect(await sendNotification(job(), { ...deps, dailyCap: cap }, 'msg-2')).toMatchObject({ sent: true, told: 1 });
+    expect(
+      await sendNotification(job(), { ...deps, limits: { ...deps.limits, dailyCap: cap } }, 'msg-2'),
+    ).toMatchObject({ sent: true, told: 1 });
     expect(taken).toEqual(['2026-08-22']);
     expect(mailer.sent).toHaveLength(1);
   });

@@ -67,7 +67,7 @@ async function drainAt(rt: Runtime, at: Date): Promise<{ summary: DrainSummary; 
       scheduled.push(delayMs);
     },
   };
-  const deps = { ...(await rt.sendDeps()), now: () => at, scheduler };
+  const deps = { ...(await rt.sendDeps()), clock: { now: () => at }, scheduler };
   const summary = await drainQueue(rt.jobMessages, (j, id) => sendNotification(j as NotificationJob, deps, id), rt.log);
   return { summary, scheduled };
 }

@@ -20,7 +20,7 @@ import type {
 import { noticeKey } from '../../shared/notify/sendNotification';
 import { entityKeys } from '../../shared/store/notificationLedger';
 
-export { ID_A, ID_B } from '../support/mothers';
+export { ID_A, ID_B, ID_C } from '../support/mothers';
 export { releasedFacts as release, noticeJob as job } from '../support/mothers';
 
 export const TEMPLATE: NotifyTemplateSettings = {

@@ -24,13 +24,10 @@ function setup(overrides: Partial<SendDeps> = {}) {
   const deps: SendDeps = {
     ledger,
     mailer,
-    pacing,
+    limits: { pacing, dailyCap: undefined },
     scheduler,
-    dailyCap: undefined,
-    now: () => ledger.now,
-    senderMailbox: 'notices@contoso.com',
-    saveToSentItems: true,
-    dryRun: false,
+    clock: { now: () => ledger.now },
+    sender: { mailbox: 'notices@contoso.com', saveToSentItems: true, dryRun: false },
     template: TEMPLATE,
     log,
     ...overrides,
@@ -127,7 +124,9 @@ describe('sendNotification', () => {
   });
 
   it('in a dry run logs recipient, subject and ids (no body), records the releases, and a later real run does not mail them', async () => {
-    const { ledger, mailer, pacing, log, deps } = setup({ dryRun: true, senderMailbox: undefined });
+    const { ledger, mailer, pacing, log, deps } = setup({
+      sender: { mailbox: undefined, saveToSentItems: true, dryRun: true },
+    });
     const outcome = await sendNotification(job(), deps, 'msg-1');
     expect(outcome).toMatchObject({ sent: false, told: 1, dryRun: true });
     expect(mailer.sent).toHaveLength(0);
@@ -138,7 +137,7 @@ describe('sendNotification', () => {
 
     const real = await sendNotification(
       job(),
-      { ...deps, dryRun: false, senderMailbox: 'notices@contoso.com' },
+      { ...deps, sender: { ...deps.sender, dryRun: false, mailbox: 'notices@contoso.com' } },
       'msg-2',
     );
     expect(real).toMatchObject({ sent: false, alreadyTold: 1 });
@@ -156,7 +155,7 @@ describe('sendNotification', () => {
   });
 
   it('refuses to send for real without NOTIFY_SENDER_MAILBOX, before claiming anything', async () => {
-    const { ledger, deps } = setup({ senderMailbox: undefined });
+    const { ledger, deps } = setup({ sender: { mailbox: undefined, saveToSentItems: true, dryRun: false } });
     await expect(sendNotification(job(), deps)).rejects.toThrow(SettingsError);
     expect(ledger.rows.size).toBe(0);
   });

@@ -7,6 +7,7 @@
 import { InvocationContext, type Timer } from '@azure/functions';
 import { weeklyReportHandler } from '../../functions/weeklyReport';
 import { detectReleases } from '../../shared/detect/detectReleases';
+import { feedAlsoReadBy } from '../../shared/app/countedFeed';
 import { ACTIVITY_KINDS } from '../../shared/report/activity';
 import { activityRecordReader } from '../../shared/report/counting';
 import { addDays, utcDay } from '../../shared/report/days';
@@ -44,7 +45,8 @@ describe('the activity report, counted by the product', () => {
       },
     };
     const deps = await runtime.detectionDeps();
-    await expect(detectReleases({ ...deps, recordReaders: [activityRecordReader({ store: crashing, ownIdentities: runtime.settings.ownIdentities })] })).rejects.toThrow('simulated crash mid-count');
+    const counting = activityRecordReader({ store: crashing, ownIdentities: runtime.settings.ownIdentities });
+    await expect(detectReleases({ ...deps, feed: feedAlsoReadBy(runtime.auditFeed, counting) })).rejects.toThrow('simulated crash mid-count');
     expect(crashed).toBe(true);
 
     const first = await runtime.detect();

@@ -156,15 +156,12 @@ export async function runSchedule(seed: number, readAccess: boolean): Promise<Sc
     const deps: SendDeps = {
       ledger: world.ledgerFor(task),
       mailer: world.mailerFor(task, true),
-      pacing: world.pacerFor(task),
+      limits: { pacing: world.pacerFor(task), dailyCap: undefined },
       scheduler: world.schedulerFor(task),
-      dailyCap: undefined,
-      senderMailbox: MAILBOX,
-      saveToSentItems: true,
-      dryRun: false,
+      sender: { mailbox: MAILBOX, saveToSentItems: true, dryRun: false },
       template: TEMPLATE,
       log,
-      now: () => new Date(world.now),
+      clock: { now: () => new Date(world.now) },
     };
     const entry: Running = { task, message, result: undefined };
     running.push(entry);

@@ -66,3 +66,12 @@ export function noticeJob(
 ): NotificationJob {
   return makeJob(sender, releases);
 }
+
+/** A notice job exactly as given (releases in this order, a fixed id), as a queue message may carry it. */
+export function noticeJobAsGiven(
+  releases: ReleasedMessageFacts[] = [releasedFacts()],
+  sender = 'alice@contoso.com',
+  jobId = 'job-1',
+): NotificationJob {
+  return { jobId, sender, releases };
+}

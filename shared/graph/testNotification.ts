@@ -2,13 +2,17 @@ import { randomUUID } from 'node:crypto';
 import { requireSenderMailbox } from '../config/settings';
 import { composeNotification } from '../email/compose';
 import { makeJob } from '../jobs/notificationJob';
-import type { Runtime } from '../app/runtime';
+import type { Settings } from '../config/settings';
+import type { Mailer } from '../notify/ports';
+
+/** What a test notification uses: the settings and a mailer. */
+export type TestNotificationPorts = { settings: Settings; mailer: Pick<Mailer, 'send'> };
 
 /**
  * Sends one notification as a sender would get it, about an invented release, straight through
  * Graph: it proves Mail.Send for the mailbox and shows the email, and touches no ledger.
  */
-export async function sendTestNotification(runtime: Runtime, to: string): Promise<string> {
+export async function sendTestNotification(runtime: TestNotificationPorts, to: string): Promise<string> {
   const mailbox = requireSenderMailbox(runtime.settings);
   const now = new Date();
   const job = makeJob(to, [

@@ -1,3 +1,8 @@
+import { needsText, type DoctorCheck, type DoctorContext, type Verdict } from '../checks/check';
+import { afterRead, type ExchangePorts } from '../exchange/doctorCheck';
+import { parseQuarantineRow } from '../exchange/quarantineRow';
+import { readQuarantineMessageHeader } from '../exchange/quarantineSource';
+import { messageOf } from '../log/errors';
 import type { HeaderRead } from '../exchange/quarantineSource';
 import { parseMessageHeader } from '../detect/messageHeader';
 import { originFromHeader } from '../detect/origin';
@@ -37,3 +42,38 @@ export function describeHeaderRead(read: HeaderRead): { warning: boolean; detail
       };
   }
 }
+
+async function headerVerdict(ctx: DoctorContext<ExchangePorts>): Promise<Verdict> {
+  const probe = await ctx.runtime.exchange.invoke('Get-QuarantineMessage', { Page: 1, PageSize: 1 });
+  const parsed = probe.rows.length > 0 ? parseQuarantineRow(probe.rows[0]) : undefined;
+  if (parsed?.ok !== true) {
+    return {
+      warning: true,
+      detail: `no quarantined message to read a header from, so whether headers are readable is not known yet; ${FALLBACK_TEXT} where a header cannot be read.`,
+    };
+  }
+  const identity = `${parsed.message.networkMessageId}\\${parsed.message.copyId}`;
+  const read = describeHeaderRead(await readQuarantineMessageHeader(ctx.runtime.exchange, identity));
+  return read.warning ? { warning: true, detail: read.detail } : read.detail;
+}
+
+/** Never fails the doctor: without headers the product still works, with the fallback. */
+export const headersCheck: DoctorCheck<ExchangePorts> = {
+  name: 'message headers (Get-QuarantineMessageHeader)',
+  needs: (ctx) => {
+    const needs = afterRead(ctx);
+    return needs.length > 0
+      ? [`${needsText(needs).replace(/^needs /, '')}; ${FALLBACK_TEXT} where a header cannot be read.`]
+      : [];
+  },
+  run: async (ctx) => {
+    try {
+      return await headerVerdict(ctx);
+    } catch (error) {
+      return {
+        warning: true,
+        detail: `not checked (${messageOf(error)}); ${FALLBACK_TEXT} where a header cannot be read.`,
+      };
+    }
+  },
+};

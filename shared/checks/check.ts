@@ -1,4 +1,3 @@
-import type { Runtime } from '../app/runtime';
 import type { Env, Settings } from '../config/settings';
 
 /** One line of the doctor's answer. */
@@ -16,11 +15,14 @@ export interface CheckResult {
 /** What a check passes with: its detail, or a warning (never fails the run). */
 export type Verdict = string | { warning: true; detail: string };
 
-/** What every check may read: the settings, the adapters, and what the checks before it found. */
-export interface DoctorContext {
+/**
+ * What every check may read: the settings, the adapters it needs (`R`: each check names only the ports
+ * it uses, so an adapter's check imports no composition root), and what the checks before it found.
+ */
+export interface DoctorContext<R = unknown> {
   env: Env;
   settings: Settings;
-  runtime: Runtime;
+  runtime: R;
   /** Sends one real test notification to this address when given. */
   sendTestTo: string | undefined;
   /** The broken settings among `names` (a name also covers its `NAME__*` variants). */
@@ -38,11 +40,11 @@ export interface DoctorContext {
  * `run` passes with a Verdict, or throws with the fix. A check with `report` instead writes its own
  * result lines (the settings, which are one line per problem).
  */
-export interface DoctorCheck {
+export interface DoctorCheck<R = unknown> {
   name: string;
-  needs?: (ctx: DoctorContext) => string[];
-  run?: (ctx: DoctorContext) => Promise<Verdict>;
-  report?: (ctx: DoctorContext) => CheckResult[];
+  needs?: (ctx: DoctorContext<R>) => string[];
+  run?: (ctx: DoctorContext<R>) => Promise<Verdict>;
+  report?: (ctx: DoctorContext<R>) => CheckResult[];
 }
 
 /** "needs A, B and C" */
@@ -53,6 +55,6 @@ export function needsText(needs: readonly string[]): string {
 }
 
 /** "a token for X" unless the check of that token passed. */
-export function tokenFor(ctx: DoctorContext, resource: string): string[] {
+export function tokenFor(ctx: Pick<DoctorContext, 'passed'>, resource: string): string[] {
   return ctx.passed(`token for ${resource}`) ? [] : [`a token for ${resource}`];
 }

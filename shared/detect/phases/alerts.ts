@@ -1,0 +1,83 @@
+/**
+ * Alerts for the security team, about the releases decided this run. They are handed over before
+ * the releases that only they were waiting for are settled, so a crash in between cannot lose one.
+ */
+import {
+  BURST_WINDOW_MS,
+  burstFindings,
+  messageFindings,
+  type AlertFinding,
+  type AlertSettings,
+  type ReleaseView,
+} from '../../alerts/rules';
+import { alertJobsFor, type AlertJob } from '../../jobs/alertJob';
+import type { LogFields, Logger } from '../../log/logger';
+import type { NotificationQueue, ReleaseStore } from '../ports';
+import { chunk, ENQUEUE_BATCH } from './chunk';
+
+export interface AlertDeps {
+  queue: NotificationQueue;
+  releases: ReleaseStore;
+  log: Logger;
+  /** The security team's alert rules; undefined or no recipients: alerts are off. */
+  alerts: AlertSettings | undefined;
+}
+
+export interface AlertSummary {
+  /** Alert emails handed over this run. */
+  alerts: number;
+}
+
+export async function raiseAlerts(deps: AlertDeps, decided: readonly ReleaseView[]): Promise<AlertSummary> {
+  const settings = deps.alerts;
+  if (!settings || settings.recipients.length === 0) return { alerts: 0 };
+  const findings = [
+    ...messageFindings(decided, settings),
+    ...(await burstsAmong(decided, settings.burstReleases, deps.releases)),
+  ];
+  const alertJobs = alertJobsFor(findings);
+  for (const batch of chunk(alertJobs, ENQUEUE_BATCH)) await deps.queue.enqueue(batch);
+  // One structured event per alert, for a Sentinel or Log Analytics rule (README: KQL).
+  for (const job of alertJobs) deps.log.warn('quarantine alert', alertFields(job));
+  return { alerts: alertJobs.length };
+}
+
+function alertFields(job: AlertJob): LogFields {
+  const releases = job.items.flatMap((i) => i.releases);
+  return {
+    rule: job.rule,
+    account: job.account,
+    releases: job.items.reduce((n, i) => n + i.totalReleases, 0),
+    networkMessageIds: [...new Set(releases.map((r) => r.networkMessageId))],
+    quarantineTypes: [...new Set(releases.map((r) => r.quarantineType).filter((t) => t !== ''))],
+    jobId: job.jobId,
+  };
+}
+
+/** Bursts by the accounts that released something this run, over their releases around it (any type, any status). */
+async function burstsAmong(
+  decided: readonly ReleaseView[],
+  threshold: number,
+  releases: ReleaseStore,
+): Promise<AlertFinding[]> {
+  if (threshold <= 0) return [];
+  const byAccount = new Map<string, ReleaseView[]>();
+  for (const view of decided) {
+    const account = view.release.releasedBy;
+    if (account) byAccount.set(account, [...(byAccount.get(account) ?? []), view]);
+  }
+  const findings: AlertFinding[] = [];
+  for (const [account, views] of byAccount) {
+    const times = views.map((v) => v.release.releasedAt.getTime());
+    const around = await releases.releasedBy(
+      account,
+      new Date(Math.min(...times) - BURST_WINDOW_MS),
+      new Date(Math.max(...times) + BURST_WINDOW_MS),
+    );
+    const known = new Map(views.map((v) => [v.release.recordId, v]));
+    const all = around.map((r) => known.get(r.recordId) ?? { release: r, message: undefined });
+    for (const v of views) if (!around.some((r) => r.recordId === v.release.recordId)) all.push(v);
+    findings.push(...burstFindings(account, all, threshold));
+  }
+  return findings;
+}

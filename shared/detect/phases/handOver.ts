@@ -1,0 +1,65 @@
+/**
+ * Hand-over: the notice jobs go to the queue in batches, each batch's releases settled as soon as it
+ * is enqueued, so a timeout mid-run repeats nothing already handed over. A crash between the two
+ * re-enqueues one batch on the next run, and the ledger in the sending stage makes the repeat a no-op.
+ */
+import { jobsFor, ledgerKey, type NotificationJob } from '../../jobs/notificationJob';
+import type { Logger } from '../../log/logger';
+import { forEachLimited } from '../../util/forEachLimited';
+import type { NotificationQueue, ReleaseStore } from '../ports';
+import { chunk, ENQUEUE_BATCH } from './chunk';
+import type { NoticeEntry, Settlement } from './match';
+
+const SETTLE_CONCURRENCY = 8;
+
+export interface HandOverDeps {
+  queue: NotificationQueue;
+  releases: ReleaseStore;
+  log: Logger;
+}
+
+export interface HandOverSummary {
+  jobs: number;
+}
+
+/** Skipped and unmatched releases: settled once their alerts are handed over. */
+export async function settleDecided(releases: ReleaseStore, toSettle: readonly Settlement[], now: Date): Promise<void> {
+  await forEachLimited(toSettle, SETTLE_CONCURRENCY, (s) => releases.settle(s.recordId, s.status, s.reason, now));
+}
+
+export async function handOver(
+  deps: HandOverDeps,
+  toNotify: ReadonlyMap<string, readonly NoticeEntry[]>,
+  now: Date,
+): Promise<HandOverSummary> {
+  const jobs = [...toNotify.entries()].flatMap(([sender, entries]) =>
+    jobsFor(
+      sender,
+      entries.map((e) => e.facts),
+    ),
+  );
+  const recordsOf = new Map<string, string[]>(
+    [...toNotify.values()].flat().map((entry) => [ledgerKey(entry.facts), entry.recordIds]),
+  );
+  const recordIdsOf = (job: NotificationJob): string[] => [
+    ...new Set(job.releases.flatMap((f) => recordsOf.get(ledgerKey(f)) ?? [])),
+  ];
+  // A record can be reported by more than one job (released to all recipients of a message cut in
+  // two): it is settled once the last of them is handed over.
+  const jobsLeft = new Map<string, number>();
+  for (const job of jobs) for (const id of recordIdsOf(job)) jobsLeft.set(id, (jobsLeft.get(id) ?? 0) + 1);
+  const summary: HandOverSummary = { jobs: 0 };
+  for (const batch of chunk(jobs, ENQUEUE_BATCH)) {
+    await deps.queue.enqueue(batch);
+    summary.jobs += batch.length;
+    const done: string[] = [];
+    for (const id of batch.flatMap(recordIdsOf)) {
+      const left = (jobsLeft.get(id) ?? 1) - 1;
+      jobsLeft.set(id, left);
+      if (left === 0) done.push(id);
+    }
+    await deps.releases.settleMany(done, 'queued', now);
+    deps.log.info('handed over', { jobs: batch.length, releases: done.length });
+  }
+  return summary;
+}
