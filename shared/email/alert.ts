@@ -6,7 +6,7 @@
  */
 import { describeFinding, type AlertFinding } from '../alerts/rules';
 import type { AlertJob, AlertReleaseFacts } from '../jobs/alertJob';
-import { NETWORK_MESSAGE_IDS_HEADER, type ComposedEmail } from './compose';
+import { idsHeaderValue, NETWORK_MESSAGE_IDS_HEADER, type ComposedEmail } from './compose';
 import { addressHtml, breakableHtml, escapeHtml } from './html';
 import { formatInstant } from './time';
 import { cleanInline, displayDefanged, displayText, truncate } from './sanitize';
@@ -52,7 +52,9 @@ export function composeAlert(job: AlertJob, recipients: readonly string[], timeZ
   };
   // The count in the subject is the true one, also when a burst lists only its first releases.
   const summary = describeFinding(finding, total);
-  const subject = truncate(cleanInline(`Quarantine alert: ${summary}`), 250);
+  // A mass alert split to fit the queue says which part this is; each part lists its own releases.
+  const part = job.part && job.part.of > 1 ? ` (part ${job.part.index} of ${job.part.of})` : '';
+  const subject = truncate(cleanInline(`Quarantine alert: ${summary}`), 250 - part.length) + part;
   const ids = [...new Set(releases.map((r) => r.networkMessageId.toLowerCase()))];
   const when = (iso: string): string => formatInstant(iso, timeZone);
   const rows = releases.map((r) => releaseRows(r, when));
@@ -99,7 +101,7 @@ export function composeAlert(job: AlertJob, recipients: readonly string[], timeZ
     html,
     text,
     headers: [
-      { name: NETWORK_MESSAGE_IDS_HEADER, value: truncate(ids.join(','), 900) },
+      { name: NETWORK_MESSAGE_IDS_HEADER, value: idsHeaderValue(ids) },
       { name: ALERT_HEADER, value: job.rule },
     ],
   };
