@@ -9,7 +9,8 @@ import type { AlertJob, AlertReleaseFacts } from '../jobs/alertJob';
 import { idsHeaderValue, NETWORK_MESSAGE_IDS_HEADER, type ComposedEmail } from './compose';
 import { addressHtml, breakableHtml, escapeHtml } from './html';
 import { formatInstant } from './time';
-import { cleanInline, displayDefanged, displayText, truncate } from './sanitize';
+import { cleanInline, defang, displayDefanged, displayText, truncate } from './sanitize';
+import { isMailboxAddress } from '../config/settings';
 
 export const ALERT_HEADER = 'x-qrn-alert';
 
@@ -150,13 +151,17 @@ function releaseRows(r: AlertReleaseFacts, when: (iso: string) => string): { htm
     ],
     ['Came from', r.origin ? displayText(r.origin, 200) : 'unknown', 'text'],
   ];
+  // Only a plain mailbox address is shown as one; anything else in an address field (a display name,
+  // a quoted local part, a bare domain) is outside text and is defanged like a subject.
+  const safe = (value: string, kind: 'address' | 'text' | 'outside'): string =>
+    kind === 'address' && !isMailboxAddress(value) ? defang(value) : value;
   const html = facts
     .map(([label, value, kind]) => {
       const shown =
-        kind === 'address' && /@/.test(value) && !/\s/.test(value) ? addressHtml(value) : breakableHtml(value);
+        kind === 'address' && isMailboxAddress(value) ? addressHtml(value) : breakableHtml(safe(value, kind));
       return `<tr><td style="padding:4px 0;border-top:1px solid #ddd"><div style="color:#555;font-size:12px">${escapeHtml(label)}</div><div style="overflow-wrap:anywhere">${shown}</div></td></tr>`;
     })
     .join('');
-  const text = facts.map(([label, value]) => `${label}: ${value}`).join('\n') + '\n';
+  const text = facts.map(([label, value, kind]) => `${label}: ${safe(value, kind)}`).join('\n') + '\n';
   return { html, text };
 }

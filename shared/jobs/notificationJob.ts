@@ -7,7 +7,7 @@ import { PermanentJobError } from './delivery';
 import { isGuid, isMailboxAddress } from '../config/settings';
 import type { ReleasedMessageFacts } from '../domain/types';
 import { isRecord } from '../http/json';
-import { cutText } from '../text/clean';
+import { addressKey, cutText } from '../text/clean';
 import {
   FIELD_CAPS,
   fitJob,
@@ -32,7 +32,7 @@ export interface NotificationJob {
 
 /** The key that makes a notification happen once: one message released to one recipient. */
 export function ledgerKey(facts: Pick<ReleasedMessageFacts, 'networkMessageId' | 'releasedTo'>): string {
-  return `${facts.networkMessageId.toLowerCase()}|${facts.releasedTo.toLowerCase()}`;
+  return `${facts.networkMessageId.toLowerCase()}|${addressKey(facts.releasedTo)}`;
 }
 
 /** A job's id follows from what it reports, so the same releases always make the same id. */

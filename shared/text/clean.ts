@@ -46,8 +46,9 @@ const MAILBOX = /^[^\s@<>",;:\\()[\]\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}]+@[a-z0-9-]+(
 export function plainAddress(value: unknown): string | undefined {
   const clean = cleanText(value).trim();
   if (clean === '' || clean.length > 320) return undefined;
-  const folded = clean.normalize('NFKC').toLowerCase();
-  if (folded !== clean.toLowerCase()) return undefined;
+  // Compared before lower-casing: toLowerCase alone already turns the Kelvin sign into "k".
+  if (clean.normalize('NFKC') !== clean) return undefined;
+  const folded = clean.toLowerCase();
   return MAILBOX.test(folded) ? folded : undefined;
 }
 
@@ -58,7 +59,6 @@ export function plainAddress(value: unknown): string | undefined {
  */
 export function addressKey(value: unknown): string {
   const clean = cleanText(value).trim();
-  const lower = clean.toLowerCase();
-  if (clean.normalize('NFKC').toLowerCase() === lower) return lower;
+  if (clean.normalize('NFKC') === clean) return clean.toLowerCase();
   return `~nfkc ${[...clean].map((c) => (c.codePointAt(0) ?? 0).toString(16)).join('.')}`;
 }
