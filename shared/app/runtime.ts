@@ -321,8 +321,12 @@ export class Runtime {
         ...deps,
         recipients: this.settings.reportRecipients,
         store: await this.activityStore(),
-        renderCharts: async (data: ReportData): Promise<ChartImage[]> =>
-          (await import('../report/charts')).renderCharts(data),
+        renderCharts: async (data: ReportData): Promise<ChartImage[]> => {
+          const failed: Array<{ chart: string; reason: string }> = [];
+          const charts = (await import('../report/charts')).renderCharts(data, failed);
+          for (const f of failed) this.log.warn('report chart left out: its table stands in', f);
+          return charts;
+        },
         // A report whose send is in doubt is not queued again (the queue cannot carry it): the timer's retry reconciles it.
         scheduler: { later: async () => undefined },
       },
