@@ -52,7 +52,7 @@ export interface Settings {
   notifyReleasesSince: Date | undefined;
   notifySenderMailbox: string | undefined;
   notifyMaxPerMinute: number;
-  /** Emails a day the sender mailbox may send (NOTIFY_MAX_PER_DAY); the rest waits for the next UTC day. */
+  /** Recipients a day the sender mailbox may send to (NOTIFY_MAX_PER_DAY; Exchange's limit is 10,000); the rest waits for the next UTC day. */
   notifyMaxPerDay: number;
   notifySaveToSentItems: boolean;
   notifyDryRun: boolean;

@@ -254,13 +254,18 @@ export async function deliver<T>(delivery: Delivery<T>, deps: DeliverDeps): Prom
 
   // 3. The daily cap, then the pace; the marker is recorded inside the pace slot, right before the call.
   if (deps.dailyCap) {
-    const budget = await deps.dailyCap.take(mailbox, 1, now());
+    // Exchange counts recipients, not emails: an alert to 50 ALERT_RECIPIENTS takes 50.
+    const budget = await deps.dailyCap.take(
+      mailbox,
+      recipientsOf(delivery.compose(held.map((h) => h.item.value))),
+      now(),
+    );
     if (!budget.ok) {
       await deps.health?.([
         {
           problem: 'daily-cap-reached',
           open: true,
-          reason: `NOTIFY_MAX_PER_DAY is reached for ${mailbox}: the rest is sent from the next UTC day. Raise the setting if this is expected volume (Exchange allows 10,000 recipients a day).`,
+          reason: `NOTIFY_MAX_PER_DAY (recipients a day) is reached for ${mailbox}: mail is held back and sent from the next UTC day. Exchange blocks a mailbox past 10,000 recipients a day.`,
           affected: 'notices and alerts wait for the next day',
         },
       ]);
@@ -384,4 +389,9 @@ function unique<T>(items: ReadonlyArray<DeliveryItem<T>>): Array<DeliveryItem<T>
 
 function iso(date: Date | undefined): string | null {
   return date ? date.toISOString() : null;
+}
+
+/** Recipients one email counts against the mailbox's daily limit (To, and the further To of reports and alerts). */
+export function recipientsOf(email: { to: string; moreTo?: readonly string[] }): number {
+  return 1 + (email.moreTo?.length ?? 0);
 }
