@@ -167,31 +167,41 @@ const countOf = (r: ReleasedMessageFacts): number => Math.max(r.recipientCount ?
  * The text is not checked against the queue's budget: encodeJobMessages is.
  */
 export function encodeJob(job: NotificationJob): string {
-  const messages = new Map<string, WireMessage>();
+  const messages = new Map<string, WireMessage & { seen: Set<string> }>();
   for (const r of job.releases) {
     const id = r.networkMessageId.toLowerCase();
     let message = messages.get(id);
     if (!message) {
-      const recipients = r.recipients.slice(0, MAX_RECIPIENTS_IN_JOB).map((a) => cutText(a, FIELD_CAPS.address));
       message = {
         networkMessageId: r.networkMessageId,
         subject: cutText(r.subject, FIELD_CAPS.subject),
         receivedAt: cutText(r.receivedAt, FIELD_CAPS.instant),
-        recipients,
+        recipients: [],
         quarantineType: cutText(r.quarantineType, FIELD_CAPS.quarantineType),
         policyName: cutText(r.policyName, FIELD_CAPS.policyName),
         releases: [],
+        seen: new Set<string>(),
       };
-      if (countOf(r) > recipients.length) message.recipientCount = countOf(r);
       messages.set(id, message);
     }
+    // Recipients united across the message's releases (as compose does), each once, within the cap.
+    let count = Math.max(message.recipientCount ?? 0, countOf(r));
+    for (const a of r.recipients) {
+      const address = cutText(a, FIELD_CAPS.address);
+      if (message.seen.has(address.toLowerCase())) continue;
+      message.seen.add(address.toLowerCase());
+      if (message.recipients.length < MAX_RECIPIENTS_IN_JOB) message.recipients.push(address);
+      count = Math.max(count, message.seen.size);
+    }
+    if (count > message.recipients.length) message.recipientCount = count;
     message.releases.push({
       releasedTo: cutText(r.releasedTo, FIELD_CAPS.address),
       releasedBy: r.releasedBy === undefined ? undefined : cutText(r.releasedBy, FIELD_CAPS.address),
       releasedAt: cutText(r.releasedAt, FIELD_CAPS.instant),
     });
   }
-  return JSON.stringify({ v: 2, jobId: job.jobId, sender: job.sender, messages: [...messages.values()] });
+  const wire = [...messages.values()].map(({ seen: _seen, ...m }) => m);
+  return JSON.stringify({ v: 2, jobId: job.jobId, sender: job.sender, messages: wire });
 }
 
 /** Recipients a notice keeps listing when a job must shrink: what the email shows; the rest is a count. */

@@ -6,14 +6,8 @@
  */
 import { CONTROL_SOURCE, INVISIBLE_SOURCE } from './invisible';
 
-/** U+FDD0-FDEF and the last two code points of every plane: never text. */
-const NONCHARACTER_SOURCE =
-  '\\ufdd0-\\ufdef\\ufffe\\uffff\\u{1fffe}\\u{1ffff}\\u{2fffe}\\u{2ffff}\\u{3fffe}\\u{3ffff}\\u{4fffe}\\u{4ffff}' +
-  '\\u{5fffe}\\u{5ffff}\\u{6fffe}\\u{6ffff}\\u{7fffe}\\u{7ffff}\\u{8fffe}\\u{8ffff}\\u{9fffe}\\u{9ffff}' +
-  '\\u{afffe}\\u{affff}\\u{bfffe}\\u{bffff}\\u{cfffe}\\u{cffff}\\u{dfffe}\\u{dffff}\\u{efffe}\\u{effff}' +
-  '\\u{ffffe}\\u{fffff}\\u{10fffe}\\u{10ffff}';
 const CONTROL = new RegExp(`[${CONTROL_SOURCE}]`, 'gu');
-const DROPPED = new RegExp(`[${INVISIBLE_SOURCE}${NONCHARACTER_SOURCE}]`, 'gu');
+const DROPPED = new RegExp(`[${INVISIBLE_SOURCE}]`, 'gu');
 const LONE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /**
