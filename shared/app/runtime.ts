@@ -245,7 +245,12 @@ export class Runtime {
     }
     const openProblems = await this.afterStage(
       stage,
-      [...clearedBy(stage), ...(await this.stageChecks(stage, now)), ...oversized(stage, result)],
+      [
+        ...clearedBy(stage),
+        ...(await this.stageChecks(stage, now)),
+        ...oversized(stage, result),
+        ...chartsMissing(stage, result),
+      ],
       now,
     );
     return openProblems === undefined ? result : { ...result, openProblems };
@@ -338,6 +343,22 @@ export class Runtime {
   async purgeNotificationLedger(now: Date = new Date()): Promise<number> {
     return (await this.notificationLedger()).purge(ledgerRetentionCutoff(now));
   }
+}
+
+/** A report sent with its tables only (its charts failed) says so; a report with charts clears it. */
+function chartsMissing(stage: Stage, summary: object): Observation[] {
+  if (stage !== 'report' || (summary as { delivery?: unknown }).delivery === undefined) return [];
+  const failed = (summary as { chartsFailed?: string }).chartsFailed;
+  return failed
+    ? [
+        {
+          problem: 'report-charts-missing',
+          open: true,
+          reason: `The charts could not be drawn (${failed}); the report was sent with its tables. Run "npm run report" to see the error in full.`,
+          affected: 'the weekly report has no charts',
+        },
+      ]
+    : [{ problem: 'report-charts-missing', open: false }];
 }
 
 /** A snapshot run that had to skip rows Table Storage refused (too large, or otherwise) says so; a clean run clears it. */
