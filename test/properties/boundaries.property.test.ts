@@ -314,6 +314,34 @@ describe('property: outside text -> log line and cleaned text', () => {
 
 /** Failures generated inputs found, kept as named cases. */
 describe('regressions found by generated inputs', () => {
+  const base = {
+    networkMessageId: '5b0f7c1e-3c1a-4e22-9d3c-08de0a1b2c3d',
+    subject: 'x',
+    receivedAt: '2026-01-01T00:00:00.000Z',
+    releasedBy: undefined,
+    releasedAt: '2026-01-01T00:00:00.000Z',
+    quarantineType: '',
+    policyName: '',
+  };
+
+  it('seed -3283365: a subject of U+FFFF reaches no email (non-characters were kept)', () => {
+    const [job] = jobsFor('alice@contoso.com', [
+      { ...base, subject: '\uffff', recipients: [], releasedTo: 'r@fabrikam.example' },
+    ]);
+    const email = composeNotification(job, template);
+    for (const part of [email.subject, email.html, email.text]) expect(part).not.toMatch(UNRENDERABLE);
+  });
+
+  it("seed -241350485: recipients of a message are united across its releases on the wire (the first release's list was taken)", () => {
+    const releases = [
+      { ...base, recipients: ['bob@fabrikam.example'], releasedTo: 'a@a.aa' },
+      { ...base, recipients: [], releasedTo: '' },
+    ];
+    const [text] = encodeQueuedJobMessages(jobsFor('alice@contoso.com', releases)[0]);
+    const back = parseQueuedJob(text) as NotificationJob;
+    expect(back.releases.every((r) => r.recipients.includes('bob@fabrikam.example'))).toBe(true);
+  });
+
   it('a job of 200 releases to all of 400 recipients composes in linear time (was 6 s / 615 MB)', () => {
     const recipients = Array.from({ length: 400 }, (_, i) => `member${i}@fabrikam.example`);
     const releases = Array.from({ length: 200 }, (_, i) => ({
