@@ -303,7 +303,12 @@ export class Runtime {
     }
     const openProblems = await this.afterStage(
       stage,
-      [...clearedBy(stage), ...(await this.stageChecks(stage, clock)), ...oversized(stage, result)],
+      [
+        ...clearedBy(stage),
+        ...(await this.stageChecks(stage, clock)),
+        ...oversized(stage, result),
+        ...chartsMissing(stage, result),
+      ],
       clock,
     );
     return openProblems === undefined ? result : { ...result, openProblems };
@@ -379,8 +384,12 @@ export class Runtime {
         ...deps,
         recipients: this.settings.reportRecipients,
         store: await this.activityStore(),
-        renderCharts: async (data: ReportData): Promise<ChartImage[]> =>
-          (await import('../report/charts')).renderCharts(data),
+        renderCharts: async (data: ReportData): Promise<ChartImage[]> => {
+          const failed: Array<{ chart: string; reason: string }> = [];
+          const charts = (await import('../report/charts')).renderCharts(data, failed);
+          for (const f of failed) this.log.warn('report chart left out: its table stands in', f);
+          return charts;
+        },
         // A report whose send is in doubt is not queued again (the queue cannot carry it): the timer's retry reconciles it.
         scheduler: { later: async () => undefined },
       },
@@ -392,6 +401,22 @@ export class Runtime {
   async purgeNotificationLedger(now: Date = this.clock.now()): Promise<number> {
     return (await this.notificationLedger()).purge(ledgerRetentionCutoff(now));
   }
+}
+
+/** A report sent with its tables only (its charts failed) says so; a report with charts clears it. */
+function chartsMissing(stage: Stage, summary: object): Observation[] {
+  if (stage !== 'report' || (summary as { delivery?: unknown }).delivery === undefined) return [];
+  const failed = (summary as { chartsFailed?: string }).chartsFailed;
+  return failed
+    ? [
+        {
+          problem: 'report-charts-missing',
+          open: true,
+          reason: `The charts could not be drawn (${failed}); the report was sent with its tables. Run "npm run report" to see the error in full.`,
+          affected: 'the weekly report has no charts',
+        },
+      ]
+    : [{ problem: 'report-charts-missing', open: false }];
 }
 
 /** A snapshot run that had to skip rows Table Storage refused (too large, or otherwise) says so; a clean run clears it. */

@@ -309,7 +309,7 @@ export const SCHEMA = {
     section: 'top',
     group: 'limits',
     description:
-      'Emails a day from the sender mailbox (Exchange blocks a mailbox past 10,000 recipients a day); the rest waits for the next UTC day.',
+      'Recipients a day the sender mailbox may send to (every To of every notice, alert, health and report email counts; Exchange blocks a mailbox past 10,000 recipients a day); the rest waits for the next UTC day.',
     example: '3000',
     // Leaves room under Exchange's 10,000 for anything else the mailbox sends.
     default: '3000',

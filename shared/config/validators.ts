@@ -30,15 +30,18 @@ export const MICROSOFT_AUTHORITY_HOSTS = new Set([
 ]);
 
 const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-// Deliberately plain: one @, no spaces, no control characters, a dotted domain.
-const MAILBOX = /^[^\s@<>",;:\\()[\]\u0000-\u001f\u007f]+@[a-z0-9-]+(\.[a-z0-9-]+)+$/i;
+// Deliberately plain: one @, no spaces, no control, format, surrogate, private or unassigned code
+// points (the u flag reads a lone surrogate as one, so it is refused, not half-matched), a dotted domain.
+const MAILBOX = /^[^\s@<>",;:\\()[\]\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Cn}]+@[a-z0-9-]+(\.[a-z0-9-]+)+$/iu;
 
 export function isGuid(value: string): boolean {
   return GUID.test(value);
 }
 
 export function isMailboxAddress(value: string): boolean {
-  return value.length <= 320 && MAILBOX.test(value);
+  // An address NFKC would change (the Kelvin sign K, fullwidth letters) is no plain address: folded,
+  // it would be another user's (text/clean.ts, addressKey).
+  return value.length <= 320 && MAILBOX.test(value) && value.normalize('NFKC') === value;
 }
 
 /** Records one failure: `expected` completes "expected ...", `params` as described above. */

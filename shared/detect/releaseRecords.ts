@@ -1,6 +1,8 @@
 import { isGuid, isMailboxAddress } from '../config/settings';
 import type { ReleaseEvent } from '../domain/types';
 import { isRecord } from '../http/json';
+import { FIELD_CAPS } from '../jobs/budget';
+import { cleanText } from '../text/clean';
 
 export type RecordVerdict =
   | { kind: 'release'; event: ReleaseEvent }
@@ -66,7 +68,8 @@ export function classifyAuditRecord(raw: unknown): RecordVerdict {
   ) {
     return { kind: 'ignored', reason: 'malformed', recordId };
   }
-  const userId = typeof raw.UserId === 'string' ? raw.UserId.trim() : '';
+  // Outside text cleaned where it enters (text/clean.ts): a U+0001 in a UserId reaches no renderer.
+  const userId = cleanText(raw.UserId, FIELD_CAPS.address).trim();
   const system = SYSTEM_USERS.test(userId) || userId === '' || (Number(raw.UserType) === 4 && !userId.includes('@'));
   return {
     kind: 'release',

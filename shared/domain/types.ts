@@ -41,6 +41,8 @@ export interface ReleasedMessageFacts {
   subject: string;
   receivedAt: string;
   recipients: string[];
+  /** How many recipients the message had when `recipients` lists only the first of them (a queue budget cut it). */
+  recipientCount?: number;
   releasedTo: string;
   /** Admin address, or undefined when Microsoft 365 released it automatically. */
   releasedBy: string | undefined;

@@ -6,10 +6,11 @@
  */
 import { describeFinding, type AlertFinding } from '../alerts/rules';
 import type { AlertJob, AlertReleaseFacts } from '../jobs/alertJob';
-import { NETWORK_MESSAGE_IDS_HEADER, type ComposedEmail } from './compose';
+import { idsHeaderValue, NETWORK_MESSAGE_IDS_HEADER, type ComposedEmail } from './compose';
 import { addressHtml, breakableHtml, escapeHtml } from './html';
 import { formatInstant } from './time';
-import { cleanInline, displayDefanged, displayText, truncate } from './sanitize';
+import { cleanInline, defang, displayDefanged, displayText, truncate } from './sanitize';
+import { isMailboxAddress } from '../config/settings';
 
 export const ALERT_HEADER = 'x-qrn-alert';
 
@@ -52,7 +53,9 @@ export function composeAlert(job: AlertJob, recipients: readonly string[], timeZ
   };
   // The count in the subject is the true one, also when a burst lists only its first releases.
   const summary = describeFinding(finding, total);
-  const subject = truncate(cleanInline(`Quarantine alert: ${summary}`), 250);
+  // A mass alert split to fit the queue says which part this is; each part lists its own releases.
+  const part = job.part && job.part.of > 1 ? ` (part ${job.part.index} of ${job.part.of})` : '';
+  const subject = truncate(cleanInline(`Quarantine alert: ${summary}`), 250 - part.length) + part;
   const ids = [...new Set(releases.map((r) => r.networkMessageId.toLowerCase()))];
   const when = (iso: string): string => formatInstant(iso, timeZone);
   const rows = releases.map((r) => releaseRows(r, when));
@@ -99,7 +102,7 @@ export function composeAlert(job: AlertJob, recipients: readonly string[], timeZ
     html,
     text,
     headers: [
-      { name: NETWORK_MESSAGE_IDS_HEADER, value: truncate(ids.join(','), 900) },
+      { name: NETWORK_MESSAGE_IDS_HEADER, value: idsHeaderValue(ids) },
       { name: ALERT_HEADER, value: job.rule },
     ],
   };
@@ -148,13 +151,17 @@ function releaseRows(r: AlertReleaseFacts, when: (iso: string) => string): { htm
     ],
     ['Came from', r.origin ? displayText(r.origin, 200) : 'unknown', 'text'],
   ];
+  // Only a plain mailbox address is shown as one; anything else in an address field (a display name,
+  // a quoted local part, a bare domain) is outside text and is defanged like a subject.
+  const safe = (value: string, kind: 'address' | 'text' | 'outside'): string =>
+    kind === 'address' && !isMailboxAddress(value) ? defang(value) : value;
   const html = facts
     .map(([label, value, kind]) => {
       const shown =
-        kind === 'address' && /@/.test(value) && !/\s/.test(value) ? addressHtml(value) : breakableHtml(value);
+        kind === 'address' && isMailboxAddress(value) ? addressHtml(value) : breakableHtml(safe(value, kind));
       return `<tr><td style="padding:4px 0;border-top:1px solid #ddd"><div style="color:#555;font-size:12px">${escapeHtml(label)}</div><div style="overflow-wrap:anywhere">${shown}</div></td></tr>`;
     })
     .join('');
-  const text = facts.map(([label, value]) => `${label}: ${value}`).join('\n') + '\n';
+  const text = facts.map(([label, value, kind]) => `${label}: ${safe(value, kind)}`).join('\n') + '\n';
   return { html, text };
 }

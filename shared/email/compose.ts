@@ -13,6 +13,7 @@
 import { isGuid, isMailboxAddress, type NotifyTemplateSettings } from '../config/settings';
 import type { ReleasedMessageFacts } from '../domain/types';
 import { MalformedJobError, type NotificationJob } from '../jobs/notificationJob';
+import { MAX_HEADER_VALUE_CHARS, MAX_RECIPIENTS_SHOWN } from '../jobs/budget';
 import { addressHtml, breakableHtml, escapeHtml, textToHtmlParagraphs } from './html';
 import {
   cleanInline,
@@ -67,7 +68,7 @@ export interface ComposeOptions {
 
 export const NETWORK_MESSAGE_IDS_HEADER = 'x-qrn-network-message-ids';
 export const MAX_SUBJECT_LINE_LENGTH = 255;
-export const MAX_RECIPIENTS_SHOWN = 20;
+export { MAX_RECIPIENTS_SHOWN };
 
 /** ISO-8601 instant with an explicit zone; anything else is shown as given rather than guessed at. */
 const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i;
@@ -102,8 +103,22 @@ export function composeNotification(
     subject,
     html: renderHtml({ language, subject, intro, footer, views, strings }),
     text: renderText({ intro, footer, views, strings }),
-    headers: [header(NETWORK_MESSAGE_IDS_HEADER, networkMessageIds.join(','))],
+    headers: [header(NETWORK_MESSAGE_IDS_HEADER, idsHeaderValue(networkMessageIds))],
   };
+}
+
+/**
+ * The x-qrn-network-message-ids value: whole ids only, never cut inside one. The queue encoder splits
+ * a job whose ids would not fit (MAX_IDS_PER_EMAIL), so within a fitted job every id is listed.
+ */
+export function idsHeaderValue(ids: readonly string[]): string {
+  let value = '';
+  for (const id of ids) {
+    const next = value === '' ? id : `${value},${id}`;
+    if (next.length > MAX_HEADER_VALUE_CHARS) break;
+    value = next;
+  }
+  return value;
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -118,6 +133,8 @@ interface Message {
   subject: string;
   receivedAt: string;
   recipients: string[];
+  /** How many recipients it had in all, when a queue budget cut the list (else the list's length). */
+  recipientCount: number;
   quarantineType: string;
   policyName: string;
   releases: Release[];
@@ -139,7 +156,7 @@ function validNetworkMessageIds(job: NotificationJob): string[] {
   if (!Array.isArray(releases) || releases.length === 0) {
     throw new MalformedJobError(`Notification job ${quote(job.jobId)} has no releases to report.`);
   }
-  const ids: string[] = [];
+  const ids = new Set<string>();
   for (const release of job.releases) {
     const id: unknown = release?.networkMessageId;
     if (typeof id !== 'string' || !isGuid(id)) {
@@ -148,10 +165,9 @@ function validNetworkMessageIds(job: NotificationJob): string[] {
           'Jobs must carry the GUID from the quarantine snapshot; this is a bug upstream.',
       );
     }
-    const lower = id.toLowerCase();
-    if (!ids.includes(lower)) ids.push(lower);
+    ids.add(id.toLowerCase());
   }
-  return ids;
+  return [...ids];
 }
 
 function str(value: unknown): string {
@@ -166,6 +182,7 @@ function normaliseFacts(facts: ReleasedMessageFacts): Release {
     subject: str(facts.subject),
     receivedAt: str(facts.receivedAt),
     recipients: Array.isArray(recipients) ? recipients.map(str) : [],
+    recipientCount: typeof facts.recipientCount === 'number' ? facts.recipientCount : 0,
     releasedTo: str(facts.releasedTo),
     // A queue round-trip turns undefined into a missing property; null is treated the same.
     releasedBy: typeof releasedBy === 'string' ? releasedBy : undefined,
@@ -202,27 +219,41 @@ function orderByReleaseTime(releases: Release[]): Release[] {
   });
 }
 
-/** One entry per NetworkMessageId, ordered by its first release; recipients united across copies. */
+/**
+ * One entry per NetworkMessageId, ordered by its first release; recipients united across copies, each
+ * once (a set, so a job of many releases repeating one list costs its length, not their product).
+ */
 function groupByMessage(releases: Release[]): Message[] {
-  const messages = new Map<string, Message>();
+  const messages = new Map<string, Message & { seen: Set<string> }>();
   for (const release of releases) {
-    const existing = messages.get(release.networkMessageId);
-    if (existing) {
-      existing.releases.push(release);
-      existing.recipients.push(...release.recipients);
-      continue;
+    let message = messages.get(release.networkMessageId);
+    if (!message) {
+      message = {
+        networkMessageId: release.networkMessageId,
+        subject: release.subject,
+        receivedAt: release.receivedAt,
+        recipients: [],
+        recipientCount: 0,
+        quarantineType: release.quarantineType,
+        policyName: release.policyName,
+        releases: [],
+        seen: new Set<string>(),
+      };
+      messages.set(release.networkMessageId, message);
     }
-    messages.set(release.networkMessageId, {
-      networkMessageId: release.networkMessageId,
-      subject: release.subject,
-      receivedAt: release.receivedAt,
-      recipients: [...release.recipients],
-      quarantineType: release.quarantineType,
-      policyName: release.policyName,
-      releases: [release],
-    });
+    message.releases.push(release);
+    message.recipientCount = Math.max(message.recipientCount, release.recipientCount ?? 0);
+    for (const r of release.recipients) {
+      const key = r.toLowerCase();
+      if (message.seen.has(key)) continue;
+      message.seen.add(key);
+      message.recipients.push(r);
+    }
   }
-  return [...messages.values()];
+  return [...messages.values()].map(({ seen: _seen, ...m }) => ({
+    ...m,
+    recipientCount: Math.max(m.recipientCount, m.recipients.length),
+  }));
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -371,7 +402,7 @@ function textFact(label: string, value: string): Fact {
 }
 
 /** Addresses de-duplicated case-insensitively, at most MAX_RECIPIENTS_SHOWN, the rest counted. */
-function addressFact(label: string, addresses: string[], strings: NotificationStrings): Fact {
+function addressFact(label: string, addresses: string[], strings: NotificationStrings, total = 0): Fact {
   const seen = new Set<string>();
   const unique: Line[] = [];
   for (const address of addresses) {
@@ -382,7 +413,8 @@ function addressFact(label: string, addresses: string[], strings: NotificationSt
   }
   if (unique.length === 0) return textFact(label, strings.unknown);
   const shown = unique.slice(0, MAX_RECIPIENTS_SHOWN);
-  const hidden = unique.length - shown.length;
+  // `total`: the list was cut on the way (queue budget); those cut are counted, not lost.
+  const hidden = Math.max(unique.length, total) - shown.length;
   const more = hidden > 0 ? fillPlaceholders(strings.andMore, { count: String(hidden) }) : undefined;
   return {
     label,
@@ -401,15 +433,17 @@ function lowerSet(values: string[]): Set<string> {
  * message went to all of several original recipients, the row says so instead of repeating the list.
  */
 function releasedToFact(message: Message, strings: NotificationStrings): Fact {
-  const releasedTo = message.releases.flatMap((r) =>
-    cleanInline(r.releasedTo) === '' ? message.recipients : [r.releasedTo],
-  );
+  // A release to all original recipients adds the list once, however many such releases there are.
+  const toAll = message.releases.some((r) => cleanInline(r.releasedTo) === '');
+  const named = message.releases.map((r) => r.releasedTo).filter((to) => cleanInline(to) !== '');
+  const releasedTo = toAll ? [...message.recipients, ...named] : named;
   const original = lowerSet(message.recipients);
   const released = lowerSet(releasedTo);
+  const count = Math.max(original.size, message.recipientCount);
   if (original.size >= 2 && released.size === original.size && [...released].every((r) => original.has(r))) {
-    return textFact(strings.labelReleasedTo, fillPlaceholders(strings.releasedToAll, { count: String(original.size) }));
+    return textFact(strings.labelReleasedTo, fillPlaceholders(strings.releasedToAll, { count: String(count) }));
   }
-  return addressFact(strings.labelReleasedTo, releasedTo, strings);
+  return addressFact(strings.labelReleasedTo, releasedTo, strings, toAll ? count : 0);
 }
 
 /** "Released by": each releaser once, in release order; hidden admins read "An administrator". */
@@ -445,7 +479,7 @@ function describeMessage(message: Message, options: DescribeOptions): MessageVie
       // The body has room for more of the subject than the subject line.
       textFact(strings.labelSubject, displayDefanged(message.subject, 255) || strings.noSubject),
       textFact(strings.labelSent, dates.one(message.receivedAt) || strings.unknown),
-      addressFact(strings.labelRecipients, message.recipients, strings),
+      addressFact(strings.labelRecipients, message.recipients, strings, message.recipientCount),
       releasedToFact(message, strings),
       releasedByFact(message, strings, options.showReleaser),
       textFact(strings.labelReleasedAt, dates.span(message.releases.map((r) => r.releasedAt)) || strings.unknown),

@@ -24,6 +24,7 @@ const TITLES: Record<ProblemId, string> = {
   'sent-items-unreadable': 'Sent Items cannot be read (notices may arrive twice)',
   'daily-cap-reached': 'the daily sending cap is reached',
   'skipped-oversized': 'a quarantined message or job was too large and was skipped',
+  'report-charts-missing': 'the weekly report was sent without its charts',
 };
 
 /** Which deployment the email is about: an admin may run several (test and production, several tenants). */

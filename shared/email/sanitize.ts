@@ -123,8 +123,10 @@ const SCHEME = /(?<![\p{L}\p{N}+.-])([a-z][a-z0-9+.-]{0,31}):\/\//giu;
  * two or more letters (or a punycode one). The ideographic and full-width full stops count as dots,
  * as they do for IDNA. File names such as `report.zip` match too, on purpose: `.zip` is a real TLD.
  */
+// `_` and `-` next to a host do not stop it being one: clients link `paypal.com` in `login_paypal.com`
+// and `evil.com` in `evil.com-`, so those are defanged too.
 const DOMAIN =
-  /(?<![\p{L}\p{N}_-])(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,62})?[.\u3002\uff0e\uff61])+(?:\p{L}{2,63}|xn--[a-z0-9-]{1,59})(?![\p{L}\p{N}_-])/giu;
+  /(?<![\p{L}\p{N}])(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,62})?[.\u3002\uff0e\uff61])+(?:\p{L}{2,63}|xn--[a-z0-9-]{1,59})(?![\p{L}\p{N}])/giu;
 
 /** A dotted-quad IPv4 address. */
 const IPV4 = /(?<![\p{N}.])\d{1,3}(?:\.\d{1,3}){3}(?![\p{N}])/gu;

@@ -2,12 +2,13 @@ import { isGuid, isMailboxAddress } from '../config/settings';
 import type { QuarantinedMessage } from '../domain/types';
 import { isRecord } from '../http/json';
 import { printable } from '../log/logger';
+import { cleanText } from '../text/clean';
 
 export type RowParse = { ok: true; message: QuarantinedMessage } | { ok: false; reason: string; identity: string };
 
+/** Every text field cleaned here, where the row enters (text/clean.ts): renderers and keys rely on it. */
 function str(row: Record<string, unknown>, key: string): string {
-  const value = row[key];
-  return typeof value === 'string' ? value : '';
+  return cleanText(row[key]);
 }
 
 function date(row: Record<string, unknown>, key: string): Date | undefined {
@@ -21,7 +22,7 @@ function addresses(value: unknown): string[] {
   const list = Array.isArray(value) ? value : typeof value === 'string' ? [value] : [];
   return list
     .filter((a): a is string => typeof a === 'string')
-    .map((a) => a.trim())
+    .map((a) => cleanText(a).trim())
     .filter((a) => a !== '');
 }
 

@@ -25,6 +25,7 @@ export const PROBLEM_IDS: readonly ProblemId[] = [
   'sent-items-unreadable',
   'daily-cap-reached',
   'skipped-oversized',
+  'report-charts-missing',
 ];
 
 const stateKey = (problem: ProblemId): string => `health-${problem}`;

@@ -32,7 +32,9 @@ export type ProblemId =
   /** NOTIFY_MAX_PER_DAY is reached: the rest waits for the next UTC day. */
   | 'daily-cap-reached'
   /** A snapshot row or a job was skipped because it did not fit a platform limit. */
-  | 'skipped-oversized';
+  | 'skipped-oversized'
+  /** The weekly report went out with its tables only: a chart could not be drawn. */
+  | 'report-charts-missing';
 
 export interface Observation {
   problem: ProblemId;

@@ -8,12 +8,16 @@ import type { AlertFinding, AlertRule } from '../alerts/rules';
 import { isGuid } from '../config/settings';
 import { isRecord } from '../http/json';
 import { MalformedJobError } from './notificationJob';
+import { cutText } from '../text/clean';
+import { FIELD_CAPS, fitJob, halves, MAX_JOB_TEXT_BYTES, MAX_RELEASES_PER_JOB, type JobCodec } from './budget';
 
 export const ALERT_RULES: readonly AlertRule[] = ['risky-type', 'burst', 'released-to-other'];
 /** Releases listed per item (a burst may hold hundreds): the rest is a count. */
 export const MAX_RELEASES_PER_ITEM = 50;
 /** Items per email: a run that finds more sends more emails. */
 export const MAX_ITEMS_PER_ALERT = 25;
+/** Original recipients an alert lists per release; the rest is a count. */
+export const MAX_ALERT_RECIPIENTS = 10;
 
 export interface AlertReleaseFacts {
   recordId: string;
@@ -46,6 +50,13 @@ export interface AlertJob {
   /** Who released (lower case), or 'system'. */
   account: string;
   items: AlertItem[];
+  /** Set when one alert did not fit one queue message and was split: this email is part `index` of `of`. */
+  part?: AlertPart;
+}
+
+export interface AlertPart {
+  index: number;
+  of: number;
 }
 
 function facts(view: AlertFinding['releases'][number]): AlertReleaseFacts {
@@ -59,7 +70,7 @@ function facts(view: AlertFinding['releases'][number]): AlertReleaseFacts {
     releasedAt: r.releasedAt.toISOString(),
     requestSource: r.requestSource,
     sender: m?.sender ?? '',
-    recipients: (m?.recipients ?? []).slice(0, 10),
+    recipients: (m?.recipients ?? []).slice(0, MAX_ALERT_RECIPIENTS),
     recipientCount: m?.recipients.length ?? 0,
     subject: m?.subject ?? '',
     receivedAt: m?.receivedAt ?? '',
@@ -92,13 +103,79 @@ export function alertJobsFor(findings: readonly AlertFinding[]): AlertJob[] {
   return jobs;
 }
 
-export function makeAlertJob(rule: AlertRule, account: string, items: AlertItem[]): AlertJob {
+export function makeAlertJob(rule: AlertRule, account: string, items: AlertItem[], part?: AlertPart): AlertJob {
   const keys = items.map((i) => i.key.toLowerCase()).sort();
   const jobId = createHash('sha256')
     .update(`alert\n${rule}\n${keys.join('\n')}`)
     .digest('hex')
     .slice(0, 32);
-  return { kind: 'alert', jobId, rule, account, items };
+  return part ? { kind: 'alert', jobId, rule, account, items, part } : { kind: 'alert', jobId, rule, account, items };
+}
+
+/** The alert job as queue text, every field cut to FIELD_CAPS (what parseAlertJob accepts). */
+export function encodeAlertJob(job: AlertJob): string {
+  const cut = (v: string, max: number): string => cutText(v, max);
+  return JSON.stringify({
+    ...job,
+    account: cut(job.account, FIELD_CAPS.address),
+    items: job.items.map((item) => ({
+      ...item,
+      key: cut(item.key, FIELD_CAPS.key),
+      releases: item.releases.map((r) => ({
+        ...r,
+        recordId: cut(r.recordId, FIELD_CAPS.recordId),
+        releasedTo: cut(r.releasedTo, FIELD_CAPS.address),
+        releasedBy: r.releasedBy === undefined ? undefined : cut(r.releasedBy, FIELD_CAPS.address),
+        releasedAt: cut(r.releasedAt, FIELD_CAPS.instant),
+        sender: cut(r.sender, FIELD_CAPS.address),
+        recipients: r.recipients.slice(0, MAX_ALERT_RECIPIENTS).map((a) => cut(a, FIELD_CAPS.address)),
+        subject: cut(r.subject, FIELD_CAPS.subject),
+        receivedAt: cut(r.receivedAt, FIELD_CAPS.instant),
+        quarantineType: cut(r.quarantineType, FIELD_CAPS.quarantineType),
+        policyName: cut(r.policyName, FIELD_CAPS.policyName),
+        origin: cut(r.origin, FIELD_CAPS.origin),
+      })),
+    })),
+  });
+}
+
+/**
+ * How an alert is made smaller when it does not fit one queue message (or reports more ids than its
+ * header may list): its items in halves, then one item's releases in halves (each half its own ledger
+ * item, `key/1` and `key/2`, so both are told), then one release's recipient list (counted). Parts are
+ * numbered so each email says "part 2 of 3". Deterministic: the same alert splits the same way.
+ */
+export const alertCodec: JobCodec<AlertJob> = {
+  encode: encodeAlertJob,
+  ids: (job) => new Set(job.items.flatMap((i) => i.releases.map((r) => r.networkMessageId.toLowerCase()))).size,
+  shrink(job) {
+    if (job.items.length > 1) return halves(job.items).map((items) => makeAlertJob(job.rule, job.account, items));
+    const [item] = job.items;
+    if (item.releases.length > 1) {
+      const [a, b] = halves(item.releases);
+      return [
+        makeAlertJob(job.rule, job.account, [{ key: `${item.key}/1`, releases: a, totalReleases: a.length }]),
+        makeAlertJob(job.rule, job.account, [
+          // The releases a burst does not list stay counted on its last part.
+          { key: `${item.key}/2`, releases: b, totalReleases: item.totalReleases - a.length },
+        ]),
+      ];
+    }
+    const [release] = item.releases;
+    if (release.recipients.length === 0) return undefined;
+    const recipients = release.recipients.slice(0, Math.floor(release.recipients.length / 2));
+    const recipientCount = Math.max(release.recipientCount, release.recipients.length);
+    return [makeAlertJob(job.rule, job.account, [{ ...item, releases: [{ ...release, recipients, recipientCount }] }])];
+  },
+  number: (parts) => parts.map((p, i) => makeAlertJob(p.rule, p.account, p.items, { index: i + 1, of: parts.length })),
+};
+
+/** The alert as queue texts, each within the queue's budget (jobs/budget.ts). */
+export function encodeAlertMessages(
+  job: AlertJob,
+  maxBytes: number = MAX_JOB_TEXT_BYTES,
+): Array<{ job: AlertJob; text: string }> {
+  return fitJob(job, alertCodec, maxBytes);
 }
 
 const str = (value: unknown, where: string, max = 2000): string => {
@@ -107,13 +184,27 @@ const str = (value: unknown, where: string, max = 2000): string => {
   return value;
 };
 
-/** Queue messages are outside input: an alert job is checked field by field. */
+/** Queue messages are outside input: an alert job is checked field by field, within FIELD_CAPS. */
 export function parseAlertJob(value: Record<string, unknown>): AlertJob {
   const rule = value.rule;
   if (!ALERT_RULES.includes(rule as AlertRule)) throw new MalformedJobError('alert.rule is not a known rule');
-  const account = str(value.account, 'alert.account', 320);
+  const account = str(value.account, 'alert.account', FIELD_CAPS.address);
   if (!Array.isArray(value.items) || value.items.length === 0 || value.items.length > MAX_ITEMS_PER_ALERT)
     throw new MalformedJobError(`alert.items must list 1 to ${MAX_ITEMS_PER_ALERT} items`);
+  let part: AlertPart | undefined;
+  if (value.part !== undefined && value.part !== null) {
+    const p = value.part;
+    if (
+      !isRecord(p) ||
+      !Number.isInteger(p.index) ||
+      !Number.isInteger(p.of) ||
+      (p.index as number) < 1 ||
+      (p.index as number) > (p.of as number) ||
+      (p.of as number) > MAX_RELEASES_PER_JOB
+    )
+      throw new MalformedJobError('alert.part is not "index of count"');
+    part = { index: p.index as number, of: p.of as number };
+  }
   const items = value.items.map((item: unknown, i): AlertItem => {
     const where = `alert.items[${i}]`;
     if (
@@ -127,38 +218,40 @@ export function parseAlertJob(value: Record<string, unknown>): AlertJob {
     if (!Number.isInteger(totalReleases) || totalReleases < item.releases.length)
       throw new MalformedJobError(`${where}.totalReleases is not a count`);
     return {
-      key: str(item.key, `${where}.key`, 400),
+      key: str(item.key, `${where}.key`, FIELD_CAPS.key),
       totalReleases,
       releases: item.releases.map((r: unknown, j): AlertReleaseFacts => {
         const at = `${where}.releases[${j}]`;
         if (!isRecord(r)) throw new MalformedJobError(`${at} is not an object`);
         const networkMessageId = str(r.networkMessageId, `${at}.networkMessageId`, 36).toLowerCase();
         if (!isGuid(networkMessageId)) throw new MalformedJobError(`${at}.networkMessageId is not a GUID`);
-        if (!Array.isArray(r.recipients) || r.recipients.length > 10)
+        if (!Array.isArray(r.recipients) || r.recipients.length > MAX_ALERT_RECIPIENTS)
           throw new MalformedJobError(`${at}.recipients is not a short list`);
         const requestSource =
           r.requestSource === undefined || r.requestSource === null ? undefined : Number(r.requestSource);
+        const recipients = r.recipients.map((x: unknown, k) => str(x, `${at}.recipients[${k}]`, FIELD_CAPS.address));
+        const count = Number(r.recipientCount);
         return {
-          recordId: str(r.recordId, `${at}.recordId`, 100),
+          recordId: str(r.recordId, `${at}.recordId`, FIELD_CAPS.recordId),
           networkMessageId,
-          releasedTo: str(r.releasedTo, `${at}.releasedTo`, 320),
+          releasedTo: str(r.releasedTo, `${at}.releasedTo`, FIELD_CAPS.address),
           releasedBy:
             r.releasedBy === undefined || r.releasedBy === null
               ? undefined
-              : str(r.releasedBy, `${at}.releasedBy`, 320),
-          releasedAt: str(r.releasedAt, `${at}.releasedAt`, 40),
+              : str(r.releasedBy, `${at}.releasedBy`, FIELD_CAPS.address),
+          releasedAt: str(r.releasedAt, `${at}.releasedAt`, FIELD_CAPS.instant),
           requestSource: requestSource !== undefined && Number.isInteger(requestSource) ? requestSource : undefined,
-          sender: str(r.sender, `${at}.sender`, 320),
-          recipients: r.recipients.map((x: unknown, k) => str(x, `${at}.recipients[${k}]`, 320)),
-          recipientCount: Number(r.recipientCount) || 0,
-          subject: str(r.subject, `${at}.subject`, 2000),
-          receivedAt: str(r.receivedAt, `${at}.receivedAt`, 40),
-          quarantineType: str(r.quarantineType, `${at}.quarantineType`, 200),
-          policyName: str(r.policyName, `${at}.policyName`, 400),
-          origin: str(r.origin, `${at}.origin`, 200),
+          sender: str(r.sender, `${at}.sender`, FIELD_CAPS.address),
+          recipients,
+          recipientCount: Number.isInteger(count) && count > recipients.length ? count : recipients.length,
+          subject: str(r.subject, `${at}.subject`, FIELD_CAPS.subject),
+          receivedAt: str(r.receivedAt, `${at}.receivedAt`, FIELD_CAPS.instant),
+          quarantineType: str(r.quarantineType, `${at}.quarantineType`, FIELD_CAPS.quarantineType),
+          policyName: str(r.policyName, `${at}.policyName`, FIELD_CAPS.policyName),
+          origin: str(r.origin, `${at}.origin`, FIELD_CAPS.origin),
         };
       }),
     };
   });
-  return makeAlertJob(rule as AlertRule, account, items);
+  return makeAlertJob(rule as AlertRule, account, items, part);
 }

@@ -107,7 +107,7 @@ export interface JobScheduler {
 
 /** The mailbox's daily budget (NOTIFY_MAX_PER_DAY), shared by every instance. */
 export interface DailyCap {
-  /** Takes one send from today's budget; answers when the next day starts if none is left. */
+  /** Takes one email's recipients from today's budget; answers when the next day starts if they do not fit. */
   take(mailbox: string, recipients: number, now: Date): Promise<{ ok: true } | { ok: false; retryAt: Date }>;
 }
 

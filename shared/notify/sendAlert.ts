@@ -4,7 +4,7 @@
  * rule's own scope, so each rule reports each release once, sharing the mailbox's pace and cap.
  */
 import { composeAlert } from '../email/alert';
-import type { AlertJob } from '../jobs/alertJob';
+import { encodeAlertJob, type AlertJob } from '../jobs/alertJob';
 import { PermanentJobError } from '../jobs/delivery';
 import { deliver, type DeliverDeps, type DeliveryOutcome } from './deliver';
 
@@ -23,7 +23,7 @@ export function sendAlert(job: AlertJob, deps: AlertDeps, deliveryId: string = j
       kind: 'alert',
       jobId: job.jobId,
       deliveryId,
-      jobText: JSON.stringify(job),
+      jobText: encodeAlertJob(job),
       items: job.items.map((item) => ({ key: { scope: `alert-${job.rule}`, item: item.key }, value: item })),
       compose: (items) => composeAlert({ ...job, items: [...items] }, deps.alertRecipients, deps.timeZone),
       describe: (items) => ({

@@ -3,8 +3,8 @@
  * machinery (deliver.ts), which makes it exactly once. Each release is one ledger item: the message
  * (NetworkMessageId) and the mailbox it was released to.
  *
- * Dry run (NOTIFY_DRY_RUN): nothing is sent; the would-be email is logged (recipient, subject, ids;
- * never the body) and its releases are recorded as told with DryRun=true. So switching dry run off
+ * Dry run (NOTIFY_DRY_RUN): nothing is sent; the would-be email is logged (recipient and ids; never
+ * the subject or body) and its releases are recorded as told with DryRun=true. So switching dry run off
  * later does not suddenly mail everything the dry run saw; only releases detected after that are
  * mailed. To mail them after all, delete their NotificationLedger rows.
  */
@@ -12,6 +12,7 @@ import type { NotifyTemplateSettings } from '../config/settings';
 import type { ReleasedMessageFacts } from '../domain/types';
 import { composeNotification } from '../email/compose';
 import { encodeJob, type NotificationJob } from '../jobs/notificationJob';
+import { addressKey } from '../text/clean';
 import { deliver, type DeliverDeps, type DeliveryOutcome } from './deliver';
 import type { LedgerKey } from './ports';
 
@@ -24,7 +25,7 @@ export type SendOutcome = DeliveryOutcome;
 
 /** The ledger item of one release: the message, and the mailbox it was released to. */
 export function noticeKey(facts: Pick<ReleasedMessageFacts, 'networkMessageId' | 'releasedTo'>): LedgerKey {
-  return { scope: facts.networkMessageId.toLowerCase(), item: facts.releasedTo.toLowerCase() };
+  return { scope: facts.networkMessageId.toLowerCase(), item: addressKey(facts.releasedTo) };
 }
 
 /**

@@ -43,6 +43,8 @@ export interface WeeklyReportSummary {
   off?: string;
   /** deliver's outcome: sent, already told, ... */
   delivery?: DeliveryOutcome;
+  /** Why the charts are missing: the report went out with its tables only. */
+  chartsFailed?: string;
 }
 
 /** The send's outcome is not known yet; the timer's retry (or a later run of the same period) reconciles it. */
@@ -81,7 +83,15 @@ export async function sendWeeklyReport(deps: ReportSendDeps, at: Date = new Date
   // Complete days only: the window ends yesterday (UTC), so a Monday report holds the whole week before it.
   const end = new Date(`${addDays(utcDay(at), -1)}T00:00:00Z`);
   const data = await loadReportData(deps.store, end, DEFAULT_REPORT_DAYS, at);
-  const charts = await deps.renderCharts(data);
+  // A chart that cannot be drawn costs the report its picture, never the report: its tables stay.
+  let charts: ChartImage[] = [];
+  let chartsFailed: string | undefined;
+  try {
+    charts = await deps.renderCharts(data);
+  } catch (error) {
+    chartsFailed = error instanceof Error ? error.message.slice(0, 200) : 'charts failed';
+    deps.log.warn('weekly report charts failed: the report is sent with its tables only', { reason: chartsFailed });
+  }
   const email = reportEmail(data, charts, { recentDays: REPORT_RECENT_DAYS });
   const jobId = `report-${period}`;
   const delivery = await deliver(
@@ -118,6 +128,7 @@ export async function sendWeeklyReport(deps: ReportSendDeps, at: Date = new Date
     recipients: recipients.length,
     delivery,
   };
+  if (chartsFailed !== undefined) summary.chartsFailed = chartsFailed;
   if (delivery.unknownOutcome || delivery.deferredUntil !== undefined) {
     throw new ReportDeferredError(
       `The ${period} activity report was not confirmed sent (${delivery.unknownOutcome ? "Graph's answer was lost" : `it has to wait until ${delivery.deferredUntil}`}); ` +

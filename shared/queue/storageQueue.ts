@@ -6,13 +6,16 @@ import { QueueClient } from '@azure/storage-queue';
 import type { TokenCredential } from '@azure/core-auth';
 import type { StorageSettings } from '../config/settings';
 import { statusOf } from '../log/errors';
-import { encodeQueuedJob, type QueuedJob } from '../jobs/queuedJob';
+import { encodeQueuedJobMessages, type QueuedJob } from '../jobs/queuedJob';
 import type { NotificationQueue } from '../detect/ports';
 import type { JobMessageQueue, JobScheduler, PoisonQueue, QueuedJobMessage } from '../notify/ports';
 
-/** The Functions queue trigger expects base64 bodies by default; @azure/storage-queue sends text as is. */
-export function encodeMessage(job: QueuedJob): string {
-  return encodeText(encodeQueuedJob(job));
+/**
+ * The job's queue messages: as many as its content needs, each within the 64 KiB a message may hold.
+ * The Functions queue trigger expects base64 bodies by default; @azure/storage-queue sends text as is.
+ */
+export function encodeMessages(job: QueuedJob): string[] {
+  return encodeQueuedJobMessages(job).map(encodeText);
 }
 
 export function encodeText(text: string): string {
@@ -41,7 +44,7 @@ export class StorageNotificationQueue implements NotificationQueue {
   async enqueue(jobs: readonly QueuedJob[]): Promise<void> {
     this.ready ??= this.queue.createIfNotExists();
     await this.ready;
-    for (const job of jobs) await this.queue.sendMessage(encodeMessage(job));
+    for (const job of jobs) for (const message of encodeMessages(job)) await this.queue.sendMessage(message);
   }
 }
 

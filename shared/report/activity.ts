@@ -2,6 +2,7 @@
  * The activity report's vocabulary: what one quarantine audit record counts as. Pure; records are
  * untrusted Audit.General items (mostly other workloads), so nothing here throws.
  */
+import { cleanText } from '../text/clean';
 
 export const ACTIVITY_KINDS = ['release', 'delete', 'preview', 'export', 'viewHeader', 'releaseRequest', 'denyRelease'] as const;
 export type ActivityKind = (typeof ACTIVITY_KINDS)[number];
@@ -94,7 +95,8 @@ export function classifyQuarantineRecord(raw: unknown, ownIdentities: ReadonlySe
   const status = typeof raw.ResultStatus === 'string' ? raw.ResultStatus.trim().toLowerCase() : typeof raw.ResultStatus === 'boolean' ? String(raw.ResultStatus) : '';
   const failed = !SUCCESS_RESULTS.has(status);
 
-  const userId = typeof raw.UserId === 'string' ? raw.UserId.trim().slice(0, MAX_ACCOUNT_CHARS) : '';
+  // Cleaned where it enters (text/clean.ts): a U+0001 in a UserId once broke the report's chart.
+  const userId = cleanText(raw.UserId, MAX_ACCOUNT_CHARS).trim();
   const userType = Number(raw.UserType);
   // "System release" with UserType 4 is an automatic release. An empty UserId says nothing about who acted.
   const actor: Actor = SYSTEM_USER.test(userId) && (userType === SYSTEM_USER_TYPE || raw.UserType === undefined)

@@ -1,6 +1,7 @@
 import { Resvg } from '@resvg/resvg-js';
 import * as echarts from 'echarts';
 import { ACTIVITY_KINDS } from './activity';
+import { cleanText } from '../text/clean';
 import { arrivalsOfType, arrivalTypes, KIND_LABELS, SYSTEM_ACCOUNT_LABEL, topAccounts, type ReportData } from './reportData';
 
 /**
@@ -33,9 +34,10 @@ const PALETTE = ['#0072B2', '#D55E00', '#009E73', '#CC79A7', '#E69F00', '#56B4E9
 
 const TEXT = { fontFamily: FONT_FAMILY, color: '#222222' };
 
+/** Labels are cleaned again here: rows stored before text was cleaned at the boundary stay 30 days. */
 function cut(value: string, max: number): string {
-  const chars = [...value];
-  return chars.length <= max ? value : `${chars.slice(0, max - 1).join('')}…`;
+  const chars = [...cleanText(value)];
+  return chars.length <= max ? chars.join('') : `${chars.slice(0, max - 1).join('')}…`;
 }
 
 function shortDate(date: string): string {
@@ -175,6 +177,23 @@ export function accountsChart(data: ReportData): Chart {
   });
 }
 
-export function renderCharts(data: ReportData): Chart[] {
-  return [actionsChart(data), arrivalsChart(data), accountsChart(data)];
+/**
+ * Every chart that renders; one that fails (a label the SVG parser refuses, a font problem) is left
+ * out with its reason in `failed`, and the report shows that section as its table only.
+ */
+export function renderCharts(data: ReportData, failed: ChartFailure[] = []): Chart[] {
+  const charts: Chart[] = [];
+  for (const [name, make] of [['quarantine-actions', actionsChart], ['quarantine-arrivals', arrivalsChart], ['releases-by-account', accountsChart]] as const) {
+    try {
+      charts.push(make(data));
+    } catch (error) {
+      failed.push({ chart: name, reason: error instanceof Error ? error.message.slice(0, 200) : 'chart failed' });
+    }
+  }
+  return charts;
+}
+
+export interface ChartFailure {
+  chart: string;
+  reason: string;
 }

@@ -38,8 +38,8 @@ export class TablePaceStore implements PaceStore {
 const CAP_PARTITION = 'daycap';
 
 /**
- * NOTIFY_MAX_PER_DAY as one counter per mailbox and UTC day in NotifierState, incremented under its
- * ETag so every instance shares it. Exchange blocks a mailbox past 10,000 recipients a day; what the
+ * NOTIFY_MAX_PER_DAY as one counter of recipients per mailbox and UTC day in NotifierState, incremented
+ * under its ETag so every instance shares it (Exchange's limit counts recipients, not emails). Exchange blocks a mailbox past 10,000 recipients a day; what the
  * cap holds back is sent the next day, never dropped.
  */
 export class TableDailyCap implements DailyCap {
@@ -63,7 +63,8 @@ export class TableDailyCap implements DailyCap {
       } catch (error) {
         if (statusOf(error) !== 404) throw error;
       }
-      if (count + recipients > this.maxPerDay) {
+      // One email with more recipients than the whole day's budget goes on a fresh day, or never would.
+      if (count + recipients > this.maxPerDay && count > 0) {
         // Spread tomorrow's first sends over the first minutes instead of all at midnight.
         return { ok: false, retryAt: new Date(tomorrow.getTime() + Math.floor(Math.random() * 10 * 60_000)) };
       }

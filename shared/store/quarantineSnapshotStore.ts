@@ -3,6 +3,8 @@ import type { QuarantinedMessage } from '../domain/types';
 import type { QuarantineSnapshotStore, UpsertResult } from '../snapshot/ports';
 import { messageOf, statusOf } from '../log/errors';
 import { deleteRows, forEachLimited } from './tables';
+import { FIELD_CAPS, MAX_RECIPIENTS_IN_JOB } from '../jobs/budget';
+import { cutText } from '../text/clean';
 
 /**
  * Release audit records can only be fetched up to 7 days after they are published, and a message
@@ -18,8 +20,8 @@ const FALLBACK_LIFETIME_DAYS = 30;
  * notice lists the first recipients plus a count. Bounding them keeps one hostile message's 100
  * copies (each with a 15,000-character subject) far inside the 4 MiB a transaction may carry.
  */
-export const MAX_SUBJECT_CHARS = 1_000;
-export const MAX_RECIPIENTS = 200;
+export const MAX_SUBJECT_CHARS = FIELD_CAPS.subject;
+export const MAX_RECIPIENTS = MAX_RECIPIENTS_IN_JOB;
 export const MAX_RECIPIENTS_CHARS = 8_000;
 /** A transaction's budget (Table Storage takes 4 MiB), measured as the JSON the SDK sends. */
 export const MAX_TRANSACTION_BYTES = 2 * 1024 * 1024;
@@ -52,12 +54,7 @@ type SnapshotEntity = {
   Size?: number;
 };
 
-/** Cuts to at most `max` UTF-16 units without leaving half a surrogate pair behind. */
-export function cutText(value: string, max: number): string {
-  if (value.length <= max) return value;
-  const end = /[\ud800-\udbff]/.test(value[max - 1]) ? max - 1 : max;
-  return value.slice(0, end);
-}
+export { cutText };
 
 /** Recipients as JSON within MAX_RECIPIENTS and MAX_RECIPIENTS_CHARS; the count of those left out is kept beside it. */
 function fitRecipients(recipients: readonly string[]): { json: string; omitted: number } {
@@ -79,7 +76,7 @@ export function toEntity(m: QuarantinedMessage): SnapshotEntity {
   const entity: SnapshotEntity = {
     partitionKey: m.networkMessageId,
     rowKey: m.copyId,
-    Sender: cutText(m.senderAddress, 1000),
+    Sender: cutText(m.senderAddress, FIELD_CAPS.address),
     Recipients: recipients.json,
     RecipientCount: m.recipients.length,
     RecipientsOmitted: recipients.omitted,
@@ -87,9 +84,9 @@ export function toEntity(m: QuarantinedMessage): SnapshotEntity {
     SubjectTruncated: m.subject.length > MAX_SUBJECT_CHARS,
     ReceivedTime: m.receivedAt,
     PurgeAfter: new Date(lifetimeEnd.getTime() + KEEP_AFTER_EXPIRY_DAYS * DAY_MS),
-    QuarantineType: cutText(m.quarantineType, 1000),
+    QuarantineType: cutText(m.quarantineType, FIELD_CAPS.quarantineType),
     PolicyType: cutText(m.policyType, 1000),
-    PolicyName: cutText(m.policyName, 2000),
+    PolicyName: cutText(m.policyName, FIELD_CAPS.policyName),
     Direction: cutText(m.direction, 100),
     ReleaseStatus: cutText(m.releaseStatus, 100),
     MessageId: cutText(m.internetMessageId, 2000),

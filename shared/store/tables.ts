@@ -4,6 +4,7 @@ import type { TokenCredential } from '@azure/core-auth';
 import type { StorageSettings } from '../config/settings';
 import { statusOf } from '../log/errors';
 import { forEachLimited } from '../util/forEachLimited';
+import { cutText } from '../text/clean';
 
 export const TABLES = {
   snapshot: 'QuarantineSnapshot',
@@ -97,16 +98,21 @@ async function* healingList(client: TableClient, list: () => AsyncIterable<unkno
  * only ever comes from cutting, and a cut key can never equal another value's key.
  */
 const KEY_UNSAFE = /[%~/\\#?\u0000-\u001f\u007f-\u009f]/g;
+/** Surrogate halves without their other half: not encodable as UTF-8 (the SDK's URL encoding throws URIError). */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 /** Keys may be 1 KiB; longer ones are cut and made unique with a hash of the whole encoded value. */
 const MAX_KEY_CHARS = 255;
 const KEY_PREFIX_CHARS = 190;
 
 /** Makes outside input (addresses, record and content ids) usable as a PartitionKey or RowKey. */
 export function tableKey(value: string): string {
-  const encoded = value.replace(KEY_UNSAFE, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`);
+  // A lone surrogate becomes %uD800 (u is not a hex digit, so no other escape reads the same).
+  const encoded = value
+    .replace(KEY_UNSAFE, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0')}`)
+    .replace(LONE_SURROGATE, (c) => `%u${c.charCodeAt(0).toString(16).toUpperCase()}`);
   if (encoded.length <= MAX_KEY_CHARS) return encoded;
   const hash = createHash('sha256').update(encoded).digest('hex');
-  return `${encoded.slice(0, KEY_PREFIX_CHARS)}~${hash}`;
+  return `${cutText(encoded, KEY_PREFIX_CHARS)}~${hash}`;
 }
 
 /** Deletes every row the filter selects, 16 at a time; returns how many it deleted (rows already gone do not count). */

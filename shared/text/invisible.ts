@@ -9,9 +9,19 @@
  * U+1160, U+3164, U+FFA0, U+034F, Khmer U+17B4/U+17B5, Mongolian selectors, variation selectors and tag
  * characters U+E0000-E0FFF), listed again explicitly where a filler matters, so an older Unicode table
  * in the runtime cannot let one through. Plus the blanks that are not default-ignorable but render as
- * nothing: U+2800 (braille blank) and the interlinear annotation marks U+FFF9-FFFB.
+ * nothing: U+2800 (braille blank) and the interlinear annotation marks U+FFF9-FFFB. And non-characters
+ * (U+FFFE, U+FFFF...), which an SVG or XML parser refuses outright.
  */
+/** U+FDD0-FDEF and the last two code points of every plane: non-characters, never text. */
+export const NONCHARACTER_SOURCE =
+  '\\ufdd0-\\ufdef\\ufffe\\uffff' +
+  Array.from({ length: 16 }, (_, i) => {
+    const plane = (i + 1).toString(16);
+    return `\\u{${plane}fffe}\\u{${plane}ffff}`;
+  }).join('');
+
 export const INVISIBLE_SOURCE =
+  NONCHARACTER_SOURCE +
   '\\p{Default_Ignorable_Code_Point}' +
   '\\u00ad\\u034f\\u061c\\u115f\\u1160\\u17b4\\u17b5\\u180b-\\u180f\\u200b-\\u200f\\u202a-\\u202e\\u2060-\\u206f' +
   '\\u2800\\u3164\\ufe00-\\ufe0f\\ufeff\\uffa0\\ufff0-\\ufffb\\u{1bca0}-\\u{1bca3}\\u{1d173}-\\u{1d17a}' +

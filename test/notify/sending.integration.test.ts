@@ -17,7 +17,7 @@ import { noticeKey } from '../../shared/notify/sendNotification';
 import { RetryableError } from '../../shared/http/retry';
 import { failureAction, POISON_QUEUE_NAME } from '../../shared/jobs/delivery';
 import { entityKeys } from '../../shared/store/notificationLedger';
-import { decodeMessage, encodeMessage } from '../../shared/queue/storageQueue';
+import { decodeMessage, encodeMessages } from '../../shared/queue/storageQueue';
 import { QUEUE_NAME } from '../../shared/jobs/delivery';
 import { TABLES } from '../../shared/store/tables';
 import { sendNotificationHandler } from '../../functions/sendNotification';
@@ -260,7 +260,7 @@ describe('sending notifications through Graph (simulator) with state in Azurite'
       });
     // The host decodes the base64 body and hands JSON over parsed.
     await sendNotificationHandler(
-      JSON.parse(Buffer.from(encodeMessage(j), 'base64').toString('utf8')),
+      JSON.parse(Buffer.from(encodeMessages(j)[0], 'base64').toString('utf8')),
       context(1, 'msg-1'),
     );
     expect(sim.sentMail).toHaveLength(1);

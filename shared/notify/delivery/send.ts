@@ -53,17 +53,26 @@ export async function sendWithinLimits<T>(
   return attempt ? { ...attempt, marker, attemptAt } : { done: run.outcome };
 }
 
-/** undefined when the cap allows one more email; else the job is deferred to the next UTC day. */
+/** Recipients one email counts against the mailbox's daily limit (To, and the further To of reports and alerts). */
+export function recipientsOf(email: { to: string; moreTo?: readonly string[] }): number {
+  return 1 + (email.moreTo?.length ?? 0);
+}
+
+/**
+ * undefined when the cap allows this email's recipients; else the job is deferred to the next UTC day.
+ * Exchange counts recipients, not emails: an alert to 50 ALERT_RECIPIENTS takes 50.
+ */
 async function underDailyCap<T>(run: DeliveryRun<T>, held: Held<T>[]): Promise<DeliveryOutcome | undefined> {
   const { deps, mailbox } = run;
   if (!deps.limits.dailyCap) return undefined;
-  const budget = await deps.limits.dailyCap.take(mailbox, 1, deps.clock.now());
+  const recipients = recipientsOf(run.delivery.compose(held.map((h) => h.item.value)));
+  const budget = await deps.limits.dailyCap.take(mailbox, recipients, deps.clock.now());
   if (budget.ok) return undefined;
   await deps.health?.([
     {
       problem: 'daily-cap-reached',
       open: true,
-      reason: `NOTIFY_MAX_PER_DAY is reached for ${mailbox}: the rest is sent from the next UTC day. Raise the setting if this is expected volume (Exchange allows 10,000 recipients a day).`,
+      reason: `NOTIFY_MAX_PER_DAY (recipients a day) is reached for ${mailbox}: mail is held back and sent from the next UTC day. Raise the setting if this is expected volume (Exchange blocks a mailbox past 10,000 recipients a day).`,
       affected: 'notices and alerts wait for the next day',
     },
   ]);
