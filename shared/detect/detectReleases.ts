@@ -25,8 +25,8 @@ import {
   type ReleaseView,
 } from '../alerts/rules';
 import { alertJobsFor } from '../jobs/alertJob';
-import { isAcceptedDomain } from './decide';
 import type { MessageOrigin } from './origin';
+import { describeOrigin } from '../email/originWords';
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
@@ -432,11 +432,8 @@ function messageView(
   if (!first) return undefined;
   const sender = rows.map((r) => r.senderAddress).find((s) => s !== '') ?? '';
   const recipients = [...new Set(rows.flatMap((r) => r.recipients.map((a) => a.toLowerCase())))];
-  const came = origin
-    ? `${origin.verdict === 'internal' ? 'inside the organisation' : 'outside the organisation'} (${origin.source}: ${origin.rule})`
-    : sender && isAcceptedDomain(sender, acceptedDomains)
-      ? `not checked (sender in an accepted domain; Direction says ${first.direction || 'nothing'})`
-      : `outside the organisation (sender domain not accepted; Direction says ${first.direction || 'nothing'})`;
+  // Plain words for the alert; the rule code stays in the log line resolveOrigin writes.
+  const came = describeOrigin(origin, { sender, acceptedDomains });
   return {
     sender,
     recipients,
