@@ -288,9 +288,17 @@ describe('npm start: the demo, end to end', () => {
       'henry@contoso.com',
       'ivan@contoso.com',
       'kim@contoso.com',
+      'leo@contoso.com',
+      'mia@contoso.com',
     ]);
     const labels = result.tenant.messages.map((m) => m.label);
-    for (const label of ['spoofed internal sender', 'copy released to an admin', 'internal message labelled Inbound'])
+    for (const label of [
+      'spoofed internal sender',
+      'copy released to an admin',
+      'internal message labelled Inbound',
+      'hybrid on-premises sender',
+      'outbound through the own connector',
+    ])
       expect(labels).toContain(label);
     expect(result.tenant.messages.filter((m) => m.group)).toHaveLength(22);
     // A week of activity for the report: every kind of quarantine record on the earlier days.
@@ -321,6 +329,8 @@ describe('npm start: the demo, end to end', () => {
       'henry@contoso.com',
       'ivan@contoso.com',
       'kim@contoso.com',
+      'leo@contoso.com',
+      'mia@contoso.com',
     ]);
     const notices = first.sent.filter((m) => !isAlert(m));
     expect(notices).toHaveLength(expected.length);
