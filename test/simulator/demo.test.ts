@@ -356,7 +356,7 @@ describe('npm start: the demo, end to end', () => {
     ).toEqual(expect.arrayContaining(['burst', 'risky-type']));
     expect(first.summary?.send).toMatchObject({ sent: notices.length + alerts.length, failed: 0, poisoned: 0 });
     expect(first.summary?.detect).toMatchObject({
-      newReleases: 38,
+      newReleases: 40,
       duplicateReleases: 1,
       pending: 0,
       jobs: notices.length,
