@@ -354,6 +354,10 @@ describe('npm start: the demo, end to end', () => {
     expect(
       alerts.map((m) => (m.message.internetMessageHeaders ?? []).find((h) => h.name === 'x-qrn-alert')?.value).sort(),
     ).toEqual(expect.arrayContaining(['burst', 'risky-type']));
+    // The alerts say where each message came from in words; the rule codes stay in the log.
+    const alertText = alerts.map((m) => (m.message.body?.content ?? '').replace(/<wbr>/g, '')).join('\n');
+    expect(alertText).toContain('came from the internet, pretending to be contoso.com');
+    expect(alertText).not.toMatch(/DIR:|AuthAs|Direction says|compauth/);
     expect(first.summary?.send).toMatchObject({ sent: notices.length + alerts.length, failed: 0, poisoned: 0 });
     expect(first.summary?.detect).toMatchObject({
       newReleases: 40,
