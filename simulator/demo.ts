@@ -329,6 +329,8 @@ const ORIGIN: Record<string, string> = {
   'intra-org': 'internal',
   inbound: 'internet',
   spoof: 'internet (spoof)',
+  hybrid: 'internal (hybrid)',
+  connector: 'internal (connector)',
 };
 
 function printTenant(print: (line: string) => void, tenant: SampleTenant): void {

@@ -18,8 +18,14 @@ import type { QuarantineRow } from './tenant';
  *   inbound    from the internet (Incoming, Anonymous, DIR:INB, Authentication-Results)
  *   spoof      from the internet with one of the tenant's own domains in From: inbound, and
  *              dmarc=fail / compauth=fail for that domain
+ *   hybrid     an on-premises mailbox of a hybrid organisation, over the hybrid connector: Originating,
+ *              Internal, AuthMechanism 10, FromEntityHeader HybridOnPrem and yet DIR:INB with SFV:SKI
+ *              (as on real hpe.com mail, test/detect/corpus.ts)
+ *   connector  outbound mail that left through the organisation's own on-premises or third-party hop
+ *              and came back in: AuthAs Anonymous, FromEntityHeader HybridOnPrem, DIR:OUT (as on real
+ *              amd.com, xilinx.com, nvidia.com mail)
  */
-export type MessageOrigin = 'outbound' | 'intra-org' | 'inbound' | 'spoof';
+export type MessageOrigin = 'outbound' | 'intra-org' | 'inbound' | 'spoof' | 'hybrid' | 'connector';
 
 export interface HeaderOptions {
   origin?: MessageOrigin;
@@ -142,6 +148,29 @@ export function messageHeader(row: QuarantineRow, options: HeaderOptions = {}): 
         ),
       );
     }
+  } else if (origin === 'hybrid' || origin === 'connector') {
+    // The organisation's own hop (its Exchange server, or a relay it routes outbound mail through)
+    // hands the message to Exchange Online's front door over its inbound connector.
+    const frontDoor = `BN8NAM11FT${hex(`${seed}:fd`, 3)}.eop-nam11.prod.protection.outlook.com`;
+    const hop = origin === 'hybrid' ? `EX01.corp.${senderDomain}` : `relay01.${senderDomain}`;
+    fields.push(
+      fold(
+        'Received',
+        `from ${frontDoor} (2603:10b6:404:65:cafe::8f) by ${server(1)} (2603:10b6:610:1::10) with Microsoft SMTP Server (version=TLS1_2, cipher=TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384) id 15.20.8857.21 via Frontend Transport; ${rfcDate(received)}`,
+      ),
+    );
+    fields.push(
+      fold(
+        'Received',
+        `from ${hop} (192.0.2.18) by ${frontDoor} (10.13.177.58) with Microsoft SMTP Server (version=TLS1_2, cipher=TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384) id 15.20.8857.21 via Frontend Transport; ${rfcDate(received)}`,
+      ),
+    );
+    fields.push(
+      fold(
+        'Received',
+        `from mbx01.corp.${senderDomain} (10.0.0.52) by ${hop} (10.0.0.18) with Microsoft SMTP Server (TLS) id 15.2.1544.4; ${rfcDate(sent)}`,
+      ),
+    );
   } else {
     fields.push(
       fold(
@@ -170,6 +199,10 @@ export function messageHeader(row: QuarantineRow, options: HeaderOptions = {}): 
   fields.push('MIME-Version: 1.0');
   fields.push(fold('Content-Type', `multipart/alternative; boundary="_000_${hex(`${seed}:b`, 24)}_"`));
 
+  if (origin === 'hybrid' || origin === 'connector') {
+    pushHopStamps(fields, origin, { seed, networkMessageId, tenantId, received, senderDomain, server });
+    return fields.join(CRLF) + CRLF;
+  }
   const internal = origin === 'outbound' || origin === 'intra-org';
   const dir = origin === 'outbound' ? 'OUT' : origin === 'intra-org' ? 'INT' : 'INB';
   const category = /phish/i.test(row.QuarantineTypes)
@@ -218,6 +251,63 @@ export function messageHeader(row: QuarantineRow, options: HeaderOptions = {}): 
   if (internal) fields.push('X-MS-Exchange-CrossTenant-AuthAs: Internal');
   fields.push(`X-MS-Exchange-Transport-CrossTenantHeadersStamped: ${server(1).split('.')[0]}`);
   return fields.join(CRLF) + CRLF;
+}
+
+/**
+ * Exchange Online's stamps on mail that reached it over the organisation's own connector, in the
+ * order the real ones come (organisation stamps, antispam report, CrossTenant block).
+ */
+function pushHopStamps(
+  fields: string[],
+  origin: 'hybrid' | 'connector',
+  m: {
+    seed: string;
+    networkMessageId: string;
+    tenantId: string;
+    received: Date;
+    senderDomain: string;
+    server: (n: number) => string;
+  },
+): void {
+  const hybrid = origin === 'hybrid';
+  const hop = hybrid ? `EX01.corp.${m.senderDomain}` : `relay01.${m.senderDomain}`;
+  const frontDoor = `BN8NAM11FT${hex(`${m.seed}:fd`, 3)}.eop-nam11.prod.protection.outlook.com`;
+  fields.push(`X-OrganizationHeadersPreserved: ${hop}`);
+  fields.push(`X-MS-Exchange-Organization-Network-Message-Id: ${m.networkMessageId}`);
+  fields.push('X-EOPAttributedMessage: 0');
+  fields.push('X-MS-Exchange-Organization-MessageDirectionality: Originating');
+  fields.push(`X-MS-Exchange-Organization-AuthSource: ${hybrid ? `mbx01.corp.${m.senderDomain}` : frontDoor}`);
+  fields.push(`X-MS-Exchange-Organization-AuthAs: ${hybrid ? 'Internal' : 'Anonymous'}`);
+  if (hybrid) fields.push('X-MS-Exchange-Organization-AuthMechanism: 10');
+  fields.push(`X-CrossPremisesHeadersPromoted: ${frontDoor}`);
+  fields.push('X-MS-PublicTrafficType: Email');
+  fields.push(`X-OriginatorOrg: ${m.senderDomain}`);
+  fields.push(`X-MS-Exchange-Organization-SCL: ${hybrid ? -1 : 1}`);
+  fields.push(
+    fold(
+      'X-Forefront-Antispam-Report',
+      hybrid
+        ? `CIP:192.0.2.18;CTRY:US;LANG:en;SCL:-1;SRV:;IPV:NLI;SFV:SKI;H:${hop};PTR:InfoDomainNonexistent;CAT:NONE;SFS:;DIR:INB;`
+        : `CIP:192.0.2.18; CTRY:US; LANG:en; SCL:1; SRV:; IPV:CAL; SFV:NSPM; H:${hop}; PTR:InfoDomainNonexistent; CAT:NONE; SFS:(13230040)(82310400026)(36860700013); DIR:OUT; SFP:1101; `,
+    ),
+  );
+  fields.push(`X-MS-Exchange-CrossTenant-Network-Message-Id: ${m.networkMessageId}`);
+  fields.push(
+    `X-MS-Exchange-CrossTenant-OriginalArrivalTime: ${rfcDate(m.received)
+      .replace(/^\w+, /, '')
+      .replace(' +0000', '.1234 (UTC)')}`,
+  );
+  fields.push(`X-MS-Exchange-CrossTenant-Id: ${m.tenantId}`);
+  fields.push(
+    fold(
+      'X-MS-Exchange-CrossTenant-OriginalAttributedTenantConnectingIp',
+      `TenantId=${m.tenantId};Ip=[192.0.2.18];Helo=[${hop}]`,
+    ),
+  );
+  fields.push(`X-MS-Exchange-CrossTenant-AuthSource: ${hybrid ? `mbx01.corp.${m.senderDomain}` : frontDoor}`);
+  fields.push(`X-MS-Exchange-CrossTenant-AuthAs: ${hybrid ? 'Internal' : 'Anonymous'}`);
+  fields.push('X-MS-Exchange-CrossTenant-FromEntityHeader: HybridOnPrem');
+  fields.push(`X-MS-Exchange-Transport-CrossTenantHeadersStamped: ${m.server(1).split('.')[0]}`);
 }
 
 /** The kinds of hostile header text a parser must survive. */

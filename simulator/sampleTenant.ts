@@ -182,6 +182,8 @@ const ID = {
   malware: '3f8e2b1a-6c4d-4e5f-9a0b-1c2d3e4f5a0e',
   phishUrl: '3f8e2b1a-6c4d-4e5f-9a0b-1c2d3e4f5a0f',
   linkRelease: '3f8e2b1a-6c4d-4e5f-9a0b-1c2d3e4f5a10',
+  hybrid: '3f8e2b1a-6c4d-4e5f-9a0b-1c2d3e4f5a11',
+  connector: '3f8e2b1a-6c4d-4e5f-9a0b-1c2d3e4f5a12',
 } as const;
 
 /** The burst's NetworkMessageIds: 3f8e2b1a-...-5b01 to ...-5b16. */
@@ -394,6 +396,41 @@ const PLANS: Plan[] = [
     origin: 'intra-org',
     receivedHoursAgo: 3,
     releasedMinutesAgo: 30,
+    by: SAMPLE_ADMIN,
+    blob: 1,
+    expect: { kind: 'email' },
+  },
+  {
+    // Hybrid: the on-premises mailbox's mail arrives over the hybrid connector with DIR:INB. Held as
+    // phish on mail addressed inside only, the fallback would refuse it; the header tells.
+    label: 'hybrid on-premises sender',
+    id: ID.hybrid,
+    row: {
+      SenderAddress: 'leo@contoso.com',
+      RecipientAddress: ['carol@contoso.com'],
+      Subject: 'Site visit photos (from the plant)',
+      Direction: 'Inbound',
+      ...PHISH,
+    },
+    origin: 'hybrid',
+    receivedHoursAgo: 3,
+    releasedMinutesAgo: 40,
+    by: SAMPLE_ADMIN,
+    blob: 0,
+    expect: { kind: 'email' },
+  },
+  {
+    label: 'outbound through the own connector',
+    id: ID.connector,
+    row: {
+      SenderAddress: 'mia@contoso.com',
+      RecipientAddress: ['orders@tailspin.example'],
+      Subject: 'Order confirmation 8812',
+      ...DLP,
+    },
+    origin: 'connector',
+    receivedHoursAgo: 2,
+    releasedMinutesAgo: 35,
     by: SAMPLE_ADMIN,
     blob: 1,
     expect: { kind: 'email' },

@@ -170,6 +170,11 @@ export class Runtime {
     };
   }
 
+  /** The origin verdict detection keeps per released message (read by `npm run told`). */
+  async messageOriginStore(): Promise<TableMessageOriginStore> {
+    return new TableMessageOriginStore(await this.tables.readyTable(TABLES.origins));
+  }
+
   async notificationLedger(): Promise<TableNotificationLedger> {
     return new TableNotificationLedger(await this.tables.readyTable(TABLES.ledger));
   }

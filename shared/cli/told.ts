@@ -1,5 +1,6 @@
 import { toldArguments, formatTold, parseSince, storageSettings, summarizeTold, type ToldRow } from './toldReport';
 import { runCommand } from './main';
+import { describeOrigin } from '../email/originWords';
 import { forEachLimited } from '../store/tables';
 
 /** At most this many ledger rows are read: a month of a busy tenant, and a bound on the memory a listing takes. */
@@ -37,7 +38,16 @@ void runCommand(
       const copy = copies.find((c) => c.senderAddress !== '');
       if (copy) found.set(id, { sender: copy.senderAddress, subject: copy.subject });
     });
-    for (const row of rows) Object.assign(row, found.get(row.networkMessageId) ?? {});
+    // Where each message came from, in words, from the verdict detection kept (30 days); the rule code is not shown.
+    const origins = await runtime.messageOriginStore();
+    const cameFrom = new Map<string, string>();
+    await forEachLimited(ids, 8, async (id) => {
+      const origin = await origins.get(id);
+      if (origin)
+        cameFrom.set(id, describeOrigin(origin, { sender: found.get(id)?.sender ?? '', acceptedDomains: [] }));
+    });
+    for (const row of rows)
+      Object.assign(row, found.get(row.networkMessageId) ?? {}, { origin: cameFrom.get(row.networkMessageId) });
     for (const line of formatTold(rows)) process.stdout.write(`${line}\n`);
     if (rows.length === 0)
       process.stderr.write(`told: nothing told since ${since.toISOString()} (the ledger keeps 30 days)\n`);

@@ -68,6 +68,8 @@ export interface ToldRow {
   /** From the snapshot, while it keeps the message. */
   sender: string | undefined;
   subject: string | undefined;
+  /** Where the message came from, in words (describeOrigin), while its origin verdict is kept. */
+  origin?: string;
 }
 
 const HOW: Readonly<Record<ToldBy, string>> = {
@@ -95,7 +97,8 @@ export function formatTold(rows: readonly ToldRow[]): string[] {
     const message = isGuid(row.networkMessageId)
       ? `message ${row.networkMessageId}`
       : `item ${printable(row.networkMessageId, 120)}`;
-    return `${when(row.toldAt)}  ${howTold(row)}: ${sender} about ${message}${subject}, released to ${printable(row.releasedTo, 120)}`;
+    const origin = row.origin ? `; ${printable(row.origin, 200)}` : '';
+    return `${when(row.toldAt)}  ${howTold(row)}: ${sender} about ${message}${subject}, released to ${printable(row.releasedTo, 120)}${origin}`;
   });
 }
 

@@ -21,8 +21,13 @@ export const MAX_REPEATS = 8;
 export const ORIGIN_FIELDS = [
   'x-ms-exchange-organization-messagedirectionality',
   'x-ms-exchange-organization-authas',
+  'x-ms-exchange-organization-authmechanism',
   'x-forefront-antispam-report',
   'authentication-results',
+  // Stamped by Exchange Online on every copy it hands on: how it authenticated the submitter, and
+  // from which kind of entity the message entered the tenant (Hosted, HybridOnPrem, Internet).
+  'x-ms-exchange-crosstenant-authas',
+  'x-ms-exchange-crosstenant-fromentityheader',
 ] as const;
 export type OriginField = (typeof ORIGIN_FIELDS)[number];
 
@@ -38,8 +43,14 @@ export interface ParsedHeader {
   fieldCount: number;
   /** Lines that were neither a field nor a continuation (garbage, or a body without a blank line). */
   badLines: number;
-  /** Input was longer than MAX_HEADER_CHARS or had more than MAX_FIELDS fields. */
+  /**
+   * Parsing stopped before the end of the text: longer than MAX_HEADER_CHARS, more than MAX_FIELDS
+   * fields, a kept field repeated past MAX_REPEATS, or a blank line (e.g. a bare CR next to a CR)
+   * with more header text after it. Exchange appends its own stamps after the sender's fields, so a
+   * cut header may hold only what the sender wrote: see `cut` for why.
+   */
   truncated: boolean;
+  cut: 'none' | 'size' | 'fields' | 'repeats' | 'early-end';
 }
 
 const KEPT = new Set<string>(ORIGIN_FIELDS);
@@ -47,7 +58,7 @@ const KEPT = new Set<string>(ORIGIN_FIELDS);
 const FIELD_LINE = /^([!-9;-~]{1,200}):(.*)$/s;
 
 function emptyResult(): ParsedHeader {
-  return { fields: {}, productHeader: false, fieldCount: 0, badLines: 0, truncated: false };
+  return { fields: {}, productHeader: false, fieldCount: 0, badLines: 0, truncated: false, cut: 'none' };
 }
 
 /** Parses raw header text into the origin fields. Total: any input gives a result. */
@@ -65,7 +76,11 @@ export function parseMessageHeader(raw: unknown): ParsedHeader {
 
 function parseInto(raw: string, result: ParsedHeader): void {
   const text = raw.length > MAX_HEADER_CHARS ? raw.slice(0, MAX_HEADER_CHARS) : raw;
-  if (text.length < raw.length) result.truncated = true;
+  const cut = (why: ParsedHeader['cut']): void => {
+    result.truncated = true;
+    if (result.cut === 'none') result.cut = why;
+  };
+  if (text.length < raw.length) cut('size');
   // CRLF, bare LF and bare CR all end a line.
   const lines = text.split(/\r\n|\r|\n/);
   let name: string | undefined;
@@ -77,15 +92,21 @@ function parseInto(raw: string, result: ParsedHeader): void {
       const key = name as OriginField;
       const list = (result.fields[key] ??= []);
       if (list.length < MAX_REPEATS) list.push(value.replace(/\s+/g, ' ').trim());
-      else result.truncated = true;
+      else cut('repeats');
     }
     name = undefined;
     value = '';
   };
-  for (const line of lines) {
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i];
     if (line === '') {
-      // A blank line ends the header; a leading blank line (some tools add one) is skipped.
-      if (result.fieldCount > 0 || name !== undefined) break;
+      // A blank line ends the header; a leading blank line (some tools add one) is skipped. The text
+      // is only a header, so more fields after the blank line mean it ended early (a sender's value
+      // with CR CR in it): what follows, Exchange's stamps included, is not read.
+      if (result.fieldCount > 0 || name !== undefined) {
+        if (lines.slice(i + 1).some((rest) => rest.trim() !== '')) cut('early-end');
+        break;
+      }
       continue;
     }
     if (line[0] === ' ' || line[0] === '\t') {
@@ -101,7 +122,7 @@ function parseInto(raw: string, result: ParsedHeader): void {
       continue;
     }
     if (result.fieldCount >= MAX_FIELDS) {
-      result.truncated = true;
+      cut('fields');
       return;
     }
     result.fieldCount++;

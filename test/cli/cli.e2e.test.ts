@@ -194,12 +194,12 @@ describe('npm run told', () => {
       ),
       expect.stringMatching(
         new RegExp(
-          `^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC {2}dry run \\(nobody was mailed\\): carol@contoso\\.com about message ${nmid(carol)} "Card \\?\\[31mnumbers", released to dan@fabrikam\\.example$`,
+          `^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC {2}dry run \\(nobody was mailed\\): carol@contoso\\.com about message ${nmid(carol)} "Card \\?\\[31mnumbers", released to dan@fabrikam\\.example; sent by a user of your organisation$`,
         ),
       ),
       expect.stringMatching(
         new RegExp(
-          `^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC {2}sent \\(Graph accepted it\\): alice@contoso\\.com about message ${nmid(alice)} "Q3 pricing sheet", released to bob@fabrikam\\.example$`,
+          `^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC {2}sent \\(Graph accepted it\\): alice@contoso\\.com about message ${nmid(alice)} "Q3 pricing sheet", released to bob@fabrikam\\.example; sent by a user of your organisation$`,
         ),
       ),
     ]);

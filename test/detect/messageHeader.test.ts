@@ -149,3 +149,32 @@ describe('parsing a quarantined message header', () => {
     for (const input of inputs) expect(() => parseMessageHeader(input)).not.toThrow();
   });
 });
+
+describe('a header that ends before its text does', () => {
+  it('says why it was cut: size, field count, repeats, or a blank line with more header after it', () => {
+    expect(parseMessageHeader(`X-A: ${'a'.repeat(MAX_HEADER_CHARS)}\r\n`).cut).toBe('size');
+    expect(parseMessageHeader('X-F: 1\r\n'.repeat(2_001)).cut).toBe('fields');
+    expect(parseMessageHeader('X-MS-Exchange-Organization-AuthAs: Internal\r\n'.repeat(9)).cut).toBe('repeats');
+    // A CR CR inside a sender's value makes a blank line: Exchange's stamps after it are never read.
+    const early = parseMessageHeader(
+      'From: ceo@contoso.com\r\nX-Forefront-Antispam-Report: DIR:OUT;\r\r\nX-MS-Exchange-Organization-MessageDirectionality: Incoming\r\n',
+    );
+    expect(early).toMatchObject({ truncated: true, cut: 'early-end' });
+    expect(originFromHeader(early)).toEqual({ verdict: 'unknown', rule: 'truncated:early-end' });
+    // Trailing blank lines are not a cut.
+    expect(parseMessageHeader('From: a@contoso.com\r\n\r\n\r\n  \r\n')).toMatchObject({
+      truncated: false,
+      cut: 'none',
+    });
+  });
+
+  it('reads a cut header as outside when the stamps it reached say so, never as inside', () => {
+    const outside = `X-MS-Exchange-Organization-AuthAs: Anonymous\r\nX-Forefront-Antispam-Report: DIR:INB;\r\n${'X-F: 1\r\n'.repeat(2_001)}`;
+    expect(originFromHeader(parseMessageHeader(outside))).toEqual({
+      verdict: 'external',
+      rule: 'cut:AuthAs:Anonymous+DIR:INB',
+    });
+    const inside = INTERNAL_OUTBOUND + 'X-F: 1\r\n'.repeat(2_001);
+    expect(originFromHeader(parseMessageHeader(inside))).toEqual({ verdict: 'unknown', rule: 'truncated:fields' });
+  });
+});

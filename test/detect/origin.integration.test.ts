@@ -272,3 +272,88 @@ describe('telling a sender only when they really sent the message', () => {
     expect(await queuedPairs()).toHaveLength(2);
   });
 });
+
+describe('hybrid and connector-routed senders, and a spoof of the own domain, on the simulator’s own headers', () => {
+  /** A row held in the simulated tenant whose header is the simulator's shape for `origin`. */
+  function held(over: Parameters<typeof quarantineRow>[0], origin: 'hybrid' | 'connector' | 'spoof'): QuarantineRow {
+    const row = quarantineRow({ receivedAt: ago(3 * HOUR), ...over });
+    world.sim.tenant.quarantine.add(row, { origin });
+    const header = world.sim.tenant.quarantine.header(row.Identity);
+    if (header === undefined) throw new Error('the simulator has no header for the row');
+    exchange.serve(row, header);
+    return row;
+  }
+  const phish = { Type: 'Phish', QuarantineTypes: 'Phish', PolicyType: 'AntiPhishPolicy' };
+
+  it.each<HeaderMode>(['readable', 'refused'])(
+    'tells the hybrid and the connector-routed sender, never the spoof (header %s)',
+    async (mode) => {
+      exchange.mode = mode;
+      // An on-premises user's mail to a colleague, over the hybrid connector, held as phish by mistake.
+      const hybrid = held(
+        { SenderAddress: 'leo@contoso.com', RecipientAddress: ['carol@contoso.com'], Direction: 'Inbound', ...phish },
+        'hybrid',
+      );
+      // Outbound mail routed through the organisation's own hop, held by DLP.
+      const routed = held(
+        {
+          SenderAddress: 'mia@contoso.com',
+          RecipientAddress: ['orders@tailspin.example'],
+          Type: 'DataLossPrevention',
+          QuarantineTypes: 'DataLossPrevention',
+          PolicyType: 'DataLossPrevention',
+        },
+        'connector',
+      );
+      // Internet phish claiming the tenant's domain, labelled Outbound.
+      const spoof = held(
+        {
+          SenderAddress: 'payroll@contoso.com',
+          RecipientAddress: ['alice@contoso.com'],
+          Direction: 'Outbound',
+          Type: 'HighConfPhish',
+          QuarantineTypes: 'HighConfPhish',
+          PolicyType: 'AntiPhishPolicy',
+        },
+        'spoof',
+      );
+      world.sim.audit.publish([
+        released(hybrid, 'carol@contoso.com'),
+        released(routed, 'orders@tailspin.example'),
+        released(spoof, 'alice@contoso.com'),
+      ]);
+      await world.runtime().snapshot();
+      const summary = await detect();
+
+      const told = await queuedPairs();
+      // The spoof is refused either way: by Exchange's stamps, or by the fallback (phish addressed inside only).
+      expect(told.some((p) => p.startsWith('payroll@'))).toBe(false);
+      expect(told).toContain(`mia@contoso.com ${nmidOf(routed)}|orders@tailspin.example`);
+      const log = world.log.text();
+      if (mode === 'readable') {
+        // Only the header can tell the hybrid sender: the fallback refuses phish addressed inside only.
+        expect(told).toEqual([
+          `leo@contoso.com ${nmidOf(hybrid)}|carol@contoso.com`,
+          `mia@contoso.com ${nmidOf(routed)}|orders@tailspin.example`,
+        ]);
+        expect(summary.originBySource).toEqual({ header: 3, fallback: 0 });
+        // The rule codes stay in the log.
+        expect(log).toContain(
+          `"networkMessageId":"${nmidOf(hybrid)}","verdict":"internal","source":"header","rule":"hybrid:`,
+        );
+        expect(log).toContain(
+          `"networkMessageId":"${nmidOf(routed)}","verdict":"internal","source":"header","rule":"connector:`,
+        );
+        expect(log).toMatch(
+          new RegExp(
+            `"networkMessageId":"${nmidOf(spoof)}","verdict":"external","source":"header","rule":"Incoming\\+AuthAs:Anonymous`,
+          ),
+        );
+      } else {
+        expect(told).toEqual([`mia@contoso.com ${nmidOf(routed)}|orders@tailspin.example`]);
+        expect(summary.originBySource).toEqual({ header: 0, fallback: 3 });
+      }
+      expect(summary.skippedByReason).toMatchObject({ 'external-origin': mode === 'readable' ? 1 : 2 });
+    },
+  );
+});

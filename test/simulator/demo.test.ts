@@ -288,9 +288,17 @@ describe('npm start: the demo, end to end', () => {
       'henry@contoso.com',
       'ivan@contoso.com',
       'kim@contoso.com',
+      'leo@contoso.com',
+      'mia@contoso.com',
     ]);
     const labels = result.tenant.messages.map((m) => m.label);
-    for (const label of ['spoofed internal sender', 'copy released to an admin', 'internal message labelled Inbound'])
+    for (const label of [
+      'spoofed internal sender',
+      'copy released to an admin',
+      'internal message labelled Inbound',
+      'hybrid on-premises sender',
+      'outbound through the own connector',
+    ])
       expect(labels).toContain(label);
     expect(result.tenant.messages.filter((m) => m.group)).toHaveLength(22);
     // A week of activity for the report: every kind of quarantine record on the earlier days.
@@ -321,6 +329,8 @@ describe('npm start: the demo, end to end', () => {
       'henry@contoso.com',
       'ivan@contoso.com',
       'kim@contoso.com',
+      'leo@contoso.com',
+      'mia@contoso.com',
     ]);
     const notices = first.sent.filter((m) => !isAlert(m));
     expect(notices).toHaveLength(expected.length);
@@ -344,9 +354,13 @@ describe('npm start: the demo, end to end', () => {
     expect(
       alerts.map((m) => (m.message.internetMessageHeaders ?? []).find((h) => h.name === 'x-qrn-alert')?.value).sort(),
     ).toEqual(expect.arrayContaining(['burst', 'risky-type']));
+    // The alerts say where each message came from in words; the rule codes stay in the log.
+    const alertText = alerts.map((m) => (m.message.body?.content ?? '').replace(/<wbr>/g, '')).join('\n');
+    expect(alertText).toContain('came from the internet, pretending to be contoso.com');
+    expect(alertText).not.toMatch(/DIR:|AuthAs|Direction says|compauth/);
     expect(first.summary?.send).toMatchObject({ sent: notices.length + alerts.length, failed: 0, poisoned: 0 });
     expect(first.summary?.detect).toMatchObject({
-      newReleases: 38,
+      newReleases: 40,
       duplicateReleases: 1,
       pending: 0,
       jobs: notices.length,

@@ -66,6 +66,32 @@ describe('simulated Get-QuarantineMessageHeader', () => {
     expect(fieldValues(header, 'Received').length).toBeGreaterThanOrEqual(2);
   });
 
+  it('answers the hybrid and connector shapes real Exchange Online headers show', async () => {
+    const hybrid = quarantineRow({ SenderAddress: 'leo@contoso.com', RecipientAddress: ['carol@contoso.com'] });
+    const routed = quarantineRow({ SenderAddress: 'mia@contoso.com' });
+    sim.tenant.quarantine.add(hybrid, { origin: 'hybrid' });
+    sim.tenant.quarantine.add(routed, { origin: 'connector' });
+
+    // Hybrid: the on-premises mailbox, over the hybrid connector: internal stamps beside DIR:INB.
+    const h = await headerOf(hybrid.Identity);
+    expect(fieldValues(h, 'X-MS-Exchange-Organization-MessageDirectionality')).toEqual(['Originating']);
+    expect(fieldValues(h, 'X-MS-Exchange-Organization-AuthAs')).toEqual(['Internal']);
+    expect(fieldValues(h, 'X-MS-Exchange-Organization-AuthMechanism')).toEqual(['10']);
+    expect(fieldValues(h, 'X-Forefront-Antispam-Report')[0]).toMatch(/SFV:SKI;.*DIR:INB;/);
+    expect(fieldValues(h, 'X-MS-Exchange-CrossTenant-AuthAs')).toEqual(['Internal']);
+    expect(fieldValues(h, 'X-MS-Exchange-CrossTenant-FromEntityHeader')).toEqual(['HybridOnPrem']);
+    expect(fieldValues(h, 'Authentication-Results')).toEqual([]);
+
+    // Routed through the own hop: Anonymous, HybridOnPrem, DIR:OUT.
+    const c = await headerOf(routed.Identity);
+    expect(fieldValues(c, 'X-MS-Exchange-Organization-AuthAs')).toEqual(['Anonymous']);
+    expect(fieldValues(c, 'X-Forefront-Antispam-Report')[0]).toMatch(/DIR:OUT;/);
+    expect(fieldValues(c, 'X-MS-Exchange-CrossTenant-AuthAs')).toEqual(['Anonymous']);
+    expect(fieldValues(c, 'X-MS-Exchange-CrossTenant-FromEntityHeader')).toEqual(['HybridOnPrem']);
+    // Exchange's stamps come after the sender's fields.
+    expect(c.indexOf('\r\nSubject:')).toBeLessThan(c.indexOf('X-MS-Exchange-Organization-AuthAs'));
+  });
+
   it('answers an inbound header with Incoming / Anonymous / DIR:INB and passing authentication', async () => {
     const row = quarantineRow({
       SenderAddress: 'billing@fabrikam.example',

@@ -1,6 +1,6 @@
 import type { MessageView } from '../../alerts/rules';
 import type { QuarantinedMessage } from '../../domain/types';
-import { isAcceptedDomain } from '../domains';
+import { describeOrigin } from '../../email/originWords';
 import type { MessageOrigin } from '../origin';
 
 /** What the alert email says about the message: the snapshot's facts and where it came from. */
@@ -13,11 +13,8 @@ export function messageView(
   if (!first) return undefined;
   const sender = rows.map((r) => r.senderAddress).find((s) => s !== '') ?? '';
   const recipients = [...new Set(rows.flatMap((r) => r.recipients.map((a) => a.toLowerCase())))];
-  const came = origin
-    ? `${origin.verdict === 'internal' ? 'inside the organisation' : 'outside the organisation'} (${origin.source}: ${origin.rule})`
-    : sender && isAcceptedDomain(sender, acceptedDomains)
-      ? `not checked (sender in an accepted domain; Direction says ${first.direction || 'nothing'})`
-      : `outside the organisation (sender domain not accepted; Direction says ${first.direction || 'nothing'})`;
+  // Plain words for the alert; the rule code stays in the log line resolveOrigin writes.
+  const came = describeOrigin(origin, { sender, acceptedDomains });
   return {
     sender,
     recipients,
