@@ -179,6 +179,7 @@ export class M365Simulator implements SimulatorState {
   reset(): void {
     this.tenant.reset();
     this.audit.reset();
+    this.postDelivery.reset();
     Object.assign(this.grants, DEFAULT_GRANTS);
     this.sentMail.length = 0;
     this.sentItems.clear();

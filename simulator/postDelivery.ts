@@ -52,6 +52,13 @@ export class PostDeliveryLog {
   /** Seconds in the Retry-After of a throttled answer. */
   throttleRetryAfterSeconds = 1;
 
+  reset(): void {
+    this.events.length = 0;
+    this.defenderXdr = true;
+    this.throttleNext = 0;
+    this.throttleRetryAfterSeconds = 1;
+  }
+
   publish(events: readonly PostDeliveryEvent[]): void {
     this.events.push(...events);
   }
