@@ -731,7 +731,10 @@ function pastActivity(now: Date, tenantId: string): Array<{ contentCreated: Date
         records.push(record);
       }
     }
-    out.push({ contentCreated: new Date(day.getTime() + HOUR_MS), records });
+    // The feed lists only the last 7 days' blobs: a product running all month read the older days when
+    // they were new; a fresh demo reads them from blobs inside that reach (records keep their own day).
+    const reach = now.getTime() - 6 * 24 * HOUR_MS + daysAgo * MINUTE_MS;
+    out.push({ contentCreated: new Date(Math.max(day.getTime() + HOUR_MS, reach)), records });
   }
   return out;
 }
