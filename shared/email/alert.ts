@@ -157,6 +157,14 @@ function shown(value: string, kind: 'address' | 'text' | 'outside'): string {
   return breakableHtml(value);
 }
 
+/** Prose that may hold an address (the releasing account): the address wraps only at its dots and @. */
+function proseHtml(text: string): string {
+  return text
+    .split(/(\s+)/)
+    .map((part) => (/^[^\s@]+@[^\s@]+$/.test(part) ? addressHtml(part) : breakableHtml(part)))
+    .join('');
+}
+
 /** "2 Dec 2026" and "09:15 UTC" apart, each kept whole: a date is never broken mid-date. */
 function whenHtml(iso: string, timeZone: string): string {
   const text = formatInstant(iso, timeZone);
@@ -178,7 +186,7 @@ function summaryRow(row: Row, timeZone: string): string {
   const danger = dangerRank(r.quarantineType) < 3;
   const type = `<span style="${danger ? 'color:#a4262c;font-weight:bold' : ''}">${escapeHtml(typeText(r))}</span>`;
   const sender = r.sender ? shown(displayText(r.sender, 320), 'address') : '(not in the snapshot)';
-  const subject = r.subject ? breakableHtml(displayDefanged(r.subject, 80)) : '';
+  const subject = r.subject ? breakableHtml(displayDefanged(r.subject, 60)) : '';
   const by = shown(displayText(releaserWords(r.releasedBy), 320), 'address');
   return (
     '<tr>' +
@@ -243,7 +251,7 @@ function detailBlock(row: Row, timeZone: string): { html: string; text: string }
 export function composeAlert(job: AlertJob, recipients: readonly string[], timeZone = 'UTC'): ComposedEmail {
   const rows = rowsOf(job);
   const counts = alertCounts(job);
-  const by = releaserWords(job.account);
+  const by = displayText(releaserWords(job.account), 320);
   const rules = (['risky-type', 'released-to-other', 'burst'] as const).filter((r) => (counts.byRule[r] ?? 0) > 0);
   const worst = rows.find((r) => dangerRank(r.facts.quarantineType) < 3);
   const tally = `${plural(counts.messages, 'message')}, ${plural(counts.releases, 'release')}`;
@@ -263,8 +271,8 @@ export function composeAlert(job: AlertJob, recipients: readonly string[], timeZ
   const html = [
     '<!DOCTYPE html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"></head>',
     '<body style="margin:0;padding:16px;font-family:Segoe UI,Arial,sans-serif;font-size:14px;line-height:1.4;color:#1b1b1b;max-width:760px">',
-    `<h1 style="font-size:18px;margin:0 0 8px;overflow-wrap:anywhere">${breakableHtml(subject)}</h1>`,
-    `<p style="margin:8px 0">${escapeHtml(`${by} released ${plural(counts.messages, 'message')} from quarantine (${plural(counts.releases, 'release')}: one per recipient a copy was released to). Why this alert:`)}</p>`,
+    `<h1 style="font-size:18px;margin:0 0 8px;overflow-wrap:anywhere">${proseHtml(subject)}</h1>`,
+    `<p style="margin:8px 0;overflow-wrap:anywhere">${proseHtml(`${by} released ${plural(counts.messages, 'message')} from quarantine (${plural(counts.releases, 'release')}: one per recipient a copy was released to). Why this alert:`)}</p>`,
     `<ul style="margin:0 0 8px 20px;padding:0">${rules.map((r) => `<li>${escapeHtml(ruleLine(r, counts))}</li>`).join('')}</ul>`,
     linkNote,
     '<table role="presentation" style="width:100%;border-collapse:collapse;margin:8px 0;font-size:13px">',

@@ -233,8 +233,8 @@ export async function loadPostDelivery(window: ReportWindow, deps: PostDeliveryD
         location: locationSeries(location, window.dates),
       };
     } catch (error) {
-      if (!(error instanceof PostDeliveryUnavailableError)) throw error;
-      why = error.message;
+      // Optional series: whatever went wrong (a refusal, a sign-in failure) is said in the report, never fatal.
+      why = reason(error);
       deps.log.info(`post-delivery series: advanced hunting unavailable (${reason(error)}); trying Get-AggregateZapReport`);
     }
   }
