@@ -250,3 +250,35 @@ export async function loadPostDelivery(window: ReportWindow, deps: PostDeliveryD
     return { source: 'none', why: `${why}; Get-AggregateZapReport failed: ${reason(error)}` };
   }
 }
+
+/** The smallest query that proves advanced hunting and EmailPostDeliveryEvents answer. */
+export const HUNTING_PROBE_QUERY = 'EmailPostDeliveryEvents | take 1 | project Timestamp';
+
+/**
+ * For a doctor line: which source the next report's post-delivery section will come from, and why
+ * not the better one. One hunting call (or one cmdlet call); never throws.
+ */
+export async function checkPostDeliverySource(
+  deps: PostDeliveryDeps,
+  today: Date = new Date(),
+): Promise<{ source: PostDeliveryReport['source']; detail: string }> {
+  let why = 'advanced hunting is not configured';
+  if (deps.hunting) {
+    try {
+      await deps.hunting.run(HUNTING_PROBE_QUERY);
+      return { source: 'advanced-hunting', detail: 'Graph runHuntingQuery answers (ThreatHunting.Read.All, Defender XDR data)' };
+    } catch (error) {
+      why = reason(error);
+    }
+  }
+  if (deps.zap) {
+    const day = today.toISOString().slice(0, 10);
+    try {
+      await deps.zap.aggregate(addDays(day, -1), day);
+      return { source: 'zap-report', detail: `Get-AggregateZapReport answers (10 days at most); advanced hunting: ${why}` };
+    } catch (error) {
+      why = `${why}; Get-AggregateZapReport failed: ${reason(error)}`;
+    }
+  }
+  return { source: 'none', detail: why };
+}

@@ -77,3 +77,17 @@ describe('the post-delivery series, parsed', () => {
     expect(none).toEqual({ source: 'none', why: 'sign-in failed; Get-AggregateZapReport failed: HTTP 403' });
   });
 });
+
+describe('the doctor check of the post-delivery source', () => {
+  it('names the source the next report will use and why not the better one', async () => {
+    const { checkPostDeliverySource } = await import('../../shared/report/postDelivery');
+    expect((await checkPostDeliverySource({ hunting: { run: async () => [] }, log })).source).toBe('advanced-hunting');
+    const zap = await checkPostDeliverySource({
+      hunting: { run: async () => Promise.reject(new PostDeliveryUnavailableError('refused (HTTP 403)')) },
+      zap: { aggregate: async () => [] },
+      log,
+    });
+    expect(zap).toEqual({ source: 'zap-report', detail: 'Get-AggregateZapReport answers (10 days at most); advanced hunting: refused (HTTP 403)' });
+    expect((await checkPostDeliverySource({ log })).source).toBe('none');
+  });
+});
