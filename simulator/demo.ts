@@ -12,7 +12,8 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { Runtime } from '../shared/app/runtime';
-import { runReport } from '../shared/cli/report';
+import { reportSummary } from '../shared/report/renderReport';
+import { writeReport } from '../shared/report/writeReport';
 import { loadSettings } from '../shared/config/settings';
 import type { DetectSummary } from '../shared/detect/detectReleases';
 import { MemoryLogger } from '../shared/log/logger';
@@ -171,8 +172,10 @@ async function writeActivityReport(
   let source = '';
   try {
     const runtime = new Runtime(loadSettings(env), new MemoryLogger());
-    summary = await runReport(runtime, { out: dir, days: 30 }, now);
-    source = (await runtime.reportData(30, now)).postDelivery?.source ?? 'none';
+    // What `npm run report` does (runReport), keeping the data to say which source drew the post-delivery charts.
+    const data = await runtime.reportData(30, now);
+    summary = reportSummary(data, await writeReport(resolve(dir), data));
+    source = data.postDelivery?.source ?? 'none';
   } finally {
     for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
     Object.assign(process.env, saved);

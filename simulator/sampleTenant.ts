@@ -716,10 +716,10 @@ function pastActivity(now: Date, tenantId: string): Array<{ contentCreated: Date
         { ResultStatus: 'Failed', ReleaseTo: 'bob@fabrikam.example' },
       ],
       // Releases of mail that left the quarantine long ago (no row any more): counted, nobody told.
-      ['QuarantineReleaseMessage', wave(daysAgo + 4, 2, 2), { ReleaseTo: 'bob@contoso.com', UserId: SAMPLE_ADMIN }],
+      ['QuarantineReleaseMessage', wave(daysAgo + 4, 1, 2), { ReleaseTo: 'bob@contoso.com', UserId: SAMPLE_ADMIN }],
       [
         'QuarantineReleaseMessage',
-        wave(daysAgo + 1, 1, 1),
+        daysAgo % 4 === 0 ? 1 : 0,
         { ReleaseTo: 'bob@contoso.com', UserId: SYSTEM_RELEASE_USER, UserType: 4 },
       ],
     ];

@@ -234,7 +234,7 @@ Describe '-Revoke' {
     }
 }
 
-Describe '-GrantThreatHunting (optional: the report\'s post-delivery series)' {
+Describe '-GrantThreatHunting (optional: the report''s post-delivery series)' {
     BeforeEach { New-FakeTenant }
 
     It 'is not granted without the switch' {
