@@ -181,19 +181,24 @@ function typeText(r: AlertReleaseFacts): string {
   return r.quarantineType ? displayDefanged(typeWords(r.quarantineType), 60) : '(not in the snapshot)';
 }
 
-function summaryRow(row: Row, timeZone: string): string {
+/** `account`: the email's releasing account, named once above the table; a row names "by" only when it differs. */
+function summaryRow(row: Row, timeZone: string, account: string): string {
   const r = row.facts;
   const danger = dangerRank(r.quarantineType) < 3;
   const type = `<span style="${danger ? 'color:#a4262c;font-weight:bold' : ''}">${escapeHtml(typeText(r))}</span>`;
   const sender = r.sender ? shown(displayText(r.sender, 320), 'address') : '(not in the snapshot)';
   const subject = r.subject ? breakableHtml(displayDefanged(r.subject, 60)) : '';
   const by = shown(displayText(releaserWords(r.releasedBy), 320), 'address');
+  // The subject gets a row of its own across all columns: squeezed into one column it took four lines.
   return (
     '<tr>' +
     `<td style="${S.cell}">${whenHtml(r.releasedAt, timeZone)}<br>${type}</td>` +
-    `<td style="${S.cell}">${sender}${subject ? `<br><span style="${S.muted}">${subject}</span>` : ''}</td>` +
-    `<td style="${S.cell}">${shown(releasedToText(r), 'address')}<br><span style="${S.muted}">by ${by}</span></td>` +
-    '</tr>'
+    `<td style="${S.cell}">${sender}</td>` +
+    `<td style="${S.cell}">${shown(releasedToText(r), 'address')}${(r.releasedBy ?? 'system').toLowerCase() === account ? '' : `<br><span style="${S.muted}">by ${by}</span>`}</td>` +
+    '</tr>' +
+    (subject
+      ? `<tr style="vertical-align:top"><td colspan="3" style="padding:0 0 6px 0;overflow-wrap:anywhere"><span style="${S.muted}">${subject}</span></td></tr>`
+      : '')
   );
 }
 
@@ -275,9 +280,10 @@ export function composeAlert(job: AlertJob, recipients: readonly string[], timeZ
     `<p style="margin:8px 0;overflow-wrap:anywhere">${proseHtml(`${by} released ${plural(counts.messages, 'message')} from quarantine (${plural(counts.releases, 'release')}: one per recipient a copy was released to). Why this alert:`)}</p>`,
     `<ul style="margin:0 0 8px 20px;padding:0">${rules.map((r) => `<li>${escapeHtml(ruleLine(r, counts))}</li>`).join('')}</ul>`,
     linkNote,
-    '<table role="presentation" style="width:100%;border-collapse:collapse;margin:8px 0;font-size:13px">',
-    `<tr><th style="${S.head}">Time · type</th><th style="${S.head}">Sender · subject</th><th style="${S.head}">Released to · by</th></tr>`,
-    ...rows.map((r) => summaryRow(r, timeZone)),
+    `<p style="margin:8px 0 0;font-size:12px;color:#555;overflow-wrap:anywhere">${proseHtml(`Released by ${by} unless a row says otherwise.`)}</p>`,
+    '<table role="presentation" style="width:100%;border-collapse:collapse;margin:4px 0 8px;font-size:13px">',
+    `<tr><th style="${S.head}">Time · type</th><th style="${S.head}">Sender (subject below)</th><th style="${S.head}">Released to · by</th></tr>`,
+    ...rows.map((r) => summaryRow(r, timeZone, job.account.toLowerCase())),
     '</table>',
     unlisted > 0
       ? `<p style="margin:8px 0">${escapeHtml(`… and ${plural(unlisted, 'more release')} in this burst (the first ${rows.length} are listed).`)}</p>`
