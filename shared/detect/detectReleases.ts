@@ -348,7 +348,11 @@ export async function detectReleases(deps: DetectDeps): Promise<DetectSummary> {
       deps.log.warn('quarantine alert', {
         rule: job.rule,
         account: job.account,
-        releases: job.items.reduce((n, i) => n + i.totalReleases, 0),
+        // Each release once, though two rules may list it; a burst's unlisted releases counted too.
+        releases:
+          new Set(job.items.flatMap((i) => i.releases.map((r) => r.recordId))).size +
+          job.items.reduce((n, i) => n + i.totalReleases - i.releases.length, 0),
+        rules: [...new Set(job.items.map((i) => i.rule ?? job.rule))],
         networkMessageIds: [...new Set(job.items.flatMap((i) => i.releases.map((r) => r.networkMessageId)))],
         quarantineTypes: [
           ...new Set(job.items.flatMap((i) => i.releases.map((r) => r.quarantineType)).filter((t) => t !== '')),
