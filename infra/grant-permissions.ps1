@@ -53,6 +53,11 @@
 .PARAMETER RemoveTenantWideMailSend
     Remove tenant-wide Microsoft Graph Mail.Send and Mail.Read app role assignments from the identity.
 
+.PARAMETER GrantThreatHunting
+    Optional: also grant Microsoft Graph ThreatHunting.Read.All, so the activity report draws the two
+    post-delivery hunting queries through advanced hunting (needs Microsoft Defender XDR data in the
+    tenant). Without it the report uses Get-AggregateZapReport. -Revoke removes it when present.
+
 .PARAMETER Revoke
     Remove every grant this script makes, instead of making them.
 
@@ -86,6 +91,8 @@ param(
 
     [switch] $RemoveTenantWideMailSend,
 
+    [switch] $GrantThreatHunting,
+
     [switch] $Revoke
 )
 
@@ -108,6 +115,8 @@ $MailSendRbacRole = 'Application Mail.Send'
 $MailReadRbacRole = 'Application Mail.Read'
 # Tenant-wide Graph permissions that would make the mailbox scope meaningless.
 $TenantWideMailRoles = @('Mail.Send', 'Mail.Read', 'Mail.ReadWrite')
+# Optional Graph permission for the report's post-delivery series (advanced hunting).
+$ThreatHuntingRole = 'ThreatHunting.Read.All'
 
 # -WhatIf: connect and read for real, change nothing. Cmdlets the script calls must not inherit WhatIf
 # (Connect-ExchangeOnline would not finish), so the preference is taken here and every change goes
@@ -351,6 +360,9 @@ try {
         Revoke-AppRole $sp $exchange $ExchangeManageAsAppRoleId 'Exchange.ManageAsApp'
 
         $graph = Get-ResourceServicePrincipal $GraphAppId 'Microsoft Graph'
+        # The optional ThreatHunting.Read.All goes too, when it was granted (silent when it never was).
+        $hunting = $graph.AppRoles | Where-Object { $_.Value -eq $ThreatHuntingRole -and $_.AllowedMemberTypes -contains 'Application' }
+        if ($hunting -and (Get-AppRoleAssignment $sp $graph $hunting.Id)) { Revoke-AppRole $sp $graph $hunting.Id $ThreatHuntingRole }
         foreach ($value in $TenantWideMailRoles) {
             $role = $graph.AppRoles | Where-Object { $_.Value -eq $value -and $_.AllowedMemberTypes -contains 'Application' }
             if ($role -and (Get-AppRoleAssignment $sp $graph $role.Id)) {
@@ -428,6 +440,13 @@ try {
 
         Grant-ExchangeRole $MailSendRbacRole $mailSendAssignment $scopeName 'sending'
         Grant-ExchangeRole $MailReadRbacRole $mailReadAssignment $scopeName 'finding a sent notification in Sent Items'
+
+        # Optional: advanced hunting for the report's post-delivery series.
+        if ($GrantThreatHunting) {
+            $hunting = $graph.AppRoles | Where-Object { $_.Value -eq $ThreatHuntingRole -and $_.AllowedMemberTypes -contains 'Application' }
+            if (-not $hunting) { throw "Microsoft Graph exposes no $ThreatHuntingRole application role." }
+            Grant-AppRole $sp $graph $hunting.Id $ThreatHuntingRole 'report: post-delivery series through advanced hunting'
+        }
 
         # -------------------------------------------------------------------------------------------
         # 4. What Exchange says the app may do with the sender mailbox.

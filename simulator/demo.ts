@@ -12,7 +12,8 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { Runtime } from '../shared/app/runtime';
-import { runReport } from '../shared/cli/report';
+import { reportSummary } from '../shared/report/renderReport';
+import { writeReport } from '../shared/report/writeReport';
 import { loadSettings } from '../shared/config/settings';
 import type { DetectSummary } from '../shared/detect/detectReleases';
 import { MemoryLogger } from '../shared/log/logger';
@@ -163,8 +164,22 @@ async function writeActivityReport(
   print: (line: string) => void,
   now: Date,
 ): Promise<ReportSummary> {
-  const runtime = new Runtime(loadSettings(env), new MemoryLogger());
-  const summary = await runReport(runtime, { out: dir, days: 30 }, now);
+  // The report also asks Graph (advanced hunting) and Exchange (the ZAP report): the sign-in reads the
+  // app's credentials from the process environment, as the CLI's would.
+  const saved = { ...process.env };
+  Object.assign(process.env, env);
+  let summary: ReportSummary;
+  let source = '';
+  try {
+    const runtime = new Runtime(loadSettings(env), new MemoryLogger());
+    // What `npm run report` does (runReport), keeping the data to say which source drew the post-delivery charts.
+    const data = await runtime.reportData(30, now);
+    summary = reportSummary(data, await writeReport(resolve(dir), data));
+    source = data.postDelivery?.source ?? 'none';
+  } finally {
+    for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
+    Object.assign(process.env, saved);
+  }
   const published = new Map(tenant.activity.map((day) => [day.date, day]));
   const wrong = summary.days.filter((day) => {
     const expected = published.get(day.date);
@@ -183,7 +198,10 @@ async function writeActivityReport(
   print(
     `  ${total('release')} releases, ${total('preview')} previews, ${total('delete')} deletions, ${summary.arrivals.reduce((sum, day) => sum + day.total, 0)} messages quarantined;`,
   );
-  print(`  every day's counts match the quarantine audit records the sample tenant published (each record once).`);
+  print(`  every day's counts match the quarantine audit records the sample tenant published (each record once);`);
+  print(
+    `  post-delivery series drawn from: ${source === 'advanced-hunting' ? 'Defender XDR advanced hunting (Graph runHuntingQuery)' : source === 'zap-report' ? 'Exchange Get-AggregateZapReport' : 'no source'}.`,
+  );
   return summary;
 }
 

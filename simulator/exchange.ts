@@ -1,6 +1,6 @@
 /**
  * Exchange Online admin REST: POST /adminapi/beta/{tenant}/InvokeCommand, the endpoint the EXO V3
- * module runs cmdlets over. Implements Get-QuarantineMessage, Get-QuarantineMessageHeader (with a ViewHeader audit record per read) and Get-AcceptedDomain with the
+ * module runs cmdlets over. Implements Get-QuarantineMessage, Get-QuarantineMessageHeader (with a ViewHeader audit record per read), Get-AggregateZapReport and Get-AcceptedDomain with the
  * quirks in the reference (section 1): type-hint sibling keys, "Invalid Operation" errors with the
  * useful text deep inside, 401 / 403-with-NUL-bytes for missing grants, PageSize 0 answering
  * nothing, the truncated window with an unusable nextLink, and a per-tenant concurrency limit.
@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { delay, InFlight, Router, type SimRequest, type SimResponse } from './router';
 import type { FaultRequest } from './faults';
 import { parseExchangeTime, quarantineRecord } from './fixtures';
+import { ZAP_REPORT_MAX_DAYS } from './postDelivery';
 import type { AuditRecord, QuarantineRow, SimulatorState } from './tenant';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -518,6 +519,42 @@ function viewHeaderRecord(sim: SimulatorState, networkMessageId: string): AuditR
   });
 }
 
+// ---- Get-AggregateZapReport ---------------------------------------------------------------------
+
+/** Date, EventType, ZapActionCount per day and ZAP type; default the last 3 days, at most 10. */
+function getAggregateZapReport(
+  sim: SimulatorState,
+  tenantSegment: string,
+  parameters: Record<string, unknown>,
+): SimResponse {
+  const now = new Date();
+  const date = (name: string, fallback: Date): Date => {
+    const value = parameters[name];
+    if (value === undefined || value === null) return fallback;
+    const parsed = typeof value === 'string' ? Date.parse(value) : Number.NaN;
+    if (Number.isNaN(parsed))
+      throw new CmdletError(
+        `Cannot bind parameter '${name}'. Cannot convert value "${String(value).slice(0, 40)}" to type "System.DateTime".`,
+        'System.Management.Automation.ParameterBindingException',
+      );
+    return new Date(parsed);
+  };
+  const end = date('EndDate', now);
+  const start = date('StartDate', new Date(end.getTime() - 3 * 86_400_000));
+  if (end.getTime() - start.getTime() > ZAP_REPORT_MAX_DAYS * 86_400_000)
+    throw new CmdletError(
+      `The date range is too long: specify at most ${ZAP_REPORT_MAX_DAYS} days.`,
+      'Microsoft.Exchange.Management.ReportingTask.InvalidDateRangeException',
+    );
+  return {
+    status: 200,
+    body: {
+      '@odata.context': `${sim.origins.exchange}/adminapi/beta/${tenantSegment}/$metadata#Collection(Exchange.GenericHashTable)`,
+      value: sim.postDelivery.aggregateZap(start, end, now),
+    },
+  };
+}
+
 // ---- InvokeCommand -----------------------------------------------------------------------------
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -564,6 +601,8 @@ function runCmdlet(sim: SimulatorState, req: SimRequest, tenantSegment: string):
       return getAcceptedDomain(sim, tenantSegment, parameters);
     case 'get-quarantinemessageheader':
       return getQuarantineMessageHeader(sim, tenantSegment, parameters);
+    case 'get-aggregatezapreport':
+      return getAggregateZapReport(sim, tenantSegment, parameters);
     default:
       throw new CmdletError(
         `The term '${name}' is not recognized as a name of a cmdlet, function, script file, or executable program. Check the spelling of the name, or if a path was included, verify that the path is correct and try again.`,

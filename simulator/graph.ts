@@ -8,9 +8,11 @@
  *   GET /v1.0/users/{mailbox}/mailFolders('sentitems')/messages (or mailFolders/sentitems/messages):
  *     Sent Items, with the extended-property $filter, $select, $top, $skip and the
  *     singleValueExtendedProperties $expand; needs Mail.Read for that mailbox.
+ *   POST /v1.0/security/runHuntingQuery: the two post-delivery hunting queries (simulator/postDelivery.ts).
  * More than 4 requests in flight for one mailbox -> 429 with Retry-After.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { ADMIN_ACTIONS } from './postDelivery';
 import { delay, InFlight, Router, type SimRequest, type SimResponse } from './router';
 import type { FaultRequest } from './faults';
 import {
@@ -705,12 +707,70 @@ async function listSentItems(
   }
 }
 
+/** The columns Kusto would describe for each of the two queries' results. */
+const ADMIN_SCHEMA = [
+  { name: 'Timestamp', type: 'DateTime' },
+  ...ADMIN_ACTIONS.map((name) => ({ name, type: 'Int64' })),
+];
+const LOCATION_SCHEMA = [
+  { name: 'Count', type: 'Object' },
+  { name: 'Details', type: 'String' },
+  { name: 'Timestamp', type: 'Object' },
+];
+
+async function runHuntingQuery(sim: SimulatorState, req: SimRequest): Promise<SimResponse> {
+  const check = sim.tokens.verify(req.headers.authorization, sim.origins.graph);
+  if (!check.ok) return unauthenticated(check.reason);
+  await delay(sim.latencyMs.graph);
+  if (!sim.grants.threatHuntingRead)
+    return graphError(403, 'Forbidden', 'Missing application roles. API required roles: ThreatHunting.Read.All.');
+  const log = sim.postDelivery;
+  if (log.throttleNext > 0) {
+    log.throttleNext--;
+    return graphError(
+      429,
+      'TooManyRequests',
+      'Too many requests: the tenant reached its advanced hunting call quota.',
+      {
+        'Retry-After': String(log.throttleRetryAfterSeconds),
+      },
+    );
+  }
+  const body = req.body;
+  const query =
+    body !== null &&
+    typeof body === 'object' &&
+    !Array.isArray(body) &&
+    typeof (body as Record<string, unknown>).Query === 'string'
+      ? ((body as Record<string, unknown>).Query as string)
+      : undefined;
+  if (query === undefined) return graphError(400, 'BadRequest', "The request body must have a string 'Query'.");
+  if (!log.defenderXdr)
+    return graphError(
+      400,
+      'BadRequest',
+      "Failed to resolve table expression named 'EmailPostDeliveryEvents': the tenant has no Microsoft Defender XDR advanced hunting data.",
+    );
+  const now = new Date();
+  const q = query.replace(/\s+/g, ' ');
+  if (/EmailPostDeliveryEvents/.test(q) && /ActionTrigger has "AdminAction"/.test(q) && /make-series/.test(q) === false)
+    return { status: 200, body: { schema: ADMIN_SCHEMA, results: log.adminSeries(now) } };
+  if (/EmailPostDeliveryEvents/.test(q) && /DeliveryLocation has 'Quarantine'/.test(q) && /make-series/.test(q))
+    return { status: 200, body: { schema: LOCATION_SCHEMA, results: log.locationSeries(now) } };
+  return graphError(
+    400,
+    'BadRequest',
+    'Query could not be parsed (the simulator answers only the two post-delivery queries).',
+  );
+}
+
 export function graphRouter(sim: SimulatorState, inFlight: InFlight): Router {
   const handler = (req: SimRequest, p: Record<string, string>): Promise<SimResponse> =>
     sendMail(sim, inFlight, req, p.user);
   return new Router((req) =>
     graphError(404, 'UnknownError', `Resource not found for the segment '${req.path.split('/').pop() ?? ''}'.`),
   )
+    .on('POST', '/v1.0/security/runHuntingQuery', (req) => runHuntingQuery(sim, req))
     .on('POST', '/v1.0/users/:user/sendMail', handler)
     .on('POST', '/v1.0/users/:user/microsoft.graph.sendMail', handler)
     .on('GET', '/v1.0/users/:user/mailFolders/:folder/messages', (req, p) =>

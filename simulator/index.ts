@@ -36,6 +36,7 @@ import {
   type SimulatorState,
 } from './tenant';
 import { loadOrCreateTls } from './tls';
+import { PostDeliveryLog } from './postDelivery';
 
 export interface StartOptions {
   /** Default: a random GUID. */
@@ -54,6 +55,7 @@ const DEFAULT_GRANTS: Grants = {
   mailSend: 'tenant',
   mailRead: 'tenant',
   quarantineHeaderRead: true,
+  threatHuntingRead: true,
 };
 /** Sent Items shows a copy this long after the 202 (10 s seen live; tests that need the gap set more). */
 const DEFAULT_SENT_ITEMS_DELAY_MS = 200;
@@ -66,6 +68,8 @@ export class M365Simulator implements SimulatorState {
   readonly clientSecret: string;
   readonly tenant: Tenant;
   readonly audit = new AuditLog();
+  /** Post-delivery events (advanced hunting) and the ZAP report; Defender XDR on by default. */
+  readonly postDelivery = new PostDeliveryLog();
   /** All granted by default; change them at any time (checked on every request). */
   readonly grants: Grants = { ...DEFAULT_GRANTS };
   /** What Graph accepted (any 2xx, lost answers included): count this to assert exactly-once. */
@@ -175,6 +179,7 @@ export class M365Simulator implements SimulatorState {
   reset(): void {
     this.tenant.reset();
     this.audit.reset();
+    this.postDelivery.reset();
     Object.assign(this.grants, DEFAULT_GRANTS);
     this.sentMail.length = 0;
     this.sentItems.clear();

@@ -4,7 +4,7 @@
  * email: where Get-QuarantineMessage's Direction lies (a spoof of the own domain labelled Outbound,
  * an internal message labelled Inbound; each row's header tells the truth), a copy released to an
  * admin, risky releases (malware, phish by a notification link, a burst of 22 by one account) and
- * a week of other quarantine activity for the report. Every name is invented. Times are relative to `now`: rows received hours ago, releases
+ * a month of other quarantine activity, arrivals and post-delivery events for the report. Every name is invented. Times are relative to `now`: rows received hours ago, releases
  * 30-90 minutes ago, audit blobs created a few minutes ago (the simulator runs on the real clock).
  *
  * What it plants is returned, with what the notifier should do about each message, so the demo can
@@ -21,6 +21,7 @@ import {
 } from './fixtures';
 import type { MessageOrigin } from './headers';
 import type { M365Simulator } from './index';
+import { postDeliveryEvent, type PostDeliveryEvent } from './postDelivery';
 import type { AuditRecord, QuarantineRow } from './tenant';
 
 const MINUTE_MS = 60_000;
@@ -149,6 +150,8 @@ export interface SampleTenant {
   expectedEmails: ExpectedEmail[];
   /** Quarantine audit records (RecordType 65) per UTC day, each counted once by Id: what a report must show. */
   activity: DailyActivity[];
+  /** EmailPostDeliveryEvents published over the 30 days before `now` (advanced hunting, the ZAP report). */
+  postDelivery: PostDeliveryEvent[];
 }
 
 /** Counts of quarantine audit records on one UTC day, by RequestType; failed ones apart. */
@@ -608,12 +611,20 @@ export function loadSampleTenant(sim: M365Simulator, now: Date = new Date()): Sa
   sim.audit.publish(contents[0], { contentCreated: at(6 * MINUTE_MS), availableAt: now });
   sim.audit.publish(contents[1], { contentCreated: at(3 * MINUTE_MS), availableAt: now });
 
-  // A week of other quarantine activity, one blob per earlier day, for the activity report.
+  // A month of other quarantine activity, one blob per earlier day, for the activity report.
   const history = pastActivity(now, sim.tenantId);
+  // A month of arrivals (held inbound mail nobody releases) and of post-delivery events.
+  for (const row of pastArrivals(now)) sim.tenant.quarantine.add(row);
+  const postDelivery = pastPostDelivery(now);
+  sim.postDelivery.publish(postDelivery);
   for (const day of history) sim.audit.publish(day.records, { contentCreated: day.contentCreated, availableAt: now });
   const historyRecords = history.flatMap((day) => day.records);
   failedReleases += historyRecords.filter(
     (record) => record.Operation === 'QuarantineReleaseMessage' && record.ResultStatus === 'Failed',
+  ).length;
+  // Successful releases of the month before (each one counted, of mail no longer listed).
+  releaseRecords += historyRecords.filter(
+    (record) => record.Operation === 'QuarantineReleaseMessage' && record.ResultStatus !== 'Failed',
   ).length;
   const all = [...contents.flat(), ...historyRecords];
 
@@ -629,18 +640,103 @@ export function loadSampleTenant(sim: M365Simulator, now: Date = new Date()): Sa
       noiseCount + historyRecords.filter((record) => record.Operation !== 'QuarantineReleaseMessage').length,
     expectedEmails: expectedEmails(messages),
     activity: dailyActivity(all),
+    postDelivery,
   };
 }
 
-/** Quarantine actions on each of the 6 days before `now`: [operation, how many, extra fields]. */
+/** A steady pseudo-random count for day `d` (deterministic, so the demo looks the same every run). */
+function wave(d: number, base: number, spread: number): number {
+  const weekday = d % 7 === 0 || d % 7 === 6 ? 0.4 : 1;
+  return Math.max(0, Math.round(weekday * (base + spread * Math.sin(d * 1.7) * Math.cos(d * 0.45))));
+}
+
+/** Inbound mail held on each of the 29 days before today: spam, phish, bulk, malware; never released. */
+function pastArrivals(now: Date): QuarantineRow[] {
+  const rows: QuarantineRow[] = [];
+  const kinds = [
+    { fields: INBOUND_SPAM, base: 6, spread: 4, subject: 'You have won a voucher' },
+    { fields: PHISH, base: 2, spread: 2, subject: 'Your mailbox is almost full' },
+    { fields: HIGH_CONFIDENCE_PHISH, base: 1, spread: 1, subject: 'Payroll update required' },
+  ];
+  for (let daysAgo = 1; daysAgo <= 29; daysAgo++) {
+    const day = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - daysAgo, 7);
+    kinds.forEach((kind, k) => {
+      for (let i = 0; i < wave(daysAgo + k * 3, kind.base, kind.spread); i++) {
+        rows.push(
+          quarantineRow({
+            ...kind.fields,
+            SenderAddress: `news${k}${i}@promo-mailer.example`,
+            RecipientAddress: ['bob@contoso.com'],
+            Subject: kind.subject,
+            Direction: 'Inbound',
+            receivedAt: new Date(day + (k * 60 + i * 7) * MINUTE_MS),
+          }),
+        );
+      }
+    });
+  }
+  return rows;
+}
+
+/** Post-delivery events on each of the 30 days before today: admin remediation and ZAP, by final location. */
+function pastPostDelivery(now: Date): PostDeliveryEvent[] {
+  const events: PostDeliveryEvent[] = [];
+  const plan: Array<[Partial<PostDeliveryEvent>, number, number]> = [
+    [{ action: 'Moved to junk folder', actionType: 'Manual remediation', deliveryLocation: 'Junk folder' }, 2, 2],
+    [{ action: 'Soft Delete', actionType: 'Manual remediation', deliveryLocation: 'Deleted items' }, 3, 3],
+    [{ action: 'Hard Delete', actionType: 'Manual remediation', deliveryLocation: 'Dropped' }, 1, 1],
+    [{ action: 'Moved to inbox', actionType: 'Manual remediation', deliveryLocation: 'Inbox/folder' }, 1, 1],
+    [{ action: 'Quarantine release', actionType: 'Manual remediation', deliveryLocation: 'Inbox/folder' }, 1, 1],
+    [
+      {
+        action: 'Moved to quarantine',
+        actionType: 'Phish ZAP',
+        actionTrigger: 'SpecialAction',
+        deliveryLocation: 'Quarantine',
+      },
+      3,
+      3,
+    ],
+    [
+      {
+        action: 'Moved to junk folder',
+        actionType: 'Spam ZAP',
+        actionTrigger: 'SpecialAction',
+        deliveryLocation: 'Junk folder',
+      },
+      4,
+      3,
+    ],
+    [
+      {
+        action: 'Moved to quarantine',
+        actionType: 'Malware ZAP',
+        actionTrigger: 'SpecialAction',
+        deliveryLocation: 'Quarantine',
+      },
+      1,
+      1,
+    ],
+  ];
+  for (let daysAgo = 1; daysAgo <= 30; daysAgo++) {
+    const day = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - daysAgo, 10);
+    plan.forEach(([fields, base, spread], p) => {
+      for (let i = 0; i < wave(daysAgo + p * 5, base, spread); i++)
+        events.push(postDeliveryEvent({ ...fields, timestamp: new Date(day + (p * 30 + i) * MINUTE_MS) }));
+    });
+  }
+  return events;
+}
+
+/** Quarantine actions on each of the 29 days before `now`: [operation, how many, extra fields]. */
 function pastActivity(now: Date, tenantId: string): Array<{ contentCreated: Date; records: AuditRecord[] }> {
   const out: Array<{ contentCreated: Date; records: AuditRecord[] }> = [];
-  for (let daysAgo = 1; daysAgo <= 6; daysAgo++) {
+  for (let daysAgo = 1; daysAgo <= 29; daysAgo++) {
     // Mid-morning UTC that day: records at 09:00 + i minutes, the blob an hour later.
     const day = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() - daysAgo, 9));
     const plan: Array<[QuarantineOperation, number, Record<string, unknown>]> = [
-      ['QuarantinePreviewMessage', 1 + (daysAgo % 3), {}],
-      ['QuarantineDeleteMessage', 2, {}],
+      ['QuarantinePreviewMessage', 1 + wave(daysAgo, 3, 3), {}],
+      ['QuarantineDeleteMessage', wave(daysAgo + 2, 3, 3), {}],
       ['QuarantineExportMessage', daysAgo % 2 === 0 ? 1 : 0, {}],
       ['QuarantineViewHeader', 1, {}],
       ['QuarantineRequestReleaseMessage', 1, { UserId: 'alice@contoso.com', UserType: 0 }],
@@ -656,6 +752,13 @@ function pastActivity(now: Date, tenantId: string): Array<{ contentCreated: Date
         daysAgo === 2 || daysAgo === 5 ? 1 : 0,
         { ResultStatus: 'Failed', ReleaseTo: 'bob@fabrikam.example' },
       ],
+      // Releases of mail that left the quarantine long ago (no row any more): counted, nobody told.
+      ['QuarantineReleaseMessage', wave(daysAgo + 4, 1, 2), { ReleaseTo: 'bob@contoso.com', UserId: SAMPLE_ADMIN }],
+      [
+        'QuarantineReleaseMessage',
+        daysAgo % 4 === 0 ? 1 : 0,
+        { ReleaseTo: 'bob@contoso.com', UserId: SYSTEM_RELEASE_USER, UserType: 4 },
+      ],
     ];
     const records: AuditRecord[] = [];
     for (const [operation, count, fields] of plan) {
@@ -665,7 +768,10 @@ function pastActivity(now: Date, tenantId: string): Array<{ contentCreated: Date
         records.push(record);
       }
     }
-    out.push({ contentCreated: new Date(day.getTime() + HOUR_MS), records });
+    // The feed lists only the last 7 days' blobs: a product running all month read the older days when
+    // they were new; a fresh demo reads them from blobs inside that reach (records keep their own day).
+    const reach = now.getTime() - 6 * 24 * HOUR_MS + daysAgo * MINUTE_MS;
+    out.push({ contentCreated: new Date(Math.max(day.getTime() + HOUR_MS, reach)), records });
   }
   return out;
 }

@@ -2,6 +2,7 @@
  * The simulated tenant's state: what the four services read and tests arrange. Plain data and
  * small stores; no HTTP here.
  */
+import type { PostDeliveryLog } from './postDelivery';
 import { randomBytes } from 'node:crypto';
 import type { TokenIssuer } from './authority';
 import { releaseRecord, SYSTEM_RELEASE_USER } from './fixtures';
@@ -165,6 +166,8 @@ export interface Grants {
   mailRead: 'none' | 'tenant' | string[];
   /** Whether the directory role lets the app run Get-QuarantineMessageHeader (unconfirmed for Security Reader). */
   quarantineHeaderRead: boolean;
+  /** Graph application permission ThreatHunting.Read.All (advanced hunting; optional). */
+  threatHuntingRead: boolean;
 }
 
 /** Whether a mailbox grant (Mail.Send, Mail.Read) covers this mailbox. */
@@ -448,6 +451,8 @@ export interface SimulatorState {
   readonly tenant: Tenant;
   readonly audit: AuditLog;
   readonly grants: Grants;
+  /** EmailPostDeliveryEvents and the ZAP report (simulator/postDelivery.ts). */
+  readonly postDelivery: PostDeliveryLog;
   readonly sentMail: SentMail[];
   readonly sentItems: SentItems;
   /** How long after a 202 a message saved to Sent Items is listed there. */

@@ -52,6 +52,8 @@ export interface AlertFinding {
   /** The account (lower case) for burst; otherwise who released it. */
   account: string | undefined;
   releases: ReleaseView[];
+  /** burst: the ALERT_BURST_RELEASES it exceeded, so the alert can name it. */
+  threshold?: number;
 }
 
 const RELEASED_BY_SYSTEM = 'system';
@@ -113,6 +115,7 @@ export function burstFindings(account: string, releases: readonly ReleaseView[],
         key: `${account.toLowerCase()}|${members[0].release.recordId}`,
         account: account.toLowerCase(),
         releases: [...members],
+        threshold,
       };
       findings.push(current);
     }
@@ -120,23 +123,57 @@ export function burstFindings(account: string, releases: readonly ReleaseView[],
   return findings;
 }
 
-/** Human words for a rule, for subjects and the alert body. */
-export function describeFinding(finding: AlertFinding, n: number = finding.releases.length): string {
-  const types = [...new Set(finding.releases.map((r) => r.message?.quarantineType).filter((t): t is string => !!t))];
-  const what = types.length === 1 ? typeLabel(types[0], n) : `${n} risky message${n === 1 ? '' : 's'}`;
-  const by =
-    finding.account && finding.account !== RELEASED_BY_SYSTEM ? finding.account : 'Microsoft 365 (automatic release)';
-  if (finding.rule === 'burst') return `${n} messages released by ${by} within an hour`;
-  if (finding.rule === 'released-to-other') return `${what} released by ${by} to a mailbox that was not a recipient`;
-  return `${what} released by ${by}`;
+/** Most dangerous first: what the alert lists first and names in its subject. */
+const DANGER: readonly string[] = ['malware', 'highconfphish', 'phish'];
+
+/** 0 for malware, 1 high-confidence phish, 2 phish, 3 anything else (several types: the worst counts). */
+export function dangerRank(quarantineType: string): number {
+  const types = quarantineType.toLowerCase().split(/[,;\s]+/);
+  const ranks = types.map((t) => DANGER.indexOf(t)).filter((i) => i >= 0);
+  return ranks.length > 0 ? Math.min(...ranks) : DANGER.length;
 }
 
-function typeLabel(type: string, n: number): string {
+/** A quarantine type as an analyst says it ("malware", "high-confidence phish"); others as given. */
+export function typeWords(quarantineType: string): string {
   const names: Record<string, string> = {
-    malware: 'malware message',
-    highconfphish: 'high-confidence phish message',
-    phish: 'phish message',
+    malware: 'malware',
+    highconfphish: 'high-confidence phish',
+    phish: 'phish',
+    spam: 'spam',
+    bulk: 'bulk',
+    transportrule: 'mail flow rule',
+    datalossprevention: 'DLP policy',
+    outboundspam: 'outbound spam',
   };
-  const name = names[type.toLowerCase()] ?? `${type} message`;
-  return `${n} ${name}${n === 1 ? '' : 's'}`;
+  const key = quarantineType.trim().toLowerCase();
+  return Object.hasOwn(names, key) ? names[key] : quarantineType.trim();
+}
+
+/** "1 message", "3 messages". */
+export function plural(n: number, one: string, many = `${one}s`): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** Who released, in words: the account, or Microsoft 365 itself. */
+export function releaserWords(account: string | undefined): string {
+  return account && account !== RELEASED_BY_SYSTEM ? account : 'Microsoft 365 (automatic release)';
+}
+
+/**
+ * Human words for one finding (log lines, tests): messages and releases counted apart, since one
+ * message released to ten recipients is ten releases of one message.
+ */
+export function describeFinding(finding: AlertFinding, n: number = finding.releases.length): string {
+  const messages = new Set(finding.releases.map((r) => r.release.networkMessageId.toLowerCase())).size;
+  const by = releaserWords(finding.account);
+  const counted =
+    n > finding.releases.length
+      ? `${plural(n, 'release')}`
+      : `${plural(n, 'release')} of ${plural(messages, 'message')}`;
+  if (finding.rule === 'burst')
+    return `${counted} by ${by} within an hour (more than ${finding.threshold ?? 'the threshold'})`;
+  const types = [...new Set(finding.releases.map((r) => r.message?.quarantineType).filter((t): t is string => !!t))];
+  const what = types.length === 1 ? `${typeWords(types[0])}: ` : '';
+  if (finding.rule === 'released-to-other') return `${what}${counted} by ${by} to a mailbox that was not a recipient`;
+  return `${what}${counted} by ${by}`;
 }

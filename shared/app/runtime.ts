@@ -46,6 +46,10 @@ import { StorageTables, TABLES } from '../store/tables';
 import { ACTIVITY_TABLE, TableActivityStore } from '../store/activityStore';
 import { activityRecordReader, arrivalCounter } from '../report/counting';
 import { loadReportData } from '../report/loadReport';
+import { loadPostDelivery, type PostDeliveryDeps } from '../report/postDelivery';
+import { addDays, utcDay } from '../report/days';
+import { GraphHuntingClient } from '../graph/huntingClient';
+import { ExchangeZapReports } from '../exchange/zapReport';
 import type { ReportData } from '../report/reportData';
 import type { ChartImage } from '../report/renderReport';
 import { sendWeeklyReport, type WeeklyReportSummary } from '../notify/sendReport';
@@ -373,9 +377,27 @@ export class Runtime {
     return new TableActivityStore(await this.tables.readyTable(ACTIVITY_TABLE));
   }
 
-  /** The activity report of `days` UTC days ending with the day of `end` (default today). */
-  async reportData(days?: number, end: Date = this.clock.now()): Promise<ReportData> {
-    return loadReportData(await this.activityStore(), end, days);
+  /**
+   * The activity report of `days` complete UTC days before `now` (today excluded, as the hunting
+   * queries draw them), with the post-delivery series.
+   */
+  async reportData(days?: number, now: Date = this.clock.now()): Promise<ReportData> {
+    const end = new Date(`${addDays(utcDay(now), -1)}T00:00:00Z`);
+    const data = await loadReportData(await this.activityStore(), end, days, now);
+    return { ...data, postDelivery: await loadPostDelivery(data.window, this.postDeliveryDeps()) };
+  }
+
+  /** Advanced hunting through Graph (ThreatHunting.Read.All), else Exchange's ZAP report. */
+  postDeliveryDeps(): PostDeliveryDeps {
+    return {
+      hunting: new GraphHuntingClient({
+        graphEndpoint: this.settings.graphEndpoint,
+        token: this.token(this.settings.graphEndpoint),
+        log: this.log,
+      }),
+      zap: new ExchangeZapReports(this.exchange),
+      log: this.log,
+    };
   }
 
   /**
@@ -389,6 +411,7 @@ export class Runtime {
         ...deps,
         recipients: this.settings.reportRecipients,
         store: await this.activityStore(),
+        postDelivery: (window) => loadPostDelivery(window, this.postDeliveryDeps()),
         renderCharts: async (data: ReportData): Promise<ChartImage[]> => {
           const failed: Array<{ chart: string; reason: string }> = [];
           const charts = (await import('../report/charts')).renderCharts(data, failed);

@@ -1,6 +1,6 @@
 /**
  * `npm run report [-- --out DIR] [-- --days N]`: writes DIR/quarantine-activity.html and its PNG
- * charts (default ./report, 30 UTC days ending today); the last stdout line is the JSON summary.
+ * charts (default ./report, the 30 complete UTC days before today); the last stdout line is the JSON summary.
  */
 import { resolve } from 'node:path';
 import type { Runtime } from '../app/runtime';

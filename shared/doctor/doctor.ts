@@ -9,6 +9,7 @@ import { headersCheck } from '../detect/doctorCheck';
 import { auditFeedCheck } from '../audit/doctorCheck';
 import { senderMailboxCheck, sentItemsCheck } from '../graph/doctorCheck';
 import { healthCheck } from '../health/doctorCheck';
+import { postDeliveryCheck } from '../report/doctorCheck';
 import { needsText, type CheckResult, type DoctorCheck, type DoctorContext } from '../checks/check';
 import { alertsCheck, settingsCheck } from './settingsCheck';
 
@@ -36,6 +37,7 @@ function checks(settings: DoctorCheck): DoctorCheck<Runtime>[] {
     senderMailboxCheck,
     sentItemsCheck,
     alertsCheck,
+    postDeliveryCheck,
     healthCheck,
   ];
 }

@@ -41,11 +41,26 @@ export interface AlertItem {
   key: string;
   releases: AlertReleaseFacts[];
   totalReleases: number;
+  /** The rule that fired for this item; absent (jobs queued before it existed): the job's rule. */
+  rule?: AlertRule;
+  /** burst: the ALERT_BURST_RELEASES it exceeded. */
+  threshold?: number;
+  /** burst: distinct messages among all its releases, also those beyond the listed ones. */
+  totalMessages?: number;
+}
+
+/** Most serious first: the job's `rule` is the most serious of its items' rules. */
+const RULE_ORDER: readonly AlertRule[] = ['risky-type', 'released-to-other', 'burst'];
+
+/** An item's rule (items of older jobs carry none: the job's). */
+export function itemRule(job: Pick<AlertJob, 'rule'>, item: AlertItem): AlertRule {
+  return item.rule ?? job.rule;
 }
 
 export interface AlertJob {
   kind: 'alert';
   jobId: string;
+  /** The most serious rule among the items (risky-type, released-to-other, burst). */
   rule: AlertRule;
   /** Who released (lower case), or 'system'. */
   account: string;
@@ -80,31 +95,43 @@ function facts(view: AlertFinding['releases'][number]): AlertReleaseFacts {
   };
 }
 
-/** The jobs for a run's findings: one email per rule and account, at most MAX_ITEMS_PER_ALERT items each. */
+/**
+ * The jobs for a run's findings: one email per releasing account and run, listing every rule that
+ * fired for each of its releases (at most MAX_ITEMS_PER_ALERT items per email; more make more emails).
+ */
 export function alertJobsFor(findings: readonly AlertFinding[]): AlertJob[] {
   const groups = new Map<string, AlertFinding[]>();
   for (const f of findings) {
-    const id = `${f.rule}\n${f.account ?? 'system'}`;
+    const id = f.account ?? 'system';
     groups.set(id, [...(groups.get(id) ?? []), f]);
   }
   const jobs: AlertJob[] = [];
   for (const group of groups.values()) {
-    const sorted = [...group].sort((a, b) => a.key.localeCompare(b.key));
+    const sorted = [...group].sort(
+      (a, b) => RULE_ORDER.indexOf(a.rule) - RULE_ORDER.indexOf(b.rule) || a.key.localeCompare(b.key),
+    );
     for (let i = 0; i < sorted.length; i += MAX_ITEMS_PER_ALERT) {
       const part = sorted.slice(i, i + MAX_ITEMS_PER_ALERT);
-      const items = part.map((f) => ({
+      const items = part.map((f): AlertItem => ({
         key: f.key,
         releases: f.releases.slice(0, MAX_RELEASES_PER_ITEM).map(facts),
         totalReleases: f.releases.length,
+        rule: f.rule,
+        ...(f.threshold !== undefined ? { threshold: f.threshold } : {}),
+        ...(f.rule === 'burst'
+          ? { totalMessages: new Set(f.releases.map((r) => r.release.networkMessageId.toLowerCase())).size }
+          : {}),
       }));
-      jobs.push(makeAlertJob(part[0].rule, part[0].account ?? 'system', items));
+      const rule = RULE_ORDER.find((r) => part.some((f) => f.rule === r)) ?? part[0].rule;
+      jobs.push(makeAlertJob(rule, part[0].account ?? 'system', items));
     }
   }
   return jobs;
 }
 
 export function makeAlertJob(rule: AlertRule, account: string, items: AlertItem[], part?: AlertPart): AlertJob {
-  const keys = items.map((i) => i.key.toLowerCase()).sort();
+  // An item is its rule and its key: the same release reported by two rules is two items.
+  const keys = items.map((i) => `${i.rule ?? rule}|${i.key.toLowerCase()}`).sort();
   const jobId = createHash('sha256')
     .update(`alert\n${rule}\n${keys.join('\n')}`)
     .digest('hex')
@@ -154,10 +181,10 @@ export const alertCodec: JobCodec<AlertJob> = {
     if (item.releases.length > 1) {
       const [a, b] = halves(item.releases);
       return [
-        makeAlertJob(job.rule, job.account, [{ key: `${item.key}/1`, releases: a, totalReleases: a.length }]),
+        makeAlertJob(job.rule, job.account, [{ ...item, key: `${item.key}/1`, releases: a, totalReleases: a.length }]),
         makeAlertJob(job.rule, job.account, [
           // The releases a burst does not list stay counted on its last part.
-          { key: `${item.key}/2`, releases: b, totalReleases: item.totalReleases - a.length },
+          { ...item, key: `${item.key}/2`, releases: b, totalReleases: item.totalReleases - a.length },
         ]),
       ];
     }
@@ -217,9 +244,22 @@ export function parseAlertJob(value: Record<string, unknown>): AlertJob {
     const totalReleases = Number(item.totalReleases);
     if (!Number.isInteger(totalReleases) || totalReleases < item.releases.length)
       throw new MalformedJobError(`${where}.totalReleases is not a count`);
+    const itemRuleValue = item.rule === undefined || item.rule === null ? undefined : item.rule;
+    if (itemRuleValue !== undefined && !ALERT_RULES.includes(itemRuleValue as AlertRule))
+      throw new MalformedJobError(`${where}.rule is not a known rule`);
+    const threshold = item.threshold === undefined || item.threshold === null ? undefined : Number(item.threshold);
+    if (threshold !== undefined && (!Number.isInteger(threshold) || threshold < 0))
+      throw new MalformedJobError(`${where}.threshold is not a count`);
+    const totalMessages =
+      item.totalMessages === undefined || item.totalMessages === null ? undefined : Number(item.totalMessages);
+    if (totalMessages !== undefined && (!Number.isInteger(totalMessages) || totalMessages < 0))
+      throw new MalformedJobError(`${where}.totalMessages is not a count`);
     return {
       key: str(item.key, `${where}.key`, FIELD_CAPS.key),
       totalReleases,
+      ...(itemRuleValue !== undefined ? { rule: itemRuleValue as AlertRule } : {}),
+      ...(threshold !== undefined ? { threshold } : {}),
+      ...(totalMessages !== undefined ? { totalMessages } : {}),
       releases: item.releases.map((r: unknown, j): AlertReleaseFacts => {
         const at = `${where}.releases[${j}]`;
         if (!isRecord(r)) throw new MalformedJobError(`${at} is not an object`);

@@ -1,10 +1,11 @@
 /**
  * The alert: one AlertJob becomes at most one email to ALERT_RECIPIENTS, through the one sending
- * machinery (deliver.ts). Each item (a release for risky-type, a burst) is one ledger item in the
- * rule's own scope, so each rule reports each release once, sharing the mailbox's pace and cap.
+ * machinery (deliver.ts). One email lists every rule that fired for the account's releases; each item
+ * (a release for risky-type, a burst) is still one ledger item in its own rule's scope, so each rule
+ * reports each release once, sharing the mailbox's pace and cap.
  */
 import { composeAlert } from '../email/alert';
-import { encodeAlertJob, type AlertJob } from '../jobs/alertJob';
+import { encodeAlertJob, itemRule, type AlertJob } from '../jobs/alertJob';
 import { PermanentJobError } from '../jobs/delivery';
 import { deliver, type DeliverDeps, type DeliveryOutcome } from './deliver';
 
@@ -24,7 +25,7 @@ export function sendAlert(job: AlertJob, deps: AlertDeps, deliveryId: string = j
       jobId: job.jobId,
       deliveryId,
       jobText: encodeAlertJob(job),
-      items: job.items.map((item) => ({ key: { scope: `alert-${job.rule}`, item: item.key }, value: item })),
+      items: job.items.map((item) => ({ key: { scope: `alert-${itemRule(job, item)}`, item: item.key }, value: item })),
       compose: (items) => composeAlert({ ...job, items: [...items] }, deps.alertRecipients, deps.timeZone),
       describe: (items) => ({
         rule: job.rule,

@@ -16,6 +16,7 @@ import { randomUUID } from 'node:crypto';
 import { addDays, DEFAULT_REPORT_DAYS, utcDay } from '../report/days';
 import { loadReportData } from '../report/loadReport';
 import type { ActivityStore } from '../report/ports';
+import type { PostDeliveryReport } from '../report/postDelivery';
 import type { ReportData } from '../report/reportData';
 import { reportEmail, totalsInWords, type ChartImage } from '../report/renderReport';
 import { deliver, type DeliverDeps, type DeliveryOutcome } from './deliver';
@@ -29,6 +30,8 @@ export interface ReportSendDeps extends DeliverDeps {
   /** REPORT_RECIPIENTS, validated by settings; empty: the report is off. */
   recipients: readonly string[];
   store: Pick<ActivityStore, 'readDays'>;
+  /** The post-delivery series for the window (advanced hunting, else the ZAP report); absent: not drawn. */
+  postDelivery?(window: ReportData['window']): Promise<PostDeliveryReport>;
   /** Renders the charts (echarts + resvg, slow to load: the composition root imports them lazily). */
   renderCharts(data: ReportData): Promise<ChartImage[]>;
 }
@@ -82,7 +85,10 @@ export async function sendWeeklyReport(deps: ReportSendDeps, at: Date = new Date
   const period = isoWeek(at);
   // Complete days only: the window ends yesterday (UTC), so a Monday report holds the whole week before it.
   const end = new Date(`${addDays(utcDay(at), -1)}T00:00:00Z`);
-  const data = await loadReportData(deps.store, end, DEFAULT_REPORT_DAYS, at);
+  const counted = await loadReportData(deps.store, end, DEFAULT_REPORT_DAYS, at);
+  const data: ReportData = deps.postDelivery
+    ? { ...counted, postDelivery: await deps.postDelivery(counted.window) }
+    : counted;
   // A chart that cannot be drawn costs the report its picture, never the report: its tables stay.
   let charts: ChartImage[] = [];
   let chartsFailed: string | undefined;

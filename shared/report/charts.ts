@@ -1,7 +1,8 @@
 import { Resvg } from '@resvg/resvg-js';
 import * as echarts from 'echarts';
-import { ACTIVITY_KINDS } from './activity';
 import { cleanText } from '../text/clean';
+import type { ActivityKind } from './activity';
+import { ADMIN_ACTIONS, FINAL_LOCATIONS, type SeriesDay } from './postDelivery';
 import { arrivalsOfType, arrivalTypes, KIND_LABELS, SYSTEM_ACCOUNT_LABEL, topAccounts, type ReportData } from './reportData';
 
 /**
@@ -22,8 +23,14 @@ export interface Chart {
   png: Buffer;
 }
 
-export const CHART_WIDTH = 900;
-export const CHART_HEIGHT = 420;
+/**
+ * Natural size: the page shows a chart at this width in a figure that scrolls sideways on a phone,
+ * never shrunk until its labels are unreadable.
+ */
+export const CHART_WIDTH = 760;
+export const CHART_HEIGHT = 400;
+/** More lines than this and nobody tells them apart: a chart draws at most this many series. */
+export const MAX_SERIES = 5;
 const FONT_FAMILY = 'DejaVu Sans';
 const FONT_FILES = ['DejaVuSans.ttf', 'DejaVuSans-Bold.ttf'].map((file) => require.resolve(`dejavu-fonts-ttf/ttf/${file}`));
 /** Account names are outside input: long ones are cut so the bars keep their room. */
@@ -81,15 +88,20 @@ const titleOption = (text: string, subtext: string): echarts.EChartsOption['titl
   subtextStyle: { fontFamily: FONT_FAMILY, fontSize: 12, color: '#555555' },
 });
 
-const dateAxis = (data: ReportData): echarts.EChartsOption['xAxis'] => ({
-  type: 'category',
-  data: data.window.dates.map(shortDate),
-  name: 'Day (UTC)',
-  nameLocation: 'middle',
-  nameGap: 30,
-  axisLabel: { fontSize: 11, hideOverlap: true },
-  axisTick: { alignWithLabel: true },
-});
+/** Every 7th day labelled, counted back from the last, so the last day always carries its date. */
+const dateAxis = (data: ReportData): echarts.EChartsOption['xAxis'] => {
+  const last = data.window.dates.length - 1;
+  const step = data.window.dates.length > 10 ? 7 : 1;
+  return {
+    type: 'category',
+    data: data.window.dates.map(shortDate),
+    name: 'Day (UTC)',
+    nameLocation: 'middle',
+    nameGap: 30,
+    axisLabel: { fontSize: 12, interval: (index: number) => (last - index) % step === 0 },
+    axisTick: { alignWithLabel: true, interval: (index: number) => (last - index) % step === 0 },
+  };
+};
 
 const countAxis = (name: string): echarts.EChartsOption['yAxis'] => ({
   type: 'value',
@@ -97,7 +109,7 @@ const countAxis = (name: string): echarts.EChartsOption['yAxis'] => ({
   nameLocation: 'middle',
   nameGap: 44,
   minInterval: 1,
-  axisLabel: { fontSize: 11 },
+  axisLabel: { fontSize: 12 },
   splitLine: { lineStyle: { color: '#e4e4e4' } },
 });
 
@@ -112,29 +124,118 @@ const legend = (names: string[]): echarts.EChartsOption['legend'] => ({
 
 const GRID = { left: 70, right: 30, top: 110, bottom: 50 };
 
-/** (a) Each quarantine action per day, like a timechart. */
-export function actionsChart(data: ReportData): Chart {
-  const names = ACTIVITY_KINDS.map((k) => KIND_LABELS[k]);
-  return chart('quarantine-actions', 'Quarantine actions per day', `Line chart of quarantine actions per day, ${period(data)}`, {
-    title: titleOption('Quarantine actions per day', `${period(data)}; successful actions; this product's own header reads not included`),
-    legend: legend(names),
+/** One line per series, at most MAX_SERIES; a day the source does not cover is a gap, not a zero. */
+function lines(names: readonly string[], values: (name: string) => Array<number | null>): echarts.SeriesOption[] {
+  return names.slice(0, MAX_SERIES).map((name) => ({
+    type: 'line',
+    name,
+    data: values(name),
+    connectNulls: false,
+    symbol: 'circle',
+    symbolSize: 5,
+    lineStyle: { width: 2 },
+  }));
+}
+
+function lineChart(
+  name: string,
+  title: string,
+  subtitle: string,
+  yName: string,
+  data: ReportData,
+  names: readonly string[],
+  values: (name: string) => Array<number | null>,
+): Chart {
+  return chart(name, title, `Line chart: ${title.toLowerCase()}, ${period(data)}`, {
+    title: titleOption(title, subtitle),
+    legend: legend(names.slice(0, MAX_SERIES).map((n) => cut(n, 30))),
     grid: GRID,
     xAxis: dateAxis(data),
-    yAxis: countAxis('Actions'),
-    series: ACTIVITY_KINDS.map((kind) => ({
-      type: 'line',
-      name: KIND_LABELS[kind],
-      data: data.activity.map((d) => d.counts[kind]),
-      symbol: 'circle',
-      symbolSize: 5,
-      lineStyle: { width: 2 },
-    })),
+    yAxis: countAxis(yName),
+    series: lines(names, values),
   });
+}
+
+const RELEASE_KINDS: readonly ActivityKind[] = ['release', 'delete', 'releaseRequest', 'denyRelease'];
+const LOOK_KINDS: readonly ActivityKind[] = ['preview', 'export', 'viewHeader'];
+const BY_SYSTEM = 'of which by the system';
+
+/** (a) Releases (and those by the system), deletions and release requests per day. */
+export function actionsChart(data: ReportData): Chart {
+  const names = [KIND_LABELS.release, BY_SYSTEM, ...RELEASE_KINDS.slice(1).map((k) => KIND_LABELS[k])];
+  return lineChart(
+    'quarantine-actions',
+    'Releases, deletions and requests per day',
+    `${period(data)}; quarantine audit records, successful actions`,
+    'Actions',
+    data,
+    names,
+    (name) =>
+      name === BY_SYSTEM
+        ? data.activity.map((d) => d.systemReleases)
+        : data.activity.map((d) => d.counts[RELEASE_KINDS.find((k) => KIND_LABELS[k] === name) ?? 'release']),
+  );
+}
+
+/** (a2) Looks at quarantined messages: previews, exports, header views per day. */
+export function looksChart(data: ReportData): Chart {
+  return lineChart(
+    'quarantine-looks',
+    'Previews, exports and header views per day',
+    `${period(data)}; this product's own header reads not included`,
+    'Actions',
+    data,
+    LOOK_KINDS.map((k) => KIND_LABELS[k]),
+    (name) => data.activity.map((d) => d.counts[LOOK_KINDS.find((k) => KIND_LABELS[k] === name) ?? 'preview']),
+  );
+}
+
+function seriesValues<K extends string>(days: ReadonlyArray<SeriesDay<K>>, key: K): Array<number | null> {
+  return days.map((d) => (d.covered ? d.counts[key] : null));
+}
+
+/** (d) The post-delivery charts of whichever source drew them; none when no source could. */
+export function postDeliveryCharts(data: ReportData): Chart[] {
+  const p = data.postDelivery;
+  if (!p || p.source === 'none') return [];
+  if (p.source === 'zap-report') {
+    return [
+      lineChart(
+        'zap-actions',
+        'ZAP actions per day, by type',
+        `Exchange Get-AggregateZapReport: the last ${p.zap.filter((d) => d.covered).length} days only; earlier days not available`,
+        'ZAP actions',
+        data,
+        p.eventTypes,
+        (type) => seriesValues(p.zap, type),
+      ),
+    ];
+  }
+  return [
+    lineChart(
+      'post-delivery-admin',
+      'Post-delivery admin actions per day',
+      `${period(data)}; advanced hunting, EmailPostDeliveryEvents (Post Delivery Events by Admin)`,
+      'Emails',
+      data,
+      ADMIN_ACTIONS,
+      (action) => seriesValues(p.admin, action as (typeof ADMIN_ACTIONS)[number]),
+    ),
+    lineChart(
+      'post-delivery-location',
+      'Post-delivery events per day, by final location',
+      `${period(data)}; advanced hunting, EmailPostDeliveryEvents (Post Delivery Events by Location)`,
+      'Events',
+      data,
+      FINAL_LOCATIONS,
+      (location) => seriesValues(p.location, location as (typeof FINAL_LOCATIONS)[number]),
+    ),
+  ];
 }
 
 /** (b) Quarantine arrivals per day, stacked by quarantine type. */
 export function arrivalsChart(data: ReportData): Chart {
-  const types = arrivalTypes(data);
+  const types = arrivalTypes(data, MAX_SERIES);
   const shown = types.length > 0 ? types : ['(none)'];
   return chart('quarantine-arrivals', 'Messages quarantined per day, by type', `Stacked bar chart of messages quarantined per day by quarantine type, ${period(data)}`, {
     title: titleOption('Messages quarantined per day, by type', `${period(data)}; one per recipient copy`),
@@ -178,14 +279,22 @@ export function accountsChart(data: ReportData): Chart {
 }
 
 /**
- * Every chart that renders; one that fails (a label the SVG parser refuses, a font problem) is left
- * out with its reason in `failed`, and the report shows that section as its table only.
+ * Every chart of the report, the one place they are drawn. One that fails (a label the SVG parser
+ * refuses, a font problem) is left out with its reason in `failed`, and the report shows that section
+ * as its table only.
  */
 export function renderCharts(data: ReportData, failed: ChartFailure[] = []): Chart[] {
+  const makers: Array<[string, (d: ReportData) => Chart[]]> = [
+    ['quarantine-actions', (d) => [actionsChart(d)]],
+    ['quarantine-looks', (d) => [looksChart(d)]],
+    ['quarantine-arrivals', (d) => [arrivalsChart(d)]],
+    ['releases-by-account', (d) => [accountsChart(d)]],
+    ['post-delivery', postDeliveryCharts],
+  ];
   const charts: Chart[] = [];
-  for (const [name, make] of [['quarantine-actions', actionsChart], ['quarantine-arrivals', arrivalsChart], ['releases-by-account', accountsChart]] as const) {
+  for (const [name, make] of makers) {
     try {
-      charts.push(make(data));
+      charts.push(...make(data));
     } catch (error) {
       failed.push({ chart: name, reason: error instanceof Error ? error.message.slice(0, 200) : 'chart failed' });
     }

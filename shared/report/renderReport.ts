@@ -1,4 +1,5 @@
 import { ACTIVITY_KINDS, type ActivityKind } from './activity';
+import { ADMIN_ACTIONS, FINAL_LOCATIONS, type SeriesDay } from './postDelivery';
 import {
   arrivalOrigins,
   arrivalsOfType,
@@ -138,14 +139,19 @@ const S = {
   h2: 'font-size:17px;margin:28px 0 8px 0;',
   muted: 'color:#555555;margin:0 0 16px 0;',
   p: 'margin:4px 0;',
-  img: 'display:block;max-width:100%;height:auto;border:1px solid #dddddd;margin:12px 0;',
-  table: 'border-collapse:collapse;margin:8px 0 16px 0;font-size:13px;',
-  th: 'border:1px solid #cccccc;background:#f2f4f7;padding:4px 8px;text-align:right;white-space:nowrap;',
+  // A chart keeps its natural width: on a phone its figure scrolls sideways instead of shrinking the text.
+  figure: 'margin:12px 0;overflow-x:auto;max-width:100%;',
+  img: 'display:block;max-width:none;border:1px solid #dddddd;',
+  scroll: 'overflow-x:auto;max-width:100%;margin:8px 0 16px 0;',
+  table: 'border-collapse:collapse;font-size:13px;',
+  th: 'border:1px solid #cccccc;background:#f2f4f7;padding:4px 8px;text-align:right;',
   thLeft: 'border:1px solid #cccccc;background:#f2f4f7;padding:4px 8px;text-align:left;white-space:nowrap;',
-  td: 'border:1px solid #dddddd;padding:3px 8px;text-align:right;font-variant-numeric:tabular-nums;',
-  tdLeft: 'border:1px solid #dddddd;padding:3px 8px;text-align:left;word-break:break-all;',
+  td: 'border:1px solid #dddddd;padding:3px 8px;text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap;',
+  // Dates and account names are never broken: the table scrolls sideways in its box instead.
+  tdLeft: 'border:1px solid #dddddd;padding:3px 8px;text-align:left;white-space:nowrap;',
   total: 'border:1px solid #cccccc;padding:3px 8px;text-align:right;font-weight:bold;background:#fafafa;',
   totalLeft: 'border:1px solid #cccccc;padding:3px 8px;text-align:left;font-weight:bold;background:#fafafa;',
+  note: 'margin:8px 0;padding:8px 12px;background:#f6f6f6;border-left:4px solid #0072B2;',
 } as const;
 
 function table(head: string[], rows: string[][], total?: string[]): string {
@@ -153,19 +159,64 @@ function table(head: string[], rows: string[][], total?: string[]): string {
   const tr = (cells: string[], left: string, right: string): string => `<tr>${cells.map((c, i) => `<td style="${i === 0 ? left : right}">${escapeHtml(c)}</td>`).join('')}</tr>`;
   const body = rows.map((r) => tr(r, S.tdLeft, S.td)).join('\n');
   const foot = total ? `\n${tr(total, S.totalLeft, S.total)}` : '';
-  return `<table style="${S.table}"><thead><tr>${th}</tr></thead><tbody>\n${body}${foot}\n</tbody></table>`;
+  return `<div style="${S.scroll}"><table style="${S.table}"><thead><tr>${th}</tr></thead><tbody>\n${body}${foot}\n</tbody></table></div>`;
 }
 
+/** Columns in reading order: releases, and beside them how many of those the system did. */
+const TABLE_KINDS: readonly ActivityKind[] = ['release', 'delete', 'releaseRequest', 'denyRelease', 'preview', 'export', 'viewHeader'];
+
 function actionsTable(data: ReportData): string {
-  const head = ['Day (UTC)', ...ACTIVITY_KINDS.map((k) => KIND_LABELS[k]), 'of which by the system', 'Failed (not counted)'];
+  const head = ['Day (UTC)', KIND_LABELS.release, 'of which by the system', ...TABLE_KINDS.slice(1).map((k) => KIND_LABELS[k]), 'Failed (not counted)'];
   const row = (d: (typeof data.activity)[number]): string[] => [
     d.date,
-    ...ACTIVITY_KINDS.map((k) => n(d.counts[k])),
+    n(d.counts.release),
     n(d.systemReleases),
+    ...TABLE_KINDS.slice(1).map((k) => n(d.counts[k])),
     n(Object.values(d.failed).reduce((a, b) => a + b, 0)),
   ];
   const t = windowTotals(data);
-  return table(head, data.activity.map(row), ['Total', ...ACTIVITY_KINDS.map((k) => n(t.counts[k])), n(t.systemReleases), n(t.failed)]);
+  return table(head, data.activity.map(row), ['Total', n(t.counts.release), n(t.systemReleases), ...TABLE_KINDS.slice(1).map((k) => n(t.counts[k])), n(t.failed)]);
+}
+
+/** Why the Defender XDR series are not drawn, in words an admin can act on. */
+const WITHOUT_XDR =
+  'Admin soft deletes, hard deletes, moves to junk and to the inbox after delivery, and post-delivery events by final location, ' +
+  'come only from Microsoft Defender XDR advanced hunting (EmailPostDeliveryEvents; Graph permission ThreatHunting.Read.All). ' +
+  'They are not shown: no other documented source counts them. Quarantine releases per day are in the first chart, from the quarantine audit records.';
+
+function seriesTable<K extends string>(days: ReadonlyArray<SeriesDay<K>>, keys: readonly K[]): string {
+  const rows = days.map((d) => [d.date, ...keys.map((k) => (d.covered ? n(d.counts[k]) : 'no data'))]);
+  const total = ['Total', ...keys.map((k) => n(days.reduce((sum, d) => sum + (d.covered ? d.counts[k] : 0), 0)))];
+  return table(['Day (UTC)', ...keys], rows, total);
+}
+
+/** The post-delivery section: which source drew it, its charts and tables, and what it cannot show. */
+function postDeliverySection(data: ReportData, image: (name: string) => string): string[] {
+  const p = data.postDelivery;
+  if (!p) return [];
+  const head = `<h2 style="${S.h2}">After delivery</h2>`;
+  if (p.source === 'advanced-hunting') {
+    return [
+      head,
+      `<p style="${S.note}">${escapeHtml('Source: Microsoft Defender XDR advanced hunting (Graph runHuntingQuery), the hunting queries "Post Delivery Events by Admin" and "Post Delivery Events by Location" over EmailPostDeliveryEvents, 30 complete UTC days.')}</p>`,
+      image('post-delivery-admin'),
+      seriesTable(p.admin, ADMIN_ACTIONS),
+      image('post-delivery-location'),
+      seriesTable(p.location, FINAL_LOCATIONS),
+    ];
+  }
+  const why = `Advanced hunting could not be used: ${cut(p.why, 300)}.`;
+  if (p.source === 'zap-report') {
+    const covered = p.zap.filter((d) => d.covered);
+    return [
+      head,
+      `<p style="${S.note}">${escapeHtml(`Source: Exchange Online Get-AggregateZapReport (zero-hour auto purge actions per day and type). It answers at most 10 days, so only ${covered[0]?.date ?? '-'} to ${covered[covered.length - 1]?.date ?? '-'} are shown. ${why}`)}</p>`,
+      `<p style="${S.p}">${escapeHtml(WITHOUT_XDR)}</p>`,
+      image('zap-actions'),
+      seriesTable(p.zap, p.eventTypes),
+    ];
+  }
+  return [head, `<p style="${S.note}">${escapeHtml(`No post-delivery source answered. ${why}`)}</p>`, `<p style="${S.p}">${escapeHtml(WITHOUT_XDR)}</p>`];
 }
 
 function accountsTable(data: ReportData): string {
@@ -206,7 +257,9 @@ export function lastDays(data: ReportData, days: number): ReportData {
 /** The report's content; `src` says how an image is referenced (a file beside the page, or cid: in an email); `lead` comes first (the week's totals). */
 function reportBody(data: ReportData, charts: readonly ChartImage[], src: (chart: ChartImage) => string, lead: string[] = []): string {
   const image = (chart: ChartImage | undefined): string =>
-    chart ? `<img src="${escapeHtml(src(chart))}" width="${chart.width}" height="${chart.height}" alt="${escapeHtml(chart.alt)}" style="${S.img}">` : '';
+    chart
+      ? `<div style="${S.figure}"><img src="${escapeHtml(src(chart))}" width="${chart.width}" height="${chart.height}" alt="${escapeHtml(chart.alt)}" style="${S.img}"></div>`
+      : '';
   const byName = (prefix: string): ChartImage | undefined => charts.find((c) => c.contentId === prefix);
   return [
     `<h1 style="${S.h1}">Quarantine activity</h1>`,
@@ -215,6 +268,7 @@ function reportBody(data: ReportData, charts: readonly ChartImage[], src: (chart
     ...totalsInWords(data).map((line) => `<p style="${S.p}">${escapeHtml(line)}</p>`),
     `<h2 style="${S.h2}">Actions on quarantined messages</h2>`,
     image(byName('quarantine-actions')),
+    image(byName('quarantine-looks')),
     `<p style="${S.p}">Each quarantine audit record is counted once, on the UTC day it was recorded. Header views leave out the product's own header reads; failed actions are listed apart.</p>`,
     actionsTable(data),
     `<h2 style="${S.h2}">Releases per account</h2>`,
@@ -225,6 +279,7 @@ function reportBody(data: ReportData, charts: readonly ChartImage[], src: (chart
     `<p style="${S.p}">One per recipient copy, on the UTC day it was received, from the product's snapshot of the quarantine.</p>`,
     arrivalsTable(data),
     originsTable(data),
+    ...postDeliverySection(data, (name) => image(byName(name))),
   ].filter((part) => part !== '').join('\n');
 }
 

@@ -1,6 +1,7 @@
 import { ACTIVITY_KINDS, type ActivityKind } from './activity';
 import { zeroCounts, type ReportWindow } from './days';
 import type { DayActivity, DayArrivals } from './ports';
+import type { PostDeliveryReport } from './postDelivery';
 
 /** Everything a report shows: one entry per day of the window in both lists (zeros included). */
 export interface ReportData {
@@ -8,6 +9,8 @@ export interface ReportData {
   activity: DayActivity[];
   arrivals: DayArrivals[];
   generatedAt: Date;
+  /** The post-delivery series and which source drew them; absent: not asked for (tests, old callers). */
+  postDelivery?: PostDeliveryReport;
 }
 
 /** How an action reads in titles, legends and sentences (plural nouns). */

@@ -71,7 +71,9 @@ describe('alerts to the security team', () => {
       'secops@contoso.com',
       'soc@contoso.com',
     ]);
-    expect(alert.message.subject).toBe('Quarantine alert: 1 malware message released by secadmin@contoso.com');
+    expect(alert.message.subject).toBe(
+      'Quarantine alert: malware released by secadmin@contoso.com (1 message, 1 release)',
+    );
     expect(header(alert, 'x-qrn-alert')).toBe('risky-type');
     expect(header(alert, 'x-qrn-network-message-ids')).toBe(malware.Identity.split('\\')[0].toLowerCase());
     expect(alert.message.body?.content).toContain('&lt;b&gt;Invoice&lt;/b&gt;');
@@ -114,7 +116,8 @@ describe('alerts to the security team', () => {
     await cycle();
     expect(alerts()).toHaveLength(1);
     expect(alerts()[0].message.subject).toBe(
-      'Quarantine alert: 22 messages released by bulk@contoso.com within an hour',
+      // One message released to 22 recipients: 22 releases of 1 message, not "22 messages".
+      'Quarantine alert: 22 releases of 1 message by bulk@contoso.com within an hour (more than 20)',
     );
     expect(header(alerts()[0], 'x-qrn-alert')).toBe('burst');
   });

@@ -124,7 +124,9 @@ describe('the alert email', () => {
     );
     expect(jobs).toHaveLength(1);
     const email = composeAlert(jobs[0], SETTINGS.recipients);
-    expect(email.subject).toBe('Quarantine alert: 2 high-confidence phish messages released by secadmin@contoso.com');
+    expect(email.subject).toBe(
+      'Quarantine alert: high-confidence phish released by secadmin@contoso.com (2 messages, 2 releases)',
+    );
     const message = toGraphMessage(email);
     expect(message.toRecipients.map((r) => r.emailAddress.address)).toEqual(['soc@contoso.com', 'secops@contoso.com']);
     expect(message.internetMessageHeaders).toEqual(
@@ -134,8 +136,17 @@ describe('the alert email', () => {
       ]),
     );
     expect(email.html).toMatch(/What to do next/);
-    // Times read as a person writes them, with the zone named (not ISO strings).
-    expect(email.html).toContain('1 Dec 2026, 09:00 UTC');
+    // The real query for exactly these messages, not a placeholder.
+    expect(email.html).toContain(
+      `EmailEvents | where NetworkMessageId in (&quot;${NMID}&quot;, &quot;7e1d2c3b-4a59-4687-8b9a-0c1d2e3f4a5b&quot;)`,
+    );
+    expect(email.html).not.toMatch(/&lt;id&gt;/);
+    // A Defender portal link per message, built from its (checked) NetworkMessageId.
+    expect(email.html).toContain(`https://security.microsoft.com/emailentity?f=summary&amp;id=${NMID}`);
+    // Times read as a person writes them, with the zone named (not ISO strings); the date is kept whole.
+    expect(email.html).toContain(
+      '<span style="white-space:nowrap">1 Dec 2026</span> <span style="white-space:nowrap">09:00 UTC</span>',
+    );
     expect(email.html).not.toMatch(/2026-12-01T09:00/);
   });
 
@@ -173,8 +184,51 @@ describe('the alert email', () => {
     const jobs = alertJobsFor(burstFindings('bulk@contoso.com', views, 20));
     expect(jobs).toHaveLength(1);
     const email = composeAlert(jobs[0], SETTINGS.recipients);
-    expect(email.subject).toBe('Quarantine alert: 60 messages released by bulk@contoso.com within an hour');
+    // 60 releases of one message: messages and releases are counted apart, the threshold is named.
+    expect(email.subject).toBe(
+      'Quarantine alert: 60 releases of 1 message by bulk@contoso.com within an hour (more than 20)',
+    );
     expect(email.html).toMatch(/and 10 more releases/);
+    expect(email.html).toContain('more than the threshold of 20 (ALERT_BURST_RELEASES = 20)');
+    // Burst-only releases are summary rows, not a details block each: a burst stays a few screens.
+    expect(email.html).not.toMatch(/Details of the risky releases/);
+  });
+
+  it('one email per releasing account and run lists every rule for each release, malware first', () => {
+    const malware = view({
+      type: 'Malware',
+      id: 'r-mal',
+      at: T0 + 50 * 60_000,
+      to: 'eve@contoso.com',
+      nmid: '11111111-2222-4333-8444-555555555555',
+    });
+    const phish = view({ type: 'Phish', id: 'r-phish', at: T0 });
+    const routine = Array.from({ length: 20 }, (_, i) =>
+      view({ type: 'TransportRule', id: `r-tr${String(i).padStart(2, '0')}`, at: T0 + (i + 1) * 60_000 }),
+    );
+    const all = [phish, malware, ...routine];
+    const findings = [...messageFindings(all, SETTINGS), ...burstFindings('secadmin@contoso.com', all, 20)];
+    expect(new Set(findings.map((f) => f.rule))).toEqual(new Set(['risky-type', 'released-to-other', 'burst']));
+    const jobs = alertJobsFor(findings);
+    expect(jobs).toHaveLength(1);
+    const email = composeAlert(jobs[0], SETTINGS.recipients);
+    expect(email.subject).toBe(
+      'Quarantine alert: malware released by secadmin@contoso.com (2 messages, 22 releases; 22 within an hour, more than 20)',
+    );
+    // The malware release leads the summary table although it came last.
+    const table = email.html.slice(email.html.indexOf('<table'), email.html.indexOf('</table>'));
+    expect(table.indexOf('malware')).toBeGreaterThan(0);
+    expect(table.indexOf('malware')).toBeLessThan(table.indexOf('phish'));
+    // Each release once in the table, with both of its rules in its details.
+    expect(table.match(/<tr>/g)).toHaveLength(1 + 22);
+    expect(email.html).toContain('risky type, released to a non-recipient, burst');
+    expect(email.html).toMatch(/Risky type: 2 releases/);
+    expect(email.html).toMatch(/Released to a mailbox that was not one of the message’s recipients: 1 release/);
+    // Origin in plain words: no rule codes, no Direction.
+    expect(email.html).not.toMatch(/DIR:INB|Direction says/);
+    expect(email.html).toContain('Outside the organisation');
+    // Ledger items stay per rule: each rule still reports each release once.
+    expect(jobs[0].items.map((i) => i.rule)).toEqual(['risky-type', 'risky-type', 'released-to-other', 'burst']);
   });
 });
 

@@ -194,7 +194,7 @@ describe('npm run told', () => {
       ),
       expect.stringMatching(
         new RegExp(
-          `^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC {2}dry run \\(nobody was mailed\\): carol@contoso\\.com about message ${nmid(carol)} "Card \\?\\[31mnumbers", released to dan@fabrikam\\.example; sent by a user of your organisation$`,
+          `^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC {2}dry run \\(nobody was mailed\\): carol@contoso\\.com about message ${nmid(carol)} "Card  \\[31mnumbers", released to dan@fabrikam\\.example; sent by a user of your organisation$`,
         ),
       ),
       expect.stringMatching(

@@ -33,6 +33,7 @@ $script:Ids = @{
     ActivityFeedRead = '594c1fb6-4f81-4475-ae41-0c394909246c'
     GraphMailSend = 'b633e1c5-b582-4048-a93e-9f11b44c7e96'
     GraphMailRead = '810c84a8-4a9e-49e6-bf7d-12d183f40d01'
+    ThreatHunting = 'dd98c7f5-2d42-42d3-a0e4-633161547251'
     SecurityReader = '5d6b6bb7-de71-4623-b4af-96380a352509'
     Tenant = '00000000-0000-0000-0000-000000000001'
 }
@@ -51,6 +52,7 @@ function New-FakeTenant {
                 AppRoles = @(
                     [pscustomobject]@{ Id = $script:Ids.GraphMailSend; Value = 'Mail.Send'; AllowedMemberTypes = @('Application') }
                     [pscustomobject]@{ Id = $script:Ids.GraphMailRead; Value = 'Mail.Read'; AllowedMemberTypes = @('Application') }
+                    [pscustomobject]@{ Id = $script:Ids.ThreatHunting; Value = 'ThreatHunting.Read.All'; AllowedMemberTypes = @('Application') }
                 ) }
         )
         AppRoleAssignments = [System.Collections.Generic.List[object]]::new()

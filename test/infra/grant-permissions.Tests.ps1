@@ -246,3 +246,29 @@ Describe '-Revoke' {
         @(Get-FakeChanges)[-1] | Should -BeLike 'Remove-ManagementScope*'
     }
 }
+
+Describe '-GrantThreatHunting (optional: the report''s post-delivery series)' {
+    BeforeEach { New-FakeTenant }
+
+    It 'is not granted without the switch' {
+        Invoke-GrantScript | Out-Null
+        @($Fake.AppRoleAssignments | Where-Object { $_.AppRoleId -eq $Ids.ThreatHunting }) | Should -BeNullOrEmpty
+    }
+
+    It 'grants Microsoft Graph ThreatHunting.Read.All once with the switch, after the other grants' {
+        $run = Invoke-GrantScript @{ GrantThreatHunting = $true }
+        $run.ExitCode | Should -Be 0
+        Get-FakeChanges | Should -Be ($Grants + "New-MgServicePrincipalAppRoleAssignment resource=$($Ids.GraphSp) role=$($Ids.ThreatHunting)")
+        $again = Invoke-GrantScript @{ GrantThreatHunting = $true }
+        $again.Text | Should -Match 'ThreatHunting.Read.All on Microsoft Graph'
+        @($Fake.AppRoleAssignments | Where-Object { $_.AppRoleId -eq $Ids.ThreatHunting }).Count | Should -Be 1
+    }
+
+    It '-Revoke removes it when present' {
+        Invoke-GrantScript @{ GrantThreatHunting = $true } | Out-Null
+        $run = Invoke-GrantScript @{ Revoke = $true }
+        $run.ExitCode | Should -Be 0
+        @($Fake.AppRoleAssignments | Where-Object { $_.AppRoleId -eq $Ids.ThreatHunting }) | Should -BeNullOrEmpty
+        $run.Text | Should -Match 'remove ThreatHunting.Read.All on Microsoft Graph'
+    }
+}

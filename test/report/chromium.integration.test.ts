@@ -38,7 +38,7 @@ describe('the report page in headless Chromium', () => {
   inChromium(`renders ${REPORT_HTML_FILE} with its charts from the files beside it, offline`, async () => {
     const out = join(dir, 'report');
     const files = await writeReport(out, sampleReportData());
-    expect(files).toEqual([REPORT_HTML_FILE, 'quarantine-actions.png', 'quarantine-arrivals.png', 'releases-by-account.png']);
+    expect(files).toEqual([REPORT_HTML_FILE, 'quarantine-actions.png', 'quarantine-looks.png', 'quarantine-arrivals.png', 'releases-by-account.png']);
     expect((await readdir(out)).sort()).toEqual([...files].sort());
 
     const shot = join(dir, 'screenshot.png');

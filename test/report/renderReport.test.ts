@@ -91,10 +91,11 @@ describe('the HTML page', () => {
 
   it('shows the numbers as tables: every day, per-account releases and arrivals by type, with totals', () => {
     const table = rows(html);
-    expect(table[0]).toEqual(['Day (UTC)', 'Releases', 'Deletions', 'Previews', 'Exports', 'Header views', 'Release requests', 'Denied requests', 'of which by the system', 'Failed (not counted)']);
+    // "of which by the system" right beside releases.
+    expect(table[0]).toEqual(['Day (UTC)', 'Releases', 'of which by the system', 'Deletions', 'Release requests', 'Denied requests', 'Previews', 'Exports', 'Header views', 'Failed (not counted)']);
     expect(table[1]).toEqual(['2026-12-01', '0', '0', '0', '0', '0', '0', '0', '0', '0']);
-    expect(table[2]).toEqual(['2026-12-02', '12', '4', '30', '0', '7', '2', '0', '3', '2']);
-    expect(table[4]).toEqual(['Total', '12', '4', '30', '1', '7', '2', '0', '3', '2']);
+    expect(table[2]).toEqual(['2026-12-02', '12', '3', '4', '2', '0', '30', '0', '7', '2']);
+    expect(table[4]).toEqual(['Total', '12', '3', '4', '2', '0', '30', '1', '7', '2']);
     expect(table.slice(5, 10)).toEqual([
       ['Account', 'Releases'],
       ['secadmin@contoso.com', '8'],
@@ -116,6 +117,40 @@ describe('the HTML page', () => {
     const empty = reportHtml({ window, activity: window.dates.map(emptyDayActivity), arrivals: window.dates.map(emptyDayArrivals), generatedAt: REPORT_NOW }, CHARTS);
     expect(empty).toContain('No releases in this period.');
     expect(rows(empty).filter((r) => /^\d{4}-\d{2}-\d{2}$/.test(r[0]))).toHaveLength(14);
+  });
+});
+
+describe('the post-delivery section', () => {
+  const base = smallData();
+  const dates = base.window.dates;
+
+  it('names advanced hunting as the source and lists both series day by day', () => {
+    const html = reportHtml({
+      ...base,
+      postDelivery: {
+        source: 'advanced-hunting',
+        admin: dates.map((date, i) => ({ date, covered: true, counts: { 'Soft Delete': i, 'Hard Delete': 0, 'Moved to junk folder': 0, 'Moved to inbox': 0, 'Quarantine release': 1 } })),
+        location: dates.map((date) => ({ date, covered: true, counts: { Quarantine: 2, Delete: 0, Junk: 1, Inbox: 0 } })),
+      },
+    }, CHARTS);
+    expect(html).toContain('Source: Microsoft Defender XDR advanced hunting');
+    const table = rows(html);
+    expect(table).toContainEqual(['Day (UTC)', 'Soft Delete', 'Hard Delete', 'Moved to junk folder', 'Moved to inbox', 'Quarantine release']);
+    expect(table).toContainEqual(['2026-12-03', '2', '0', '0', '0', '1']);
+    expect(table).toContainEqual(['Day (UTC)', 'Quarantine', 'Delete', 'Junk', 'Inbox']);
+  });
+
+  it('without Defender XDR names the ZAP report, says what cannot be shown and never shows an uncovered day as zero', () => {
+    const html = reportHtml({
+      ...base,
+      postDelivery: { source: 'zap-report', why: 'Graph runHuntingQuery was refused (HTTP 403)', eventTypes: ['Phish ZAP'], zap: dates.map((date, i) => ({ date, covered: i > 0, counts: { 'Phish ZAP': i } })) },
+    }, CHARTS);
+    expect(html).toContain('Source: Exchange Online Get-AggregateZapReport');
+    expect(html).toContain('Graph runHuntingQuery was refused (HTTP 403)');
+    expect(html).toMatch(/Admin soft deletes, hard deletes, moves to junk and to the inbox after delivery, and post-delivery events by final location, come only from Microsoft Defender XDR/);
+    expect(rows(html)).toContainEqual(['2026-12-01', 'no data']);
+    expect(rows(html)).toContainEqual(['2026-12-02', '1']);
+    expect(html).not.toMatch(/Soft Delete<\/th>/);
   });
 });
 

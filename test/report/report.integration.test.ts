@@ -16,6 +16,7 @@ import { reportSummary } from '../../shared/report/renderReport';
 import { isoWeek, ReportDeferredError } from '../../shared/notify/sendReport';
 import type { CountOutcome } from '../../shared/report/ports';
 import { loadSampleTenant } from '../../simulator/sampleTenant';
+import { CHART_WIDTH } from '../../shared/report/charts';
 import { World } from '../support/world';
 import { decodePng, PNG_SIGNATURE } from './png';
 
@@ -67,16 +68,23 @@ describe('the activity report, counted by the product', () => {
       const failed = Object.values(day.failed).reduce((a, b) => a + b, 0);
       expect(failed).toBe(published.get(day.date)?.failed ?? 0);
     }
+    // The report covers complete days only: today is not in it.
+    expect(data.window.to).toBe(addDays(utcDay(now), -1));
+    expect(data.activity.some((d) => d.date === utcDay(now))).toBe(false);
     // The product's own header reads are counted apart, never as an admin's header view.
-    const today = data.activity.find((d) => d.date === utcDay(now));
-    expect(today?.appHeaderReads).toBe(first.headerReads + second.headerReads);
+    const [todayCounts] = (await real.readDays(utcDay(now), utcDay(now))).activity;
+    expect(todayCounts?.appHeaderReads).toBe(first.headerReads + second.headerReads);
 
     // Arrivals: every stored copy once, on the UTC day it was received, by quarantine type.
     const rows = world.sim.tenant.quarantine.rows;
     const again = await runtime.snapshot();
     const reread = await runtime.reportData(30);
     expect(reread.arrivals).toEqual(data.arrivals);
-    expect(data.arrivals.reduce((n, d) => n + d.total, 0)).toBe(snapshot.rowsStored);
+    // Every stored copy received in the window (today's are not in it).
+    const today = utcDay(now);
+    const todays = rows.filter((row) => utcDay(new Date(row.ReceivedTime)) === today).length;
+    expect(data.arrivals.reduce((n, d) => n + d.total, 0)).toBe(snapshot.rowsStored - todays);
+    expect(data.arrivals.filter((d) => d.total > 0).length).toBeGreaterThan(20);
     expect(again.rowsStored).toBeGreaterThan(0);
     const byDay = new Map<string, Record<string, number>>();
     for (const row of rows) {
@@ -108,14 +116,15 @@ describe('the weekly report email', () => {
     const message = mails[0].message;
     expect((message.toRecipients ?? []).map((r) => r.emailAddress.address)).toEqual(['secops@contoso.com', 'it-lead@contoso.com']);
     const attachments = message.attachments as Array<{ contentId: string; isInline: boolean; contentType: string; contentBytes: string }>;
-    expect(attachments.map((a) => a.contentId).sort()).toEqual(['quarantine-actions', 'quarantine-arrivals', 'releases-by-account']);
+    // Advanced hunting answers in the simulated tenant: its two post-delivery charts come too.
+    expect(attachments.map((a) => a.contentId).sort()).toEqual(['post-delivery-admin', 'post-delivery-location', 'quarantine-actions', 'quarantine-arrivals', 'quarantine-looks', 'releases-by-account']);
     const html = message.body?.content ?? '';
     for (const a of attachments) {
       expect(a).toMatchObject({ isInline: true, contentType: 'image/png' });
       expect(html).toContain(`src="cid:${a.contentId}"`);
       const png = Buffer.from(a.contentBytes, 'base64');
       expect(png.subarray(0, 8).equals(PNG_SIGNATURE)).toBe(true);
-      expect(decodePng(png).width).toBe(900);
+      expect(decodePng(png).width).toBe(CHART_WIDTH);
     }
     // The week's totals in words come first, then the 30 days.
     expect(html).toMatch(/The last 7 days[\s\S]*In the last 7 days,[\s\S]*The last 30 days[\s\S]*In the last 30 days,/);

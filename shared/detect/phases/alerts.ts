@@ -47,7 +47,11 @@ function alertFields(job: AlertJob): LogFields {
   return {
     rule: job.rule,
     account: job.account,
-    releases: job.items.reduce((n, i) => n + i.totalReleases, 0),
+    // Each release once, though two rules may list it; a burst's unlisted releases counted too.
+    releases:
+      new Set(releases.map((r) => r.recordId)).size +
+      job.items.reduce((n, i) => n + i.totalReleases - i.releases.length, 0),
+    rules: [...new Set(job.items.map((i) => i.rule ?? job.rule))],
     networkMessageIds: [...new Set(releases.map((r) => r.networkMessageId))],
     quarantineTypes: [...new Set(releases.map((r) => r.quarantineType).filter((t) => t !== ''))],
     jobId: job.jobId,
