@@ -122,7 +122,7 @@ describe('npm run doctor with nothing set', () => {
       expect.stringMatching(/^skip {2}token for Exchange Online +needs AZURE_CLIENT_SECRET$/),
     );
     // The alert settings are fine (alerts are off: a warning) and the health check waits for storage.
-    expect(doctor.summary).toEqual({ command: 'doctor', ok: false, checks: 16, failed: 4, skipped: 11, warnings: 1 });
+    expect(doctor.summary).toEqual({ command: 'doctor', ok: false, checks: 17, failed: 4, skipped: 12, warnings: 1 });
   }, 30_000);
 });
 

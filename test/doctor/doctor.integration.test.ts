@@ -36,6 +36,7 @@ describe('npm run doctor', () => {
       'sender mailbox',
       'sent items (exactly once after a lost answer)',
       'alerts and health emails',
+      'post-delivery series (advanced hunting, else the ZAP report)',
       'health (problems the product has seen)',
     ]);
     expect(skipped(results)).toEqual({});
@@ -198,6 +199,8 @@ describe('npm run doctor', () => {
       'audit feed (Audit.General subscription)': 'needs M365_TENANT_ID',
       'sender mailbox': 'needs NOTIFY_SENDER_MAILBOX',
       'sent items (exactly once after a lost answer)': 'needs NOTIFY_SENDER_MAILBOX and a token for Microsoft Graph',
+      'post-delivery series (advanced hunting, else the ZAP report)':
+        'needs M365_TENANT_ID and a token for Microsoft Graph',
       'health (problems the product has seen)': 'needs working storage (see storage)',
     });
     // Sign-in itself does not depend on M365_TENANT_ID: those checks still ran and passed.
