@@ -31,6 +31,8 @@ import { TableNotificationLedger } from '../store/notificationLedger';
 import { TableDailyCap, TablePaceStore } from '../store/paceStore';
 import { TableQuarantineSnapshotStore } from '../store/quarantineSnapshotStore';
 import { TableReleaseStore } from '../store/releaseStore';
+import { trackListingReleases, type ListingSummary } from '../story/listingReleases';
+import { deletionReader, holdTracker, trackExpiries, type StoryDeps } from '../story/storyEvents';
 import { TableStateStore } from '../store/stateStore';
 import { HealthMonitor, type HealthEmailJob } from '../health/monitor';
 import { classifyFailure, clearedBy, type Observation, type Stage } from '../health/problems';
@@ -103,16 +105,44 @@ export class Runtime {
     return new TableQuarantineSnapshotStore(await this.tables.readyTable(TABLES.snapshot));
   }
 
-  async snapshot(now?: () => Date): Promise<SnapshotSummary> {
+  async snapshot(now?: () => Date): Promise<SnapshotSummary & { listing?: ListingSummary & { expired: number } }> {
     const arrivals = arrivalCounter(await this.activityStore());
-    return snapshotQuarantine({
+    const story = await this.storyDeps();
+    const holds = holdTracker(story);
+    const summary = await snapshotQuarantine({
       exchange: this.exchange,
       store: await this.snapshotStore(),
       state: await this.state(),
       log: this.log,
-      onStored: arrivals,
+      // [story] Holds by listed policies among the copies just stored (NOTIFY_ON=held).
+      onStored: async (messages, at) => {
+        await arrivals(messages, at);
+        await holds(messages, at);
+      },
       now,
     });
+    // [story] The listing as a second source of releases: its released rows, after the snapshot's rows are stored.
+    const listing = await trackListingReleases({
+      exchange: this.exchange,
+      releases: story.releases,
+      snapshot: await this.snapshotStore(),
+      state: await this.state(),
+      log: this.log,
+      now,
+    });
+    const expired = await trackExpiries(story, (now ?? (() => new Date()))());
+    return { ...summary, listing: { ...listing, expired } };
+  }
+
+  /** [story] What the held, deleted and expired events need (shared/story/storyEvents.ts). */
+  async storyDeps(): Promise<StoryDeps> {
+    const snapshot = await this.snapshotStore();
+    return {
+      releases: new TableReleaseStore(await this.tables.readyTable(TABLES.releases)),
+      state: await this.state(),
+      settings: this.settings.story,
+      expiredBetween: (from, to) => snapshot.expiredBetween(from, to),
+    };
   }
 
   async detect(now?: () => Date): Promise<DetectSummary> {
@@ -133,9 +163,12 @@ export class Runtime {
       log: this.log,
       notifyReleasesSince: this.settings.notifyReleasesSince,
       senderMailbox: this.settings.notifySenderMailbox,
+      releaseAuditWaitMs: this.settings.story.releaseAuditWaitMinutes * 60_000,
       // Every quarantine record is counted for the activity report before its blob is done.
       recordReaders: [
         activityRecordReader({ store: activity, ownIdentities: this.settings.ownIdentities, log: this.log, now }),
+        // [story] QuarantineDeleteMessage records become deletion notices (NOTIFY_ON=deleted).
+        deletionReader(await this.storyDeps(), now ?? (() => new Date())),
       ],
       housekeeping: [(at) => this.purgeNotificationLedger(at), (at) => activity.purge(at)],
       now,
@@ -187,7 +220,8 @@ export class Runtime {
       senderMailbox: s.notifySenderMailbox,
       saveToSentItems: s.notifySaveToSentItems,
       dryRun: s.notifyDryRun,
-      template: s.template,
+      // [story] NOTIFY_REVIEW_CONTACT rides with the template (hold, deletion and expiry notices show it).
+      template: { ...s.template, reviewContact: s.story.reviewContact },
       log: this.log,
       health: (observations) => this.recordHealth(observations),
     };

@@ -1,3 +1,12 @@
+import {
+  parseHoldPolicies,
+  parseNotifyOn,
+  parseReleaseAuditWait,
+  parseReviewContact,
+  STORY_DEFAULTS,
+  type Parsed,
+  type StorySettings,
+} from '../story/storySettings';
 import { printable } from '../log/logger';
 
 /**
@@ -36,6 +45,8 @@ export interface NotifyTemplateSettings {
   showReleaser?: boolean;
   /** Show the quarantine policy's name (NOTIFY_SHOW_POLICY); absent: true. */
   showPolicy?: boolean;
+  /** [story] NOTIFY_REVIEW_CONTACT, shown as written in hold, deletion and expiry notices; absent: none. */
+  reviewContact?: string;
 }
 
 export interface Settings {
@@ -69,6 +80,8 @@ export interface Settings {
    * activity report tells its own header reads apart from the admins' by these.
    */
   ownIdentities: string[];
+  /** The held message's whole story (issue 22): NOTIFY_ON, NOTIFY_HOLD_POLICIES, NOTIFY_REVIEW_CONTACT, RELEASE_AUDIT_WAIT_MINUTES. */
+  story: StorySettings;
 }
 
 /** Names of every setting the product reads. infra/ and local.settings.sample.json must set exactly these. */
@@ -104,6 +117,11 @@ export const SETTING_NAMES = [
   // The weekly activity report: who gets it, and when.
   'REPORT_RECIPIENTS',
   'REPORT_SCHEDULE',
+  // The message's whole story: which events are told, and how long a listing-only release waits for its audit record.
+  'NOTIFY_ON',
+  'NOTIFY_HOLD_POLICIES',
+  'NOTIFY_REVIEW_CONTACT',
+  'RELEASE_AUDIT_WAIT_MINUTES',
 ] as const;
 
 export const DEFAULTS = {
@@ -509,6 +527,15 @@ export function checkSettings(env: Env = process.env, options: { requireSenderMa
     },
     reportRecipients: collect(() => parseAddressList(env, 'REPORT_RECIPIENTS'), []),
     reportSchedule: collect(() => parseSchedule(env, 'REPORT_SCHEDULE'), DEFAULTS.REPORT_SCHEDULE),
+    story: {
+      notifyOn: collect(() => storyValue(env, 'NOTIFY_ON', parseNotifyOn), STORY_DEFAULTS.notifyOn),
+      holdPolicies: collect(() => storyValue(env, 'NOTIFY_HOLD_POLICIES', parseHoldPolicies), []),
+      reviewContact: collect(() => storyValue(env, 'NOTIFY_REVIEW_CONTACT', parseReviewContact), undefined),
+      releaseAuditWaitMinutes: collect(
+        () => storyValue(env, 'RELEASE_AUDIT_WAIT_MINUTES', parseReleaseAuditWait),
+        STORY_DEFAULTS.releaseAuditWaitMinutes,
+      ),
+    },
     ownIdentities: [
       ...new Set(
         [text(env, 'AZURE_CLIENT_ID'), text(env, 'AzureWebJobsStorage__clientId')]
@@ -550,6 +577,14 @@ function parseTypeList(env: Env, name: string, fallback: string): string[] {
     if (!/^[A-Za-z]{1,40}$/.test(type))
       fail(name, type, 'quarantine types separated by commas, such as Malware,HighConfPhish,Phish, or off');
   return types;
+}
+
+/** One of the story's settings (shared/story/storySettings.ts parses it). */
+function storyValue<T>(env: Env, name: string, parse: (raw: string | undefined) => Parsed<T>): T {
+  const raw = text(env, name);
+  const parsed = parse(raw);
+  if (!parsed.ok) fail(name, raw ?? '', parsed.expected);
+  return parsed.value;
 }
 
 /** A whole number from 0 (off) to max. */

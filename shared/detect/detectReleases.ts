@@ -27,6 +27,11 @@ import {
 import { alertJobsFor } from '../jobs/alertJob';
 import { isAcceptedDomain } from './decide';
 import type { MessageOrigin } from './origin';
+import { sortReleaseSources } from '../story/releaseSources';
+import { factsForEvent } from '../story/events';
+import { DEFAULT_RELEASE_AUDIT_WAIT_MINUTES } from '../story/storySettings';
+
+const DEFAULT_AUDIT_WAIT_MS = DEFAULT_RELEASE_AUDIT_WAIT_MINUTES * 60_000;
 
 const MINUTE_MS = 60_000;
 const HOUR_MS = 60 * MINUTE_MS;
@@ -92,6 +97,8 @@ export interface DetectSummary {
   /** Alert emails handed over this run. */
   alerts: number;
   notifySince: string;
+  /** [story] Listing releases still waiting for their audit record, and those an audit record covered. */
+  listing?: { waiting: number; covered: number };
 }
 
 export interface DetectDeps {
@@ -116,6 +123,8 @@ export interface DetectDeps {
   /** Other daily clean-ups that ride on this timer (the notification ledger's), each returning rows deleted. */
   housekeeping?: ReadonlyArray<(now: Date) => Promise<number>>;
   now?: () => Date;
+  /** [story] RELEASE_AUDIT_WAIT_MINUTES in ms: how long a listing-only release waits for its audit record. */
+  releaseAuditWaitMs?: number;
 }
 
 function count<K extends string>(map: Partial<Record<K, number>>, key: K): void {
@@ -229,7 +238,20 @@ export async function detectReleases(deps: DetectDeps): Promise<DetectSummary> {
   }
 
   // 2. Match every pending release against the snapshot and decide who to tell.
-  const pending = await deps.releases.pending();
+  // [story] Releases the quarantine listing saw wait for their audit record (shared/story/releaseSources.ts).
+  const sources = sortReleaseSources(
+    await deps.releases.pending(),
+    now,
+    deps.releaseAuditWaitMs ?? DEFAULT_AUDIT_WAIT_MS,
+  );
+  await deps.releases.settleMany(
+    sources.covered.map((r) => r.recordId),
+    'skipped',
+    now,
+  );
+  summary.listing = { waiting: sources.waiting.length, covered: sources.covered.length };
+  const pending = sources.ready;
+  // [/story]
   const snapshotState = await deps.state.get<SnapshotState>(SNAPSHOT_STATE_KEY);
   const watermark = snapshotState ? new Date(snapshotState.value.watermark) : undefined;
   const acceptedDomains = pending.length > 0 ? await acceptedDomainsCached(deps, state, now, save) : [];
@@ -284,7 +306,8 @@ export async function detectReleases(deps: DetectDeps): Promise<DetectSummary> {
     }
     // Releases before the cut-off raise no alert either: a fresh deployment does not report last week.
     const beforeCutoff = decision.kind === 'skip' && decision.reason === 'before-cutoff';
-    if (decision.kind !== 'need-origin' && decision.kind !== 'wait' && !beforeCutoff)
+    // [story] Held, deleted and expired events are no releases: the alert rules never see them.
+    if (decision.kind !== 'need-origin' && decision.kind !== 'wait' && !beforeCutoff && !release.event)
       decided.push({ release, message: messageView(rows, origin, acceptedDomains) });
     switch (decision.kind) {
       case 'need-origin':
@@ -313,8 +336,14 @@ export async function detectReleases(deps: DetectDeps): Promise<DetectSummary> {
         toSettle.push({ recordId: release.recordId, status: 'skipped', reason: decision.reason });
         return;
       case 'notify': {
+        // [story] An event's facts carry it (and a deletion skips copies that were released): shared/story/events.ts.
+        const told = factsForEvent(release, decision.facts, rows);
+        if (told.length === 0) {
+          toSettle.push({ recordId: release.recordId, status: 'skipped', reason: 'released-before' });
+          return;
+        }
         summary.matched++;
-        for (const facts of decision.facts) {
+        for (const facts of told) {
           // Two records for the same message and recipient (a repeated release, or one to all) make one notice.
           const key = ledgerKey(facts);
           const existing = seenPairs.get(key);

@@ -7,6 +7,7 @@ import { PermanentJobError } from './delivery';
 import { isGuid, isMailboxAddress } from '../config/settings';
 import type { ReleasedMessageFacts } from '../domain/types';
 import { isRecord } from '../http/json';
+import { isNoticeEvent, noticeItem } from '../story/events';
 
 /**
  * What the notification stage needs to tell one sender about one or more releases. Timestamps are
@@ -20,8 +21,9 @@ export interface NotificationJob {
 }
 
 /** The key that makes a notification happen once: one message released to one recipient. */
-export function ledgerKey(facts: Pick<ReleasedMessageFacts, 'networkMessageId' | 'releasedTo'>): string {
-  return `${facts.networkMessageId.toLowerCase()}|${facts.releasedTo.toLowerCase()}`;
+export function ledgerKey(facts: Pick<ReleasedMessageFacts, 'networkMessageId' | 'releasedTo' | 'event'>): string {
+  // [story] A release keeps "<id>|<recipient>"; held, deleted and expired notices add their event (story/events.ts).
+  return `${facts.networkMessageId.toLowerCase()}|${noticeItem(facts)}`;
 }
 
 /** A job's id follows from what it reports, so the same releases always make the same id. */
@@ -87,6 +89,8 @@ function checkReleases(items: readonly unknown[]): ReleasedMessageFacts[] {
       releasedAt: field(item, 'releasedAt', where),
       quarantineType: field(item, 'quarantineType', where),
       policyName: field(item, 'policyName', where),
+      // [story] Optional: absent means a release (every job before issue 22).
+      ...storyFields(item, where),
     };
   });
 }
@@ -109,6 +113,20 @@ function wireReleases(value: Record<string, unknown>): ReleasedMessageFacts[] {
   });
   if (releases.length > 2000) throw new MalformedJobError('job lists more than 2000 releases');
   return checkReleases(releases);
+}
+
+/** [story] The event and the copy's expiry, when the job carries them; anything else is a malformed job. */
+function storyFields(item: Record<string, unknown>, where: string): Pick<ReleasedMessageFacts, 'event' | 'expiresAt'> {
+  const out: Pick<ReleasedMessageFacts, 'event' | 'expiresAt'> = {};
+  if (item.event !== undefined && item.event !== null) {
+    if (!isNoticeEvent(item.event)) throw new MalformedJobError(`${where}.event is not held, deleted or expired`);
+    out.event = item.event;
+  }
+  if (item.expiresAt !== undefined && item.expiresAt !== null) {
+    if (typeof item.expiresAt !== 'string') throw new MalformedJobError(`${where}.expiresAt is not a string`);
+    out.expiresAt = item.expiresAt;
+  }
+  return out;
 }
 
 function safeJson(text: string): unknown {
@@ -137,7 +155,8 @@ type WireMessage = Omit<ReleasedMessageFacts, 'releasedTo' | 'releasedBy' | 'rel
 export function encodeJob(job: NotificationJob): string {
   const messages = new Map<string, WireMessage>();
   for (const r of job.releases) {
-    const id = r.networkMessageId.toLowerCase();
+    // [story] One wire message per message and event: the event and expiry are the message's facts.
+    const id = `${r.networkMessageId.toLowerCase()}|${r.event ?? ''}`;
     let message = messages.get(id);
     if (!message) {
       const recipients = r.recipients.slice(0, MAX_RECIPIENTS_IN_JOB);
@@ -148,6 +167,8 @@ export function encodeJob(job: NotificationJob): string {
         recipients,
         quarantineType: r.quarantineType,
         policyName: r.policyName,
+        ...(r.event ? { event: r.event } : {}),
+        ...(r.expiresAt ? { expiresAt: r.expiresAt } : {}),
         releases: [],
       };
       if (r.recipients.length > recipients.length) message.recipientCount = r.recipients.length;
@@ -170,7 +191,8 @@ export function jobsFor(
 ): NotificationJob[] {
   const byMessage = new Map<string, ReleasedMessageFacts[]>();
   for (const r of releases) {
-    const id = r.networkMessageId.toLowerCase();
+    // [story] A job tells one event: a hold and a release of one message are two notices.
+    const id = `${r.networkMessageId.toLowerCase()}|${r.event ?? ''}`;
     const group = byMessage.get(id);
     if (group) group.push(r);
     else byMessage.set(id, [r]);
