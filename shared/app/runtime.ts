@@ -134,6 +134,11 @@ export class Runtime {
     return { ...summary, listing: { ...listing, expired } };
   }
 
+  /** The release store (detection's, and the listing's releases); `npm run told` reads its sources. */
+  async releaseStore(): Promise<TableReleaseStore> {
+    return new TableReleaseStore(await this.tables.readyTable(TABLES.releases));
+  }
+
   /** [story] What the held, deleted and expired events need (shared/story/storyEvents.ts). */
   async storyDeps(): Promise<StoryDeps> {
     const snapshot = await this.snapshotStore();

@@ -122,6 +122,11 @@ export class TableReleaseStore implements ReleaseStore {
     return found.filter((r) => !r.event);
   }
 
+  /** [story] Every stored release and event of one message, whatever its status: `npm run told` names their sources. */
+  async ofMessage(networkMessageId: string): Promise<StoredRelease[]> {
+    return this.list(odata`PartitionKey eq ${RELEASE} and NetworkMessageId eq ${networkMessageId.toLowerCase()}`);
+  }
+
   private async list(filter: string): Promise<StoredRelease[]> {
     const found: StoredRelease[] = [];
     for await (const e of this.table.listEntities<ReleaseEntity>({ queryOptions: { filter } })) {
