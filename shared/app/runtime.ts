@@ -169,6 +169,7 @@ export class Runtime {
       notifyReleasesSince: this.settings.notifyReleasesSince,
       senderMailbox: this.settings.notifySenderMailbox,
       releaseAuditWaitMs: this.settings.story.releaseAuditWaitMinutes * 60_000,
+      notifyOn: this.settings.story.notifyOn,
       // Every quarantine record is counted for the activity report before its blob is done.
       recordReaders: [
         activityRecordReader({ store: activity, ownIdentities: this.settings.ownIdentities, log: this.log, now }),

@@ -5,7 +5,7 @@ import { listAcceptedDomains } from '../exchange/quarantineSource';
 import type { Logger } from '../log/logger';
 import { jobsFor, ledgerKey, type NotificationJob } from '../jobs/notificationJob';
 import { type NotificationQueue } from './ports';
-import type { QuarantinedMessage, ReleaseEvent, ReleasedMessageFacts } from '../domain/types';
+import type { NoticeEvent, QuarantinedMessage, ReleaseEvent, ReleasedMessageFacts } from '../domain/types';
 import type { QuarantineSnapshotStore } from '../snapshot/ports';
 import type { ReleaseStore, StoredRelease } from './ports';
 import type { StateStore } from '../domain/state';
@@ -125,6 +125,8 @@ export interface DetectDeps {
   now?: () => Date;
   /** [story] RELEASE_AUDIT_WAIT_MINUTES in ms: how long a listing-only release waits for its audit record. */
   releaseAuditWaitMs?: number;
+  /** [story] NOTIFY_ON: a held, deleted or expired event stored while it was on is not told once it is off. */
+  notifyOn?: readonly NoticeEvent[];
 }
 
 function count<K extends string>(map: Partial<Record<K, number>>, key: K): void {
@@ -243,9 +245,10 @@ export async function detectReleases(deps: DetectDeps): Promise<DetectSummary> {
     await deps.releases.pending(),
     now,
     deps.releaseAuditWaitMs ?? DEFAULT_AUDIT_WAIT_MS,
+    deps.notifyOn,
   );
   await deps.releases.settleMany(
-    sources.covered.map((r) => r.recordId),
+    [...sources.covered, ...sources.off].map((r) => r.recordId),
     'skipped',
     now,
   );

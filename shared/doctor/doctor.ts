@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { checkSettings, isGuid, requireSenderMailbox, type Env, type Settings } from '../config/settings';
 import { composeNotification } from '../email/compose';
 import { makeJob } from '../jobs/notificationJob';
+import { storyCheck } from '../story/storyDoctor';
 import { Runtime } from '../app/runtime';
 import { listAcceptedDomains, readQuarantineMessageHeader, type HeaderRead } from '../exchange/quarantineSource';
 import { parseQuarantineRow } from '../exchange/quarantineRow';
@@ -209,6 +210,9 @@ export async function runDoctor(env: Env, log: Logger, options: DoctorOptions = 
         (settings.notifyDryRun ? '; NOTIFY_DRY_RUN is true: nothing is sent' : ''),
     });
   }
+  // [story] Which events senders are told, and how long a listing-only release waits (issue 22).
+  if (broken('NOTIFY_ON', 'NOTIFY_HOLD_POLICIES', 'NOTIFY_REVIEW_CONTACT', 'RELEASE_AUDIT_WAIT_MINUTES').length === 0)
+    results.push(storyCheck(settings.story));
   // The draft stands in for broken settings; every check that reads one of them is skipped below.
   const runtime = new Runtime(settings, log);
 

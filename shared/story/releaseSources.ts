@@ -6,6 +6,7 @@
  * lets the audit record, which names who released it and when, win when both are at hand.
  */
 import type { StoredRelease } from '../detect/ports';
+import type { NoticeEvent } from '../domain/types';
 
 export interface SourcesVerdict {
   /** Decide these now. */
@@ -14,12 +15,19 @@ export interface SourcesVerdict {
   waiting: StoredRelease[];
   /** Listing releases whose audit record is also pending: settled, the audit record tells it. */
   covered: StoredRelease[];
+  /** Held, deleted or expired events stored while on, whose event NOTIFY_ON no longer lists: settled untold. */
+  off: StoredRelease[];
 }
 
 const pairOf = (r: Pick<StoredRelease, 'networkMessageId' | 'releasedTo'>): string =>
   `${r.networkMessageId.toLowerCase()}|${r.releasedTo.toLowerCase()}`;
 
-export function sortReleaseSources(pending: readonly StoredRelease[], now: Date, waitMs: number): SourcesVerdict {
+export function sortReleaseSources(
+  pending: readonly StoredRelease[],
+  now: Date,
+  waitMs: number,
+  notifyOn: readonly NoticeEvent[] = ['released', 'held', 'deleted', 'expired'],
+): SourcesVerdict {
   const audited = new Set<string>();
   // A record "to all recipients" (empty ReleaseTo) covers every listing release of its message.
   const auditedToAll = new Set<string>();
@@ -28,9 +36,10 @@ export function sortReleaseSources(pending: readonly StoredRelease[], now: Date,
     if (r.releasedTo === '') auditedToAll.add(r.networkMessageId.toLowerCase());
     else audited.add(pairOf(r));
   }
-  const verdict: SourcesVerdict = { ready: [], waiting: [], covered: [] };
+  const verdict: SourcesVerdict = { ready: [], waiting: [], covered: [], off: [] };
   for (const r of pending) {
-    if (r.source !== 'listing') verdict.ready.push(r);
+    if (r.event && !notifyOn.includes(r.event)) verdict.off.push(r);
+    else if (r.source !== 'listing') verdict.ready.push(r);
     else if (audited.has(pairOf(r)) || auditedToAll.has(r.networkMessageId.toLowerCase())) verdict.covered.push(r);
     // 0 tells at once (detection rounds its clock down to whole seconds: a release a moment "ahead" is not waiting).
     else if (waitMs > 0 && now.getTime() - r.releasedAt.getTime() < waitMs) verdict.waiting.push(r);
