@@ -15,8 +15,10 @@ describe('npm run doctor', () => {
   it('passes every check when every grant is in place', async () => {
     const results = await runDoctor(world.env(), world.log);
     expect(failed(results)).toEqual({});
+    expect(results.find((r) => r.name === 'events told')?.detail).toContain('senders are told: released');
     expect(results.map((r) => r.name)).toEqual([
       'settings',
+      'events told',
       'storage',
       'credentials',
       'token for Exchange Online',
@@ -195,6 +197,7 @@ describe('npm run doctor', () => {
     });
     // Sign-in itself does not depend on M365_TENANT_ID: those checks still ran and passed.
     expect(results.filter((r) => r.ok).map((r) => r.name)).toEqual([
+      'events told',
       'credentials',
       'token for Exchange Online',
       'token for Office 365 Management APIs',
