@@ -1,4 +1,4 @@
-import { quarantineRow } from '../../simulator/fixtures';
+import { exchangeTime, quarantineRow } from '../../simulator/fixtures';
 import type { QuarantineRow } from '../../simulator/tenant';
 import type { Runtime } from '../../shared/app/runtime';
 import { World } from '../support/world';
@@ -79,6 +79,23 @@ describe('the rest of a held message’s life', () => {
     await cycle(rt);
     expect(told()).toEqual([{ event: 'deleted', ids: nmid(row) }]);
     expect(world.sim.sentMail[0].message.subject).toContain('was deleted from quarantine and not delivered');
+  });
+
+  it('tells a copy whose Expires passed unreleased once, after the switch-on', async () => {
+    const rt = world.runtime({ ...STORY, NOTIFY_ON: 'released,expired' });
+    const row = quarantined({ Expires: exchangeTime(new Date(Date.now() + 2 * MINUTE)) });
+    const kept = quarantined();
+    await cycle(rt); // the first run: expired switched on now
+    // An hour on (the expiry sweep runs at most hourly): the first copy's Expires has passed.
+    const later = (): Date => new Date(Date.now() + 61 * MINUTE);
+    for (let i = 0; i < 2; i++) {
+      await rt.snapshot(later);
+      await rt.detect(later);
+      await rt.drainNotifications();
+    }
+    expect(told()).toEqual([{ event: 'expired', ids: nmid(row) }]);
+    expect(told().some((t) => t.ids === nmid(kept))).toBe(false);
+    expect(world.sim.sentMail[0].message.subject).toContain('expired in quarantine and was not delivered');
   });
 
   it('tells no deletion of a copy that was released first, and no event that is switched off', async () => {
