@@ -211,8 +211,7 @@ export async function runDoctor(env: Env, log: Logger, options: DoctorOptions = 
     });
   }
   // [story] Which events senders are told, and how long a listing-only release waits (issue 22).
-  if (broken('NOTIFY_ON', 'NOTIFY_HOLD_POLICIES', 'NOTIFY_REVIEW_CONTACT', 'RELEASE_AUDIT_WAIT_MINUTES').length === 0)
-    results.push(storyCheck(settings.story));
+  if (report.problems.length === 0) results.push(storyCheck(settings.story));
   // The draft stands in for broken settings; every check that reads one of them is skipped below.
   const runtime = new Runtime(settings, log);
 

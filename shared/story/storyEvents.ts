@@ -106,7 +106,9 @@ export function deletionEvent(raw: unknown, since: Date): ReleaseEvent | undefin
   const id = typeof raw.Id === 'string' ? raw.Id.trim().toLowerCase() : '';
   const networkMessageId = typeof raw.NetworkMessageId === 'string' ? raw.NetworkMessageId.trim().toLowerCase() : '';
   const at = parseAuditTime(raw.CreationTime);
-  if (!/^[\w-]{8,100}$/.test(id) || !isGuid(networkMessageId) || !at || at < since) return undefined;
+  // Audit times are whole seconds: a deletion in the second the event was switched on counts.
+  const sinceSecond = Math.floor(since.getTime() / 1000) * 1000;
+  if (!/^[\w-]{8,100}$/.test(id) || !isGuid(networkMessageId) || !at || at.getTime() < sinceSecond) return undefined;
   const user = typeof raw.UserId === 'string' ? raw.UserId.trim().toLowerCase() : '';
   return {
     recordId: eventRecordId('deleted', networkMessageId, id),

@@ -197,7 +197,6 @@ describe('npm run doctor', () => {
     });
     // Sign-in itself does not depend on M365_TENANT_ID: those checks still ran and passed.
     expect(results.filter((r) => r.ok).map((r) => r.name)).toEqual([
-      'events told',
       'credentials',
       'token for Exchange Online',
       'token for Office 365 Management APIs',
