@@ -36,6 +36,8 @@ import { TableNotificationLedger } from '../store/notificationLedger';
 import { TableDailyCap, TablePaceStore } from '../store/paceStore';
 import { TableQuarantineSnapshotStore } from '../store/quarantineSnapshotStore';
 import { TableReleaseStore } from '../store/releaseStore';
+import { trackListingReleases, type ListingSummary } from '../story/listingReleases';
+import { deletionReader, holdTracker, trackExpiries, type StoryDeps } from '../story/storyEvents';
 import { TableStateStore } from '../store/stateStore';
 import { HealthMonitor, type HealthEmailJob } from '../health/monitor';
 import { classifyFailure, clearedBy, type Observation, type Stage } from '../health/problems';
@@ -114,16 +116,51 @@ export class Runtime {
     return new TableQuarantineSnapshotStore(await this.tables.readyTable(TABLES.snapshot));
   }
 
-  async snapshot(clock: Clock = this.clock): Promise<SnapshotSummary> {
+  async snapshot(
+    clock: Clock = this.clock,
+  ): Promise<SnapshotSummary & { listing?: ListingSummary & { expired: number } }> {
     const arrivals = arrivalCounter(await this.activityStore());
-    return snapshotQuarantine({
+    const story = await this.storyDeps();
+    const holds = holdTracker(story);
+    const summary = await snapshotQuarantine({
       exchange: this.exchange,
       store: await this.snapshotStore(),
       state: await this.state(),
       log: this.log,
-      onStored: arrivals,
+      // [story] Holds by listed policies among the copies just stored (NOTIFY_ON=held).
+      onStored: async (messages, at) => {
+        await arrivals(messages, at);
+        await holds(messages, at);
+      },
       now: () => clock.now(),
     });
+    // [story] The listing as a second source of releases: its released rows, after the snapshot's rows are stored.
+    const listing = await trackListingReleases({
+      exchange: this.exchange,
+      releases: story.releases,
+      snapshot: await this.snapshotStore(),
+      state: await this.state(),
+      log: this.log,
+      now: () => clock.now(),
+    });
+    const expired = await trackExpiries(story, clock.now());
+    return { ...summary, listing: { ...listing, expired } };
+  }
+
+  /** The release store (detection's, and the listing's releases); `npm run told` reads its sources. */
+  async releaseStore(): Promise<TableReleaseStore> {
+    return new TableReleaseStore(await this.tables.readyTable(TABLES.releases));
+  }
+
+  /** [story] What the held, deleted and expired events need (shared/story/storyEvents.ts). */
+  async storyDeps(): Promise<StoryDeps> {
+    const snapshot = await this.snapshotStore();
+    return {
+      releases: new TableReleaseStore(await this.tables.readyTable(TABLES.releases)),
+      state: await this.state(),
+      settings: this.settings.story,
+      expiredBetween: (from, to) => snapshot.expiredBetween(from, to),
+    };
   }
 
   /** One detection run, then (once a day) the purges that ride on its timer. */
@@ -154,8 +191,14 @@ export class Runtime {
       log: this.log,
       now: () => clock.now(),
     });
+    // [story] QuarantineDeleteMessage records become deletion notices (NOTIFY_ON=deleted), read like the counts.
+    const deletions = deletionReader(await this.storyDeps(), () => clock.now());
+    const readers = async (records: readonly unknown[]): Promise<void> => {
+      await countActivity(records);
+      await deletions(records);
+    };
     return {
-      feed: feedAlsoReadBy(this.auditFeed, countActivity),
+      feed: feedAlsoReadBy(this.auditFeed, readers),
       exchange: this.exchange,
       stores: {
         snapshot: await this.snapshotStore(),
@@ -170,6 +213,8 @@ export class Runtime {
         notifyReleasesSince: s.notifyReleasesSince,
         senderMailbox: s.notifySenderMailbox,
         alerts: s.alerts,
+        releaseAuditWaitMs: s.story.releaseAuditWaitMinutes * 60_000,
+        notifyOn: s.story.notifyOn,
       },
     };
   }
@@ -246,7 +291,8 @@ export class Runtime {
       },
       scheduler: this.scheduler,
       sender: { mailbox: s.notifySenderMailbox, saveToSentItems: s.notifySaveToSentItems, dryRun: s.notifyDryRun },
-      template: s.template,
+      // [story] NOTIFY_REVIEW_CONTACT rides with the template (hold, deletion and expiry notices show it).
+      template: { ...s.template, reviewContact: s.story.reviewContact },
       log: this.log,
       clock: this.clock,
       health: (observations) => this.recordHealth(observations),

@@ -15,6 +15,7 @@ describe('npm run doctor', () => {
   it('passes every check when every grant is in place', async () => {
     const results = await runDoctor(world.env(), world.log);
     expect(failed(results)).toEqual({});
+    expect(results.find((r) => r.name === 'events told')?.detail).toContain('senders are told: released');
     expect(results.map((r) => r.name)).toEqual([
       'settings',
       'settings: connection',
@@ -24,6 +25,8 @@ describe('npm run doctor', () => {
       'settings: alerts',
       'settings: health',
       'settings: report',
+      'settings: story',
+      'events told',
       'storage',
       'credentials',
       'token for Exchange Online',

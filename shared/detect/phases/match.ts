@@ -6,6 +6,7 @@
 import type { ReleaseView } from '../../alerts/rules';
 import type { QuarantinedMessage, ReleasedMessageFacts } from '../../domain/types';
 import type { CmdletRunner } from '../../exchange/ports';
+import { factsForEvent } from '../../domain/events';
 import { ledgerKey } from '../../jobs/notificationJob';
 import type { Logger } from '../../log/logger';
 import type { QuarantineSnapshotStore } from '../../snapshot/ports';
@@ -139,12 +140,13 @@ class Matching implements Matched {
     }
     // Releases before the cut-off raise no alert either: a fresh deployment does not report last week.
     const beforeCutoff = decision.kind === 'skip' && decision.reason === 'before-cutoff';
-    if (decision.kind !== 'need-origin' && decision.kind !== 'wait' && !beforeCutoff)
+    // Held, deleted and expired events are no releases: the alert rules never see them.
+    if (decision.kind !== 'need-origin' && decision.kind !== 'wait' && !beforeCutoff && !release.event)
       this.decided.push({ release, message: messageView(rows, origin, this.ctx.acceptedDomains) });
-    this.record(release, decision);
+    this.record(release, decision, rows);
   }
 
-  private record(release: StoredRelease, decision: Decision): void {
+  private record(release: StoredRelease, decision: Decision, rows: readonly QuarantinedMessage[]): void {
     switch (decision.kind) {
       case 'need-origin':
       case 'wait':
@@ -160,9 +162,16 @@ class Matching implements Matched {
       case 'skip':
         this.skip(release, decision.reason);
         return;
-      case 'notify':
+      case 'notify': {
+        // An event's facts carry it, and a deletion skips copies that were released (domain/events.ts).
+        const told = factsForEvent(release, decision.facts, rows);
+        if (told.length === 0) {
+          this.toSettle.push({ recordId: release.recordId, status: 'skipped', reason: 'released-before' });
+          return;
+        }
         this.summary.matched++;
-        for (const facts of decision.facts) this.notify(decision.sender, facts, release.recordId);
+        for (const facts of told) this.notify(decision.sender, facts, release.recordId);
+      }
     }
   }
 
