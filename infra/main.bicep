@@ -199,6 +199,8 @@ var productDefaults = {
   NOTIFY_TIME_ZONE: 'UTC'
   DRY_RUN_RELEASES_AFTER: 'drop'
   REPORT_SCHEDULE: '0 0 7 * * 1'
+  NOTIFY_ON: 'released'
+  RELEASE_AUDIT_WAIT_MINUTES: '90'
 }
 
 // Optional texts are set as '' when empty: the product reads an empty setting as unset.
@@ -223,10 +225,10 @@ var productAppSettings = {
   NOTIFY_TIME_ZONE: empty(notifyTimeZone) ? productDefaults.NOTIFY_TIME_ZONE : notifyTimeZone
   NOTIFY_SHOW_RELEASER: notifyShowReleaser ? 'true' : 'false'
   NOTIFY_SHOW_POLICY: notifyShowPolicy ? 'true' : 'false'
-  NOTIFY_ON: notifyOn
+  NOTIFY_ON: empty(notifyOn) ? productDefaults.NOTIFY_ON : notifyOn
   NOTIFY_HOLD_POLICIES: notifyHoldPolicies
   NOTIFY_REVIEW_CONTACT: notifyReviewContact
-  RELEASE_AUDIT_WAIT_MINUTES: releaseAuditWaitMinutes
+  RELEASE_AUDIT_WAIT_MINUTES: empty(releaseAuditWaitMinutes) ? productDefaults.RELEASE_AUDIT_WAIT_MINUTES : releaseAuditWaitMinutes
   ALERT_RECIPIENTS: alertRecipients
   ALERT_RISKY_TYPES: empty(alertRiskyTypes) ? productDefaults.ALERT_RISKY_TYPES : alertRiskyTypes
   ALERT_BURST_RELEASES: empty(alertBurstReleases) ? productDefaults.ALERT_BURST_RELEASES : alertBurstReleases

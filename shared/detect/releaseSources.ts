@@ -47,3 +47,23 @@ export function sortReleaseSources(
   }
   return verdict;
 }
+
+/**
+ * The releases among `releases` counted once each: a listing row whose audit record is also there
+ * (same message and recipient, or an audit record "to all recipients" of its message) is the same
+ * release seen twice, so only the audit record stays. What the burst rule counts.
+ */
+export function oneWitnessEach<T extends Pick<StoredRelease, 'networkMessageId' | 'releasedTo' | 'source'>>(
+  releases: readonly T[],
+): T[] {
+  const audited = new Set<string>();
+  const auditedToAll = new Set<string>();
+  for (const r of releases) {
+    if (r.source === 'listing') continue;
+    if (r.releasedTo === '') auditedToAll.add(r.networkMessageId.toLowerCase());
+    else audited.add(pairOf(r));
+  }
+  return releases.filter(
+    (r) => r.source !== 'listing' || !(audited.has(pairOf(r)) || auditedToAll.has(r.networkMessageId.toLowerCase())),
+  );
+}

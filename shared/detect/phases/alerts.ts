@@ -13,6 +13,7 @@ import {
 import { alertJobsFor, type AlertJob } from '../../jobs/alertJob';
 import type { LogFields, Logger } from '../../log/logger';
 import type { NotificationQueue, ReleaseStore } from '../ports';
+import { oneWitnessEach } from '../releaseSources';
 import { chunk, ENQUEUE_BATCH } from './chunk';
 
 export interface AlertDeps {
@@ -81,7 +82,15 @@ async function burstsAmong(
     const known = new Map(views.map((v) => [v.release.recordId, v]));
     const all = around.map((r) => known.get(r.recordId) ?? { release: r, message: undefined });
     for (const v of views) if (!around.some((r) => r.recordId === v.release.recordId)) all.push(v);
-    findings.push(...burstFindings(account, all, threshold));
+    // A release both sources saw is one release (the listing is a second witness, not a second release).
+    const counted = new Set(oneWitnessEach(all.map((v) => v.release)).map((r) => r.recordId));
+    findings.push(
+      ...burstFindings(
+        account,
+        all.filter((v) => counted.has(v.release.recordId)),
+        threshold,
+      ),
+    );
   }
   return findings;
 }
