@@ -59,7 +59,11 @@ export interface DetectDeps {
 export type DetectSummary = { from: string; to: string; sweep: boolean } & IngestSummary &
   MatchSummary &
   HandOverSummary &
-  AlertSummary & { notifySince: string };
+  AlertSummary & {
+    notifySince: string;
+    /** Items this run set aside rather than fail on: undecidable releases, refused notice and alert jobs. */
+    setAside: number;
+  };
 
 /** Reads new release records and turns the ones that match the snapshot into notification (and alert) jobs. */
 export async function detectReleases(deps: DetectDeps): Promise<DetectSummary> {
@@ -107,5 +111,6 @@ export async function detectReleases(deps: DetectDeps): Promise<DetectSummary> {
     ...handed,
     ...alerted,
     notifySince: window.notifySince.toISOString(),
+    setAside: matched.summary.undecidable + handed.setAsideJobs + alerted.setAsideAlerts,
   };
 }

@@ -5,7 +5,9 @@
 import { QueueClient } from '@azure/storage-queue';
 import type { TokenCredential } from '@azure/core-auth';
 import type { StorageSettings } from '../config/settings';
-import { statusOf } from '../log/errors';
+import type { CodedError } from '../domain/errors';
+import { JobOverBudgetError } from '../jobs/budget';
+import { messageOf, statusOf } from '../log/errors';
 import { encodeQueuedJobMessages, type QueuedJob } from '../jobs/queuedJob';
 import type { NotificationQueue } from '../detect/ports';
 import type { JobMessageQueue, JobScheduler, PoisonQueue, QueuedJobMessage } from '../notify/ports';
@@ -36,6 +38,39 @@ export function queueClient(settings: StorageSettings, name: string, credential:
   return new QueueClient(`${settings.queueUrl}/${name}`, credential());
 }
 
+/**
+ * The queue said no to one message for what it is, not because it is down: 413 RequestBodyTooLarge,
+ * 400 (MessageTooLarge, InvalidInput...), or a job no split fits. Retrying the same message cannot help.
+ */
+export class QueueMessageRefusedError extends Error implements CodedError {
+  readonly code = 'queue-refused' as const;
+
+  constructor(
+    message: string,
+    readonly status?: number,
+    readonly serviceCode?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'QueueMessageRefusedError';
+  }
+}
+
+/** The refusal as a classified error, or undefined when the service failed (5xx, network, auth, throttling). */
+export function refusalOf(error: unknown): QueueMessageRefusedError | undefined {
+  if (error instanceof JobOverBudgetError) return new QueueMessageRefusedError(error.message, undefined, undefined, { cause: error });
+  const status = statusOf(error);
+  if (status !== 400 && status !== 413) return undefined;
+  const serviceCode = (error as { code?: unknown }).code;
+  const code = typeof serviceCode === 'string' ? serviceCode : undefined;
+  return new QueueMessageRefusedError(
+    `the queue refused the message (${status}${code ? ` ${code}` : ''}): ${messageOf(error).split('\n')[0].slice(0, 200)}`,
+    status,
+    code,
+    { cause: error },
+  );
+}
+
 export class StorageNotificationQueue implements NotificationQueue {
   private ready: Promise<unknown> | undefined;
 
@@ -44,7 +79,13 @@ export class StorageNotificationQueue implements NotificationQueue {
   async enqueue(jobs: readonly QueuedJob[]): Promise<void> {
     this.ready ??= this.queue.createIfNotExists();
     await this.ready;
-    for (const job of jobs) for (const message of encodeMessages(job)) await this.queue.sendMessage(message);
+    for (const job of jobs) {
+      try {
+        for (const message of encodeMessages(job)) await this.queue.sendMessage(message);
+      } catch (error) {
+        throw refusalOf(error) ?? error;
+      }
+    }
   }
 }
 
