@@ -58,7 +58,8 @@ export class QueueMessageRefusedError extends Error implements CodedError {
 
 /** The refusal as a classified error, or undefined when the service failed (5xx, network, auth, throttling). */
 export function refusalOf(error: unknown): QueueMessageRefusedError | undefined {
-  if (error instanceof JobOverBudgetError) return new QueueMessageRefusedError(error.message, undefined, undefined, { cause: error });
+  if (error instanceof JobOverBudgetError)
+    return new QueueMessageRefusedError(error.message, undefined, undefined, { cause: error });
   const status = statusOf(error);
   if (status !== 400 && status !== 413) return undefined;
   const serviceCode = (error as { code?: unknown }).code;

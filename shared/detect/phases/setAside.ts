@@ -14,7 +14,10 @@ export interface Refused<J> {
 }
 
 /** Enqueues the jobs one by one (so a refusal names its job); returns the ones refused, with why. */
-export async function enqueueEach<J extends QueuedJob>(queue: NotificationQueue, jobs: readonly J[]): Promise<Refused<J>[]> {
+export async function enqueueEach<J extends QueuedJob>(
+  queue: NotificationQueue,
+  jobs: readonly J[],
+): Promise<Refused<J>[]> {
   const refused: Refused<J>[] = [];
   for (const job of jobs) {
     try {
