@@ -74,7 +74,8 @@ function composingForGood<T>(delivery: Delivery<T>): Delivery<T> {
       try {
         return delivery.compose(items);
       } catch (error) {
-        if (error instanceof PermanentJobError) throw error;
+        // A setting is the deployment's fault, not the job's: fixed, the same job composes.
+        if (error instanceof PermanentJobError || error instanceof SettingsError) throw error;
         throw new PermanentJobError(`the ${delivery.kind} email could not be composed: ${messageOf(error)}`, {
           cause: error,
         });

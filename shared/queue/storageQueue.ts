@@ -40,7 +40,7 @@ export function queueClient(settings: StorageSettings, name: string, credential:
 
 /**
  * The queue said no to one message for what it is, not because it is down: 413 RequestBodyTooLarge,
- * 400 (MessageTooLarge, InvalidInput...), or a job no split fits. Retrying the same message cannot help.
+ * 400 MessageTooLarge or a body it cannot read, or a job no split fits. Retrying the same message cannot help.
  */
 export class QueueMessageRefusedError extends Error implements CodedError {
   readonly code = 'queue-refused' as const;
@@ -56,14 +56,26 @@ export class QueueMessageRefusedError extends Error implements CodedError {
   }
 }
 
+/**
+ * A 400 with one of these codes is about the message. Other 400s (InvalidHeaderValue for an API
+ * version the account does not take, a bad authentication header) are the deployment's: every
+ * message would get them, so they fail the run rather than set every job aside.
+ */
+const MESSAGE_REFUSALS: ReadonlySet<string> = new Set([
+  'MessageTooLarge',
+  'RequestBodyTooLarge',
+  'InvalidXmlDocument',
+  'InvalidXmlNodeValue',
+]);
+
 /** The refusal as a classified error, or undefined when the service failed (5xx, network, auth, throttling). */
 export function refusalOf(error: unknown): QueueMessageRefusedError | undefined {
   if (error instanceof JobOverBudgetError)
     return new QueueMessageRefusedError(error.message, undefined, undefined, { cause: error });
   const status = statusOf(error);
-  if (status !== 400 && status !== 413) return undefined;
   const serviceCode = (error as { code?: unknown }).code;
   const code = typeof serviceCode === 'string' ? serviceCode : undefined;
+  if (status !== 413 && !(status === 400 && code !== undefined && MESSAGE_REFUSALS.has(code))) return undefined;
   return new QueueMessageRefusedError(
     `the queue refused the message (${status}${code ? ` ${code}` : ''}): ${messageOf(error).split('\n')[0].slice(0, 200)}`,
     status,

@@ -137,6 +137,22 @@ describe('hand-over sets aside a job the queue refuses', () => {
   });
 });
 
+describe('which queue errors are about the message', () => {
+  const restError = (statusCode: number, code: string): Error =>
+    Object.assign(new Error(code), { name: 'RestError', statusCode, code });
+
+  it('reads 413 and a 400 about the body as refusals of that message', () => {
+    expect(refusalOf(tooLarge())).toMatchObject({ code: 'queue-refused', status: 413 });
+    expect(refusalOf(restError(400, 'MessageTooLarge'))).toMatchObject({ code: 'queue-refused', status: 400 });
+  });
+
+  it("leaves the deployment's own failures to fail the run: every job would get them", () => {
+    for (const error of [serviceDown(), restError(400, 'InvalidHeaderValue'), restError(403, 'AuthorizationFailure')])
+      expect(refusalOf(error)).toBeUndefined();
+    expect(refusalOf(new Error('socket hang up'))).toBeUndefined();
+  });
+});
+
 describe('alerts: one refused alert does not stop the others, nor the notices after them', () => {
   const settings: AlertSettings = {
     recipients: ['soc@contoso.com'],
