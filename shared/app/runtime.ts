@@ -40,7 +40,7 @@ import { trackListingReleases, type ListingSummary } from '../story/listingRelea
 import { deletionReader, holdTracker, trackExpiries, type StoryDeps } from '../story/storyEvents';
 import { TableStateStore } from '../store/stateStore';
 import { HealthMonitor, type HealthEmailJob } from '../health/monitor';
-import { classifyFailure, clearedBy, type Observation, type Stage } from '../health/problems';
+import { classifyFailure, clearedBy, setAsideObservation, type Observation, type Stage } from '../health/problems';
 import { messageOf } from '../log/errors';
 import { sendHealth } from '../notify/sendHealth';
 import { SNAPSHOT_STATE_KEY, type SnapshotState } from '../snapshot/snapshotQuarantine';
@@ -363,6 +363,7 @@ export class Runtime {
         ...(await this.stageChecks(stage, clock)),
         ...oversized(stage, result),
         ...chartsMissing(stage, result),
+        ...setAside(stage, result),
       ],
       clock,
     );
@@ -491,6 +492,13 @@ function chartsMissing(stage: Stage, summary: object): Observation[] {
         },
       ]
     : [{ problem: 'report-charts-missing', open: false }];
+}
+
+/** A detection run that set items aside says how many; a run that set none aside clears it. */
+function setAside(stage: Stage, summary: object): Observation[] {
+  if (stage !== 'detection') return [];
+  const count = (summary as { setAside?: unknown }).setAside;
+  return [setAsideObservation(typeof count === 'number' ? count : 0)];
 }
 
 /** A snapshot run that had to skip rows Table Storage refused (too large, or otherwise) says so; a clean run clears it. */

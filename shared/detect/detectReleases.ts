@@ -67,7 +67,11 @@ export type DetectSummary = { from: string; to: string; sweep: boolean } & Inges
   MatchSummary &
   HandOverSummary &
   AlertSummary &
-  SourcesSummary & { notifySince: string };
+  SourcesSummary & {
+    notifySince: string;
+    /** Items this run set aside rather than fail on: undecidable releases, refused notice and alert jobs. */
+    setAside: number;
+  };
 
 /** Reads new release records and turns the ones that match the snapshot into notification (and alert) jobs. */
 export async function detectReleases(deps: DetectDeps): Promise<DetectSummary> {
@@ -120,5 +124,6 @@ export async function detectReleases(deps: DetectDeps): Promise<DetectSummary> {
     ...alerted,
     ...sorted.summary,
     notifySince: window.notifySince.toISOString(),
+    setAside: matched.summary.undecidable + handed.setAsideJobs + alerted.setAsideAlerts,
   };
 }
