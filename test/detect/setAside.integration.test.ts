@@ -75,10 +75,11 @@ describe('a job the queue refuses is set aside, and nobody else waits for it', (
       allowInsecureConnection: true,
     });
     const statuses: string[] = [];
-    for await (const e of releases.listEntities<{ Status: string; Reason: string }>({
+    // The audit records' rows: the listing's rows of the same releases are its second witness, closed as covered.
+    for await (const e of releases.listEntities<{ Status: string; Reason: string; Source?: string }>({
       queryOptions: { filter: "PartitionKey eq 'release'" },
     }))
-      statuses.push(e.Status === 'set-aside' ? `set-aside: ${e.Reason}` : e.Status);
+      if (e.Source !== 'listing') statuses.push(e.Status === 'set-aside' ? `set-aside: ${e.Reason}` : e.Status);
     expect(statuses.sort()).toEqual(['queued', 'queued', expect.stringMatching(/^set-aside: not handed over: .*413/)]);
     expect(healthStates()).toContain('items-set-aside; open');
 
