@@ -23,6 +23,7 @@ import { ledgerRetentionCutoff } from '../notify/claim';
 import { TableMessageOriginStore } from '../store/messageOriginStore';
 import { drainQueue, type DrainOptions, type DrainSummary } from '../notify/drainQueue';
 import { MailboxPacer } from '../notify/pacing';
+import type { DeliverDeps } from '../notify/deliver';
 import { sendNotification, type SendDeps, type SendOutcome } from '../notify/sendNotification';
 import {
   queueClient,
@@ -204,7 +205,7 @@ export class Runtime {
       return sendAlert(
         job,
         {
-          ...deps,
+          delivery: deps.delivery,
           alertRecipients: this.settings.alerts.recipients,
           timeZone: this.settings.template.timeZone ?? 'UTC',
         },
@@ -237,7 +238,7 @@ export class Runtime {
 
   async sendDeps(): Promise<SendDeps> {
     const s = this.settings;
-    return {
+    const delivery: DeliverDeps = {
       ledger: await this.notificationLedger(),
       mailer: this.mailer,
       limits: {
@@ -246,11 +247,11 @@ export class Runtime {
       },
       scheduler: this.scheduler,
       sender: { mailbox: s.notifySenderMailbox, saveToSentItems: s.notifySaveToSentItems, dryRun: s.notifyDryRun },
-      template: s.template,
       log: this.log,
       clock: this.clock,
       health: (observations) => this.recordHealth(observations),
     };
+    return { delivery, template: s.template };
   }
 
   private healthMonitor: Promise<HealthMonitor> | undefined;
@@ -263,12 +264,10 @@ export class Runtime {
         recipients.length > 0
           ? async (job: HealthEmailJob) =>
               sendHealth(job, {
-                ...(await this.sendDeps()),
+                delivery: { ...(await this.sendDeps()).delivery, health: undefined, clock: clock ?? this.clock },
                 recipients,
                 timeZone: this.settings.template.timeZone ?? 'UTC',
                 deployment: { app: this.settings.deploymentName, tenantId: this.settings.tenantId },
-                health: undefined,
-                clock: clock ?? this.clock,
               })
           : undefined;
       return new HealthMonitor({
@@ -408,7 +407,8 @@ export class Runtime {
     const deps = await this.sendDeps();
     return sendWeeklyReport(
       {
-        ...deps,
+        // A report whose send is in doubt is not queued again (the queue cannot carry it): the timer's retry reconciles it.
+        delivery: { ...deps.delivery, scheduler: { later: async () => undefined } },
         recipients: this.settings.reportRecipients,
         store: await this.activityStore(),
         postDelivery: (window) => loadPostDelivery(window, this.postDeliveryDeps()),
@@ -418,8 +418,6 @@ export class Runtime {
           for (const f of failed) this.log.warn('report chart left out: its table stands in', f);
           return charts;
         },
-        // A report whose send is in doubt is not queued again (the queue cannot carry it): the timer's retry reconciles it.
-        scheduler: { later: async () => undefined },
       },
       now,
     );

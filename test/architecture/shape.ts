@@ -56,6 +56,15 @@ function optionTypes(param: ts.ParameterDeclaration, checker: ts.TypeChecker): {
   if (ts.isTypeLiteralNode(annotation)) {
     return [{ name: `inline { } of ${param.name.getText()}`, type: checker.getTypeAtLocation(annotation) }];
   }
+  // `Deps & { more }`: the function takes the whole, so the whole is counted.
+  if (ts.isIntersectionTypeNode(annotation)) {
+    const parts = annotation.types;
+    const optionsLike = parts.some(
+      (t) => ts.isTypeLiteralNode(t) || (ts.isTypeReferenceNode(t) && OPTIONS_NAME.test(t.typeName.getText())),
+    );
+    const name = `${parts.map((t) => (ts.isTypeLiteralNode(t) ? '{ }' : t.getText())).join(' & ')} of ${param.name.getText()}`;
+    return optionsLike ? [{ name, type: checker.getTypeAtLocation(annotation) }] : [];
+  }
   if (!ts.isTypeReferenceNode(annotation)) return [];
   const name = annotation.typeName.getText();
   if (!OPTIONS_NAME.test(name.replace(/^.*\./, ''))) return [];

@@ -5,7 +5,7 @@ import { sendAlert } from '../../shared/notify/sendAlert';
 import { sendNotification } from '../../shared/notify/sendNotification';
 import { CountingPacer, job, MemoryLedger, MemoryMailer, MemoryScheduler, TEMPLATE } from './fakes';
 
-function deps(cap: DailyCap) {
+function delivery(cap: DailyCap) {
   const ledger = new MemoryLedger();
   return {
     ledger,
@@ -14,7 +14,6 @@ function deps(cap: DailyCap) {
     scheduler: new MemoryScheduler(),
     clock: { now: () => ledger.now },
     sender: { mailbox: 'notices@contoso.com', saveToSentItems: true, dryRun: false },
-    template: TEMPLATE,
     log: new MemoryLogger(),
   };
 }
@@ -48,8 +47,8 @@ describe('the daily cap counts recipients, not emails', () => {
         ],
       },
     ]);
-    await sendAlert(alert, { ...deps(cap), alertRecipients, timeZone: 'UTC' });
-    await sendNotification(job(), deps(cap));
+    await sendAlert(alert, { delivery: delivery(cap), alertRecipients, timeZone: 'UTC' });
+    await sendNotification(job(), { delivery: delivery(cap), template: TEMPLATE });
     expect(taken).toEqual([50, 1]);
   });
 });
