@@ -123,7 +123,7 @@ export class Runtime {
       state: await this.state(),
       log: this.log,
       onStored: arrivals,
-      now: () => clock.now(),
+      clock,
     });
   }
 
@@ -153,7 +153,7 @@ export class Runtime {
       store: await this.activityStore(),
       ownIdentities: s.ownIdentities,
       log: this.log,
-      now: () => clock.now(),
+      clock,
     });
     return {
       feed: feedAlsoReadBy(this.auditFeed, countActivity),
@@ -211,14 +211,14 @@ export class Runtime {
         },
         deliveryId,
       );
-    if (holdDuringDryRun(job, this.settings, new Date())) return this.holdForSending(job);
+    if (holdDuringDryRun(job, this.settings, this.clock.now())) return this.holdForSending(job);
     return sendNotification(job, deps, deliveryId);
   }
 
   /** DRY_RUN_RELEASES_AFTER=tell in a dry run: the job waits in the queue until sending is on (dryRunHold.ts). */
   private async holdForSending(job: NotificationJob): Promise<SendOutcome> {
     await this.scheduler.later(encodeQueuedJob(job), HOLD_RECHECK_MS);
-    const deferredUntil = new Date(Date.now() + HOLD_RECHECK_MS).toISOString();
+    const deferredUntil = new Date(this.clock.now().getTime() + HOLD_RECHECK_MS).toISOString();
     this.log.info('dry run: held until sending is switched on (DRY_RUN_RELEASES_AFTER=tell); not recorded as told', {
       jobId: job.jobId,
       at: deferredUntil,
