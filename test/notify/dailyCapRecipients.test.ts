@@ -3,6 +3,7 @@ import { MemoryLogger } from '../../shared/log/logger';
 import type { DailyCap } from '../../shared/notify/ports';
 import { sendAlert } from '../../shared/notify/sendAlert';
 import { sendNotification } from '../../shared/notify/sendNotification';
+import { releaseEvent } from '../support/mothers';
 import { CountingPacer, job, MemoryLedger, MemoryMailer, MemoryScheduler, TEMPLATE } from './fakes';
 
 function delivery(cap: DailyCap) {
@@ -35,13 +36,11 @@ describe('the daily cap counts recipients, not emails', () => {
         account: 'admin@contoso.com',
         releases: [
           {
-            release: {
-              recordId: 'r1',
-              networkMessageId: '5b0f7c1e-3c1a-4e22-9d3c-08de0a1b2c3d',
+            release: releaseEvent({
               releasedTo: '',
               releasedBy: 'admin@contoso.com',
               releasedAt: new Date('2026-08-21T10:00:00Z'),
-            },
+            }),
             message: undefined,
           },
         ],

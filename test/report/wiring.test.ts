@@ -5,6 +5,7 @@
  */
 import { loadSettings, SettingsError } from '../../shared/config/settings';
 import { systemClock } from '../../shared/domain/clock';
+import { quarantined } from '../support/mothers';
 import { parseReportArgs } from '../../shared/cli/report';
 import type { ComposedEmail } from '../../shared/email/compose';
 import { MAX_INLINE_BYTES, toGraphMessage } from '../../shared/graph/graphMessage';
@@ -97,7 +98,7 @@ describe('what detection and the snapshot hand the store', () => {
     const seen: QuarantineArrival[] = [];
     const count = arrivalCounter({ countArrivals: async (arrivals) => (seen.push(...arrivals), outcome) });
     const receivedAt = new Date('2026-08-20T14:02:11Z');
-    await count([{ networkMessageId: 'n1', copyId: 'c1', receivedAt, quarantineType: 'TransportRule', senderAddress: 'a@contoso.com', recipients: [], subject: 's', expiresAt: undefined, policyType: '', policyName: '', direction: 'Outbound', releaseStatus: '', internetMessageId: '', size: 1 }], new Date());
+    await count([quarantined({ networkMessageId: 'n1', copyId: 'c1', receivedAt, quarantineType: 'TransportRule' })], new Date());
     expect(seen).toEqual([{ networkMessageId: 'n1', copyId: 'c1', receivedAt, quarantineType: 'TransportRule' }]);
   });
 });
