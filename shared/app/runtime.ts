@@ -181,7 +181,7 @@ export class Runtime {
   }
 
   async notificationLedger(): Promise<TableNotificationLedger> {
-    return new TableNotificationLedger(await this.tables.readyTable(TABLES.ledger));
+    return new TableNotificationLedger(await this.tables.readyTable(TABLES.ledger), this.clock);
   }
 
   private mailboxPacer: Promise<MailboxPacer> | undefined;

@@ -72,7 +72,7 @@ async function cycle(plan: CrashPlan, laterMs = 0): Promise<void> {
   const s = await runtime.sendDeps();
   // One clock for the whole sending side: the ledger stamps attempt times with it, and deliver judges them by it.
   const clock = (): Date => new Date(Date.now() + laterMs);
-  const ledger = new TableNotificationLedger(await runtime.tables.readyTable(TABLES.ledger), clock);
+  const ledger = new TableNotificationLedger(await runtime.tables.readyTable(TABLES.ledger), { now: clock });
   const deps = withDelivery(s, {
     ledger: plan.wrap(ledger),
     mailer: plan.wrap(s.delivery.mailer),
