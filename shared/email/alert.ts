@@ -63,13 +63,17 @@ export function describeOriginText(origin: string): string {
   return 'unknown';
 }
 
-/** Releases by recordId, each with every rule that listed it; most dangerous first, then oldest first. */
+/**
+ * Releases by audit record, message and mailbox, each with every rule that listed it; most dangerous
+ * first, then oldest first. The record Id alone is outside input: two releases sharing one (a broken
+ * feed) would have hidden one of them and its id.
+ */
 function rowsOf(job: AlertJob): Row[] {
   const rows = new Map<string, Row>();
   for (const item of job.items) {
     const rule = itemRule(job, item);
     for (const facts of item.releases) {
-      const id = facts.recordId.toLowerCase();
+      const id = [facts.recordId, facts.networkMessageId, facts.releasedTo].join('|').toLowerCase();
       const row = rows.get(id) ?? { facts, rules: new Set<AlertRule>() };
       row.rules.add(rule);
       rows.set(id, row);

@@ -315,6 +315,26 @@ describe('property: outside text -> log line and cleaned text', () => {
 
 /** Failures generated inputs found, kept as named cases. */
 describe('regressions found by generated inputs', () => {
+  it('seed 783986782: two releases sharing one audit record Id are both listed in the alert (one id was lost)', () => {
+    const [job] = alertJobsFor([
+      {
+        rule: 'risky-type',
+        key: '',
+        account: undefined,
+        releases: ['00000000-0000-1000-8000-000000000000', '00000000-0000-1000-8000-000000000001'].map(
+          (networkMessageId, i) => ({
+            release: releaseEvent({ recordId: ' ', networkMessageId, releasedTo: i ? 'r@fabrikam.example' : '' }),
+            message: undefined,
+          }),
+        ),
+      },
+    ]);
+    checkEmail(composeAlert(job, ['soc@contoso.com']), [
+      '00000000-0000-1000-8000-000000000000',
+      '00000000-0000-1000-8000-000000000001',
+    ]);
+  });
+
   const base = releasedFacts({
     subject: 'x',
     receivedAt: '2026-01-01T00:00:00.000Z',
