@@ -136,8 +136,20 @@ export function describeOffender(o: Offender): string {
     : `${o.where} ${o.name}: ${o.size} fields (max ${MAX_OPTION_FIELDS})`;
 }
 
+/** The repository: the nearest folder up with a package.json (from test/architecture/ or dist/test/architecture/). */
+export function repositoryRoot(from: string = __dirname): string {
+  let dir = from;
+  while (!fs.existsSync(path.join(dir, 'package.json'))) {
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error(`no package.json above ${from}`);
+    dir = up;
+  }
+  return dir;
+}
+
+// `node dist/test/architecture/shape.js`: every offender, allowed or not.
 if (require.main === module) {
-  const offenders = findOffenders(path.resolve(__dirname, '..', '..'));
+  const offenders = findOffenders(repositoryRoot());
   for (const o of offenders) console.log(describeOffender(o));
   console.log(`${offenders.length} offender(s)`);
 }
