@@ -104,6 +104,18 @@ param notifyLanguage string = ''
 @description('IANA time zone every time in the notification is shown in, e.g. Europe/Berlin (NOTIFY_TIME_ZONE). Empty: UTC.')
 param notifyTimeZone string = ''
 
+@description('Events told to the sender: released, held, deleted, expired, separated by commas (NOTIFY_ON). Empty: released.')
+param notifyOn string = ''
+
+@description('Quarantine types and/or policy names whose holds are told to the sender, e.g. DataLossPrevention (NOTIFY_HOLD_POLICIES). Empty: none.')
+param notifyHoldPolicies string = ''
+
+@description('A mailto: address or https:// link a sender can use to ask for a review, shown in hold notices (NOTIFY_REVIEW_CONTACT). Empty: none.')
+param notifyReviewContact string = ''
+
+@description('Minutes a release seen only in the quarantine listing waits for its audit record, 0-10080 (RELEASE_AUDIT_WAIT_MINUTES). Empty: 90.')
+param releaseAuditWaitMinutes string = ''
+
 @description('Show the releasing admin address in the notification (NOTIFY_SHOW_RELEASER). false: "An administrator".')
 param notifyShowReleaser bool = true
 
@@ -187,6 +199,8 @@ var productDefaults = {
   NOTIFY_TIME_ZONE: 'UTC'
   DRY_RUN_RELEASES_AFTER: 'drop'
   REPORT_SCHEDULE: '0 0 7 * * 1'
+  NOTIFY_ON: 'released'
+  RELEASE_AUDIT_WAIT_MINUTES: '90'
 }
 
 // Optional texts are set as '' when empty: the product reads an empty setting as unset.
@@ -211,6 +225,10 @@ var productAppSettings = {
   NOTIFY_TIME_ZONE: empty(notifyTimeZone) ? productDefaults.NOTIFY_TIME_ZONE : notifyTimeZone
   NOTIFY_SHOW_RELEASER: notifyShowReleaser ? 'true' : 'false'
   NOTIFY_SHOW_POLICY: notifyShowPolicy ? 'true' : 'false'
+  NOTIFY_ON: empty(notifyOn) ? productDefaults.NOTIFY_ON : notifyOn
+  NOTIFY_HOLD_POLICIES: notifyHoldPolicies
+  NOTIFY_REVIEW_CONTACT: notifyReviewContact
+  RELEASE_AUDIT_WAIT_MINUTES: empty(releaseAuditWaitMinutes) ? productDefaults.RELEASE_AUDIT_WAIT_MINUTES : releaseAuditWaitMinutes
   ALERT_RECIPIENTS: alertRecipients
   ALERT_RISKY_TYPES: empty(alertRiskyTypes) ? productDefaults.ALERT_RISKY_TYPES : alertRiskyTypes
   ALERT_BURST_RELEASES: empty(alertBurstReleases) ? productDefaults.ALERT_BURST_RELEASES : alertBurstReleases

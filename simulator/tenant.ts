@@ -5,7 +5,7 @@
 import type { PostDeliveryLog } from './postDelivery';
 import { randomBytes } from 'node:crypto';
 import type { TokenIssuer } from './authority';
-import { releaseRecord, SYSTEM_RELEASE_USER } from './fixtures';
+import { quarantineRecord, releaseRecord, SYSTEM_RELEASE_USER } from './fixtures';
 import { messageHeader, type MessageOrigin } from './headers';
 import type { ServiceName } from './router';
 
@@ -242,6 +242,40 @@ export class QuarantineStore {
   clear(): void {
     this.list.length = 0;
     this.headers.clear();
+  }
+
+  /**
+   * Deletes a row from quarantine, as an admin would: the copy leaves the listing and a
+   * QuarantineDeleteMessage record (RequestType 1) is returned, NOT published: publish it with the
+   * delay the test wants, late, or never (auditing off).
+   */
+  delete(identity: string, opts: { by?: string; at?: Date } = {}): AuditRecord[] {
+    const row = this.find(identity);
+    if (!row) throw new Error(`quarantine.delete: no row with Identity ${identity}`);
+    this.remove(identity);
+    return [
+      quarantineRecord('QuarantineDeleteMessage', {
+        NetworkMessageId: row.Identity.split('\\')[0],
+        UserId: opts.by ?? 'secadmin@contoso.com',
+        OrganizationId: this.tenantId,
+        at: opts.at,
+      }),
+    ];
+  }
+
+  /**
+   * Changes what the listing says about a copy's release without any audit record, as a release by a
+   * path the feed does not carry would (Explorer "Take action", a system release, auditing off).
+   */
+  setReleaseState(identity: string, state: { releasedTo: string[]; by?: string[] }): void {
+    const row = this.find(identity);
+    if (!row) throw new Error(`quarantine.setReleaseState: no row with Identity ${identity}`);
+    const released = state.releasedTo.length > 0;
+    row.Released = released;
+    row.ReleaseStatus = released ? 'RELEASED' : 'NOTRELEASED';
+    row.ReleasedUser = [...state.releasedTo];
+    row.ReleasedCount = state.releasedTo.length;
+    row.ReleasedBy = [...(state.by ?? [])];
   }
 
   /**

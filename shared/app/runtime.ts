@@ -37,9 +37,11 @@ import { TableNotificationLedger } from '../store/notificationLedger';
 import { TableDailyCap, TablePaceStore } from '../store/paceStore';
 import { TableQuarantineSnapshotStore } from '../store/quarantineSnapshotStore';
 import { TableReleaseStore } from '../store/releaseStore';
+import { trackListingReleases, type ListingSummary } from '../story/listingReleases';
+import { deletionReader, holdTracker, trackExpiries, type StoryDeps } from '../story/storyEvents';
 import { TableStateStore } from '../store/stateStore';
 import { HealthMonitor, type HealthEmailJob } from '../health/monitor';
-import { classifyFailure, clearedBy, type Observation, type Stage } from '../health/problems';
+import { classifyFailure, clearedBy, setAsideObservation, type Observation, type Stage } from '../health/problems';
 import { messageOf } from '../log/errors';
 import { sendHealth } from '../notify/sendHealth';
 import { SNAPSHOT_STATE_KEY, type SnapshotState } from '../snapshot/snapshotQuarantine';
@@ -115,16 +117,51 @@ export class Runtime {
     return new TableQuarantineSnapshotStore(await this.tables.readyTable(TABLES.snapshot));
   }
 
-  async snapshot(clock: Clock = this.clock): Promise<SnapshotSummary> {
+  async snapshot(
+    clock: Clock = this.clock,
+  ): Promise<SnapshotSummary & { listing?: ListingSummary & { expired: number } }> {
     const arrivals = arrivalCounter(await this.activityStore());
-    return snapshotQuarantine({
+    const story = await this.storyDeps();
+    const holds = holdTracker(story);
+    const summary = await snapshotQuarantine({
       exchange: this.exchange,
       store: await this.snapshotStore(),
       state: await this.state(),
       log: this.log,
-      onStored: arrivals,
+      // [story] Holds by listed policies among the copies just stored (NOTIFY_ON=held).
+      onStored: async (messages, at) => {
+        await arrivals(messages, at);
+        await holds(messages, at);
+      },
       clock,
     });
+    // [story] The listing as a second source of releases: its released rows, after the snapshot's rows are stored.
+    const listing = await trackListingReleases({
+      exchange: this.exchange,
+      releases: story.releases,
+      snapshot: await this.snapshotStore(),
+      state: await this.state(),
+      log: this.log,
+      now: () => clock.now(),
+    });
+    const expired = await trackExpiries(story, clock.now());
+    return { ...summary, listing: { ...listing, expired } };
+  }
+
+  /** The release store (detection's, and the listing's releases); `npm run told` reads its sources. */
+  async releaseStore(): Promise<TableReleaseStore> {
+    return new TableReleaseStore(await this.tables.readyTable(TABLES.releases));
+  }
+
+  /** [story] What the held, deleted and expired events need (shared/story/storyEvents.ts). */
+  async storyDeps(): Promise<StoryDeps> {
+    const snapshot = await this.snapshotStore();
+    return {
+      releases: new TableReleaseStore(await this.tables.readyTable(TABLES.releases)),
+      state: await this.state(),
+      settings: this.settings.story,
+      expiredBetween: (from, to) => snapshot.expiredBetween(from, to),
+    };
   }
 
   /** One detection run, then (once a day) the purges that ride on its timer. */
@@ -155,8 +192,14 @@ export class Runtime {
       log: this.log,
       clock,
     });
+    // [story] QuarantineDeleteMessage records become deletion notices (NOTIFY_ON=deleted), read like the counts.
+    const deletions = deletionReader(await this.storyDeps(), () => clock.now());
+    const readers = async (records: readonly unknown[]): Promise<void> => {
+      await countActivity(records);
+      await deletions(records);
+    };
     return {
-      feed: feedAlsoReadBy(this.auditFeed, countActivity),
+      feed: feedAlsoReadBy(this.auditFeed, readers),
       exchange: this.exchange,
       stores: {
         snapshot: await this.snapshotStore(),
@@ -171,6 +214,8 @@ export class Runtime {
         notifyReleasesSince: s.notifyReleasesSince,
         senderMailbox: s.notifySenderMailbox,
         alerts: s.alerts,
+        releaseAuditWaitMs: s.story.releaseAuditWaitMinutes * 60_000,
+        notifyOn: s.story.notifyOn,
       },
     };
   }
@@ -251,7 +296,8 @@ export class Runtime {
       clock: this.clock,
       health: (observations) => this.recordHealth(observations),
     };
-    return { delivery, template: s.template };
+    // [story] NOTIFY_REVIEW_CONTACT rides with the template (hold, deletion and expiry notices show it).
+    return { delivery, template: { ...s.template, reviewContact: s.story.reviewContact } };
   }
 
   private healthMonitor: Promise<HealthMonitor> | undefined;
@@ -316,6 +362,7 @@ export class Runtime {
         ...(await this.stageChecks(stage, clock)),
         ...oversized(stage, result),
         ...chartsMissing(stage, result),
+        ...setAside(stage, result),
       ],
       clock,
     );
@@ -443,6 +490,13 @@ function chartsMissing(stage: Stage, summary: object): Observation[] {
         },
       ]
     : [{ problem: 'report-charts-missing', open: false }];
+}
+
+/** A detection run that set items aside says how many; a run that set none aside clears it. */
+function setAside(stage: Stage, summary: object): Observation[] {
+  if (stage !== 'detection') return [];
+  const count = (summary as { setAside?: unknown }).setAside;
+  return [setAsideObservation(typeof count === 'number' ? count : 0)];
 }
 
 /** A snapshot run that had to skip rows Table Storage refused (too large, or otherwise) says so; a clean run clears it. */

@@ -2,6 +2,7 @@ import { toldArguments, formatTold, parseSince, storageSettings, summarizeTold, 
 import { runCommand } from './main';
 import { describeOrigin } from '../email/originWords';
 import { forEachLimited } from '../store/tables';
+import { releaseSource, splitNoticeItem } from './toldSource';
 
 /** At most this many ledger rows are read: a month of a busy tenant, and a bound on the memory a listing takes. */
 const MAX_ROWS = 50_000;
@@ -19,9 +20,11 @@ void runCommand(
         truncated = true;
         break;
       }
+      const { event, recipient } = splitNoticeItem(told.item);
       rows.push({
         networkMessageId: told.scope,
-        releasedTo: told.item,
+        releasedTo: recipient,
+        event,
         toldAt: told.entry.sentAt,
         toldBy: told.toldBy,
         dryRun: told.entry.dryRun,
@@ -48,6 +51,14 @@ void runCommand(
     });
     for (const row of rows)
       Object.assign(row, found.get(row.networkMessageId) ?? {}, { origin: cameFrom.get(row.networkMessageId) });
+    // [story] Which source saw each release: the release store's rows of its message (kept 10 days once settled).
+    const releases = await runtime.releaseStore();
+    const stored = new Map<string, Awaited<ReturnType<typeof releases.ofMessage>>>();
+    await forEachLimited(ids, 8, async (id) => {
+      stored.set(id, await releases.ofMessage(id));
+    });
+    for (const row of rows)
+      if (row.event === 'released') row.source = releaseSource(stored.get(row.networkMessageId) ?? [], row.releasedTo);
     for (const line of formatTold(rows)) process.stdout.write(`${line}\n`);
     if (rows.length === 0)
       process.stderr.write(`told: nothing told since ${since.toISOString()} (the ledger keeps 30 days)\n`);

@@ -8,6 +8,8 @@
 import { checkSettings, isGuid, type Env, type Settings } from '../config/settings';
 import { printable } from '../log/logger';
 import type { ToldBy } from '../notify/ports';
+import type { NoticeEvent } from '../domain/types';
+import type { ReleaseSource } from './toldSource';
 
 const UNITS = { m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 /** The ledger keeps 30 days; a little more is allowed so "--since 31d" is not an error. */
@@ -70,6 +72,9 @@ export interface ToldRow {
   subject: string | undefined;
   /** Where the message came from, in words (describeOrigin), while its origin verdict is kept. */
   origin?: string;
+  /** [story] The event told (absent: released), and for a release the sources that saw it. */
+  event?: NoticeEvent;
+  source?: ReleaseSource;
 }
 
 const HOW: Readonly<Record<ToldBy, string>> = {
@@ -98,7 +103,11 @@ export function formatTold(rows: readonly ToldRow[]): string[] {
       ? `message ${row.networkMessageId}`
       : `item ${printable(row.networkMessageId, 120)}`;
     const origin = row.origin ? `; ${printable(row.origin, 200)}` : '';
-    return `${when(row.toldAt)}  ${howTold(row)}: ${sender} about ${message}${subject}, released to ${printable(row.releasedTo, 120)}${origin}`;
+    // [story] Which event, and for a release which source saw it (listing, audit or both).
+    const event = row.event ?? 'released';
+    const to = event === 'released' ? 'released to' : `${event} for`;
+    const seen = event === 'released' && row.source ? ` (seen in: ${row.source})` : '';
+    return `${when(row.toldAt)}  ${howTold(row)}: ${sender} about ${message}${subject}, ${to} ${printable(row.releasedTo, 120)}${seen}${origin}`;
   });
 }
 
@@ -110,9 +119,18 @@ export function summarizeTold(rows: readonly ToldRow[], since: Date): Record<str
     byHow[key] = (byHow[key] ?? 0) + 1;
   }
   const senders = new Set(rows.map((r) => r.sender?.toLowerCase()).filter((s): s is string => s !== undefined));
+  const byEvent: Record<string, number> = {};
+  const bySource: Record<string, number> = {};
+  for (const row of rows) {
+    const event = row.event ?? 'released';
+    byEvent[event] = (byEvent[event] ?? 0) + 1;
+    if (event === 'released') bySource[row.source ?? 'unknown'] = (bySource[row.source ?? 'unknown'] ?? 0) + 1;
+  }
   return {
     since: since.toISOString(),
     told: rows.length,
+    byEvent,
+    bySource,
     dryRun: rows.filter((r) => r.dryRun).length,
     byHow,
     senders: senders.size,

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { readStorage, storage, type StorageInput } from './storage';
 import {
   addressList,
@@ -12,12 +12,22 @@ import {
   language,
   mailbox,
   plainText,
+  reject,
   schedule,
   timeZone,
   typeList,
   wholeNumber,
   type Env,
 } from './validators';
+import {
+  parseHoldPolicies,
+  parseNotifyOn,
+  parseReleaseAuditWait,
+  parseReviewContact,
+  STORY_DEFAULTS,
+  type Parsed,
+  type StoryEvent,
+} from './storySettings';
 
 /**
  * Every setting the product reads, declared once. From this one list come the `Settings` type, the
@@ -43,11 +53,12 @@ export const GROUPS = {
   alerts: 'Alerts for the security team',
   health: 'Health: when the app cannot do its job',
   report: 'The weekly activity report',
+  story: "The message's whole story: which events senders are told",
 } as const;
 export type Group = keyof typeof GROUPS;
 
 /** The part of Settings a value lands in: the top level, or one of its nested objects. */
-export type Section = 'top' | 'alerts' | 'health' | 'template';
+export type Section = 'top' | 'alerts' | 'health' | 'template' | 'story';
 
 export interface Declaration<K extends string, S extends Section, T, I = string> {
   /** The property of Settings (in `section`) that holds the parsed value. */
@@ -84,6 +95,14 @@ function setting<const K extends string, const S extends Section, T, I = string>
   declaration: Declaration<K, S, T, I>,
 ): Declaration<K, S, T, I> {
   return declaration;
+}
+
+/** One of the story's parsers (storySettings.ts, pure functions over one raw value) as a validator. */
+function parsedBy<T>(parse: (raw: string | undefined) => Parsed<T>): z.ZodType<T, string> {
+  return z.string().transform((raw, ctx) => {
+    const parsed = parse(raw);
+    return parsed.ok ? parsed.value : reject(ctx, parsed.expected);
+  });
 }
 
 const TENANT_EXAMPLE = '00000000-0000-0000-0000-000000000001';
@@ -429,6 +448,53 @@ export const SCHEMA = {
     defaultText: '`0 0 7 * * 1` (Mondays 07:00 UTC)',
     schema: schedule('0 0 7 * * 1'),
     unset: '0 0 7 * * 1',
+  }),
+  // ---- the message's whole story
+  NOTIFY_ON: setting({
+    key: 'notifyOn',
+    section: 'story',
+    group: 'story',
+    description:
+      'The events senders are told, separated by commas: `released` (a release, seen in the audit feed or in the quarantine listing), `held` (when a copy is first held by a policy in NOTIFY_HOLD_POLICIES), `deleted` (an admin deleted a copy that was never released), `expired` (a copy left quarantine unreleased). Each at most once per message and recipient; switching one on never reaches back.',
+    example: 'released,held,deleted,expired',
+    default: 'released',
+    schema: parsedBy<StoryEvent[]>(parseNotifyOn),
+    unset: [...STORY_DEFAULTS.notifyOn],
+  }),
+  NOTIFY_HOLD_POLICIES: setting({
+    key: 'holdPolicies',
+    section: 'story',
+    group: 'story',
+    description:
+      "Quarantine types (`DataLossPrevention`, `TransportRule`) and/or policy names whose holds are told as they happen, when `held` is on; empty: none (telling an insider that DLP caught them is the organisation's call).",
+    example: 'DataLossPrevention,TransportRule',
+    defaultText: '(none)',
+    schema: parsedBy(parseHoldPolicies),
+    unset: [] as string[],
+  }),
+  NOTIFY_REVIEW_CONTACT: setting({
+    key: 'reviewContact',
+    section: 'story',
+    group: 'story',
+    description:
+      'A `mailto:` address or `https://` link shown as written in hold, deletion and expiry notices: where a sender asks for a review.',
+    example: 'mailto:dlp-review@contoso.com',
+    defaultText: '(none)',
+    schema: parsedBy(parseReviewContact),
+    unset: undefined as string | undefined,
+  }),
+  RELEASE_AUDIT_WAIT_MINUTES: setting({
+    key: 'releaseAuditWaitMinutes',
+    section: 'story',
+    group: 'story',
+    description:
+      'How long a release seen only in the quarantine listing waits for its audit record (which names who released it and when) before it is told with what is known ("released by an administrator"); 0: at once.',
+    example: '90',
+    // Audit records are typically 60-90 minutes late: waiting that long names the releaser in most notices.
+    default: '90',
+    recommended: '90',
+    schema: parsedBy(parseReleaseAuditWait),
+    unset: STORY_DEFAULTS.releaseAuditWaitMinutes,
   }),
 };
 

@@ -34,7 +34,10 @@ export class SettingsError extends Error {
 type Template = SectionValues<'template'>;
 /** The notice's texts; the display choices are optional so a caller can give only the texts. */
 export type NotifyTemplateSettings = Omit<Template, 'timeZone' | 'showReleaser' | 'showPolicy'> &
-  Partial<Pick<Template, 'timeZone' | 'showReleaser' | 'showPolicy'>>;
+  Partial<Pick<Template, 'timeZone' | 'showReleaser' | 'showPolicy'>> & {
+    /** NOTIFY_REVIEW_CONTACT, shown as written in hold, deletion and expiry notices; absent: none. */
+    reviewContact?: string;
+  };
 
 /** Values computed from settings rather than set. */
 interface Derived {
@@ -55,6 +58,8 @@ export type Settings = SectionValues<'top'> &
     alerts: SectionValues<'alerts'>;
     health: SectionValues<'health'>;
     template: NotifyTemplateSettings;
+    /** The held message's whole story: NOTIFY_ON, NOTIFY_HOLD_POLICIES, NOTIFY_REVIEW_CONTACT, RELEASE_AUDIT_WAIT_MINUTES. */
+    story: SectionValues<'story'>;
   };
 
 /** Names of every setting the product reads. infra/ and local.settings.sample.json must set exactly these. */
@@ -121,7 +126,13 @@ function parseOne(env: Env, name: string, d: AnyDeclaration, parsed: ReadonlyMap
 
 /** Places each parsed value at its key and section: the Settings object. */
 function assemble(env: Env, parsed: ReadonlyMap<string, Parsed>): Settings {
-  const sections: Record<string, Record<string, unknown>> = { top: {}, alerts: {}, health: {}, template: {} };
+  const sections: Record<string, Record<string, unknown>> = {
+    top: {},
+    alerts: {},
+    health: {},
+    template: {},
+    story: {},
+  };
   for (const [name, d] of declarations()) sections[d.section][d.key] = parsed.get(name)?.value;
   const top = sections.top as SectionValues<'top'>;
   const storage = top.storage;
@@ -130,6 +141,7 @@ function assemble(env: Env, parsed: ReadonlyMap<string, Parsed>): Settings {
     alerts: sections.alerts as SectionValues<'alerts'>,
     health: sections.health as SectionValues<'health'>,
     template: sections.template as Template,
+    story: sections.story as SectionValues<'story'>,
     disableInstanceDiscovery:
       top.authorityHost !== undefined && !MICROSOFT_AUTHORITY_HOSTS.has(new URL(top.authorityHost).hostname),
     deploymentName: text(env, 'WEBSITE_SITE_NAME'),

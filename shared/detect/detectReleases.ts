@@ -19,7 +19,10 @@ import { handOver, settleDecided, type HandOverSummary } from './phases/handOver
 import { ingest, type IngestSummary } from './phases/ingest';
 import { matchPending, type MatchSummary } from './phases/match';
 import { openRunState } from './phases/runState';
+import { sortSources, type SourcesSummary } from './phases/sources';
 import { planWindow } from './phases/window';
+import { DEFAULT_RELEASE_AUDIT_WAIT_MINUTES } from '../config/storySettings';
+import type { NoticeEvent } from '../domain/types';
 
 export { ENQUEUE_BATCH } from './phases/chunk';
 export { DETECT_STATE_KEY, type DetectState } from './phases/runState';
@@ -43,6 +46,10 @@ export interface DetectOptions {
   maxHeaderReads?: number;
   /** The security team's alert rules; undefined or no recipients: alerts are off. */
   alerts?: AlertSettings;
+  /** RELEASE_AUDIT_WAIT_MINUTES in ms: how long a listing-only release waits for its audit record. */
+  releaseAuditWaitMs?: number;
+  /** NOTIFY_ON: a held, deleted or expired event stored while it was on is not told once it is off. */
+  notifyOn?: readonly NoticeEvent[];
 }
 
 export interface DetectDeps {
@@ -59,7 +66,12 @@ export interface DetectDeps {
 export type DetectSummary = { from: string; to: string; sweep: boolean } & IngestSummary &
   MatchSummary &
   HandOverSummary &
-  AlertSummary & { notifySince: string };
+  AlertSummary &
+  SourcesSummary & {
+    notifySince: string;
+    /** Items this run set aside rather than fail on: undecidable releases, refused notice and alert jobs. */
+    setAside: number;
+  };
 
 /** Reads new release records and turns the ones that match the snapshot into notification (and alert) jobs. */
 export async function detectReleases(deps: DetectDeps): Promise<DetectSummary> {
@@ -70,7 +82,11 @@ export async function detectReleases(deps: DetectDeps): Promise<DetectSummary> {
 
   const ingested = await ingest({ feed: deps.feed, releases: stores.releases, log }, run, window);
 
-  const pending = await stores.releases.pending();
+  const sorted = await sortSources(stores.releases, await stores.releases.pending(), now, {
+    releaseAuditWaitMs: options.releaseAuditWaitMs ?? DEFAULT_RELEASE_AUDIT_WAIT_MINUTES * 60_000,
+    notifyOn: options.notifyOn,
+  });
+  const pending = sorted.ready;
   const snapshotState = await stores.state.get<SnapshotState>(SNAPSHOT_STATE_KEY);
   const acceptedDomains = pending.length > 0 ? await acceptedDomainsCached(deps.exchange, run, now) : [];
   const matched = await matchPending(
@@ -106,6 +122,8 @@ export async function detectReleases(deps: DetectDeps): Promise<DetectSummary> {
     ...matched.summary,
     ...handed,
     ...alerted,
+    ...sorted.summary,
     notifySince: window.notifySince.toISOString(),
+    setAside: matched.summary.undecidable + handed.setAsideJobs + alerted.setAsideAlerts,
   };
 }

@@ -16,7 +16,8 @@ export interface AuditFeed {
   fetchContent(blob: ContentBlob): Promise<unknown[]>;
 }
 
-export type ReleaseStatus = 'pending' | 'queued' | 'unmatched' | 'skipped';
+/** 'set-aside': the release could not be decided or handed over (its reason says why); nobody is told. */
+export type ReleaseStatus = 'pending' | 'queued' | 'unmatched' | 'skipped' | 'set-aside';
 
 export interface StoredRelease extends ReleaseEvent {
   status: ReleaseStatus;
@@ -51,6 +52,10 @@ export interface ReleaseStore {
 
 /** Where detection hands its jobs; the storage queue in production. */
 export interface NotificationQueue {
+  /**
+   * Enqueues the jobs in order. A job the queue refuses for what it is (too large, malformed) throws an
+   * error coded 'queue-refused' (domain/errors.ts); any other error is the service's.
+   */
   enqueue(jobs: readonly QueuedJob[]): Promise<void>;
 }
 

@@ -1,4 +1,5 @@
 import { checkSettings, type Env } from '../config/settings';
+import { storyCheck } from './storyCheck';
 import { Runtime } from '../app/runtime';
 import type { Logger } from '../log/logger';
 import { messageOf } from '../log/errors';
@@ -27,6 +28,7 @@ export interface DoctorOptions {
 function checks(settings: DoctorCheck): DoctorCheck<Runtime>[] {
   return [
     settings,
+    storyCheck,
     storageCheck,
     credentialsCheck,
     ...tokenChecks,

@@ -9,7 +9,9 @@ export type ErrorCode =
   /** The Office 365 Management Activity API refused or failed a call (audit/). */
   | 'audit-feed'
   /** The Exchange admin API refused or failed a cmdlet (exchange/). */
-  | 'exchange';
+  | 'exchange'
+  /** The queue refused one message for what it is (too large, malformed): the service itself is fine (queue/). */
+  | 'queue-refused';
 
 /** What a classified error carries besides its message. */
 export interface CodedError extends Error {
@@ -20,7 +22,7 @@ export interface CodedError extends Error {
   readonly serviceCode?: string;
 }
 
-const CODES: ReadonlySet<string> = new Set<ErrorCode>(['sign-in', 'audit-feed', 'exchange']);
+const CODES: ReadonlySet<string> = new Set<ErrorCode>(['sign-in', 'audit-feed', 'exchange', 'queue-refused']);
 
 /** The error as a classified one, or undefined for anything else (a bug, a network error). */
 export function coded(error: unknown): CodedError | undefined {

@@ -14,6 +14,7 @@ import { isGuid, isMailboxAddress, type NotifyTemplateSettings } from '../config
 import type { ReleasedMessageFacts } from '../domain/types';
 import { MalformedJobError, type NotificationJob } from '../jobs/notificationJob';
 import { MAX_HEADER_VALUE_CHARS, MAX_RECIPIENTS_SHOWN } from '../jobs/budget';
+import { EVENT_HEADER, eventOf } from '../domain/events';
 import { addressHtml, breakableHtml, escapeHtml, textToHtmlParagraphs } from './html';
 import {
   cleanInline,
@@ -27,6 +28,8 @@ import {
 } from './sanitize';
 import {
   DATE_LOCALES,
+  EVENT_STRINGS,
+  type EventWords,
   fillPlaceholders,
   KNOWN_QUARANTINE_TYPES,
   type KnownQuarantineType,
@@ -80,16 +83,25 @@ export function composeNotification(
   options: ComposeOptions = {},
 ): ComposedEmail {
   const language = resolveLanguage(template.language);
-  const strings = STRINGS[language];
   const dates = dateFormatter(language, options.timeZone ?? template.timeZone ?? 'UTC');
 
   const to = senderAddress(job);
   const networkMessageIds = validNetworkMessageIds(job);
   const messages = groupByMessage(orderByReleaseTime(job.releases.map(normaliseFacts)));
 
-  const subject = subjectLine(messages, template.subject, strings);
-  const intro = adminText(template.intro) ?? defaultIntro(messages, strings);
-  const footer = adminText(template.footer) ?? strings.footer;
+  // [story] Held, deleted and expired notices: their own words over the same layout (issue 22).
+  const event = eventOf(job.releases[0] ?? {});
+  const story =
+    event === 'released'
+      ? undefined
+      : eventWording(EVENT_STRINGS[language][event], messages.length, {
+          until: dates.one(str(job.releases[0].expiresAt)),
+          contact: template.reviewContact,
+        });
+  const strings: NotificationStrings = story ? { ...STRINGS[language], ...story.strings } : STRINGS[language];
+  const subject = subjectLine(messages, story ? undefined : template.subject, strings);
+  const intro = story?.intro ?? adminText(template.intro) ?? defaultIntro(messages, strings);
+  const footer = story?.footer ?? adminText(template.footer) ?? strings.footer;
   const describe: DescribeOptions = {
     strings,
     dates,
@@ -103,7 +115,30 @@ export function composeNotification(
     subject,
     html: renderHtml({ language, subject, intro, footer, views, strings }),
     text: renderText({ intro, footer, views, strings }),
-    headers: [header(NETWORK_MESSAGE_IDS_HEADER, idsHeaderValue(networkMessageIds))],
+    headers: [header(NETWORK_MESSAGE_IDS_HEADER, idsHeaderValue(networkMessageIds)), header(EVENT_HEADER, event)],
+  };
+}
+
+/** [story] The parts of the notice an event other than a release words its own way. */
+function eventWording(
+  words: EventWords,
+  count: number,
+  values: { until: string; contact: string | undefined },
+): { strings: Partial<NotificationStrings>; intro: string; footer: string } {
+  const until = values.until || STRINGS.en.unknown;
+  // The contact is shown as written (one line, escaped by the renderers), never made a link.
+  const contact = values.contact ? cleanInline(values.contact).slice(0, 500) : '';
+  return {
+    strings: {
+      subjectOne: words.subjectOne,
+      subjectMany: words.subjectMany,
+      labelReleasedTo: words.labelTo,
+      labelReleasedBy: words.labelBy,
+      labelReleasedAt: words.labelAt,
+      releasedAutomatically: words.byNobody,
+    },
+    intro: fillPlaceholders(count === 1 ? words.introOne : words.introMany, { until }),
+    footer: contact ? `${words.whatNow}\n\n${fillPlaceholders(words.review, { contact })}` : words.whatNow,
   };
 }
 
@@ -454,7 +489,7 @@ function releasedByFact(message: Message, strings: NotificationStrings, showRele
     const line: Line =
       release.releasedBy === undefined
         ? { text: strings.releasedAutomatically, address: false }
-        : showReleaser
+        : showReleaser && release.releasedBy !== ''
           ? addressLine(release.releasedBy)
           : { text: strings.releasedByAdministrator, address: false };
     const text = line.text || strings.unknown;

@@ -25,6 +25,7 @@ const TITLES: Record<ProblemId, string> = {
   'daily-cap-reached': 'the daily sending cap is reached',
   'skipped-oversized': 'a quarantined message or job was too large and was skipped',
   'report-charts-missing': 'the weekly report was sent without its charts',
+  'items-set-aside': 'some releases were set aside and will not be told',
 };
 
 /** Which deployment the email is about: an admin may run several (test and production, several tenants). */

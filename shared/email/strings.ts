@@ -315,3 +315,264 @@ export function fillPlaceholders(template: string, values: Readonly<Record<strin
     Object.hasOwn(values, name) ? values[name] : match,
   );
 }
+
+// ---------------------------------------------------------------------------------------------------
+// [story] Held, deleted and expired notices (issue 22): their own subject, first sentence and what the
+// sender can do, over the release notice's layout. {until}: when the held copy expires; {contact}: NOTIFY_REVIEW_CONTACT.
+
+export type StoryNoticeEvent = 'held' | 'deleted' | 'expired';
+
+export interface EventWords {
+  subjectOne: string;
+  subjectMany: string;
+  introOne: string;
+  introMany: string;
+  /** The label over the recipients the event concerns (in place of "Released to"). */
+  labelTo: string;
+  /** The label over who did it (in place of "Released by"), and the value when nobody did (a policy, the clock). */
+  labelBy: string;
+  byNobody: string;
+  labelAt: string;
+  /** What the sender can do: nothing, resend, ask for a review. */
+  whatNow: string;
+  /** Added to whatNow when NOTIFY_REVIEW_CONTACT is set. */
+  review: string;
+}
+
+export const EVENT_STRINGS: Readonly<Record<NotifyLanguage, Readonly<Record<StoryNoticeEvent, EventWords>>>> = {
+  en: {
+    held: {
+      subjectOne: 'Your message "{subject}" is held in quarantine',
+      subjectMany: '{count} of your messages are held in quarantine',
+      introOne:
+        'An email you sent is held in quarantine and has not been delivered to the recipients listed under “Held for”. It is kept until {until}, unless an administrator releases or deletes it first.',
+      introMany:
+        'Emails you sent are held in quarantine and have not been delivered to the recipients listed under “Held for”. They are kept until {until}, unless an administrator releases or deletes them first.',
+      labelTo: 'Held for',
+      labelBy: 'Held by',
+      byNobody: 'A quarantine policy of your organisation',
+      labelAt: 'Held since',
+      whatNow:
+        'You do not need to resend it: you will be told if it is released. If it is urgent, ask your IT or security team for a review.',
+      review: 'Ask for a review: {contact}',
+    },
+    deleted: {
+      subjectOne: 'Your message "{subject}" was deleted from quarantine and not delivered',
+      subjectMany: '{count} of your messages were deleted from quarantine and not delivered',
+      introOne:
+        'An email you sent was deleted from quarantine. It was not delivered to the recipients listed under “Not delivered to”.',
+      introMany:
+        'Emails you sent were deleted from quarantine. They were not delivered to the recipients listed under “Not delivered to”.',
+      labelTo: 'Not delivered to',
+      labelBy: 'Deleted by',
+      byNobody: 'An administrator',
+      labelAt: 'Deleted at',
+      whatNow:
+        'If the recipients still need it, send it again without what the policy objected to, or ask your IT or security team why it was stopped.',
+      review: 'Ask for a review: {contact}',
+    },
+    expired: {
+      subjectOne: 'Your message "{subject}" expired in quarantine and was not delivered',
+      subjectMany: '{count} of your messages expired in quarantine and were not delivered',
+      introOne:
+        'An email you sent was held in quarantine until it expired, and nobody released it. It was not delivered to the recipients listed under “Not delivered to”.',
+      introMany:
+        'Emails you sent were held in quarantine until they expired, and nobody released them. They were not delivered to the recipients listed under “Not delivered to”.',
+      labelTo: 'Not delivered to',
+      labelBy: 'Removed by',
+      byNobody: 'Microsoft 365 (quarantine expiry)',
+      labelAt: 'Expired at',
+      whatNow:
+        'If the recipients still need it, send it again without what the policy objected to, or ask your IT or security team why it was stopped.',
+      review: 'Ask for a review: {contact}',
+    },
+  },
+  de: {
+    held: {
+      subjectOne: 'Ihre Nachricht „{subject}“ wird in der Quarantäne zurückgehalten',
+      subjectMany: '{count} Ihrer Nachrichten werden in der Quarantäne zurückgehalten',
+      introOne:
+        'Eine von Ihnen gesendete E-Mail wird in der Quarantäne zurückgehalten und wurde den unter „Zurückgehalten für“ genannten Empfängern nicht zugestellt. Sie wird bis {until} aufbewahrt, sofern ein Administrator sie nicht vorher freigibt oder löscht.',
+      introMany:
+        'Von Ihnen gesendete E-Mails werden in der Quarantäne zurückgehalten und wurden den unter „Zurückgehalten für“ genannten Empfängern nicht zugestellt. Sie werden bis {until} aufbewahrt, sofern ein Administrator sie nicht vorher freigibt oder löscht.',
+      labelTo: 'Zurückgehalten für',
+      labelBy: 'Zurückgehalten durch',
+      byNobody: 'Eine Quarantänerichtlinie Ihrer Organisation',
+      labelAt: 'Zurückgehalten seit',
+      whatNow:
+        'Sie müssen sie nicht erneut senden: Sie werden benachrichtigt, wenn sie freigegeben wird. Wenn es eilt, bitten Sie Ihr IT- oder Sicherheitsteam um eine Prüfung.',
+      review: 'Prüfung anfordern: {contact}',
+    },
+    deleted: {
+      subjectOne: 'Ihre Nachricht „{subject}“ wurde aus der Quarantäne gelöscht und nicht zugestellt',
+      subjectMany: '{count} Ihrer Nachrichten wurden aus der Quarantäne gelöscht und nicht zugestellt',
+      introOne:
+        'Eine von Ihnen gesendete E-Mail wurde aus der Quarantäne gelöscht. Sie wurde den unter „Nicht zugestellt an“ genannten Empfängern nicht zugestellt.',
+      introMany:
+        'Von Ihnen gesendete E-Mails wurden aus der Quarantäne gelöscht. Sie wurden den unter „Nicht zugestellt an“ genannten Empfängern nicht zugestellt.',
+      labelTo: 'Nicht zugestellt an',
+      labelBy: 'Gelöscht von',
+      byNobody: 'Ein Administrator',
+      labelAt: 'Gelöscht am',
+      whatNow:
+        'Wenn die Empfänger sie noch brauchen, senden Sie sie ohne das Beanstandete erneut, oder fragen Sie Ihr IT- oder Sicherheitsteam, warum sie angehalten wurde.',
+      review: 'Prüfung anfordern: {contact}',
+    },
+    expired: {
+      subjectOne: 'Ihre Nachricht „{subject}“ ist in der Quarantäne abgelaufen und wurde nicht zugestellt',
+      subjectMany: '{count} Ihrer Nachrichten sind in der Quarantäne abgelaufen und wurden nicht zugestellt',
+      introOne:
+        'Eine von Ihnen gesendete E-Mail wurde bis zu ihrem Ablauf in der Quarantäne zurückgehalten und von niemandem freigegeben. Sie wurde den unter „Nicht zugestellt an“ genannten Empfängern nicht zugestellt.',
+      introMany:
+        'Von Ihnen gesendete E-Mails wurden bis zu ihrem Ablauf in der Quarantäne zurückgehalten und von niemandem freigegeben. Sie wurden den unter „Nicht zugestellt an“ genannten Empfängern nicht zugestellt.',
+      labelTo: 'Nicht zugestellt an',
+      labelBy: 'Entfernt durch',
+      byNobody: 'Microsoft 365 (Ablauf der Quarantäne)',
+      labelAt: 'Abgelaufen am',
+      whatNow:
+        'Wenn die Empfänger sie noch brauchen, senden Sie sie ohne das Beanstandete erneut, oder fragen Sie Ihr IT- oder Sicherheitsteam, warum sie angehalten wurde.',
+      review: 'Prüfung anfordern: {contact}',
+    },
+  },
+  fr: {
+    held: {
+      subjectOne: 'Votre message « {subject} » est retenu en quarantaine',
+      subjectMany: '{count} de vos messages sont retenus en quarantaine',
+      introOne:
+        'Un e-mail que vous avez envoyé est retenu en quarantaine et n’a pas été remis aux destinataires indiqués sous « Retenu pour ». Il est conservé jusqu’au {until}, sauf si un administrateur le libère ou le supprime avant.',
+      introMany:
+        'Des e-mails que vous avez envoyés sont retenus en quarantaine et n’ont pas été remis aux destinataires indiqués sous « Retenu pour ». Ils sont conservés jusqu’au {until}, sauf si un administrateur les libère ou les supprime avant.',
+      labelTo: 'Retenu pour',
+      labelBy: 'Retenu par',
+      byNobody: 'Une stratégie de quarantaine de votre organisation',
+      labelAt: 'Retenu depuis',
+      whatNow:
+        'Inutile de le renvoyer : vous serez averti s’il est libéré. Si c’est urgent, demandez un examen à votre équipe informatique ou de sécurité.',
+      review: 'Demander un examen : {contact}',
+    },
+    deleted: {
+      subjectOne: 'Votre message « {subject} » a été supprimé de la quarantaine et n’a pas été remis',
+      subjectMany: '{count} de vos messages ont été supprimés de la quarantaine et n’ont pas été remis',
+      introOne:
+        'Un e-mail que vous avez envoyé a été supprimé de la quarantaine. Il n’a pas été remis aux destinataires indiqués sous « Non remis à ».',
+      introMany:
+        'Des e-mails que vous avez envoyés ont été supprimés de la quarantaine. Ils n’ont pas été remis aux destinataires indiqués sous « Non remis à ».',
+      labelTo: 'Non remis à',
+      labelBy: 'Supprimé par',
+      byNobody: 'Un administrateur',
+      labelAt: 'Supprimé le',
+      whatNow:
+        'Si les destinataires en ont encore besoin, renvoyez-le sans ce que la stratégie a bloqué, ou demandez à votre équipe informatique ou de sécurité pourquoi il a été arrêté.',
+      review: 'Demander un examen : {contact}',
+    },
+    expired: {
+      subjectOne: 'Votre message « {subject} » a expiré en quarantaine et n’a pas été remis',
+      subjectMany: '{count} de vos messages ont expiré en quarantaine et n’ont pas été remis',
+      introOne:
+        'Un e-mail que vous avez envoyé est resté en quarantaine jusqu’à son expiration sans être libéré. Il n’a pas été remis aux destinataires indiqués sous « Non remis à ».',
+      introMany:
+        'Des e-mails que vous avez envoyés sont restés en quarantaine jusqu’à leur expiration sans être libérés. Ils n’ont pas été remis aux destinataires indiqués sous « Non remis à ».',
+      labelTo: 'Non remis à',
+      labelBy: 'Retiré par',
+      byNobody: 'Microsoft 365 (expiration de la quarantaine)',
+      labelAt: 'Expiré le',
+      whatNow:
+        'Si les destinataires en ont encore besoin, renvoyez-le sans ce que la stratégie a bloqué, ou demandez à votre équipe informatique ou de sécurité pourquoi il a été arrêté.',
+      review: 'Demander un examen : {contact}',
+    },
+  },
+  es: {
+    held: {
+      subjectOne: 'Su mensaje "{subject}" está retenido en cuarentena',
+      subjectMany: '{count} de sus mensajes están retenidos en cuarentena',
+      introOne:
+        'Un correo que envió está retenido en cuarentena y no se ha entregado a los destinatarios indicados en “Retenido para”. Se conserva hasta el {until}, salvo que un administrador lo libere o lo elimine antes.',
+      introMany:
+        'Correos que envió están retenidos en cuarentena y no se han entregado a los destinatarios indicados en “Retenido para”. Se conservan hasta el {until}, salvo que un administrador los libere o los elimine antes.',
+      labelTo: 'Retenido para',
+      labelBy: 'Retenido por',
+      byNobody: 'Una directiva de cuarentena de su organización',
+      labelAt: 'Retenido desde',
+      whatNow:
+        'No hace falta reenviarlo: se le avisará si se libera. Si es urgente, pida una revisión a su equipo de TI o de seguridad.',
+      review: 'Solicitar una revisión: {contact}',
+    },
+    deleted: {
+      subjectOne: 'Su mensaje "{subject}" se eliminó de la cuarentena y no se entregó',
+      subjectMany: '{count} de sus mensajes se eliminaron de la cuarentena y no se entregaron',
+      introOne:
+        'Un correo que envió se eliminó de la cuarentena. No se entregó a los destinatarios indicados en “No entregado a”.',
+      introMany:
+        'Correos que envió se eliminaron de la cuarentena. No se entregaron a los destinatarios indicados en “No entregado a”.',
+      labelTo: 'No entregado a',
+      labelBy: 'Eliminado por',
+      byNobody: 'Un administrador',
+      labelAt: 'Eliminado el',
+      whatNow:
+        'Si los destinatarios aún lo necesitan, vuelva a enviarlo sin lo que la directiva objetó, o pregunte a su equipo de TI o de seguridad por qué se detuvo.',
+      review: 'Solicitar una revisión: {contact}',
+    },
+    expired: {
+      subjectOne: 'Su mensaje "{subject}" caducó en cuarentena y no se entregó',
+      subjectMany: '{count} de sus mensajes caducaron en cuarentena y no se entregaron',
+      introOne:
+        'Un correo que envió estuvo retenido en cuarentena hasta caducar y nadie lo liberó. No se entregó a los destinatarios indicados en “No entregado a”.',
+      introMany:
+        'Correos que envió estuvieron retenidos en cuarentena hasta caducar y nadie los liberó. No se entregaron a los destinatarios indicados en “No entregado a”.',
+      labelTo: 'No entregado a',
+      labelBy: 'Retirado por',
+      byNobody: 'Microsoft 365 (caducidad de la cuarentena)',
+      labelAt: 'Caducó el',
+      whatNow:
+        'Si los destinatarios aún lo necesitan, vuelva a enviarlo sin lo que la directiva objetó, o pregunte a su equipo de TI o de seguridad por qué se detuvo.',
+      review: 'Solicitar una revisión: {contact}',
+    },
+  },
+  nl: {
+    held: {
+      subjectOne: 'Uw bericht "{subject}" wordt in quarantaine vastgehouden',
+      subjectMany: '{count} van uw berichten worden in quarantaine vastgehouden',
+      introOne:
+        'Een e-mail die u hebt verzonden wordt in quarantaine vastgehouden en is niet bezorgd bij de ontvangers onder “Vastgehouden voor”. Hij wordt bewaard tot {until}, tenzij een beheerder hem eerder vrijgeeft of verwijdert.',
+      introMany:
+        'E-mails die u hebt verzonden worden in quarantaine vastgehouden en zijn niet bezorgd bij de ontvangers onder “Vastgehouden voor”. Ze worden bewaard tot {until}, tenzij een beheerder ze eerder vrijgeeft of verwijdert.',
+      labelTo: 'Vastgehouden voor',
+      labelBy: 'Vastgehouden door',
+      byNobody: 'Een quarantainebeleid van uw organisatie',
+      labelAt: 'Vastgehouden sinds',
+      whatNow:
+        'U hoeft hem niet opnieuw te verzenden: u hoort het als hij wordt vrijgegeven. Is het dringend, vraag dan uw IT- of beveiligingsteam om een beoordeling.',
+      review: 'Beoordeling aanvragen: {contact}',
+    },
+    deleted: {
+      subjectOne: 'Uw bericht "{subject}" is uit quarantaine verwijderd en niet bezorgd',
+      subjectMany: '{count} van uw berichten zijn uit quarantaine verwijderd en niet bezorgd',
+      introOne:
+        'Een e-mail die u hebt verzonden is uit quarantaine verwijderd. Hij is niet bezorgd bij de ontvangers onder “Niet bezorgd bij”.',
+      introMany:
+        'E-mails die u hebt verzonden zijn uit quarantaine verwijderd. Ze zijn niet bezorgd bij de ontvangers onder “Niet bezorgd bij”.',
+      labelTo: 'Niet bezorgd bij',
+      labelBy: 'Verwijderd door',
+      byNobody: 'Een beheerder',
+      labelAt: 'Verwijderd op',
+      whatNow:
+        'Hebben de ontvangers hem nog nodig, verzend hem dan opnieuw zonder waar het beleid bezwaar tegen had, of vraag uw IT- of beveiligingsteam waarom hij is tegengehouden.',
+      review: 'Beoordeling aanvragen: {contact}',
+    },
+    expired: {
+      subjectOne: 'Uw bericht "{subject}" is in quarantaine verlopen en niet bezorgd',
+      subjectMany: '{count} van uw berichten zijn in quarantaine verlopen en niet bezorgd',
+      introOne:
+        'Een e-mail die u hebt verzonden is in quarantaine vastgehouden tot hij verliep, en niemand heeft hem vrijgegeven. Hij is niet bezorgd bij de ontvangers onder “Niet bezorgd bij”.',
+      introMany:
+        'E-mails die u hebt verzonden zijn in quarantaine vastgehouden tot ze verliepen, en niemand heeft ze vrijgegeven. Ze zijn niet bezorgd bij de ontvangers onder “Niet bezorgd bij”.',
+      labelTo: 'Niet bezorgd bij',
+      labelBy: 'Verwijderd door',
+      byNobody: 'Microsoft 365 (verlopen quarantaine)',
+      labelAt: 'Verlopen op',
+      whatNow:
+        'Hebben de ontvangers hem nog nodig, verzend hem dan opnieuw zonder waar het beleid bezwaar tegen had, of vraag uw IT- of beveiligingsteam waarom hij is tegengehouden.',
+      review: 'Beoordeling aanvragen: {contact}',
+    },
+  },
+};

@@ -26,6 +26,7 @@ export const PROBLEM_IDS: readonly ProblemId[] = [
   'daily-cap-reached',
   'skipped-oversized',
   'report-charts-missing',
+  'items-set-aside',
 ];
 
 const stateKey = (problem: ProblemId): string => `health-${problem}`;

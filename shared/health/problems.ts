@@ -34,7 +34,9 @@ export type ProblemId =
   /** A snapshot row or a job was skipped because it did not fit a platform limit. */
   | 'skipped-oversized'
   /** The weekly report went out with its tables only: a chart could not be drawn. */
-  | 'report-charts-missing';
+  | 'report-charts-missing'
+  /** Detection set items aside (a job the queue refused, a release no decision could be made for). */
+  | 'items-set-aside';
 
 export interface Observation {
   problem: ProblemId;
@@ -147,6 +149,20 @@ export function dueEmail(state: ProblemState, now: Date, afterMinutes: number): 
   if (now.getTime() - last >= DAY_MS)
     return { kind: 'reminder', item: `reminder@${now.toISOString().slice(0, 10)}@${state.since}` };
   return undefined;
+}
+
+/**
+ * What a detection run's set-aside count means: open with how many and where to look, or cleared by a
+ * run that set nothing aside (those items stay settled 'set-aside', so they are not counted again).
+ */
+export function setAsideObservation(setAside: number): Observation {
+  if (setAside <= 0) return { problem: 'items-set-aside', open: false };
+  return {
+    problem: 'items-set-aside',
+    open: true,
+    reason: `${setAside} item(s) were set aside by the last detection run: a notice or alert job the queue refused, or a release that could not be decided. Each is named in a log line "set aside" with its reason; its releases are settled 'set-aside' in the ReleaseEvents table. Every other release went on.`,
+    affected: 'the releases in those items are not being told',
+  };
 }
 
 /** The problems a successful run of a stage shows to be gone. */

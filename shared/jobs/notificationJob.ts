@@ -7,7 +7,7 @@ import { PermanentJobError } from './delivery';
 import { isGuid, isMailboxAddress } from '../config/settings';
 import type { ReleasedMessageFacts } from '../domain/types';
 import { isRecord } from '../http/json';
-import { addressKey, cutText } from '../text/clean';
+import { cutText } from '../text/clean';
 import {
   FIELD_CAPS,
   fitJob,
@@ -18,6 +18,7 @@ import {
   MAX_RELEASES_PER_JOB,
   type JobCodec,
 } from './budget';
+import { isNoticeEvent, noticeItem } from '../domain/events';
 
 /**
  * What the notification stage needs to tell one sender about one or more releases. Timestamps are
@@ -31,8 +32,9 @@ export interface NotificationJob {
 }
 
 /** The key that makes a notification happen once: one message released to one recipient. */
-export function ledgerKey(facts: Pick<ReleasedMessageFacts, 'networkMessageId' | 'releasedTo'>): string {
-  return `${facts.networkMessageId.toLowerCase()}|${addressKey(facts.releasedTo)}`;
+export function ledgerKey(facts: Pick<ReleasedMessageFacts, 'networkMessageId' | 'releasedTo' | 'event'>): string {
+  // [story] A release keeps "<id>|<recipient>"; held, deleted and expired notices add their event (story/events.ts).
+  return `${facts.networkMessageId.toLowerCase()}|${noticeItem(facts)}`;
 }
 
 /** A job's id follows from what it reports, so the same releases always make the same id. */
@@ -113,6 +115,8 @@ function checkReleases(items: readonly unknown[]): ReleasedMessageFacts[] {
       releasedAt: field(item, 'releasedAt', where, FIELD_CAPS.instant),
       quarantineType: field(item, 'quarantineType', where, FIELD_CAPS.quarantineType),
       policyName: field(item, 'policyName', where, FIELD_CAPS.policyName),
+      // [story] Optional: absent means a release (every job before issue 22).
+      ...storyFields(item, where),
     };
     if (recipientCount !== undefined && recipientCount > recipients.length) facts.recipientCount = recipientCount;
     return facts;
@@ -139,6 +143,20 @@ function wireReleases(value: Record<string, unknown>): ReleasedMessageFacts[] {
     }
   });
   return checkReleases(releases);
+}
+
+/** [story] The event and the copy's expiry, when the job carries them; anything else is a malformed job. */
+function storyFields(item: Record<string, unknown>, where: string): Pick<ReleasedMessageFacts, 'event' | 'expiresAt'> {
+  const out: Pick<ReleasedMessageFacts, 'event' | 'expiresAt'> = {};
+  if (item.event !== undefined && item.event !== null) {
+    if (!isNoticeEvent(item.event)) throw new MalformedJobError(`${where}.event is not held, deleted or expired`);
+    out.event = item.event;
+  }
+  if (item.expiresAt !== undefined && item.expiresAt !== null) {
+    if (typeof item.expiresAt !== 'string') throw new MalformedJobError(`${where}.expiresAt is not a string`);
+    out.expiresAt = item.expiresAt;
+  }
+  return out;
 }
 
 function safeJson(text: string): unknown {
@@ -169,7 +187,8 @@ const countOf = (r: ReleasedMessageFacts): number => Math.max(r.recipientCount ?
 export function encodeJob(job: NotificationJob): string {
   const messages = new Map<string, WireMessage & { seen: Set<string> }>();
   for (const r of job.releases) {
-    const id = r.networkMessageId.toLowerCase();
+    // [story] One wire message per message and event: the event and expiry are the message's facts.
+    const id = `${r.networkMessageId.toLowerCase()}|${r.event ?? ''}`;
     let message = messages.get(id);
     if (!message) {
       message = {
@@ -179,6 +198,8 @@ export function encodeJob(job: NotificationJob): string {
         recipients: [],
         quarantineType: cutText(r.quarantineType, FIELD_CAPS.quarantineType),
         policyName: cutText(r.policyName, FIELD_CAPS.policyName),
+        ...(r.event ? { event: r.event } : {}),
+        ...(r.expiresAt ? { expiresAt: r.expiresAt } : {}),
         releases: [],
         seen: new Set<string>(),
       };
@@ -257,7 +278,8 @@ export function jobsFor(
 ): NotificationJob[] {
   const byMessage = new Map<string, ReleasedMessageFacts[]>();
   for (const r of releases) {
-    const id = r.networkMessageId.toLowerCase();
+    // [story] A job tells one event: a hold and a release of one message are two notices.
+    const id = `${r.networkMessageId.toLowerCase()}|${r.event ?? ''}`;
     const group = byMessage.get(id);
     if (group) group.push(r);
     else byMessage.set(id, [r]);

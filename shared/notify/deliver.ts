@@ -13,6 +13,8 @@
  * A crash between any two steps leaves rows that the next delivery reads the same way.
  */
 import { SettingsError } from '../config/settings';
+import { PermanentJobError } from '../jobs/delivery';
+import { messageOf } from '../log/errors';
 import { childLogger } from '../log/logger';
 import { claimItems } from './delivery/claim';
 import { defer, giveBack } from './delivery/common';
@@ -38,9 +40,10 @@ export async function deliver<T>(delivery: Delivery<T>, deps: DeliverDeps): Prom
       'Setting NOTIFY_SENDER_MAILBOX is missing: expected the mailbox notifications are sent from, such as quarantine-notices@contoso.com.',
     );
   }
-  // Compose once before claiming anything: a malformed job fails here, holding no claims.
-  delivery.compose(delivery.items.map((i) => i.value));
-  const run = startRun(delivery, deps);
+  // Compose once before claiming anything: a malformed job fails here, holding no claims, for good.
+  const guarded = composingForGood(delivery);
+  guarded.compose(guarded.items.map((i) => i.value));
+  const run = startRun(guarded, deps);
 
   const claimed = await claimItems(run);
   const { held, waitUntil } = await reconcile(run, claimed);
@@ -58,6 +61,27 @@ export async function deliver<T>(delivery: Delivery<T>, deps: DeliverDeps): Prom
   const attempt = await sendWithinLimits(run, held);
   if ('done' in attempt) return attempt.done;
   return settle(run, attempt);
+}
+
+/**
+ * The delivery whose compose failing is permanent: an email that cannot be composed from this job
+ * cannot be composed on a retry either, so the job goes to the poison queue with the reason at once.
+ */
+function composingForGood<T>(delivery: Delivery<T>): Delivery<T> {
+  return {
+    ...delivery,
+    compose: (items) => {
+      try {
+        return delivery.compose(items);
+      } catch (error) {
+        // A setting is the deployment's fault, not the job's: fixed, the same job composes.
+        if (error instanceof PermanentJobError || error instanceof SettingsError) throw error;
+        throw new PermanentJobError(`the ${delivery.kind} email could not be composed: ${messageOf(error)}`, {
+          cause: error,
+        });
+      }
+    },
+  };
 }
 
 function startRun<T>(delivery: Delivery<T>, deps: DeliverDeps): DeliveryRun<T> {

@@ -12,9 +12,9 @@ import type { NotifyTemplateSettings } from '../config/settings';
 import type { ReleasedMessageFacts } from '../domain/types';
 import { composeNotification } from '../email/compose';
 import { encodeJob, type NotificationJob } from '../jobs/notificationJob';
-import { addressKey } from '../text/clean';
 import { deliver, type DeliverDeps, type DeliveryOutcome } from './deliver';
 import type { LedgerKey } from './ports';
+import { noticeItem } from '../domain/events';
 
 /** The sending machinery, and how the notice is worded (kept apart: the machinery is every kind's). */
 export interface SendDeps {
@@ -26,8 +26,9 @@ export interface SendDeps {
 export type SendOutcome = DeliveryOutcome;
 
 /** The ledger item of one release: the message, and the mailbox it was released to. */
-export function noticeKey(facts: Pick<ReleasedMessageFacts, 'networkMessageId' | 'releasedTo'>): LedgerKey {
-  return { scope: facts.networkMessageId.toLowerCase(), item: addressKey(facts.releasedTo) };
+export function noticeKey(facts: Pick<ReleasedMessageFacts, 'networkMessageId' | 'releasedTo' | 'event'>): LedgerKey {
+  // [story] Held, deleted and expired notices are items of their own ("held:<recipient>"); a release is unchanged.
+  return { scope: facts.networkMessageId.toLowerCase(), item: noticeItem(facts) };
 }
 
 /**

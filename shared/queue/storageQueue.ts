@@ -5,7 +5,9 @@
 import { QueueClient } from '@azure/storage-queue';
 import type { TokenCredential } from '@azure/core-auth';
 import type { StorageSettings } from '../config/settings';
-import { statusOf } from '../log/errors';
+import type { CodedError } from '../domain/errors';
+import { JobOverBudgetError } from '../jobs/budget';
+import { messageOf, statusOf } from '../log/errors';
 import { encodeQueuedJobMessages, type QueuedJob } from '../jobs/queuedJob';
 import type { NotificationQueue } from '../detect/ports';
 import type { JobMessageQueue, JobScheduler, PoisonQueue, QueuedJobMessage } from '../notify/ports';
@@ -36,6 +38,52 @@ export function queueClient(settings: StorageSettings, name: string, credential:
   return new QueueClient(`${settings.queueUrl}/${name}`, credential());
 }
 
+/**
+ * The queue said no to one message for what it is, not because it is down: 413 RequestBodyTooLarge,
+ * 400 MessageTooLarge or a body it cannot read, or a job no split fits. Retrying the same message cannot help.
+ */
+export class QueueMessageRefusedError extends Error implements CodedError {
+  readonly code = 'queue-refused' as const;
+
+  constructor(
+    message: string,
+    readonly status?: number,
+    readonly serviceCode?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'QueueMessageRefusedError';
+  }
+}
+
+/**
+ * A 400 with one of these codes is about the message. Other 400s (InvalidHeaderValue for an API
+ * version the account does not take, a bad authentication header) are the deployment's: every
+ * message would get them, so they fail the run rather than set every job aside.
+ */
+const MESSAGE_REFUSALS: ReadonlySet<string> = new Set([
+  'MessageTooLarge',
+  'RequestBodyTooLarge',
+  'InvalidXmlDocument',
+  'InvalidXmlNodeValue',
+]);
+
+/** The refusal as a classified error, or undefined when the service failed (5xx, network, auth, throttling). */
+export function refusalOf(error: unknown): QueueMessageRefusedError | undefined {
+  if (error instanceof JobOverBudgetError)
+    return new QueueMessageRefusedError(error.message, undefined, undefined, { cause: error });
+  const status = statusOf(error);
+  const serviceCode = (error as { code?: unknown }).code;
+  const code = typeof serviceCode === 'string' ? serviceCode : undefined;
+  if (status !== 413 && !(status === 400 && code !== undefined && MESSAGE_REFUSALS.has(code))) return undefined;
+  return new QueueMessageRefusedError(
+    `the queue refused the message (${status}${code ? ` ${code}` : ''}): ${messageOf(error).split('\n')[0].slice(0, 200)}`,
+    status,
+    code,
+    { cause: error },
+  );
+}
+
 export class StorageNotificationQueue implements NotificationQueue {
   private ready: Promise<unknown> | undefined;
 
@@ -44,7 +92,13 @@ export class StorageNotificationQueue implements NotificationQueue {
   async enqueue(jobs: readonly QueuedJob[]): Promise<void> {
     this.ready ??= this.queue.createIfNotExists();
     await this.ready;
-    for (const job of jobs) for (const message of encodeMessages(job)) await this.queue.sendMessage(message);
+    for (const job of jobs) {
+      try {
+        for (const message of encodeMessages(job)) await this.queue.sendMessage(message);
+      } catch (error) {
+        throw refusalOf(error) ?? error;
+      }
+    }
   }
 }
 

@@ -238,4 +238,15 @@ export class TableQuarantineSnapshotStore implements QuarantineSnapshotStore {
   async purge(now: Date): Promise<number> {
     return deleteRows(this.table, odata`PurgeAfter lt ${now}`);
   }
+
+  /** [story] Copies whose Expires lies in [from, to): the expiry notices' candidates (a scan, run at most hourly). */
+  async expiredBetween(from: Date, to: Date): Promise<QuarantinedMessage[]> {
+    const found: QuarantinedMessage[] = [];
+    for await (const entity of this.table.listEntities<Record<string, unknown>>({
+      queryOptions: { filter: odata`Expires ge ${from} and Expires lt ${to}` },
+    })) {
+      found.push(fromEntity(entity));
+    }
+    return found;
+  }
 }

@@ -4,6 +4,7 @@ import type { AddManyResult, ReleaseStatus, ReleaseStore, StoredRelease } from '
 import { messageOf, statusOf } from '../log/errors';
 import { isRefusedWrite, splitBySize } from './quarantineSnapshotStore';
 import { deleteRows, forEachLimited, tableKey } from './tables';
+import { isNoticeEvent } from '../domain/events';
 
 const RELEASE = 'release';
 const BLOB = 'blob';
@@ -18,6 +19,10 @@ type ReleaseEntity = {
   ReleasedBy: string;
   System: boolean;
   RequestSource?: number;
+  /** 'listing' for a release the quarantine listing showed; absent for an audit record. */
+  Source?: string;
+  /** [story] 'held', 'deleted' or 'expired' for an event that is no release; absent for a release. */
+  Event?: string;
   ReleasedAt: Date;
   Status: ReleaseStatus;
   Reason: string;
@@ -38,6 +43,8 @@ function toEntity(release: ReleaseEvent, now: Date): ReleaseEntity {
     ReleasedBy: release.releasedBy ?? '',
     System: release.releasedBy === undefined,
     ...(release.requestSource !== undefined ? { RequestSource: release.requestSource } : {}),
+    ...(release.source === 'listing' ? { Source: 'listing' } : {}),
+    ...(release.event ? { Event: release.event } : {}),
     ReleasedAt: release.releasedAt,
     Status: 'pending',
     Reason: '',
@@ -108,9 +115,16 @@ export class TableReleaseStore implements ReleaseStore {
   }
 
   async releasedBy(account: string, from: Date, to: Date): Promise<StoredRelease[]> {
-    return this.list(
+    const found = await this.list(
       odata`PartitionKey eq ${RELEASE} and ReleasedBy eq ${account} and ReleasedAt ge ${from} and ReleasedAt le ${to}`,
     );
+    // [story] A deletion by the same account is no release: the burst rule counts releases only.
+    return found.filter((r) => !r.event);
+  }
+
+  /** [story] Every stored release and event of one message, whatever its status: `npm run told` names their sources. */
+  async ofMessage(networkMessageId: string): Promise<StoredRelease[]> {
+    return this.list(odata`PartitionKey eq ${RELEASE} and NetworkMessageId eq ${networkMessageId.toLowerCase()}`);
   }
 
   private async list(filter: string): Promise<StoredRelease[]> {
@@ -122,6 +136,8 @@ export class TableReleaseStore implements ReleaseStore {
         releasedTo: e.ReleasedTo,
         releasedBy: e.System ? undefined : e.ReleasedBy,
         requestSource: typeof e.RequestSource === 'number' ? e.RequestSource : undefined,
+        ...(e.Source === 'listing' ? { source: 'listing' as const } : {}),
+        ...(isNoticeEvent(e.Event) ? { event: e.Event } : {}),
         releasedAt: new Date(e.ReleasedAt),
         status: e.Status,
         reason: e.Reason,

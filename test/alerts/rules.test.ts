@@ -227,7 +227,8 @@ describe('the alert email', () => {
     expect(email.html).toMatch(/Released to a mailbox that was not one of the message’s recipients: 1 release/);
     // Origin in plain words: no rule codes, no Direction.
     expect(email.html).not.toMatch(/DIR:INB|Direction says/);
-    expect(email.html).toContain('Outside the organisation');
+    // A rule-coded origin queued before the plain words reads as its verdict alone.
+    expect(email.html).toContain('came from outside your organisation');
     // Ledger items stay per rule: each rule still reports each release once.
     expect(jobs[0].items.map((i) => i.rule)).toEqual(['risky-type', 'risky-type', 'released-to-other', 'burst']);
   });

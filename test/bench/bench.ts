@@ -34,6 +34,7 @@ import type { StateStore, Versioned } from '../../shared/domain/state';
 import { forEachLimited, TABLES } from '../../shared/store/tables';
 import { startAzurite, type Azurite } from '../../simulator/azurite';
 import { reportBench } from './reportBench';
+import { storyLatency } from './storyLatency';
 import type { AuditRecord } from '../../simulator';
 import type { DetectProbeResult, ProbeInput, ProbeResult, SnapshotProbeResult } from './probe';
 import { SimProcess } from './simClient';
@@ -59,7 +60,7 @@ const DEFAULT_LATENCY = { exchange: 10, management: 0, graph: 10 };
 type Entity = ReturnType<typeof toEntity>;
 
 const sections = new Set(
-  (process.env.BENCH_SECTIONS ?? 'snapshot,memory,detect,mass,send,report').split(',').map((s) => s.trim()),
+  (process.env.BENCH_SECTIONS ?? 'snapshot,memory,detect,mass,send,report,story').split(',').map((s) => s.trim()),
 );
 const figures: Record<string, unknown> = {};
 
@@ -1001,6 +1002,7 @@ async function main(): Promise<void> {
       figures.report = await reportBench({ connectionString: azurite.connectionString, say });
       say();
     }
+    if (sections.has('story')) figures.storyLatency = await storyLatency({ say });
   } finally {
     await Promise.all([sim.stop(), azurite.stop()]);
   }

@@ -122,7 +122,7 @@ describe('npm run doctor with nothing set', () => {
       expect.stringMatching(/^skip {2}token for Exchange Online +needs AZURE_CLIENT_SECRET$/),
     );
     // The alert settings are fine (alerts are off: a warning) and the health check waits for storage.
-    expect(doctor.summary).toEqual({ command: 'doctor', ok: false, checks: 16, failed: 4, skipped: 11, warnings: 1 });
+    expect(doctor.summary).toEqual({ command: 'doctor', ok: false, checks: 17, failed: 4, skipped: 12, warnings: 1 });
   }, 30_000);
 });
 
@@ -194,12 +194,12 @@ describe('npm run told', () => {
       ),
       expect.stringMatching(
         new RegExp(
-          `^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC {2}dry run \\(nobody was mailed\\): carol@contoso\\.com about message ${nmid(carol)} "Card  \\[31mnumbers", released to dan@fabrikam\\.example; sent by a user of your organisation$`,
+          `^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC {2}dry run \\(nobody was mailed\\): carol@contoso\\.com about message ${nmid(carol)} "Card  \\[31mnumbers", released to dan@fabrikam\\.example \\(seen in: both\\); sent by a user of your organisation$`,
         ),
       ),
       expect.stringMatching(
         new RegExp(
-          `^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC {2}sent \\(Graph accepted it\\): alice@contoso\\.com about message ${nmid(alice)} "Q3 pricing sheet", released to bob@fabrikam\\.example; sent by a user of your organisation$`,
+          `^\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC {2}sent \\(Graph accepted it\\): alice@contoso\\.com about message ${nmid(alice)} "Q3 pricing sheet", released to bob@fabrikam\\.example \\(seen in: both\\); sent by a user of your organisation$`,
         ),
       ),
     ]);
@@ -209,6 +209,9 @@ describe('npm run told', () => {
       told: 3,
       dryRun: 1,
       byHow: { accepted: 1, 'dry-run': 1, 'sent-items': 1 },
+      byEvent: { released: 3 },
+      // Both releases were in the audit feed and the listing; the third row's message is in neither store.
+      bySource: { both: 2, unknown: 1 },
       senders: 2,
       senderUnknown: 1,
     });

@@ -15,6 +15,7 @@ describe('npm run doctor', () => {
   it('passes every check when every grant is in place', async () => {
     const results = await runDoctor(world.env(), world.log);
     expect(failed(results)).toEqual({});
+    expect(results.find((r) => r.name === 'events told')?.detail).toContain('senders are told: released');
     expect(results.map((r) => r.name)).toEqual([
       'settings',
       'settings: connection',
@@ -24,6 +25,8 @@ describe('npm run doctor', () => {
       'settings: alerts',
       'settings: health',
       'settings: report',
+      'settings: story',
+      'events told',
       'storage',
       'credentials',
       'token for Exchange Online',
@@ -36,6 +39,7 @@ describe('npm run doctor', () => {
       'sender mailbox',
       'sent items (exactly once after a lost answer)',
       'alerts and health emails',
+      'post-delivery series (advanced hunting, else the ZAP report)',
       'health (problems the product has seen)',
     ]);
     expect(skipped(results)).toEqual({});
@@ -198,6 +202,8 @@ describe('npm run doctor', () => {
       'audit feed (Audit.General subscription)': 'needs M365_TENANT_ID',
       'sender mailbox': 'needs NOTIFY_SENDER_MAILBOX',
       'sent items (exactly once after a lost answer)': 'needs NOTIFY_SENDER_MAILBOX and a token for Microsoft Graph',
+      'post-delivery series (advanced hunting, else the ZAP report)':
+        'needs M365_TENANT_ID and a token for Microsoft Graph',
       'health (problems the product has seen)': 'needs working storage (see storage)',
     });
     // Sign-in itself does not depend on M365_TENANT_ID: those checks still ran and passed.

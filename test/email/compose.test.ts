@@ -181,7 +181,10 @@ describe('composeNotification: the happy path', () => {
   });
 
   it('tags the email with the NetworkMessageId header', () => {
-    expect(email.headers).toEqual([{ name: NETWORK_MESSAGE_IDS_HEADER, value: ID_A }]);
+    expect(email.headers).toEqual([
+      { name: NETWORK_MESSAGE_IDS_HEADER, value: ID_A },
+      { name: 'x-qrn-event', value: 'released' },
+    ]);
   });
 
   it('maps to the Graph sendMail message', () => {
@@ -189,7 +192,10 @@ describe('composeNotification: the happy path', () => {
       subject: email.subject,
       body: { contentType: 'HTML', content: email.html },
       toRecipients: [{ emailAddress: { address: 'alice@contoso.com' } }],
-      internetMessageHeaders: [{ name: 'x-qrn-network-message-ids', value: ID_A }],
+      internetMessageHeaders: [
+        { name: 'x-qrn-network-message-ids', value: ID_A },
+        { name: 'x-qrn-event', value: 'released' },
+      ],
     });
   });
 
@@ -405,7 +411,7 @@ describe('composeNotification: no header injection through any field', () => {
           });
           expect(email.subject).not.toMatch(/[\r\n\u0000-\u001f\u007f-\u009f\u2028\u2029]/);
           expect(email.subject.length).toBeLessThanOrEqual(255);
-          expect(headerValues(email)).toEqual([`x-qrn-network-message-ids: ${ID_A}`]);
+          expect(headerValues(email)).toEqual([`x-qrn-network-message-ids: ${ID_A}`, 'x-qrn-event: released']);
           const graph = toGraphMessage(email);
           expect(JSON.stringify(graph.internetMessageHeaders)).not.toMatch(/\\r|\\n/);
         }
@@ -438,7 +444,10 @@ describe('composeNotification: no header injection through any field', () => {
       facts({ networkMessageId: ID_A, releasedAt: '2026-08-21T08:00:00Z' }),
       facts({ networkMessageId: ID_B, releasedTo: 'carol@fabrikam.example' }),
     ]);
-    expect(email.headers).toEqual([{ name: 'x-qrn-network-message-ids', value: `${ID_B},${ID_A}` }]);
+    expect(email.headers).toEqual([
+      { name: 'x-qrn-network-message-ids', value: `${ID_B},${ID_A}` },
+      { name: 'x-qrn-event', value: 'released' },
+    ]);
   });
 
   it('rejects a sender that is not a plain mailbox address', () => {

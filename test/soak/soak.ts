@@ -100,22 +100,31 @@ export async function runSchedule(seed: number, readAccess: boolean): Promise<Sc
   const log = new MemoryLogger();
 
   // Releases, each with its own NetworkMessageId so an email's header names exactly what it told.
-  const releases: ReleasedMessageFacts[] = Array.from({ length: rng.int(1, 6) }, (_, i) =>
-    release({
+  // Each a release or (issue 22) a hold, deletion or expiry: their own ledger items, through the same machinery.
+  const releases: ReleasedMessageFacts[] = Array.from({ length: rng.int(1, 6) }, (_, i) => {
+    const event = rng.pick([undefined, undefined, 'held', 'deleted', 'expired'] as const);
+    return release({
       networkMessageId: guid(rng),
       releasedTo: rng.pick(['bob@fabrikam.example', 'carol@fabrikam.example', 'dan@northwind.example']),
       releasedAt: new Date(START - (i + 1) * MINUTE).toISOString(),
-    }),
-  );
+      ...(event ? { event } : {}),
+    });
+  });
+  // A job tells one event (jobsFor groups by message and event): jobs are drawn from one event's items.
   const jobs: ReleasedMessageFacts[][] = [];
   for (let j = rng.int(1, 4); j > 0; j--) {
-    const size = Math.min(releases.length, rng.int(1, 3));
+    const event = rng.pick(releases).event;
+    const same = releases.filter((r) => r.event === event);
+    const size = Math.min(same.length, rng.int(1, 3));
     const chosen = new Set<ReleasedMessageFacts>();
-    while (chosen.size < size) chosen.add(rng.pick(releases));
+    while (chosen.size < size) chosen.add(rng.pick(same));
     jobs.push([...chosen]);
   }
   const uncovered = releases.filter((r) => !jobs.some((j) => j.includes(r)));
-  for (let i = 0; i < uncovered.length; i += 3) jobs.push(uncovered.slice(i, i + 3));
+  for (const event of [undefined, 'held', 'deleted', 'expired']) {
+    const left = uncovered.filter((r) => r.event === event);
+    for (let i = 0; i < left.length; i += 3) jobs.push(left.slice(i, i + 3));
+  }
 
   const queue: Message[] = [];
   let nextId = 1;

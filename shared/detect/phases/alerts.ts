@@ -1,6 +1,8 @@
 /**
  * Alerts for the security team, about the releases decided this run. They are handed over before
  * the releases that only they were waiting for are settled, so a crash in between cannot lose one.
+ * An alert the queue refuses for what it is is set aside (logged with its facts, counted), so it
+ * cannot stop the notices handed over after it.
  */
 import {
   BURST_WINDOW_MS,
@@ -13,7 +15,9 @@ import {
 import { alertJobsFor, type AlertJob } from '../../jobs/alertJob';
 import type { LogFields, Logger } from '../../log/logger';
 import type { NotificationQueue, ReleaseStore } from '../ports';
+import { oneWitnessEach } from '../releaseSources';
 import { chunk, ENQUEUE_BATCH } from './chunk';
+import { enqueueEach } from './setAside';
 
 export interface AlertDeps {
   queue: NotificationQueue;
@@ -26,20 +30,30 @@ export interface AlertDeps {
 export interface AlertSummary {
   /** Alert emails handed over this run. */
   alerts: number;
+  /** Alert jobs the queue refused (too large, malformed): logged with their facts, not emailed. */
+  setAsideAlerts: number;
 }
 
 export async function raiseAlerts(deps: AlertDeps, decided: readonly ReleaseView[]): Promise<AlertSummary> {
   const settings = deps.alerts;
-  if (!settings || settings.recipients.length === 0) return { alerts: 0 };
+  if (!settings || settings.recipients.length === 0) return { alerts: 0, setAsideAlerts: 0 };
   const findings = [
     ...messageFindings(decided, settings),
     ...(await burstsAmong(decided, settings.burstReleases, deps.releases)),
   ];
   const alertJobs = alertJobsFor(findings);
-  for (const batch of chunk(alertJobs, ENQUEUE_BATCH)) await deps.queue.enqueue(batch);
-  // One structured event per alert, for a Sentinel or Log Analytics rule (README: KQL).
+  const refused = new Map<AlertJob, string>();
+  for (const batch of chunk(alertJobs, ENQUEUE_BATCH))
+    for (const { job, reason } of await enqueueEach(deps.queue, batch)) refused.set(job, reason);
+  // One structured event per alert, for a Sentinel or Log Analytics rule (README: KQL), emailed or not.
   for (const job of alertJobs) deps.log.warn('quarantine alert', alertFields(job));
-  return { alerts: alertJobs.length };
+  for (const [job, reason] of refused)
+    deps.log.error('alert job set aside: the queue refused it; its releases are in the quarantine alert line', {
+      jobId: job.jobId,
+      rule: job.rule,
+      reason,
+    });
+  return { alerts: alertJobs.length - refused.size, setAsideAlerts: refused.size };
 }
 
 function alertFields(job: AlertJob): LogFields {
@@ -81,7 +95,15 @@ async function burstsAmong(
     const known = new Map(views.map((v) => [v.release.recordId, v]));
     const all = around.map((r) => known.get(r.recordId) ?? { release: r, message: undefined });
     for (const v of views) if (!around.some((r) => r.recordId === v.release.recordId)) all.push(v);
-    findings.push(...burstFindings(account, all, threshold));
+    // A release both sources saw is one release (the listing is a second witness, not a second release).
+    const counted = new Set(oneWitnessEach(all.map((v) => v.release)).map((r) => r.recordId));
+    findings.push(
+      ...burstFindings(
+        account,
+        all.filter((v) => counted.has(v.release.recordId)),
+        threshold,
+      ),
+    );
   }
   return findings;
 }

@@ -2,6 +2,8 @@
  * Hand-over: the notice jobs go to the queue in batches, each batch's releases settled as soon as it
  * is enqueued, so a timeout mid-run repeats nothing already handed over. A crash between the two
  * re-enqueues one batch on the next run, and the ledger in the sending stage makes the repeat a no-op.
+ * A job the queue refuses for what it is is set aside: its releases settled 'set-aside' with the
+ * queue's reason, logged and counted, and every other job goes on.
  */
 import { jobsFor, ledgerKey, type NotificationJob } from '../../jobs/notificationJob';
 import type { Logger } from '../../log/logger';
@@ -9,6 +11,7 @@ import { forEachLimited } from '../../util/forEachLimited';
 import type { NotificationQueue, ReleaseStore } from '../ports';
 import { chunk, ENQUEUE_BATCH } from './chunk';
 import type { NoticeEntry, Settlement } from './match';
+import { enqueueEach } from './setAside';
 
 const SETTLE_CONCURRENCY = 8;
 
@@ -20,6 +23,8 @@ export interface HandOverDeps {
 
 export interface HandOverSummary {
   jobs: number;
+  /** Notice jobs the queue refused (too large, malformed): their releases are settled 'set-aside'. */
+  setAsideJobs: number;
 }
 
 /** Skipped and unmatched releases: settled once their alerts are handed over. */
@@ -48,18 +53,35 @@ export async function handOver(
   // two): it is settled once the last of them is handed over.
   const jobsLeft = new Map<string, number>();
   for (const job of jobs) for (const id of recordIdsOf(job)) jobsLeft.set(id, (jobsLeft.get(id) ?? 0) + 1);
-  const summary: HandOverSummary = { jobs: 0 };
+  const summary: HandOverSummary = { jobs: 0, setAsideJobs: 0 };
+  // A record any of whose jobs was refused is settled 'set-aside' with that reason, once its last job is done.
+  const refusedWhy = new Map<string, string>();
   for (const batch of chunk(jobs, ENQUEUE_BATCH)) {
-    await deps.queue.enqueue(batch);
-    summary.jobs += batch.length;
+    const refused = await enqueueEach(deps.queue, batch);
+    for (const { job, reason } of refused) {
+      summary.setAsideJobs++;
+      for (const id of recordIdsOf(job)) refusedWhy.set(id, reason);
+      deps.log.error('notice job set aside: the queue refused it', {
+        jobId: job.jobId,
+        releases: job.releases.length,
+        networkMessageIds: [...new Set(job.releases.map((r) => r.networkMessageId))].slice(0, 20),
+        reason,
+      });
+    }
+    summary.jobs += batch.length - refused.length;
     const done: string[] = [];
     for (const id of batch.flatMap(recordIdsOf)) {
       const left = (jobsLeft.get(id) ?? 1) - 1;
       jobsLeft.set(id, left);
       if (left === 0) done.push(id);
     }
-    await deps.releases.settleMany(done, 'queued', now);
-    deps.log.info('handed over', { jobs: batch.length, releases: done.length });
+    const queued = done.filter((id) => !refusedWhy.has(id));
+    const setAside = done.filter((id) => refusedWhy.has(id));
+    await deps.releases.settleMany(queued, 'queued', now);
+    await forEachLimited(setAside, SETTLE_CONCURRENCY, (id) =>
+      deps.releases.settle(id, 'set-aside', `not handed over: ${refusedWhy.get(id) ?? ''}`.slice(0, 1000), now),
+    );
+    deps.log.info('handed over', { jobs: batch.length - refused.length, releases: queued.length });
   }
   return summary;
 }

@@ -7,7 +7,8 @@ import type { ReleaseEvent } from '../../domain/types';
 import type { Logger } from '../../log/logger';
 import { windowsBetween } from '../../snapshot/snapshotQuarantine';
 import type { AuditFeed, ContentBlob, ReleaseStore } from '../ports';
-import { classifyAuditRecord, type IgnoreReason } from '../releaseRecords';
+import { classifyAuditRecord, type IgnoreReason, type RecordVerdict } from '../releaseRecords';
+import { messageOf } from '../../log/errors';
 import type { RunState } from './runState';
 import type { RunWindow } from './window';
 
@@ -102,7 +103,7 @@ function releasesIn(
 ): ReleaseEvent[] {
   const events: ReleaseEvent[] = [];
   for (const raw of records) {
-    const verdict = classifyAuditRecord(raw);
+    const verdict = classifySafely(raw, log, blob);
     if (verdict.kind === 'release') {
       events.push(verdict.event);
       continue;
@@ -120,4 +121,17 @@ function releasesIn(
       });
   }
   return events;
+}
+
+/** The classifier is total; should one record still crash it, that record is counted malformed, not the blob lost. */
+function classifySafely(raw: unknown, log: Logger, blob: ContentBlob): RecordVerdict {
+  try {
+    return classifyAuditRecord(raw);
+  } catch (error) {
+    log.error('audit record set aside: the classifier failed on it', {
+      blob: blob.contentId,
+      reason: messageOf(error).slice(0, 300),
+    });
+    return { kind: 'ignored', reason: 'malformed', recordId: '' };
+  }
 }

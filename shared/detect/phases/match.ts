@@ -6,7 +6,9 @@
 import type { ReleaseView } from '../../alerts/rules';
 import type { QuarantinedMessage, ReleasedMessageFacts } from '../../domain/types';
 import type { CmdletRunner } from '../../exchange/ports';
+import { factsForEvent } from '../../domain/events';
 import { ledgerKey } from '../../jobs/notificationJob';
+import { messageOf } from '../../log/errors';
 import type { Logger } from '../../log/logger';
 import type { QuarantineSnapshotStore } from '../../snapshot/ports';
 import { forEachLimited } from '../../util/forEachLimited';
@@ -37,6 +39,8 @@ export interface MatchSummary {
   originBySource: Record<OriginSource, number>;
   /** Get-QuarantineMessageHeader calls this run (each is audited in the tenant). */
   headerReads: number;
+  /** Releases whose decision failed on their stored data: settled 'set-aside' with the reason. */
+  undecidable: number;
 }
 
 /** One notice's facts and every release record it answers (a repeated release, or one to all). */
@@ -47,7 +51,7 @@ export interface NoticeEntry {
 
 export interface Settlement {
   recordId: string;
-  status: 'skipped' | 'unmatched';
+  status: 'skipped' | 'unmatched' | 'set-aside';
   reason: string;
 }
 
@@ -105,6 +109,7 @@ class Matching implements Matched {
     skippedByReason: {},
     originBySource: { header: 0, fallback: 0 },
     headerReads: 0,
+    undecidable: 0,
   };
   readonly decided: ReleaseView[] = [];
   readonly toSettle: Settlement[] = [];
@@ -118,7 +123,33 @@ class Matching implements Matched {
   ) {}
 
   async decide(release: StoredRelease, rows: QuarantinedMessage[]): Promise<void> {
-    let decision: Decision = decideRelease(release, rows, this.ctx);
+    const decision = this.decideSafely(release, rows, undefined);
+    if (decision) await this.decideWith(release, rows, decision);
+  }
+
+  /** The pure decision, or undefined when it throws: that release is set aside, the run goes on. */
+  private decideSafely(
+    release: StoredRelease,
+    rows: QuarantinedMessage[],
+    origin: MessageOrigin | undefined,
+  ): Decision | undefined {
+    try {
+      return decideRelease(release, rows, this.ctx, origin);
+    } catch (error) {
+      this.summary.undecidable++;
+      const reason = `could not be decided: ${messageOf(error)}`.slice(0, 500);
+      this.log.error('release set aside', {
+        recordId: release.recordId,
+        networkMessageId: release.networkMessageId,
+        reason,
+      });
+      this.toSettle.push({ recordId: release.recordId, status: 'set-aside', reason });
+      return undefined;
+    }
+  }
+
+  private async decideWith(release: StoredRelease, rows: QuarantinedMessage[], first: Decision): Promise<void> {
+    let decision: Decision = first;
     let origin: MessageOrigin | undefined;
     if (decision.kind === 'need-origin') {
       const resolved = await this.resolver.resolve(
@@ -135,16 +166,36 @@ class Matching implements Matched {
       }
       origin = resolved;
       this.resolver.count(resolved);
-      decision = decideRelease(release, rows, this.ctx, resolved);
+      const decided = this.decideSafely(release, rows, resolved);
+      if (!decided) return;
+      decision = decided;
     }
     // Releases before the cut-off raise no alert either: a fresh deployment does not report last week.
     const beforeCutoff = decision.kind === 'skip' && decision.reason === 'before-cutoff';
-    if (decision.kind !== 'need-origin' && decision.kind !== 'wait' && !beforeCutoff)
-      this.decided.push({ release, message: messageView(rows, origin, this.ctx.acceptedDomains) });
-    this.record(release, decision);
+    // Held, deleted and expired events are no releases: the alert rules never see them.
+    if (decision.kind !== 'need-origin' && decision.kind !== 'wait' && !beforeCutoff && !release.event)
+      this.decided.push({ release, message: this.viewSafely(release, rows, origin) });
+    this.record(release, decision, rows);
   }
 
-  private record(release: StoredRelease, decision: Decision): void {
+  /** The message's facts for the alert rules; a row they cannot be read from leaves them out, not the release. */
+  private viewSafely(
+    release: StoredRelease,
+    rows: QuarantinedMessage[],
+    origin: MessageOrigin | undefined,
+  ): ReleaseView['message'] {
+    try {
+      return messageView(rows, origin, this.ctx.acceptedDomains);
+    } catch (error) {
+      this.log.warn('alert facts left out: the snapshot row could not be read', {
+        recordId: release.recordId,
+        reason: messageOf(error).slice(0, 300),
+      });
+      return undefined;
+    }
+  }
+
+  private record(release: StoredRelease, decision: Decision, rows: readonly QuarantinedMessage[]): void {
     switch (decision.kind) {
       case 'need-origin':
       case 'wait':
@@ -160,9 +211,16 @@ class Matching implements Matched {
       case 'skip':
         this.skip(release, decision.reason);
         return;
-      case 'notify':
+      case 'notify': {
+        // An event's facts carry it, and a deletion skips copies that were released (domain/events.ts).
+        const told = factsForEvent(release, decision.facts, rows);
+        if (told.length === 0) {
+          this.toSettle.push({ recordId: release.recordId, status: 'skipped', reason: 'released-before' });
+          return;
+        }
         this.summary.matched++;
-        for (const facts of decision.facts) this.notify(decision.sender, facts, release.recordId);
+        for (const facts of told) this.notify(decision.sender, facts, release.recordId);
+      }
     }
   }
 

@@ -40,12 +40,13 @@ export async function sendWithinLimits<T>(
     attemptAt = deps.clock.now();
     const sending = await markSending(run, held, marker);
     if (sending.length === 0) return undefined;
-    const email = run.delivery.compose(sending.map((h) => h.item.value));
+    let email: ComposedEmail;
     try {
+      email = run.delivery.compose(sending.map((h) => h.item.value));
       const answer = await deps.mailer.send(mailbox, email, { saveToSentItems: deps.sender.saveToSentItems, marker });
       return { sending, email, answer };
     } catch (error) {
-      // The mailer throws only when nothing went out (no token, an email it will not build): give the items back.
+      // Compose and the mailer throw only when nothing went out (no token, an email it will not build): give the items back.
       await giveBack(deps.ledger, sending);
       throw error;
     }
