@@ -23,6 +23,7 @@ import { ledgerRetentionCutoff } from '../notify/claim';
 import { TableMessageOriginStore } from '../store/messageOriginStore';
 import { drainQueue, type DrainOptions, type DrainSummary } from '../notify/drainQueue';
 import { MailboxPacer } from '../notify/pacing';
+import type { DeliverDeps } from '../notify/deliver';
 import { sendNotification, type SendDeps, type SendOutcome } from '../notify/sendNotification';
 import {
   queueClient,
@@ -132,7 +133,7 @@ export class Runtime {
         await arrivals(messages, at);
         await holds(messages, at);
       },
-      now: () => clock.now(),
+      clock,
     });
     // [story] The listing as a second source of releases: its released rows, after the snapshot's rows are stored.
     const listing = await trackListingReleases({
@@ -189,7 +190,7 @@ export class Runtime {
       store: await this.activityStore(),
       ownIdentities: s.ownIdentities,
       log: this.log,
-      now: () => clock.now(),
+      clock,
     });
     // [story] QuarantineDeleteMessage records become deletion notices (NOTIFY_ON=deleted), read like the counts.
     const deletions = deletionReader(await this.storyDeps(), () => clock.now());
@@ -225,7 +226,7 @@ export class Runtime {
   }
 
   async notificationLedger(): Promise<TableNotificationLedger> {
-    return new TableNotificationLedger(await this.tables.readyTable(TABLES.ledger));
+    return new TableNotificationLedger(await this.tables.readyTable(TABLES.ledger), this.clock);
   }
 
   private mailboxPacer: Promise<MailboxPacer> | undefined;
@@ -249,20 +250,20 @@ export class Runtime {
       return sendAlert(
         job,
         {
-          ...deps,
+          delivery: deps.delivery,
           alertRecipients: this.settings.alerts.recipients,
           timeZone: this.settings.template.timeZone ?? 'UTC',
         },
         deliveryId,
       );
-    if (holdDuringDryRun(job, this.settings, new Date())) return this.holdForSending(job);
+    if (holdDuringDryRun(job, this.settings, this.clock.now())) return this.holdForSending(job);
     return sendNotification(job, deps, deliveryId);
   }
 
   /** DRY_RUN_RELEASES_AFTER=tell in a dry run: the job waits in the queue until sending is on (dryRunHold.ts). */
   private async holdForSending(job: NotificationJob): Promise<SendOutcome> {
     await this.scheduler.later(encodeQueuedJob(job), HOLD_RECHECK_MS);
-    const deferredUntil = new Date(Date.now() + HOLD_RECHECK_MS).toISOString();
+    const deferredUntil = new Date(this.clock.now().getTime() + HOLD_RECHECK_MS).toISOString();
     this.log.info('dry run: held until sending is switched on (DRY_RUN_RELEASES_AFTER=tell); not recorded as told', {
       jobId: job.jobId,
       at: deferredUntil,
@@ -282,7 +283,7 @@ export class Runtime {
 
   async sendDeps(): Promise<SendDeps> {
     const s = this.settings;
-    return {
+    const delivery: DeliverDeps = {
       ledger: await this.notificationLedger(),
       mailer: this.mailer,
       limits: {
@@ -291,12 +292,12 @@ export class Runtime {
       },
       scheduler: this.scheduler,
       sender: { mailbox: s.notifySenderMailbox, saveToSentItems: s.notifySaveToSentItems, dryRun: s.notifyDryRun },
-      // [story] NOTIFY_REVIEW_CONTACT rides with the template (hold, deletion and expiry notices show it).
-      template: { ...s.template, reviewContact: s.story.reviewContact },
       log: this.log,
       clock: this.clock,
       health: (observations) => this.recordHealth(observations),
     };
+    // [story] NOTIFY_REVIEW_CONTACT rides with the template (hold, deletion and expiry notices show it).
+    return { delivery, template: { ...s.template, reviewContact: s.story.reviewContact } };
   }
 
   private healthMonitor: Promise<HealthMonitor> | undefined;
@@ -309,12 +310,10 @@ export class Runtime {
         recipients.length > 0
           ? async (job: HealthEmailJob) =>
               sendHealth(job, {
-                ...(await this.sendDeps()),
+                delivery: { ...(await this.sendDeps()).delivery, health: undefined, clock: clock ?? this.clock },
                 recipients,
                 timeZone: this.settings.template.timeZone ?? 'UTC',
                 deployment: { app: this.settings.deploymentName, tenantId: this.settings.tenantId },
-                health: undefined,
-                clock: clock ?? this.clock,
               })
           : undefined;
       return new HealthMonitor({
@@ -455,7 +454,8 @@ export class Runtime {
     const deps = await this.sendDeps();
     return sendWeeklyReport(
       {
-        ...deps,
+        // A report whose send is in doubt is not queued again (the queue cannot carry it): the timer's retry reconciles it.
+        delivery: { ...deps.delivery, scheduler: { later: async () => undefined } },
         recipients: this.settings.reportRecipients,
         store: await this.activityStore(),
         postDelivery: (window) => loadPostDelivery(window, this.postDeliveryDeps()),
@@ -465,8 +465,6 @@ export class Runtime {
           for (const f of failed) this.log.warn('report chart left out: its table stands in', f);
           return charts;
         },
-        // A report whose send is in doubt is not queued again (the queue cannot carry it): the timer's retry reconciles it.
-        scheduler: { later: async () => undefined },
       },
       now,
     );

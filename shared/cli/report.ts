@@ -39,7 +39,11 @@ export function parseReportArgs(argv: readonly string[]): ReportArgs {
 }
 
 /** Reads the window's daily counts and writes the page and its charts; the summary the command prints. */
-export async function runReport(runtime: Runtime, args: ReportArgs, now: Date = new Date()): Promise<ReportSummary> {
+export async function runReport(
+  runtime: Runtime,
+  args: ReportArgs,
+  now: Date = runtime.clock.now(),
+): Promise<ReportSummary> {
   const data = await runtime.reportData(args.days, now);
   const files = await writeReport(resolve(args.out), data);
   runtime.log.info(`wrote ${resolve(args.out, files[0])} and ${files.length - 1} charts`);

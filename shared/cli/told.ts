@@ -11,7 +11,7 @@ const MAX_ROWS = 50_000;
 void runCommand(
   'told',
   async (runtime) => {
-    const since = parseSince(toldArguments(process.argv.slice(2)).since, new Date());
+    const since = parseSince(toldArguments(process.argv.slice(2)).since, runtime.clock.now());
     const ledger = await runtime.notificationLedger();
     const rows: ToldRow[] = [];
     let truncated = false;

@@ -63,13 +63,17 @@ export function describeOriginText(origin: string): string {
   return 'unknown';
 }
 
-/** Releases by recordId, each with every rule that listed it; most dangerous first, then oldest first. */
+/**
+ * Releases by audit record, message and mailbox, each with every rule that listed it; most dangerous
+ * first, then oldest first. The record Id alone is outside input: two releases sharing one (a broken
+ * feed) would have hidden one of them and its id.
+ */
 function rowsOf(job: AlertJob): Row[] {
   const rows = new Map<string, Row>();
   for (const item of job.items) {
     const rule = itemRule(job, item);
     for (const facts of item.releases) {
-      const id = facts.recordId.toLowerCase();
+      const id = [facts.recordId, facts.networkMessageId, facts.releasedTo].join('|').toLowerCase();
       const row = rows.get(id) ?? { facts, rules: new Set<AlertRule>() };
       row.rules.add(rule);
       rows.set(id, row);
@@ -258,46 +262,57 @@ function detailBlock(row: Row, timeZone: string): { html: string; text: string }
   return { html, text };
 }
 
-/** The alert for one job, to ALERT_RECIPIENTS. */
-export function composeAlert(job: AlertJob, recipients: readonly string[], timeZone = 'UTC'): ComposedEmail {
-  const rows = rowsOf(job);
-  const counts = alertCounts(job);
-  const by = displayText(releaserWords(job.account), 320);
-  const rules = (['risky-type', 'released-to-other', 'burst'] as const).filter((r) => (counts.byRule[r] ?? 0) > 0);
+/** What the HTML and the text of one alert both say, worked out once. */
+interface AlertContent {
+  job: AlertJob;
+  rows: readonly Row[];
+  counts: AlertCounts;
+  /** The rules that fired, in the order the email explains them. */
+  rules: readonly AlertRule[];
+  /** The releasing account as shown. */
+  by: string;
+  subject: string;
+  timeZone: string;
+  /** The risky releases' detail blocks. */
+  blocks: ReadonlyArray<{ html: string; text: string }>;
+}
+
+/** The subject: the most dangerous type first when there is one, else the burst; a split alert says its part. */
+function alertSubject(job: AlertJob, rows: readonly Row[], counts: AlertCounts, by: string): string {
   const worst = rows.find((r) => dangerRank(r.facts.quarantineType) < 3);
   const tally = `${plural(counts.messages, 'message')}, ${plural(counts.releases, 'release')}`;
   const over = counts.threshold !== undefined ? `, more than ${counts.threshold}` : '';
   const headline = worst
-    ? `${typeWords(worst.facts.quarantineType)} released by ${by} (${tally}${rules.includes('burst') ? `; ${counts.byRule.burst} within an hour${over}` : ''})`
+    ? `${typeWords(worst.facts.quarantineType)} released by ${by} (${tally}${(counts.byRule.burst ?? 0) > 0 ? `; ${counts.byRule.burst} within an hour${over}` : ''})`
     : `${plural(counts.releases, 'release')} of ${plural(counts.messages, 'message')} by ${by} within an hour${over ? ` (${over.slice(2)})` : ''}`;
   // A mass alert split to fit the queue says which part this is; each part lists its own releases.
   const part = job.part && job.part.of > 1 ? ` (part ${job.part.index} of ${job.part.of})` : '';
-  const subject = truncate(cleanInline(`Quarantine alert: ${headline}`), 250 - part.length) + part;
-  const ids = [...new Set(rows.map((r) => r.facts.networkMessageId.toLowerCase()))];
+  return truncate(cleanInline(`Quarantine alert: ${headline}`), 250 - part.length) + part;
+}
+
+function alertHtml(c: AlertContent, query: string): string {
+  const { rows, counts, by } = c;
   const unlisted = counts.releases - rows.length;
-  const details = rows.filter((r) => r.rules.has('risky-type') || r.rules.has('released-to-other'));
-  const blocks = details.map((r) => detailBlock(r, timeZone));
-  const query = huntingQuery(ids);
   const linkNote = rows.some((r) => r.facts.requestSource === 2)
     ? '<p style="margin:8px 0"><strong>Released through a link in a quarantine notification:</strong> that can be the user, or a link scanner that opened the link for them.</p>'
     : '';
-  const html = [
+  return [
     '<!DOCTYPE html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"></head>',
     '<body style="margin:0;padding:16px;font-family:Segoe UI,Arial,sans-serif;font-size:14px;line-height:1.4;color:#1b1b1b;max-width:760px">',
-    `<h1 style="font-size:18px;margin:0 0 8px;overflow-wrap:anywhere">${proseHtml(subject)}</h1>`,
+    `<h1 style="font-size:18px;margin:0 0 8px;overflow-wrap:anywhere">${proseHtml(c.subject)}</h1>`,
     `<p style="margin:8px 0;overflow-wrap:anywhere">${proseHtml(`${by} released ${plural(counts.messages, 'message')} from quarantine (${plural(counts.releases, 'release')}: one per recipient a copy was released to). Why this alert:`)}</p>`,
-    `<ul style="margin:0 0 8px 20px;padding:0">${rules.map((r) => `<li>${escapeHtml(ruleLine(r, counts))}</li>`).join('')}</ul>`,
+    `<ul style="margin:0 0 8px 20px;padding:0">${c.rules.map((r) => `<li>${escapeHtml(ruleLine(r, counts))}</li>`).join('')}</ul>`,
     linkNote,
     `<p style="margin:8px 0 0;font-size:12px;color:#555;overflow-wrap:anywhere">${proseHtml(`Released by ${by} unless a row says otherwise.`)}</p>`,
     '<table role="presentation" style="width:100%;border-collapse:collapse;margin:4px 0 8px;font-size:13px">',
     `<tr><th style="${S.head}">Time · type</th><th style="${S.head}">Sender (subject below)</th><th style="${S.head}">Released to · by</th></tr>`,
-    ...rows.map((r) => summaryRow(r, timeZone, job.account.toLowerCase())),
+    ...rows.map((r) => summaryRow(r, c.timeZone, c.job.account.toLowerCase())),
     '</table>',
     unlisted > 0
       ? `<p style="margin:8px 0">${escapeHtml(`… and ${plural(unlisted, 'more release')} in this burst (the first ${rows.length} are listed).`)}</p>`
       : '',
-    blocks.length > 0 ? '<h2 style="font-size:15px;margin:16px 0 4px">Details of the risky releases</h2>' : '',
-    ...blocks.map((b) => b.html),
+    c.blocks.length > 0 ? '<h2 style="font-size:15px;margin:16px 0 4px">Details of the risky releases</h2>' : '',
+    ...c.blocks.map((b) => b.html),
     '<h2 style="font-size:15px;margin:16px 0 8px">What to do next</h2>',
     '<ol style="margin:0 0 8px 20px;padding:0">',
     `<li>Advanced hunting (<a href="${ADVANCED_HUNTING_URL}">security.microsoft.com/v2/advanced-hunting</a>): this query shows where the released copies went:<br><code style="display:block;margin:4px 0;padding:6px;background:#f3f3f3;overflow-wrap:anywhere;font-size:12px">${escapeHtml(query)}</code></li>`,
@@ -309,22 +324,42 @@ export function composeAlert(job: AlertJob, recipients: readonly string[], timeZ
   ]
     .filter((part) => part !== '')
     .join('\n');
-  const text = [
-    subject,
+}
+
+function alertText(c: AlertContent, query: string): string {
+  const unlisted = c.counts.releases - c.rows.length;
+  return [
+    c.subject,
     '',
-    ...rules.map((r) => `- ${ruleLine(r, counts)}`),
+    ...c.rules.map((r) => `- ${ruleLine(r, c.counts)}`),
     '',
-    ...rows.map(
+    ...c.rows.map(
       (r) =>
-        `${formatInstant(r.facts.releasedAt, timeZone)} | ${typeText(r.facts)} | ${r.facts.sender ? displayText(r.facts.sender, 320) : '?'} | ${r.facts.subject ? displayDefanged(r.facts.subject, 80) : ''} | to ${releasedToText(r.facts)} | by ${displayText(releaserWords(r.facts.releasedBy), 320)}`,
+        `${formatInstant(r.facts.releasedAt, c.timeZone)} | ${typeText(r.facts)} | ${r.facts.sender ? displayText(r.facts.sender, 320) : '?'} | ${r.facts.subject ? displayDefanged(r.facts.subject, 80) : ''} | to ${releasedToText(r.facts)} | by ${displayText(releaserWords(r.facts.releasedBy), 320)}`,
     ),
     unlisted > 0 ? `... and ${plural(unlisted, 'more release')}.` : '',
     '',
-    ...blocks.map((b) => b.text),
+    ...c.blocks.map((b) => b.text),
     '',
     `What to do next: run in Advanced hunting (${ADVANCED_HUNTING_URL}):`,
     query,
   ].join('\n');
+}
+
+/** The alert for one job, to ALERT_RECIPIENTS. */
+export function composeAlert(job: AlertJob, recipients: readonly string[], timeZone = 'UTC'): ComposedEmail {
+  const rows = rowsOf(job);
+  const counts = alertCounts(job);
+  const by = displayText(releaserWords(job.account), 320);
+  const rules = (['risky-type', 'released-to-other', 'burst'] as const).filter((r) => (counts.byRule[r] ?? 0) > 0);
+  const subject = alertSubject(job, rows, counts, by);
+  const ids = [...new Set(rows.map((r) => r.facts.networkMessageId.toLowerCase()))];
+  const details = rows.filter((r) => r.rules.has('risky-type') || r.rules.has('released-to-other'));
+  const blocks = details.map((r) => detailBlock(r, timeZone));
+  const content: AlertContent = { job, rows, counts, rules, by, subject, timeZone, blocks };
+  const query = huntingQuery(ids);
+  const html = alertHtml(content, query);
+  const text = alertText(content, query);
   return {
     to: recipients[0],
     moreTo: recipients.slice(1),

@@ -211,6 +211,86 @@ const str = (value: unknown, where: string, max = 2000): string => {
   return value;
 };
 
+/** A count field that may be absent (null or undefined): undefined, else a whole number from 0 up. */
+function optionalCount(value: unknown, where: string): number | undefined {
+  const count = value === undefined || value === null ? undefined : Number(value);
+  if (count !== undefined && (!Number.isInteger(count) || count < 0))
+    throw new MalformedJobError(`${where} is not a count`);
+  return count;
+}
+
+function parsePart(value: unknown): AlertPart | undefined {
+  if (value === undefined || value === null) return undefined;
+  const p = value;
+  if (
+    !isRecord(p) ||
+    !Number.isInteger(p.index) ||
+    !Number.isInteger(p.of) ||
+    (p.index as number) < 1 ||
+    (p.index as number) > (p.of as number) ||
+    (p.of as number) > MAX_RELEASES_PER_JOB
+  )
+    throw new MalformedJobError('alert.part is not "index of count"');
+  return { index: p.index as number, of: p.of as number };
+}
+
+function parseRelease(r: unknown, at: string): AlertReleaseFacts {
+  if (!isRecord(r)) throw new MalformedJobError(`${at} is not an object`);
+  const networkMessageId = str(r.networkMessageId, `${at}.networkMessageId`, 36).toLowerCase();
+  if (!isGuid(networkMessageId)) throw new MalformedJobError(`${at}.networkMessageId is not a GUID`);
+  if (!Array.isArray(r.recipients) || r.recipients.length > MAX_ALERT_RECIPIENTS)
+    throw new MalformedJobError(`${at}.recipients is not a short list`);
+  const requestSource = r.requestSource === undefined || r.requestSource === null ? undefined : Number(r.requestSource);
+  const recipients = r.recipients.map((x: unknown, k) => str(x, `${at}.recipients[${k}]`, FIELD_CAPS.address));
+  const count = Number(r.recipientCount);
+  return {
+    recordId: str(r.recordId, `${at}.recordId`, FIELD_CAPS.recordId),
+    networkMessageId,
+    releasedTo: str(r.releasedTo, `${at}.releasedTo`, FIELD_CAPS.address),
+    releasedBy:
+      r.releasedBy === undefined || r.releasedBy === null
+        ? undefined
+        : str(r.releasedBy, `${at}.releasedBy`, FIELD_CAPS.address),
+    releasedAt: str(r.releasedAt, `${at}.releasedAt`, FIELD_CAPS.instant),
+    requestSource: requestSource !== undefined && Number.isInteger(requestSource) ? requestSource : undefined,
+    sender: str(r.sender, `${at}.sender`, FIELD_CAPS.address),
+    recipients,
+    recipientCount: Number.isInteger(count) && count > recipients.length ? count : recipients.length,
+    subject: str(r.subject, `${at}.subject`, FIELD_CAPS.subject),
+    receivedAt: str(r.receivedAt, `${at}.receivedAt`, FIELD_CAPS.instant),
+    quarantineType: str(r.quarantineType, `${at}.quarantineType`, FIELD_CAPS.quarantineType),
+    policyName: str(r.policyName, `${at}.policyName`, FIELD_CAPS.policyName),
+    origin: str(r.origin, `${at}.origin`, FIELD_CAPS.origin),
+  };
+}
+
+function parseItem(item: unknown, where: string): AlertItem {
+  if (
+    !isRecord(item) ||
+    !Array.isArray(item.releases) ||
+    item.releases.length === 0 ||
+    item.releases.length > MAX_RELEASES_PER_ITEM
+  )
+    throw new MalformedJobError(`${where} must list 1 to ${MAX_RELEASES_PER_ITEM} releases`);
+  const totalReleases = Number(item.totalReleases);
+  if (!Number.isInteger(totalReleases) || totalReleases < item.releases.length)
+    throw new MalformedJobError(`${where}.totalReleases is not a count`);
+  const itemRuleValue = item.rule === undefined || item.rule === null ? undefined : item.rule;
+  if (itemRuleValue !== undefined && !ALERT_RULES.includes(itemRuleValue as AlertRule))
+    throw new MalformedJobError(`${where}.rule is not a known rule`);
+  const threshold = optionalCount(item.threshold, `${where}.threshold`);
+  const totalMessages = optionalCount(item.totalMessages, `${where}.totalMessages`);
+  const key = str(item.key, `${where}.key`, FIELD_CAPS.key);
+  return {
+    key,
+    totalReleases,
+    ...(itemRuleValue !== undefined ? { rule: itemRuleValue as AlertRule } : {}),
+    ...(threshold !== undefined ? { threshold } : {}),
+    ...(totalMessages !== undefined ? { totalMessages } : {}),
+    releases: item.releases.map((r: unknown, j) => parseRelease(r, `${where}.releases[${j}]`)),
+  };
+}
+
 /** Queue messages are outside input: an alert job is checked field by field, within FIELD_CAPS. */
 export function parseAlertJob(value: Record<string, unknown>): AlertJob {
   const rule = value.rule;
@@ -218,80 +298,7 @@ export function parseAlertJob(value: Record<string, unknown>): AlertJob {
   const account = str(value.account, 'alert.account', FIELD_CAPS.address);
   if (!Array.isArray(value.items) || value.items.length === 0 || value.items.length > MAX_ITEMS_PER_ALERT)
     throw new MalformedJobError(`alert.items must list 1 to ${MAX_ITEMS_PER_ALERT} items`);
-  let part: AlertPart | undefined;
-  if (value.part !== undefined && value.part !== null) {
-    const p = value.part;
-    if (
-      !isRecord(p) ||
-      !Number.isInteger(p.index) ||
-      !Number.isInteger(p.of) ||
-      (p.index as number) < 1 ||
-      (p.index as number) > (p.of as number) ||
-      (p.of as number) > MAX_RELEASES_PER_JOB
-    )
-      throw new MalformedJobError('alert.part is not "index of count"');
-    part = { index: p.index as number, of: p.of as number };
-  }
-  const items = value.items.map((item: unknown, i): AlertItem => {
-    const where = `alert.items[${i}]`;
-    if (
-      !isRecord(item) ||
-      !Array.isArray(item.releases) ||
-      item.releases.length === 0 ||
-      item.releases.length > MAX_RELEASES_PER_ITEM
-    )
-      throw new MalformedJobError(`${where} must list 1 to ${MAX_RELEASES_PER_ITEM} releases`);
-    const totalReleases = Number(item.totalReleases);
-    if (!Number.isInteger(totalReleases) || totalReleases < item.releases.length)
-      throw new MalformedJobError(`${where}.totalReleases is not a count`);
-    const itemRuleValue = item.rule === undefined || item.rule === null ? undefined : item.rule;
-    if (itemRuleValue !== undefined && !ALERT_RULES.includes(itemRuleValue as AlertRule))
-      throw new MalformedJobError(`${where}.rule is not a known rule`);
-    const threshold = item.threshold === undefined || item.threshold === null ? undefined : Number(item.threshold);
-    if (threshold !== undefined && (!Number.isInteger(threshold) || threshold < 0))
-      throw new MalformedJobError(`${where}.threshold is not a count`);
-    const totalMessages =
-      item.totalMessages === undefined || item.totalMessages === null ? undefined : Number(item.totalMessages);
-    if (totalMessages !== undefined && (!Number.isInteger(totalMessages) || totalMessages < 0))
-      throw new MalformedJobError(`${where}.totalMessages is not a count`);
-    return {
-      key: str(item.key, `${where}.key`, FIELD_CAPS.key),
-      totalReleases,
-      ...(itemRuleValue !== undefined ? { rule: itemRuleValue as AlertRule } : {}),
-      ...(threshold !== undefined ? { threshold } : {}),
-      ...(totalMessages !== undefined ? { totalMessages } : {}),
-      releases: item.releases.map((r: unknown, j): AlertReleaseFacts => {
-        const at = `${where}.releases[${j}]`;
-        if (!isRecord(r)) throw new MalformedJobError(`${at} is not an object`);
-        const networkMessageId = str(r.networkMessageId, `${at}.networkMessageId`, 36).toLowerCase();
-        if (!isGuid(networkMessageId)) throw new MalformedJobError(`${at}.networkMessageId is not a GUID`);
-        if (!Array.isArray(r.recipients) || r.recipients.length > MAX_ALERT_RECIPIENTS)
-          throw new MalformedJobError(`${at}.recipients is not a short list`);
-        const requestSource =
-          r.requestSource === undefined || r.requestSource === null ? undefined : Number(r.requestSource);
-        const recipients = r.recipients.map((x: unknown, k) => str(x, `${at}.recipients[${k}]`, FIELD_CAPS.address));
-        const count = Number(r.recipientCount);
-        return {
-          recordId: str(r.recordId, `${at}.recordId`, FIELD_CAPS.recordId),
-          networkMessageId,
-          releasedTo: str(r.releasedTo, `${at}.releasedTo`, FIELD_CAPS.address),
-          releasedBy:
-            r.releasedBy === undefined || r.releasedBy === null
-              ? undefined
-              : str(r.releasedBy, `${at}.releasedBy`, FIELD_CAPS.address),
-          releasedAt: str(r.releasedAt, `${at}.releasedAt`, FIELD_CAPS.instant),
-          requestSource: requestSource !== undefined && Number.isInteger(requestSource) ? requestSource : undefined,
-          sender: str(r.sender, `${at}.sender`, FIELD_CAPS.address),
-          recipients,
-          recipientCount: Number.isInteger(count) && count > recipients.length ? count : recipients.length,
-          subject: str(r.subject, `${at}.subject`, FIELD_CAPS.subject),
-          receivedAt: str(r.receivedAt, `${at}.receivedAt`, FIELD_CAPS.instant),
-          quarantineType: str(r.quarantineType, `${at}.quarantineType`, FIELD_CAPS.quarantineType),
-          policyName: str(r.policyName, `${at}.policyName`, FIELD_CAPS.policyName),
-          origin: str(r.origin, `${at}.origin`, FIELD_CAPS.origin),
-        };
-      }),
-    };
-  });
+  const part = parsePart(value.part);
+  const items = value.items.map((item: unknown, i) => parseItem(item, `alert.items[${i}]`));
   return makeAlertJob(rule as AlertRule, account, items, part);
 }

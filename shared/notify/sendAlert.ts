@@ -9,7 +9,9 @@ import { encodeAlertJob, itemRule, type AlertJob } from '../jobs/alertJob';
 import { PermanentJobError } from '../jobs/delivery';
 import { deliver, type DeliverDeps, type DeliveryOutcome } from './deliver';
 
-export interface AlertDeps extends DeliverDeps {
+/** The sending machinery, and who is alerted in which time zone (kept apart: the machinery is every kind's). */
+export interface AlertDeps {
+  delivery: DeliverDeps;
   alertRecipients: readonly string[];
   timeZone: string;
 }
@@ -33,6 +35,6 @@ export function sendAlert(job: AlertJob, deps: AlertDeps, deliveryId: string = j
         networkMessageIds: [...new Set(items.flatMap((i) => i.releases.map((r) => r.networkMessageId)))],
       }),
     },
-    deps,
+    deps.delivery,
   );
 }

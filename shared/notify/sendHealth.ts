@@ -8,10 +8,16 @@ import { composeHealth, type Deployment } from '../email/health';
 import type { HealthEmailJob } from '../health/monitor';
 import { deliver, type DeliverDeps, type DeliveryOutcome } from './deliver';
 
-export function sendHealth(
-  job: HealthEmailJob,
-  deps: DeliverDeps & { recipients: readonly string[]; timeZone: string; deployment?: Deployment },
-): Promise<DeliveryOutcome> {
+/** The sending machinery, and who is told about which deployment in which time zone. */
+export interface HealthSendDeps {
+  delivery: DeliverDeps;
+  recipients: readonly string[];
+  timeZone: string;
+  deployment?: Deployment;
+}
+
+export function sendHealth(job: HealthEmailJob, deps: HealthSendDeps): Promise<DeliveryOutcome> {
+  const { delivery } = deps;
   const jobId = `health-${job.state.problem}-${job.email.item}`;
   return deliver(
     {
@@ -26,6 +32,6 @@ export function sendHealth(
     // The next run re-evaluates: a job scheduled "later" is simply found due again then. Health emails
     // are few (two per problem, a reminder a day) and must get out when the daily cap itself is the
     // problem, so they do not count against it.
-    { ...deps, scheduler: { later: async () => undefined }, limits: { ...deps.limits, dailyCap: undefined } },
+    { ...delivery, scheduler: { later: async () => undefined }, limits: { ...delivery.limits, dailyCap: undefined } },
   );
 }

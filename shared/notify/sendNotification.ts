@@ -16,7 +16,9 @@ import { deliver, type DeliverDeps, type DeliveryOutcome } from './deliver';
 import type { LedgerKey } from './ports';
 import { noticeItem } from '../domain/events';
 
-export interface SendDeps extends DeliverDeps {
+/** The sending machinery, and how the notice is worded (kept apart: the machinery is every kind's). */
+export interface SendDeps {
+  delivery: DeliverDeps;
   template: NotifyTemplateSettings;
   timeZone?: string;
 }
@@ -52,6 +54,6 @@ export function sendNotification(
         networkMessageIds: [...new Set(releases.map((r) => r.networkMessageId.toLowerCase()))],
       }),
     },
-    deps,
+    deps.delivery,
   );
 }

@@ -19,14 +19,16 @@ import type { ActivityStore } from '../report/ports';
 import type { PostDeliveryReport } from '../report/postDelivery';
 import type { ReportData } from '../report/reportData';
 import { reportEmail, totalsInWords, type ChartImage } from '../report/renderReport';
-import { deliver, type DeliverDeps, type DeliveryOutcome } from './deliver';
+import { deliver, type DeliverDeps, type Delivery, type DeliveryOutcome } from './deliver';
 import type { LedgerKey } from './ports';
 
 export const REPORT_SCOPE = 'report';
 /** The week told in words at the top of the email. */
 export const REPORT_RECENT_DAYS = 7;
 
-export interface ReportSendDeps extends DeliverDeps {
+/** The sending machinery, and what the report is made of and sent to. */
+export interface ReportSendDeps {
+  delivery: DeliverDeps;
   /** REPORT_RECIPIENTS, validated by settings; empty: the report is off. */
   recipients: readonly string[];
   store: Pick<ActivityStore, 'readDays'>;
@@ -72,61 +74,82 @@ export function reportKey(period: string): LedgerKey {
   return { scope: REPORT_SCOPE, item: period };
 }
 
-/**
- * Sends the report of the period that `at` falls in, once. Throws ReportDeferredError when the send
- * is in doubt or had to wait, so the run shows as failed and is retried.
- */
-export async function sendWeeklyReport(deps: ReportSendDeps, at: Date = new Date()): Promise<WeeklyReportSummary> {
-  const recipients = [...deps.recipients];
-  if (recipients.length === 0) {
-    deps.log.info('weekly report is off: REPORT_RECIPIENTS is empty');
-    return { recipients: 0, off: 'REPORT_RECIPIENTS is empty' };
-  }
-  const period = isoWeek(at);
+/** The period's data: the counted days, and the post-delivery series when there is a source for it. */
+async function reportData(deps: ReportSendDeps, at: Date): Promise<ReportData> {
   // Complete days only: the window ends yesterday (UTC), so a Monday report holds the whole week before it.
   const end = new Date(`${addDays(utcDay(at), -1)}T00:00:00Z`);
   const counted = await loadReportData(deps.store, end, DEFAULT_REPORT_DAYS, at);
-  const data: ReportData = deps.postDelivery
-    ? { ...counted, postDelivery: await deps.postDelivery(counted.window) }
-    : counted;
-  // A chart that cannot be drawn costs the report its picture, never the report: its tables stay.
-  let charts: ChartImage[] = [];
-  let chartsFailed: string | undefined;
+  return deps.postDelivery ? { ...counted, postDelivery: await deps.postDelivery(counted.window) } : counted;
+}
+
+/** A chart that cannot be drawn costs the report its picture, never the report: its tables stay. */
+async function chartsOrReason(
+  deps: ReportSendDeps,
+  data: ReportData,
+): Promise<{ charts: ChartImage[]; chartsFailed?: string }> {
   try {
-    charts = await deps.renderCharts(data);
+    return { charts: await deps.renderCharts(data) };
   } catch (error) {
-    chartsFailed = error instanceof Error ? error.message.slice(0, 200) : 'charts failed';
-    deps.log.warn('weekly report charts failed: the report is sent with its tables only', { reason: chartsFailed });
+    const chartsFailed = error instanceof Error ? error.message.slice(0, 200) : 'charts failed';
+    deps.delivery.log.warn('weekly report charts failed: the report is sent with its tables only', {
+      reason: chartsFailed,
+    });
+    return { charts: [], chartsFailed };
   }
+}
+
+/** The period's one delivery: one ledger item, the same delivery id in every run of the period. */
+function reportDelivery(
+  period: string,
+  data: ReportData,
+  charts: ChartImage[],
+  recipients: string[],
+): Delivery<string> {
   const email = reportEmail(data, charts, { recentDays: REPORT_RECENT_DAYS });
   const jobId = `report-${period}`;
-  const delivery = await deliver(
-    {
-      kind: 'report',
-      jobId,
-      // The same delivery in every run of the period: a rerun after a crash finds its own claim at once,
-      // and the ledger's ETags still keep two overlapping runs from both sending.
-      deliveryId: jobId,
-      jobText: JSON.stringify({ kind: 'report', period, id: randomUUID() }),
-      items: [{ key: reportKey(period), value: period }],
-      compose: () => ({
-        to: recipients[0],
-        moreTo: recipients.slice(1),
-        subject: email.subject,
-        html: email.html,
-        text: `${totalsInWords(data).join('\n')}\n`,
-        headers: [{ name: 'x-qrn-report-period', value: period }],
-        inlineImages: email.attachments.map((a) => ({
-          name: a.name,
-          contentId: a.contentId,
-          contentType: a.contentType,
-          bytes: a.bytes,
-        })),
-      }),
-      describe: () => ({ period, from: data.window.from, to: data.window.to, recipients: recipients.length }),
-    },
-    deps,
-  );
+  return {
+    kind: 'report',
+    jobId,
+    // The same delivery in every run of the period: a rerun after a crash finds its own claim at once,
+    // and the ledger's ETags still keep two overlapping runs from both sending.
+    deliveryId: jobId,
+    jobText: JSON.stringify({ kind: 'report', period, id: randomUUID() }),
+    items: [{ key: reportKey(period), value: period }],
+    compose: () => ({
+      to: recipients[0],
+      moreTo: recipients.slice(1),
+      subject: email.subject,
+      html: email.html,
+      text: `${totalsInWords(data).join('\n')}\n`,
+      headers: [{ name: 'x-qrn-report-period', value: period }],
+      inlineImages: email.attachments.map((a) => ({
+        name: a.name,
+        contentId: a.contentId,
+        contentType: a.contentType,
+        bytes: a.bytes,
+      })),
+    }),
+    describe: () => ({ period, from: data.window.from, to: data.window.to, recipients: recipients.length }),
+  };
+}
+
+/**
+ * Sends the report of the period that `at` (default: the delivery clock's now) falls in, once. Throws
+ * ReportDeferredError when the send is in doubt or had to wait, so the run shows as failed and is retried.
+ */
+export async function sendWeeklyReport(
+  deps: ReportSendDeps,
+  at: Date = deps.delivery.clock.now(),
+): Promise<WeeklyReportSummary> {
+  const recipients = [...deps.recipients];
+  if (recipients.length === 0) {
+    deps.delivery.log.info('weekly report is off: REPORT_RECIPIENTS is empty');
+    return { recipients: 0, off: 'REPORT_RECIPIENTS is empty' };
+  }
+  const period = isoWeek(at);
+  const data = await reportData(deps, at);
+  const { charts, chartsFailed } = await chartsOrReason(deps, data);
+  const delivery = await deliver(reportDelivery(period, data, charts, recipients), deps.delivery);
   const summary: WeeklyReportSummary = {
     period,
     from: data.window.from,

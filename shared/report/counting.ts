@@ -1,3 +1,4 @@
+import type { Clock } from '../domain/clock';
 import type { QuarantinedMessage } from '../domain/types';
 import type { Logger } from '../log/logger';
 import { classifyQuarantineRecord, ownIdentitySet, type QuarantineActivity } from './activity';
@@ -18,7 +19,8 @@ export interface ActivityReaderOptions {
   /** The app's own identities (AZURE_CLIENT_ID ...): its header reads are counted apart. */
   ownIdentities: Iterable<string>;
   log?: Logger;
-  now?: () => Date;
+  /** Stamps what is counted (the store keeps only the report's days). */
+  clock: Clock;
 }
 
 /** A detection record reader: classifies each record and counts the quarantine ones once by Id. Throws only when storage fails (the blob is then read again). */
@@ -33,7 +35,7 @@ export function activityRecordReader(options: ActivityReaderOptions): (records: 
     }
     if (records.length > MAX_RECORDS_PER_CALL) options.log?.warn(`An audit blob held ${records.length} records; the activity report counted the first ${MAX_RECORDS_PER_CALL}.`);
     if (activity.length === 0) return;
-    const outcome = await options.store.countActivity(activity, (options.now ?? (() => new Date()))());
+    const outcome = await options.store.countActivity(activity, options.clock.now());
     if (outcome.skipped > 0) options.log?.info(`activity report: ${outcome.skipped} quarantine record(s) outside the kept days were not counted`);
   };
 }

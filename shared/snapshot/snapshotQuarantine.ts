@@ -1,3 +1,4 @@
+import type { Clock } from '../domain/clock';
 import type { QuarantinedMessage } from '../domain/types';
 import type { CmdletRunner } from '../exchange/ports';
 import { parseQuarantineRow } from '../exchange/quarantineRow';
@@ -48,7 +49,7 @@ export interface SnapshotDeps {
   log: Logger;
   /** Also given each page of rows once stored, before the watermark moves (the activity report's arrival counts); must be idempotent. */
   onStored?: (messages: readonly QuarantinedMessage[], now: Date) => Promise<unknown>;
-  now?: () => Date;
+  clock: Clock;
 }
 
 /** Splits [start, end) into consecutive windows of at most `width`, oldest first. */
@@ -74,7 +75,7 @@ export function snapshotStart(state: SnapshotState | undefined, now: Date): Date
  * of the window it covers are stored, so a crash anywhere repeats work instead of losing it.
  */
 export async function snapshotQuarantine(deps: SnapshotDeps): Promise<SnapshotSummary> {
-  const now = (deps.now ?? (() => new Date()))();
+  const now = deps.clock.now();
   const saved = await deps.state.get<SnapshotState>(SNAPSHOT_STATE_KEY);
   let etag = saved?.etag;
   const from = snapshotStart(saved?.value, now);

@@ -6,6 +6,7 @@
  * conditional on the row's ETag, so two deliveries can never both move the same row.
  */
 import { odata, type TableClient } from '@azure/data-tables';
+import type { Clock } from '../domain/clock';
 import { statusOf } from '../log/errors';
 import { decideClaim } from '../notify/claim';
 import type {
@@ -87,7 +88,8 @@ function movedOn(error: unknown): boolean {
 export class TableNotificationLedger implements NotificationLedger {
   constructor(
     private readonly table: TableClient,
-    private readonly now: () => Date = () => new Date(),
+    /** Stamps claims and attempts; the same clock deliver() judges them by. */
+    private readonly clock: Clock,
   ) {}
 
   private row(
@@ -101,7 +103,7 @@ export class TableNotificationLedger implements NotificationLedger {
       Status: status,
       JobId: owner.jobId,
       DeliveryId: owner.deliveryId,
-      ClaimedAt: this.now(),
+      ClaimedAt: this.clock.now(),
       DryRun: false,
       ReleasedTo: key.item.slice(0, 1000),
       ...extra,
@@ -125,7 +127,7 @@ export class TableNotificationLedger implements NotificationLedger {
         throw error;
       }
       const entry = toEntry(current);
-      const decision = decideClaim(entry, owner, this.now());
+      const decision = decideClaim(entry, owner, this.clock.now());
       if (decision.kind === 'alreadyTold') return { kind: 'alreadyTold', entry };
       if (decision.kind === 'ownedElsewhere') return { kind: 'ownedElsewhere', entry };
       if (decision.kind === 'inDoubt') return { kind: 'inDoubt', etag: current.etag, entry };
@@ -158,7 +160,7 @@ export class TableNotificationLedger implements NotificationLedger {
   }
 
   markSending(key: LedgerKey, owner: ClaimOwner, etag: string, marker: string): Promise<string | undefined> {
-    return this.replace(this.row(key, owner, 'sending', { AttemptAt: this.now(), Marker: marker }), etag);
+    return this.replace(this.row(key, owner, 'sending', { AttemptAt: this.clock.now(), Marker: marker }), etag);
   }
 
   markUnknown(
@@ -173,7 +175,7 @@ export class TableNotificationLedger implements NotificationLedger {
 
   async markSent(key: LedgerKey, owner: ClaimOwner, etag: string, by: ToldBy, marker?: string): Promise<void> {
     const row = this.row(key, owner, 'sent', {
-      SentAt: this.now(),
+      SentAt: this.clock.now(),
       ToldBy: by,
       DryRun: by === 'dry-run',
       ...(marker ? { Marker: marker } : {}),

@@ -101,6 +101,38 @@ export function listingReleases(raw: unknown, seenAt: Date): ReleaseEvent[] {
     }));
 }
 
+/**
+ * One page of released rows: its releases (on the first run stamped with their message's receipt
+ * time) and the copies to write back to the snapshot; an unusable row is counted and skipped.
+ */
+function releasesOfPage(
+  rows: readonly unknown[],
+  run: { now: Date; backlog: boolean; summary: ListingSummary; log: Logger },
+): { events: ReleaseEvent[]; copies: QuarantinedMessage[] } {
+  const { summary } = run;
+  const events: ReleaseEvent[] = [];
+  const copies: QuarantinedMessage[] = [];
+  for (const raw of rows) {
+    const found = listingReleases(raw, run.now);
+    if (found.length === 0) {
+      summary.rowsSkipped++;
+      if (summary.rowsSkipped <= LOGGED_SKIPS)
+        run.log.warn('Skipped a released quarantine row: not a usable released row', {
+          identity: isRecord(raw) && typeof raw.Identity === 'string' ? raw.Identity.slice(0, 120) : '',
+        });
+      continue;
+    }
+    summary.releasedRows++;
+    const parsed = parseQuarantineRow(raw);
+    if (parsed.ok) copies.push(parsed.message);
+    for (const event of found) {
+      if (run.backlog && parsed.ok) event.releasedAt = parsed.message.receivedAt;
+      events.push(event);
+    }
+  }
+  return { events, copies };
+}
+
 export interface ListingDeps {
   exchange: CmdletRunner;
   releases: Pick<ReleaseStore, 'addMany'>;
@@ -142,26 +174,7 @@ export async function trackListingReleases(deps: ListingDeps): Promise<ListingSu
         await copyWindow({ start: middle, end: window.end });
         return;
       }
-      const events: ReleaseEvent[] = [];
-      const copies: QuarantinedMessage[] = [];
-      for (const raw of result.rows) {
-        const found = listingReleases(raw, now);
-        if (found.length === 0) {
-          summary.rowsSkipped++;
-          if (summary.rowsSkipped <= LOGGED_SKIPS)
-            deps.log.warn('Skipped a released quarantine row: not a usable released row', {
-              identity: isRecord(raw) && typeof raw.Identity === 'string' ? raw.Identity.slice(0, 120) : '',
-            });
-          continue;
-        }
-        summary.releasedRows++;
-        const parsed = parseQuarantineRow(raw);
-        if (parsed.ok) copies.push(parsed.message);
-        for (const event of found) {
-          if (backlog && parsed.ok) event.releasedAt = parsed.message.receivedAt;
-          events.push(event);
-        }
-      }
+      const { events, copies } = releasesOfPage(result.rows, { now, backlog, summary, log: deps.log });
       if (deps.snapshot && copies.length > 0) await deps.snapshot.upsert(copies);
       summary.releases += events.length;
       if (events.length > 0) {

@@ -179,9 +179,7 @@ describe('alerts to the security team', () => {
           queue: plan.wrap(d.queue),
         });
         const deps = {
-          ...s,
-          ledger: plan.wrap(s.ledger),
-          mailer: plan.wrap(s.mailer),
+          delivery: { ...s.delivery, ledger: plan.wrap(s.delivery.ledger), mailer: plan.wrap(s.delivery.mailer) },
           alertRecipients: ['soc@contoso.com'],
           timeZone: 'UTC',
         };

@@ -3,6 +3,7 @@ import { composeAlert } from '../../shared/email/alert';
 import { alertJobsFor, makeAlertJob, parseAlertJob } from '../../shared/jobs/alertJob';
 import { MalformedJobError } from '../../shared/jobs/notificationJob';
 import { toGraphMessage } from '../../shared/graph/graphMessage';
+import { releaseEvent } from '../support/mothers';
 
 const SETTINGS: AlertSettings = {
   recipients: ['soc@contoso.com', 'secops@contoso.com'],
@@ -26,14 +27,14 @@ function view(
   } = {},
 ): ReleaseView {
   return {
-    release: {
+    release: releaseEvent({
       recordId: over.id ?? 'rec-1',
       networkMessageId: over.nmid ?? NMID,
       releasedTo: over.to ?? 'bob@contoso.com',
       releasedBy: over.by === 'system' ? undefined : (over.by ?? 'secadmin@contoso.com'),
       releasedAt: new Date(over.at ?? T0),
       requestSource: over.source,
-    },
+    }),
     message: {
       sender: 'attacker@evil.example',
       recipients: ['bob@contoso.com'],

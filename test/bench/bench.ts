@@ -241,6 +241,7 @@ async function snapshotThroughput(bench: Bench): Promise<void> {
       },
       state: new MemoryState(),
       log: silentLogger,
+      clock: runtime.clock,
     });
     if (summary.rowsRead !== N) throw new Error(`read-only pass read ${summary.rowsRead} rows`);
     return performance.now() - t0;

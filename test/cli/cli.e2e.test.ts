@@ -174,7 +174,7 @@ describe('npm run told', () => {
     expect(world.sim.sentMail).toHaveLength(1);
 
     // A row whose message has left the snapshot: told, but the sender is no longer known.
-    const ledger = new TableNotificationLedger(await real.tables.readyTable(TABLES.ledger));
+    const ledger = new TableNotificationLedger(await real.tables.readyTable(TABLES.ledger), real.clock);
     const key = { scope: '11111111-2222-4333-8444-555555555555', item: 'erin@fabrikam.example' };
     const claim = await ledger.claim(key, { jobId: 'j', deliveryId: 'd' });
     if (claim.kind !== 'claimed') throw new Error('expected a claim');

@@ -14,6 +14,7 @@ import { cjkText, giantInboundSpam, massRelease, quarantineRow } from '../../sim
 import type { QuarantineRow } from '../../simulator/tenant';
 import { TableClient } from '@azure/data-tables';
 import { World } from '../support/world';
+import { withDelivery } from '../notify/fakes';
 
 const HOUR = 3_600_000;
 const ago = (ms: number): Date => new Date(Date.now() - ms);
@@ -135,17 +136,20 @@ describe('one big or hostile message never stops anyone', () => {
     const deps = await runtime.sendDeps();
     const nextDay = new Date(Math.floor(Date.now() / 86_400_000 + 1) * 86_400_000);
     // Still today: scheduled for midnight UTC, not sent, not dropped.
-    const today = await sendNotification(held, { ...deps, clock: { now: () => new Date(nextDay.getTime() - 60_000) } });
+    const today = await sendNotification(
+      held,
+      withDelivery(deps, { clock: { now: () => new Date(nextDay.getTime() - 60_000) } }),
+    );
     expect(today.sent).toBe(false);
     expect(today.deferredUntil !== undefined && Date.parse(today.deferredUntil)).toBeGreaterThanOrEqual(
       nextDay.getTime(),
     );
     expect(world.sim.sentMail).toHaveLength(1);
     // The clock passes midnight: the held notice goes out, once.
-    const tomorrow = await sendNotification(held, {
-      ...deps,
-      clock: { now: () => new Date(nextDay.getTime() + 60_000) },
-    });
+    const tomorrow = await sendNotification(
+      held,
+      withDelivery(deps, { clock: { now: () => new Date(nextDay.getTime() + 60_000) } }),
+    );
     expect(tomorrow).toMatchObject({ sent: true, told: 1 });
     expect(world.sim.sentMail).toHaveLength(2);
     expect(idsOf(world.sim.sentMail[1])).toEqual(held.releases.map((r) => r.networkMessageId));

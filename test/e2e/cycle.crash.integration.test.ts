@@ -11,6 +11,7 @@ import { sendNotification } from '../../shared/notify/sendNotification';
 import { quarantineRow, SYSTEM_RELEASE_USER } from '../../simulator/fixtures';
 import { CrashPlan, InjectedCrash } from '../support/crash';
 import { World } from '../support/world';
+import { withDelivery } from '../notify/fakes';
 
 const world = World.forSuite({ resetEachTest: false });
 
@@ -71,15 +72,14 @@ async function cycle(plan: CrashPlan, laterMs = 0): Promise<void> {
   const s = await runtime.sendDeps();
   // One clock for the whole sending side: the ledger stamps attempt times with it, and deliver judges them by it.
   const clock = (): Date => new Date(Date.now() + laterMs);
-  const ledger = new TableNotificationLedger(await runtime.tables.readyTable(TABLES.ledger), clock);
-  const deps = {
-    ...s,
+  const ledger = new TableNotificationLedger(await runtime.tables.readyTable(TABLES.ledger), { now: clock });
+  const deps = withDelivery(s, {
     ledger: plan.wrap(ledger),
-    mailer: plan.wrap(s.mailer),
-    limits: { ...s.limits, pacing: plan.wrap(s.limits.pacing) },
+    mailer: plan.wrap(s.delivery.mailer),
+    limits: { ...s.delivery.limits, pacing: plan.wrap(s.delivery.limits.pacing) },
     scheduler,
     clock: { now: clock },
-  };
+  });
   await drainQueue(runtime.jobMessages, (job, id) => sendNotification(job as NotificationJob, deps, id), world.log, {
     retryAfterSeconds: 0,
   });

@@ -22,6 +22,7 @@ import { renderCharts } from '../../shared/report/charts';
 import { reportEmail, reportHtml } from '../../shared/report/renderReport';
 import { ADMIN_ACTIONS, FINAL_LOCATIONS } from '../../shared/report/postDelivery';
 import { sampleReportData } from '../report/fixtures';
+import { noticeJobAsGiven, releasedFacts, releaseEvent } from '../support/mothers';
 
 const CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'].find((path) =>
   existsSync(path),
@@ -212,8 +213,7 @@ const RECIPIENTS = [
 ];
 
 function release(overrides: Partial<ReleasedMessageFacts>): ReleasedMessageFacts {
-  return {
-    networkMessageId: '5b0f7c1e-3c1a-4e22-9d3c-08de0a1b2c3d',
+  return releasedFacts({
     subject:
       'Urgent: re-verify your mailbox at https://contoso-login.evil.example/reset/account-verification before Friday',
     receivedAt: '2026-12-01T23:05:00Z',
@@ -224,13 +224,11 @@ function release(overrides: Partial<ReleasedMessageFacts>): ReleasedMessageFacts
     quarantineType: 'DataLossPrevention',
     policyName: 'Hold outbound payment instructions and bank details for review by the finance team',
     ...overrides,
-  };
+  });
 }
 
-const JOB: NotificationJob = {
-  jobId: 'job-narrow',
-  sender: 'alice.longname@contoso.com',
-  releases: [
+const JOB: NotificationJob = noticeJobAsGiven(
+  [
     release({}),
     release({ releasedTo: RECIPIENTS[1], releasedBy: undefined, releasedAt: '2026-12-02T09:40:00Z' }),
     release({
@@ -246,7 +244,9 @@ const JOB: NotificationJob = {
       quarantineType: 'TransportRule',
     }),
   ],
-};
+  'alice.longname@contoso.com',
+  'job-narrow',
+);
 
 const describeWithChromium = CHROMIUM ? describe : describe.skip;
 if (!CHROMIUM) {
@@ -366,7 +366,7 @@ describeWithChromium('the notice in a browser at phone and desktop widths', () =
 // phish, and a burst of 22 routine releases, long addresses and a lure subject included.
 function alertView(i: number, type: string, over: Partial<ReleaseView['release']> = {}): ReleaseView {
   return {
-    release: {
+    release: releaseEvent({
       recordId: `rec-${String(i).padStart(3, '0')}`,
       networkMessageId: `5b0f7c1e-3c1a-4e22-9d3c-${String(i).padStart(12, '0')}`,
       releasedTo: RECIPIENTS[i % RECIPIENTS.length],
@@ -374,7 +374,7 @@ function alertView(i: number, type: string, over: Partial<ReleaseView['release']
       releasedAt: new Date(Date.parse('2026-12-02T08:00:00Z') + i * 60_000),
       requestSource: 0,
       ...over,
-    },
+    }),
     message: {
       sender: 'accounts.payable.notifications@northwind-traders-international.example',
       recipients: RECIPIENTS.slice(0, 2),

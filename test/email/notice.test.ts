@@ -9,21 +9,17 @@ import {
   SettingsError,
   SUPPORTED_LANGUAGES,
 } from '../../shared/config/settings';
-import type { NotificationJob } from '../../shared/jobs/notificationJob';
 import type { ReleasedMessageFacts } from '../../shared/domain/types';
-import { releasedFacts } from '../support/mothers';
+import { ID_B, noticeJobAsGiven, releasedFacts } from '../support/mothers';
 import { type ComposedEmail, composeNotification } from '../../shared/email/compose';
 import { STRINGS } from '../../shared/email/strings';
-
-const ID_B = '7e1d2c3b-4a59-4687-8b9a-0c1d2e3f4a5b';
 
 function facts(overrides: Partial<ReleasedMessageFacts> = {}): ReleasedMessageFacts {
   return releasedFacts({ policyName: 'Outbound payment review', ...overrides });
 }
 
 function compose(releases: ReleasedMessageFacts[], template: Partial<NotifyTemplateSettings> = {}): ComposedEmail {
-  const job: NotificationJob = { jobId: 'job-1', sender: 'alice@contoso.com', releases };
-  return composeNotification(job, {
+  return composeNotification(noticeJobAsGiven(releases), {
     subject: undefined,
     intro: undefined,
     footer: undefined,

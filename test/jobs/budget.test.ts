@@ -1,5 +1,4 @@
 import type { AlertFinding } from '../../shared/alerts/rules';
-import type { ReleasedMessageFacts } from '../../shared/domain/types';
 import { composeAlert } from '../../shared/email/alert';
 import { composeNotification, NETWORK_MESSAGE_IDS_HEADER } from '../../shared/email/compose';
 import { alertJobsFor, type AlertJob } from '../../shared/jobs/alertJob';
@@ -7,6 +6,7 @@ import { MAX_IDS_PER_EMAIL, MAX_JOB_TEXT_BYTES, QUEUE_MESSAGE_MAX_BYTES } from '
 import { jobsFor, makeJob, type NotificationJob } from '../../shared/jobs/notificationJob';
 import { encodeQueuedJobMessages, isAlertJob, parseQueuedJob, type QueuedJob } from '../../shared/jobs/queuedJob';
 import { toEntity } from '../../shared/store/quarantineSnapshotStore';
+import { quarantined, releasedFacts, releaseEvent } from '../support/mothers';
 
 const template = { subject: undefined, intro: undefined, footer: undefined, language: 'en' };
 const guid = (i: number): string => `${i.toString(16).padStart(8, '0')}-3c1a-4e22-9d3c-08de0a1b2c3d`;
@@ -33,13 +33,13 @@ function burst(
     key: `burst|admin@contoso.com|2026-11-20T10`,
     account: 'admin@contoso.com',
     releases: Array.from({ length: releases }, (_, i) => ({
-      release: {
+      release: releaseEvent({
         recordId: `record-${i}`,
         networkMessageId: guid(i),
         releasedTo: '',
         releasedBy: 'admin@contoso.com',
         releasedAt: new Date(Date.UTC(2026, 10, 20, 10, 0, i)),
-      },
+      }),
       message: {
         sender,
         recipients: Array.from({ length: recipientsPerRelease }, (_, k) => longAddress(k)),
@@ -91,22 +91,7 @@ describe('one size-aware encoder for every queue message kind', () => {
 
   it('queues an alert about a stored row with a 1,000-character sender (parseAlertJob took 320)', () => {
     const sender = `${'s'.repeat(980)}@contoso.com`;
-    const stored = toEntity({
-      networkMessageId: guid(1),
-      copyId: 'c',
-      senderAddress: sender,
-      recipients: ['bob@fabrikam.example'],
-      subject: 'Hello',
-      receivedAt: new Date('2026-11-20T09:00:00Z'),
-      expiresAt: undefined,
-      quarantineType: 'Phish',
-      policyType: 'x',
-      policyName: 'p',
-      direction: 'Outbound',
-      releaseStatus: 'RELEASED',
-      internetMessageId: '<a@b>',
-      size: undefined,
-    });
+    const stored = toEntity(quarantined({ networkMessageId: guid(1), senderAddress: sender, quarantineType: 'Phish' }));
     const [job] = alertJobsFor([{ ...burst(1, 10, 1, stored.Sender), rule: 'risky-type' }]);
     const [back] = onTheWire(job) as AlertJob[];
     expect(back.items[0].releases[0].sender).toBe(stored.Sender);
@@ -114,7 +99,7 @@ describe('one size-aware encoder for every queue message kind', () => {
 
   it('fits one release to 200 long recipients (72 KB before) and the email still counts all 200', () => {
     const recipients = Array.from({ length: 200 }, (_, k) => longAddress(k));
-    const release: ReleasedMessageFacts = {
+    const release = releasedFacts({
       networkMessageId: guid(7),
       subject: 'Quarterly figures',
       receivedAt: '2026-11-20T09:00:00.000Z',
@@ -124,7 +109,7 @@ describe('one size-aware encoder for every queue message kind', () => {
       releasedAt: '2026-11-20T10:00:00.000Z',
       quarantineType: 'TransportRule',
       policyName: 'Outbound to external',
-    };
+    });
     const job = makeJob('alice@contoso.com', [release]);
     const original = composeNotification(job, template);
     const jobs = jobsFor('alice@contoso.com', [release]);
@@ -138,7 +123,7 @@ describe('one size-aware encoder for every queue message kind', () => {
 
   it('cuts even one release whose recipients alone exceed the budget, counting those cut', () => {
     const recipients = Array.from({ length: 200 }, (_, k) => `${'x'.repeat(900)}${k}@fabrikam.example`);
-    const release: ReleasedMessageFacts = {
+    const release = releasedFacts({
       networkMessageId: guid(8),
       subject: 'S',
       receivedAt: '2026-11-20T09:00:00.000Z',
@@ -148,7 +133,7 @@ describe('one size-aware encoder for every queue message kind', () => {
       releasedAt: '2026-11-20T10:00:00.000Z',
       quarantineType: 'TransportRule',
       policyName: 'P',
-    };
+    });
     const parts = onTheWire(makeJob('alice@contoso.com', [release])) as NotificationJob[];
     expect(parts).toHaveLength(1);
     const [r] = parts[0].releases;
@@ -157,17 +142,19 @@ describe('one size-aware encoder for every queue message kind', () => {
   });
 
   it('splits a notice reporting more ids than one header may list into several emails', () => {
-    const releases = Array.from({ length: 60 }, (_, i) => ({
-      networkMessageId: guid(100 + i),
-      subject: 'S',
-      receivedAt: '2026-11-20T09:00:00.000Z',
-      recipients: ['bob@fabrikam.example'],
-      releasedTo: 'bob@fabrikam.example',
-      releasedBy: undefined,
-      releasedAt: '2026-11-20T10:00:00.000Z',
-      quarantineType: 'TransportRule',
-      policyName: 'P',
-    }));
+    const releases = Array.from({ length: 60 }, (_, i) =>
+      releasedFacts({
+        networkMessageId: guid(100 + i),
+        subject: 'S',
+        receivedAt: '2026-11-20T09:00:00.000Z',
+        recipients: ['bob@fabrikam.example'],
+        releasedTo: 'bob@fabrikam.example',
+        releasedBy: undefined,
+        releasedAt: '2026-11-20T10:00:00.000Z',
+        quarantineType: 'TransportRule',
+        policyName: 'P',
+      }),
+    );
     const parts = onTheWire(makeJob('alice@contoso.com', releases));
     expect(parts.length).toBeGreaterThan(1);
     expect(parts.every((p) => !isAlertJob(p))).toBe(true);

@@ -3,9 +3,10 @@ import { MemoryLogger } from '../../shared/log/logger';
 import type { DailyCap } from '../../shared/notify/ports';
 import { sendAlert } from '../../shared/notify/sendAlert';
 import { sendNotification } from '../../shared/notify/sendNotification';
+import { releaseEvent } from '../support/mothers';
 import { CountingPacer, job, MemoryLedger, MemoryMailer, MemoryScheduler, TEMPLATE } from './fakes';
 
-function deps(cap: DailyCap) {
+function delivery(cap: DailyCap) {
   const ledger = new MemoryLedger();
   return {
     ledger,
@@ -14,7 +15,6 @@ function deps(cap: DailyCap) {
     scheduler: new MemoryScheduler(),
     clock: { now: () => ledger.now },
     sender: { mailbox: 'notices@contoso.com', saveToSentItems: true, dryRun: false },
-    template: TEMPLATE,
     log: new MemoryLogger(),
   };
 }
@@ -36,20 +36,18 @@ describe('the daily cap counts recipients, not emails', () => {
         account: 'admin@contoso.com',
         releases: [
           {
-            release: {
-              recordId: 'r1',
-              networkMessageId: '5b0f7c1e-3c1a-4e22-9d3c-08de0a1b2c3d',
+            release: releaseEvent({
               releasedTo: '',
               releasedBy: 'admin@contoso.com',
               releasedAt: new Date('2026-08-21T10:00:00Z'),
-            },
+            }),
             message: undefined,
           },
         ],
       },
     ]);
-    await sendAlert(alert, { ...deps(cap), alertRecipients, timeZone: 'UTC' });
-    await sendNotification(job(), deps(cap));
+    await sendAlert(alert, { delivery: delivery(cap), alertRecipients, timeZone: 'UTC' });
+    await sendNotification(job(), { delivery: delivery(cap), template: TEMPLATE });
     expect(taken).toEqual([50, 1]);
   });
 });

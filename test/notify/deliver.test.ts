@@ -13,6 +13,7 @@ import { MemoryLogger } from '../../shared/log/logger';
 import { SENT_ITEMS_SETTLE_MS } from '../../shared/notify/claim';
 import { deliver, RefusedSendError } from '../../shared/notify/deliver';
 import type { DailyCap, Mailer, NotificationLedger, SendPacer } from '../../shared/notify/ports';
+import type { DeliverDeps } from '../../shared/notify/deliver';
 import { sendNotification, type SendDeps } from '../../shared/notify/sendNotification';
 import {
   CountingPacer,
@@ -25,26 +26,29 @@ import {
   MemoryScheduler,
   release,
   TEMPLATE,
+  withDelivery,
 } from './fakes';
 
 const MINUTE = 60_000;
 
-function setup(overrides: Partial<SendDeps> = {}) {
+function setup(overrides: Partial<DeliverDeps> = {}) {
   const ledger = new MemoryLedger();
   const mailer = new MemoryMailer(() => ledger.now);
   const pacing = new CountingPacer();
   const scheduler = new MemoryScheduler();
   const log = new MemoryLogger();
   const deps: SendDeps = {
-    ledger,
-    mailer,
-    limits: { pacing, dailyCap: undefined },
-    scheduler,
-    clock: { now: () => ledger.now },
-    sender: { mailbox: 'notices@contoso.com', saveToSentItems: true, dryRun: false },
+    delivery: {
+      ledger,
+      mailer,
+      limits: { pacing, dailyCap: undefined },
+      scheduler,
+      clock: { now: () => ledger.now },
+      sender: { mailbox: 'notices@contoso.com', saveToSentItems: true, dryRun: false },
+      log,
+      ...overrides,
+    },
     template: TEMPLATE,
-    log,
-    ...overrides,
   };
   const advance = (ms: number): void => {
     ledger.now = new Date(ledger.now.getTime() + ms);
@@ -82,7 +86,9 @@ describe('deliver: what each answer of Graph means', () => {
       send: async () => ({ outcome: 'refused', status: 429, reason: 'HTTP 429 throttled', retryAfterMs: 7_000 }),
       findSent: (from, marker) => mailer.findSent(from, marker),
     };
-    const error = await sendNotification(job(), { ...deps, mailer: throttling }, 'msg-1').catch((e: unknown) => e);
+    const error = await sendNotification(job(), withDelivery(deps, { mailer: throttling }), 'msg-1').catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(RetryableError);
     expect((error as RetryableError).retryAfterMs).toBe(7_000);
     expect(failureAction(error, 1)).toBe('retry');
@@ -268,12 +274,11 @@ describe('deliver: a worker killed at any step, then a duplicate and a retry of 
   async function crashThenRedeliver(crashAt: number, acceptThenDie: boolean) {
     const ctx = setup();
     const dying = new Dying(crashAt, acceptThenDie);
-    const doomed: SendDeps = {
-      ...ctx.deps,
+    const doomed = withDelivery(ctx.deps, {
       ledger: dying.ledger(ctx.ledger),
       mailer: dying.mailer(ctx.mailer),
-      limits: { ...ctx.deps.limits, pacing: dying.pacer(ctx.pacing) },
-    };
+      limits: { ...ctx.deps.delivery.limits, pacing: dying.pacer(ctx.pacing) },
+    });
     // What the dead worker returns is never seen (after markSent fails it even returns normally): its message is not deleted.
     await sendNotification(theJob, doomed, 'msg-1').catch(() => undefined);
     expect(dying.dead).toBe(true);
@@ -362,7 +367,11 @@ describe('deliver: the daily cap', () => {
         return { ok: true };
       },
     };
-    const first = await sendNotification(job(), { ...deps, limits: { ...deps.limits, dailyCap: cap } }, 'msg-1');
+    const first = await sendNotification(
+      job(),
+      withDelivery(deps, { limits: { ...deps.delivery.limits, dailyCap: cap } }),
+      'msg-1',
+    );
     expect(first).toMatchObject({ sent: false, deferredUntil: '2026-08-22T00:03:00.000Z' });
     expect(ledger.get(release())).toBeUndefined();
     expect(scheduler.scheduled[0].delayMs).toBe(
@@ -370,7 +379,11 @@ describe('deliver: the daily cap', () => {
     );
     advance(scheduler.scheduled[0].delayMs);
     expect(
-      await sendNotification(job(), { ...deps, limits: { ...deps.limits, dailyCap: cap } }, 'msg-2'),
+      await sendNotification(
+        job(),
+        withDelivery(deps, { limits: { ...deps.delivery.limits, dailyCap: cap } }),
+        'msg-2',
+      ),
     ).toMatchObject({ sent: true, told: 1 });
     expect(taken).toEqual(['2026-08-22']);
     expect(mailer.sent).toHaveLength(1);
@@ -395,8 +408,11 @@ describe('deliver: one machinery for every kind of email', () => {
       }),
       describe: () => ({}),
     };
-    expect(await deliver(alert, deps)).toMatchObject({ sent: true, told: 1 });
-    expect(await deliver({ ...alert, deliveryId: 'msg-2' }, deps)).toMatchObject({ sent: false, alreadyTold: 1 });
+    expect(await deliver(alert, deps.delivery)).toMatchObject({ sent: true, told: 1 });
+    expect(await deliver({ ...alert, deliveryId: 'msg-2' }, deps.delivery)).toMatchObject({
+      sent: false,
+      alreadyTold: 1,
+    });
     expect(mailer.sent.map((s) => s.message.subject)).toEqual(['Alert: rule 7']);
   });
 });

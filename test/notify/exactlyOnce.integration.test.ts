@@ -2,7 +2,7 @@
  * Exactly once on the wire: the product against Azurite and the Microsoft 365 simulator answering the
  * way Graph is observed to (202 variants, accepted-then-504, accepted-then-dropped, Sent Items by the
  * marker property, a copy that shows a moment after the 202). The checks at 2/5/10/20 minutes run on
- * an injected clock (SendDeps.now), never real minutes:
+ * an injected clock (the delivery's clock), never real minutes:
  *   node test/run-with-ca.js jest test/notify/exactlyOnce.integration.test.ts
  */
 import { randomUUID } from 'node:crypto';
@@ -16,7 +16,7 @@ import type { JobScheduler } from '../../shared/notify/ports';
 import { entityKeys } from '../../shared/store/notificationLedger';
 import { TABLES } from '../../shared/store/tables';
 import { World } from '../support/world';
-import { job, release } from './fakes';
+import { job, release, withDelivery } from './fakes';
 
 if (!process.env.NODE_EXTRA_CA_CERTS) {
   throw new Error(
@@ -67,7 +67,7 @@ async function drainAt(rt: Runtime, at: Date): Promise<{ summary: DrainSummary; 
       scheduled.push(delayMs);
     },
   };
-  const deps = { ...(await rt.sendDeps()), clock: { now: () => at }, scheduler };
+  const deps = withDelivery(await rt.sendDeps(), { clock: { now: () => at }, scheduler });
   const summary = await drainQueue(rt.jobMessages, (j, id) => sendNotification(j as NotificationJob, deps, id), rt.log);
   return { summary, scheduled };
 }

@@ -17,7 +17,8 @@ import type {
   SentLookup,
   ToldBy,
 } from '../../shared/notify/ports';
-import { noticeKey } from '../../shared/notify/sendNotification';
+import { noticeKey, type SendDeps } from '../../shared/notify/sendNotification';
+import type { DeliverDeps } from '../../shared/notify/deliver';
 import { entityKeys } from '../../shared/store/notificationLedger';
 
 export { ID_A, ID_B, ID_C } from '../support/mothers';
@@ -209,4 +210,9 @@ export class MemoryScheduler implements JobScheduler {
   async later(jobText: string, delayMs: number): Promise<void> {
     this.scheduled.push({ jobText, delayMs });
   }
+}
+
+/** The same send deps with parts of their delivery machinery replaced (a failing mailer, another clock...). */
+export function withDelivery(deps: SendDeps, over: Partial<DeliverDeps>): SendDeps {
+  return { ...deps, delivery: { ...deps.delivery, ...over } };
 }

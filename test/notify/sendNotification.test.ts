@@ -2,6 +2,7 @@ import { SettingsError } from '../../shared/config/settings';
 import { MemoryLogger } from '../../shared/log/logger';
 import { NETWORK_MESSAGE_IDS_HEADER } from '../../shared/email/compose';
 import { MalformedJobError } from '../../shared/jobs/notificationJob';
+import type { DeliverDeps } from '../../shared/notify/deliver';
 import { sendNotification, type SendDeps } from '../../shared/notify/sendNotification';
 import {
   CountingPacer,
@@ -13,24 +14,27 @@ import {
   MemoryScheduler,
   release,
   TEMPLATE,
+  withDelivery,
 } from './fakes';
 
-function setup(overrides: Partial<SendDeps> = {}) {
+function setup(overrides: Partial<DeliverDeps> = {}) {
   const ledger = new MemoryLedger();
   const mailer = new MemoryMailer(() => ledger.now);
   const pacing = new CountingPacer();
   const scheduler = new MemoryScheduler();
   const log = new MemoryLogger();
   const deps: SendDeps = {
-    ledger,
-    mailer,
-    limits: { pacing, dailyCap: undefined },
-    scheduler,
-    clock: { now: () => ledger.now },
-    sender: { mailbox: 'notices@contoso.com', saveToSentItems: true, dryRun: false },
+    delivery: {
+      ledger,
+      mailer,
+      limits: { pacing, dailyCap: undefined },
+      scheduler,
+      clock: { now: () => ledger.now },
+      sender: { mailbox: 'notices@contoso.com', saveToSentItems: true, dryRun: false },
+      log,
+      ...overrides,
+    },
     template: TEMPLATE,
-    log,
-    ...overrides,
   };
   return { ledger, mailer, pacing, scheduler, log, deps };
 }
@@ -137,7 +141,7 @@ describe('sendNotification', () => {
 
     const real = await sendNotification(
       job(),
-      { ...deps, sender: { ...deps.sender, dryRun: false, mailbox: 'notices@contoso.com' } },
+      withDelivery(deps, { sender: { ...deps.delivery.sender, dryRun: false, mailbox: 'notices@contoso.com' } }),
       'msg-2',
     );
     expect(real).toMatchObject({ sent: false, alreadyTold: 1 });

@@ -1,5 +1,6 @@
 /** The ledger and the pace counter on real Table Storage semantics (Azurite): 409s, 412s, ETags. */
 import { TableClient } from '@azure/data-tables';
+import { systemClock } from '../../shared/domain/clock';
 import { TableNotificationLedger } from '../../shared/store/notificationLedger';
 import { MailboxPacer, Semaphore } from '../../shared/notify/pacing';
 import { TablePaceStore } from '../../shared/store/paceStore';
@@ -31,7 +32,7 @@ const second = { jobId: 'job-2', deliveryId: 'msg-2' };
 describe('TableNotificationLedger', () => {
   it('claims once, recognises its own claim, refuses a live claim of another delivery, and remembers sent', async () => {
     let now = new Date('2026-08-21T10:00:00Z');
-    const ledger = new TableNotificationLedger(table, () => now);
+    const ledger = new TableNotificationLedger(table, { now: () => now });
     const claim = await ledger.claim(key, first);
     expect(claim.kind).toBe('claimed');
     expect(await ledger.claim(key, first)).toMatchObject({ kind: 'claimed' });
@@ -54,7 +55,7 @@ describe('TableNotificationLedger', () => {
 
   it('takes over a stale claim, and only one of two racing takers wins', async () => {
     let now = new Date('2026-08-21T10:00:00Z');
-    const ledger = new TableNotificationLedger(table, () => now);
+    const ledger = new TableNotificationLedger(table, { now: () => now });
     await ledger.claim(key, first);
     now = new Date('2026-08-21T10:11:00Z');
     const results = await Promise.all([
@@ -68,7 +69,7 @@ describe('TableNotificationLedger', () => {
 
   it('records sent even when its claim was taken over meanwhile (the email is out)', async () => {
     let now = new Date('2026-08-21T10:00:00Z');
-    const ledger = new TableNotificationLedger(table, () => now);
+    const ledger = new TableNotificationLedger(table, { now: () => now });
     const mine = await ledger.claim(key, first);
     now = new Date('2026-08-21T10:11:00Z');
     await ledger.claim(key, second);
@@ -81,7 +82,7 @@ describe('TableNotificationLedger', () => {
   });
 
   it('purges rows written before the cutoff', async () => {
-    const ledger = new TableNotificationLedger(table);
+    const ledger = new TableNotificationLedger(table, systemClock);
     await ledger.claim(key, first);
     await ledger.claim({ ...key, item: 'other@fabrikam.example' }, first);
     expect(await ledger.purge(new Date(Date.now() - 3_600_000))).toBe(0);

@@ -21,6 +21,7 @@ import { FIELD_CAPS } from '../../shared/jobs/budget';
 import { toEntity } from '../../shared/store/quarantineSnapshotStore';
 import { tableKey } from '../../shared/store/tables';
 import { addressKey, cleanText } from '../../shared/text/clean';
+import { releasedFacts, releaseEvent } from '../support/mothers';
 import { address, count, guid, hostileText, params, release, reportTried, sizedText } from './arbitraries';
 
 const template = { subject: undefined, intro: undefined, footer: undefined, language: 'en' };
@@ -263,13 +264,13 @@ describe('property: a quarantine row -> stored entity -> queued job', () => {
             account: 'admin@contoso.com',
             releases: [
               {
-                release: {
+                release: releaseEvent({
                   recordId: 'r',
                   networkMessageId: m.networkMessageId,
                   releasedTo: '',
                   releasedBy: 'admin@contoso.com',
                   releasedAt: new Date(),
-                },
+                }),
                 message: {
                   sender: entity.Sender,
                   recipients,
@@ -314,15 +315,34 @@ describe('property: outside text -> log line and cleaned text', () => {
 
 /** Failures generated inputs found, kept as named cases. */
 describe('regressions found by generated inputs', () => {
-  const base = {
-    networkMessageId: '5b0f7c1e-3c1a-4e22-9d3c-08de0a1b2c3d',
+  it('seed 783986782: two releases sharing one audit record Id are both listed in the alert (one id was lost)', () => {
+    const [job] = alertJobsFor([
+      {
+        rule: 'risky-type',
+        key: '',
+        account: undefined,
+        releases: ['00000000-0000-1000-8000-000000000000', '00000000-0000-1000-8000-000000000001'].map(
+          (networkMessageId, i) => ({
+            release: releaseEvent({ recordId: ' ', networkMessageId, releasedTo: i ? 'r@fabrikam.example' : '' }),
+            message: undefined,
+          }),
+        ),
+      },
+    ]);
+    checkEmail(composeAlert(job, ['soc@contoso.com']), [
+      '00000000-0000-1000-8000-000000000000',
+      '00000000-0000-1000-8000-000000000001',
+    ]);
+  });
+
+  const base = releasedFacts({
     subject: 'x',
     receivedAt: '2026-01-01T00:00:00.000Z',
     releasedBy: undefined,
     releasedAt: '2026-01-01T00:00:00.000Z',
     quarantineType: '',
     policyName: '',
-  };
+  });
 
   it('seed -3283365: a subject of U+FFFF reaches no email (non-characters were kept)', () => {
     const [job] = jobsFor('alice@contoso.com', [
@@ -344,17 +364,18 @@ describe('regressions found by generated inputs', () => {
 
   it('a job of 200 releases to all of 400 recipients composes in linear time (was 6 s / 615 MB)', () => {
     const recipients = Array.from({ length: 400 }, (_, i) => `member${i}@fabrikam.example`);
-    const releases = Array.from({ length: 200 }, (_, i) => ({
-      networkMessageId: '5b0f7c1e-3c1a-4e22-9d3c-08de0a1b2c3d',
-      subject: 'S',
-      receivedAt: '2026-11-20T09:00:00.000Z',
-      recipients,
-      releasedTo: '',
-      releasedBy: `admin${i}@contoso.com`,
-      releasedAt: `2026-11-20T10:${String(i % 60).padStart(2, '0')}:00.000Z`,
-      quarantineType: 'TransportRule',
-      policyName: 'P',
-    }));
+    const releases = Array.from({ length: 200 }, (_, i) =>
+      releasedFacts({
+        subject: 'S',
+        receivedAt: '2026-11-20T09:00:00.000Z',
+        recipients,
+        releasedTo: '',
+        releasedBy: `admin${i}@contoso.com`,
+        releasedAt: `2026-11-20T10:${String(i % 60).padStart(2, '0')}:00.000Z`,
+        quarantineType: 'TransportRule',
+        policyName: 'P',
+      }),
+    );
     const started = Date.now();
     const email = composeNotification({ jobId: 'j', sender: 'alice@contoso.com', releases }, template);
     expect(Date.now() - started).toBeLessThan(1000);

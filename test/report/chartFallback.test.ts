@@ -9,13 +9,15 @@ describe('the weekly report when its charts fail', () => {
     const log = new MemoryLogger();
     const summary = await sendWeeklyReport(
       {
-        ledger,
-        mailer,
-        limits: { pacing: new CountingPacer(), dailyCap: undefined },
-        scheduler: new MemoryScheduler(),
-        clock: { now: () => ledger.now },
-        sender: { mailbox: 'notices@contoso.com', saveToSentItems: true, dryRun: false },
-        log,
+        delivery: {
+          ledger,
+          mailer,
+          limits: { pacing: new CountingPacer(), dailyCap: undefined },
+          scheduler: new MemoryScheduler(),
+          clock: { now: () => ledger.now },
+          sender: { mailbox: 'notices@contoso.com', saveToSentItems: true, dryRun: false },
+          log,
+        },
         recipients: ['admins@contoso.com'],
         store: { readDays: async () => ({ activity: [], arrivals: [] }) },
         renderCharts: async () => {

@@ -46,7 +46,11 @@ describe('the activity report, counted by the product', () => {
       },
     };
     const deps = await runtime.detectionDeps();
-    const counting = activityRecordReader({ store: crashing, ownIdentities: runtime.settings.ownIdentities });
+    const counting = activityRecordReader({
+      store: crashing,
+      ownIdentities: runtime.settings.ownIdentities,
+      clock: runtime.clock,
+    });
     await expect(detectReleases({ ...deps, feed: feedAlsoReadBy(runtime.auditFeed, counting) })).rejects.toThrow('simulated crash mid-count');
     expect(crashed).toBe(true);
 

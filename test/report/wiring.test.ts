@@ -4,6 +4,8 @@
  * several recipients and inline charts.
  */
 import { loadSettings, SettingsError } from '../../shared/config/settings';
+import { systemClock } from '../../shared/domain/clock';
+import { quarantined } from '../support/mothers';
 import { parseReportArgs } from '../../shared/cli/report';
 import type { ComposedEmail } from '../../shared/email/compose';
 import { MAX_INLINE_BYTES, toGraphMessage } from '../../shared/graph/graphMessage';
@@ -70,7 +72,11 @@ describe('what detection and the snapshot hand the store', () => {
 
   it('counts only quarantine records, labels the app\'s own header reads, and survives hostile items', async () => {
     const counted: QuarantineActivity[] = [];
-    const reader = activityRecordReader({ store: { countActivity: async (records) => (counted.push(...records), outcome) }, ownIdentities: ['APP-CLIENT-ID-0001'] });
+    const reader = activityRecordReader({
+      store: { countActivity: async (records) => (counted.push(...records), outcome) },
+      ownIdentities: ['APP-CLIENT-ID-0001'],
+      clock: systemClock,
+    });
     await reader([
       null,
       'text',
@@ -84,7 +90,7 @@ describe('what detection and the snapshot hand the store', () => {
 
   it('does not call the store for a blob without quarantine records', async () => {
     const store = { countActivity: jest.fn(async () => outcome) };
-    await activityRecordReader({ store, ownIdentities: [] })([{ RecordType: 6, Id: 'sp-00000001', CreationTime: '2026-08-21T09:00:00' }]);
+    await activityRecordReader({ store, ownIdentities: [], clock: systemClock })([{ RecordType: 6, Id: 'sp-00000001', CreationTime: '2026-08-21T09:00:00' }]);
     expect(store.countActivity).not.toHaveBeenCalled();
   });
 
@@ -92,7 +98,7 @@ describe('what detection and the snapshot hand the store', () => {
     const seen: QuarantineArrival[] = [];
     const count = arrivalCounter({ countArrivals: async (arrivals) => (seen.push(...arrivals), outcome) });
     const receivedAt = new Date('2026-08-20T14:02:11Z');
-    await count([{ networkMessageId: 'n1', copyId: 'c1', receivedAt, quarantineType: 'TransportRule', senderAddress: 'a@contoso.com', recipients: [], subject: 's', expiresAt: undefined, policyType: '', policyName: '', direction: 'Outbound', releaseStatus: '', internetMessageId: '', size: 1 }], new Date());
+    await count([quarantined({ networkMessageId: 'n1', copyId: 'c1', receivedAt, quarantineType: 'TransportRule' })], new Date());
     expect(seen).toEqual([{ networkMessageId: 'n1', copyId: 'c1', receivedAt, quarantineType: 'TransportRule' }]);
   });
 });

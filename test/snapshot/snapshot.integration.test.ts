@@ -199,6 +199,7 @@ describe('snapshotting the quarantine', () => {
       store,
       state: await runtime.state(),
       log: world.log,
+      clock: runtime.clock,
     });
     expect(summary).toMatchObject({
       rowsRead: 3,

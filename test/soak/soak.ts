@@ -163,14 +163,16 @@ export async function runSchedule(seed: number, readAccess: boolean): Promise<Sc
       done: false,
     };
     const deps: SendDeps = {
-      ledger: world.ledgerFor(task),
-      mailer: world.mailerFor(task, true),
-      limits: { pacing: world.pacerFor(task), dailyCap: undefined },
-      scheduler: world.schedulerFor(task),
-      sender: { mailbox: MAILBOX, saveToSentItems: true, dryRun: false },
+      delivery: {
+        ledger: world.ledgerFor(task),
+        mailer: world.mailerFor(task, true),
+        limits: { pacing: world.pacerFor(task), dailyCap: undefined },
+        scheduler: world.schedulerFor(task),
+        sender: { mailbox: MAILBOX, saveToSentItems: true, dryRun: false },
+        log,
+        clock: { now: () => new Date(world.now) },
+      },
       template: TEMPLATE,
-      log,
-      clock: { now: () => new Date(world.now) },
     };
     const entry: Running = { task, message, result: undefined };
     running.push(entry);

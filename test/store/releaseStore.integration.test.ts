@@ -2,6 +2,7 @@ import { TableClient } from '@azure/data-tables';
 import type { ReleaseEvent } from '../../shared/domain/types';
 import { TableReleaseStore } from '../../shared/store/releaseStore';
 import { startAzurite, type Azurite } from '../support/azurite';
+import { releaseEvent } from '../support/mothers';
 
 let azurite: Azurite;
 let table: TableClient;
@@ -23,14 +24,13 @@ beforeEach(async () => {
   store = new TableReleaseStore(table);
 });
 
-const release = (i: number, over: Partial<ReleaseEvent> = {}): ReleaseEvent => ({
-  recordId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
-  networkMessageId: '5b0f7c1e-3c1a-4e22-9d3c-08de0a1b2c3d',
-  releasedTo: `member${i}@fabrikam.example`,
-  releasedBy: 'secadmin@contoso.com',
-  releasedAt: new Date('2026-11-23T11:30:00Z'),
-  ...over,
-});
+const release = (i: number, over: Partial<ReleaseEvent> = {}): ReleaseEvent =>
+  releaseEvent({
+    recordId: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
+    releasedTo: `member${i}@fabrikam.example`,
+    releasedAt: new Date('2026-11-23T11:30:00Z'),
+    ...over,
+  });
 
 describe('ingesting many release records at once', () => {
   it('stores a 250-record mass release as new, each exactly once, and reports every one pending', async () => {

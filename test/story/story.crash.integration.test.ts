@@ -15,6 +15,7 @@ import { deletionReader, holdTracker, trackExpiries } from '../../shared/story/s
 import { quarantineRow } from '../../simulator/fixtures';
 import { CrashPlan, InjectedCrash } from '../support/crash';
 import { World } from '../support/world';
+import { withDelivery } from '../notify/fakes';
 
 const world = World.forSuite({ resetEachTest: false });
 
@@ -43,6 +44,7 @@ async function cycle(plan: CrashPlan, laterMs = 0): Promise<void> {
     state: plan.wrap(await rt.state()),
     log: world.log,
     onStored: holdTracker(wrapped),
+    clock: rt.clock,
   });
   await trackListingReleases({
     exchange: rt.exchange,
@@ -70,15 +72,14 @@ async function cycle(plan: CrashPlan, laterMs = 0): Promise<void> {
   });
   const s = await rt.sendDeps();
   const clock = (): Date => new Date(Date.now() + laterMs);
-  const ledger = new TableNotificationLedger(await rt.tables.readyTable(TABLES.ledger), clock);
-  const deps = {
-    ...s,
+  const ledger = new TableNotificationLedger(await rt.tables.readyTable(TABLES.ledger), { now: clock });
+  const deps = withDelivery(s, {
     ledger: plan.wrap(ledger),
-    mailer: plan.wrap(s.mailer),
-    limits: { ...s.limits, pacing: plan.wrap(s.limits.pacing) },
+    mailer: plan.wrap(s.delivery.mailer),
+    limits: { ...s.delivery.limits, pacing: plan.wrap(s.delivery.limits.pacing) },
     scheduler,
     clock: { now: clock },
-  };
+  });
   await drainQueue(rt.jobMessages, (job, id) => sendNotification(job as NotificationJob, deps, id), world.log, {
     retryAfterSeconds: 0,
   });
