@@ -1,6 +1,7 @@
 import { app, type InvocationContext } from '@azure/functions';
 import { processRuntime } from '../shared/app/processRuntime';
 import { checkSettings, requireSenderMailbox } from '../shared/config/settings';
+import { systemClock } from '../shared/domain/clock';
 import { DOCTOR_QUEUE, handleDoctorRequest } from '../shared/doctor/request';
 import { runWithLogger } from '../shared/log/logger';
 import { contextLogger } from './support/logging';
@@ -20,6 +21,7 @@ export async function runDoctorHandler(message: unknown, context: InvocationCont
       healthRecipients: draft.health.recipients,
       deployment: { app: draft.deploymentName, tenantId: draft.tenantId },
       timeZone: draft.template.timeZone ?? 'UTC',
+      clock: systemClock,
       mail: async (email) => {
         const runtime = processRuntime(log);
         const answer = await runtime.mailer.send(requireSenderMailbox(runtime.settings), email, {

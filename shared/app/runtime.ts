@@ -142,7 +142,7 @@ export class Runtime {
       snapshot: await this.snapshotStore(),
       state: await this.state(),
       log: this.log,
-      now: () => clock.now(),
+      clock,
     });
     const expired = await trackExpiries(story, clock.now());
     return { ...summary, listing: { ...listing, expired } };

@@ -1,4 +1,5 @@
 import { isMailboxAddress, type Env } from '../config/settings';
+import type { Clock } from '../domain/clock';
 import { printable, type Logger } from '../log/logger';
 import { isAcceptedDomain } from '../detect/decide';
 import type { ComposedEmail } from '../email/compose';
@@ -61,6 +62,7 @@ export interface DoctorRequestDeps {
   healthRecipients: readonly string[];
   deployment: { app: string | undefined; tenantId: string };
   timeZone: string;
+  clock: Clock;
 }
 
 /**
@@ -85,7 +87,10 @@ export async function handleDoctorRequest(message: unknown, deps: DoctorRequestD
     return results;
   }
   try {
-    await deps.mail(composeDoctorReport(results, summary, to, deps.deployment, deps.timeZone));
+    const { deployment, timeZone } = deps;
+    await deps.mail(
+      composeDoctorReport({ results, summary, recipients: to, deployment, timeZone, now: deps.clock.now() }),
+    );
     deps.log.info(`doctor result mailed to ${to.join(', ')}`);
   } catch (error) {
     deps.log.error(`doctor result not mailed (${messageOf(error)}); the lines above are the result`);

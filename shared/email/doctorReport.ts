@@ -18,14 +18,18 @@ export interface DoctorLine {
 
 const MARK = (r: DoctorLine): string => (r.skipped ? 'skip' : !r.ok ? 'FAIL' : r.warning ? 'warn' : 'ok');
 
-export function composeDoctorReport(
-  results: readonly DoctorLine[],
-  summary: { ok: boolean; failed: number; skipped: number; warnings: number },
-  recipients: readonly string[],
-  deployment: Deployment,
-  timeZone: string,
-  now: Date = new Date(),
-): ComposedEmail {
+export interface DoctorReportInput {
+  results: readonly DoctorLine[];
+  summary: { ok: boolean; failed: number; skipped: number; warnings: number };
+  recipients: readonly string[];
+  deployment: Deployment;
+  timeZone: string;
+  /** When the doctor ran, from the caller's clock. */
+  now: Date;
+}
+
+export function composeDoctorReport(input: DoctorReportInput): ComposedEmail {
+  const { results, summary, recipients, deployment, timeZone, now } = input;
   const app = deployment.app ? displayText(deployment.app, 80) : 'run outside Azure';
   const verdict = summary.ok
     ? `all checks passed${summary.warnings > 0 ? ` (${summary.warnings} warning${summary.warnings === 1 ? '' : 's'})` : ''}`

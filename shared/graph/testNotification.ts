@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { requireSenderMailbox } from '../config/settings';
+import type { Clock } from '../domain/clock';
 import { composeNotification } from '../email/compose';
 import { makeJob } from '../jobs/notificationJob';
 import type { Settings } from '../config/settings';
 import type { Mailer } from '../notify/ports';
 
-/** What a test notification uses: the settings and a mailer. */
-export type TestNotificationPorts = { settings: Settings; mailer: Pick<Mailer, 'send'> };
+/** What a test notification uses: the settings, a mailer and the clock (the invented release's times). */
+export type TestNotificationPorts = { settings: Settings; mailer: Pick<Mailer, 'send'>; clock: Clock };
 
 /**
  * Sends one notification as a sender would get it, about an invented release, straight through
@@ -14,7 +15,7 @@ export type TestNotificationPorts = { settings: Settings; mailer: Pick<Mailer, '
  */
 export async function sendTestNotification(runtime: TestNotificationPorts, to: string): Promise<string> {
   const mailbox = requireSenderMailbox(runtime.settings);
-  const now = new Date();
+  const now = runtime.clock.now();
   const job = makeJob(to, [
     {
       networkMessageId: randomUUID(),

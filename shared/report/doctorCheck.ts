@@ -1,4 +1,5 @@
 import { tokenFor, type DoctorCheck } from '../checks/check';
+import type { Clock } from '../domain/clock';
 import { checkPostDeliverySource, type PostDeliveryDeps } from './postDelivery';
 
 /**
@@ -6,11 +7,11 @@ import { checkPostDeliverySource, type PostDeliveryDeps } from './postDelivery';
  * Defender XDR data), else Exchange's ZAP report. Never fails the doctor: the report says what it
  * cannot show.
  */
-export const postDeliveryCheck: DoctorCheck<{ postDeliveryDeps(): PostDeliveryDeps }> = {
+export const postDeliveryCheck: DoctorCheck<{ postDeliveryDeps(): PostDeliveryDeps; clock: Clock }> = {
   name: 'post-delivery series (advanced hunting, else the ZAP report)',
   needs: (ctx) => [...ctx.broken('M365_TENANT_ID'), ...tokenFor(ctx, 'Microsoft Graph')],
   run: async ({ runtime }) => {
-    const found = await checkPostDeliverySource(runtime.postDeliveryDeps());
+    const found = await checkPostDeliverySource(runtime.postDeliveryDeps(), runtime.clock);
     if (found.source === 'advanced-hunting') return found.detail;
     return {
       warning: true,

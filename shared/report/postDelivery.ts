@@ -11,6 +11,7 @@
  *
  * Pure parsing and the use case behind two small ports; the adapters only translate HTTP.
  */
+import type { Clock } from '../domain/clock';
 import { addDays, type ReportWindow } from './days';
 
 export const ADMIN_ACTIONS = [
@@ -260,7 +261,7 @@ export const HUNTING_PROBE_QUERY = 'EmailPostDeliveryEvents | take 1 | project T
  */
 export async function checkPostDeliverySource(
   deps: PostDeliveryDeps,
-  today: Date = new Date(),
+  clock: Clock,
 ): Promise<{ source: PostDeliveryReport['source']; detail: string }> {
   let why = 'advanced hunting is not configured';
   if (deps.hunting) {
@@ -272,7 +273,7 @@ export async function checkPostDeliverySource(
     }
   }
   if (deps.zap) {
-    const day = today.toISOString().slice(0, 10);
+    const day = clock.now().toISOString().slice(0, 10);
     try {
       await deps.zap.aggregate(addDays(day, -1), day);
       return { source: 'zap-report', detail: `Get-AggregateZapReport answers (10 days at most); advanced hunting: ${why}` };

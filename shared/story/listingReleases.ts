@@ -16,6 +16,7 @@
  */
 import { isMailboxAddress } from '../config/settings';
 import type { ReleaseEvent } from '../domain/types';
+import type { Clock } from '../domain/clock';
 import type { StateStore } from '../domain/state';
 import type { CmdletRunner } from '../exchange/exchangeClient';
 import { parseQuarantineRow } from '../exchange/quarantineRow';
@@ -140,7 +141,7 @@ export interface ListingDeps {
   snapshot?: Pick<QuarantineSnapshotStore, 'upsert'>;
   state: StateStore;
   log: Logger;
-  now?: () => Date;
+  clock: Clock;
 }
 
 /**
@@ -150,7 +151,7 @@ export interface ListingDeps {
  * before detection's cut-off: a new deployment does not tell the backlog.
  */
 export async function trackListingReleases(deps: ListingDeps): Promise<ListingSummary> {
-  const now = (deps.now ?? (() => new Date()))();
+  const now = deps.clock.now();
   const saved = await deps.state.get<ListingState>(LISTING_STATE_KEY);
   const backlog = !saved;
   const summary: ListingSummary = { calls: 0, releasedRows: 0, releases: 0, newReleases: 0, rowsSkipped: 0, backlog };

@@ -81,13 +81,27 @@ describe('the post-delivery series, parsed', () => {
 describe('the doctor check of the post-delivery source', () => {
   it('names the source the next report will use and why not the better one', async () => {
     const { checkPostDeliverySource } = await import('../../shared/report/postDelivery');
-    expect((await checkPostDeliverySource({ hunting: { run: async () => [] }, log })).source).toBe('advanced-hunting');
-    const zap = await checkPostDeliverySource({
-      hunting: { run: async () => Promise.reject(new PostDeliveryUnavailableError('refused (HTTP 403)')) },
-      zap: { aggregate: async () => [] },
-      log,
-    });
+    const clock = { now: () => new Date('2026-11-24T12:00:00Z') };
+    expect((await checkPostDeliverySource({ hunting: { run: async () => [] }, log }, clock)).source).toBe(
+      'advanced-hunting',
+    );
+    const asked: [string, string][] = [];
+    const zap = await checkPostDeliverySource(
+      {
+        hunting: { run: async () => Promise.reject(new PostDeliveryUnavailableError('refused (HTTP 403)')) },
+        zap: {
+          aggregate: async (start, end) => {
+            asked.push([start, end]);
+            return [];
+          },
+        },
+        log,
+      },
+      clock,
+    );
     expect(zap).toEqual({ source: 'zap-report', detail: 'Get-AggregateZapReport answers (10 days at most); advanced hunting: refused (HTTP 403)' });
-    expect((await checkPostDeliverySource({ log })).source).toBe('none');
+    // The probe asks for the day before the clock's day: one cheap call.
+    expect(asked).toEqual([['2026-11-23', '2026-11-24']]);
+    expect((await checkPostDeliverySource({ log }, clock)).source).toBe('none');
   });
 });

@@ -52,6 +52,7 @@ async function cycle(plan: CrashPlan, laterMs = 0): Promise<void> {
     snapshot: plan.wrap(await rt.snapshotStore()),
     state: plan.wrap(await rt.state()),
     log: world.log,
+    clock: rt.clock,
   });
   await trackExpiries(wrapped, new Date());
   const d = await rt.detectionDeps();
