@@ -29,7 +29,7 @@ import { forEachLimited, tableKey } from './tables';
  * `t|<ledger key>`) and that day's aggregate rows (`!activity`, `!arrivals`, `!told`). Markers and the aggregate they add to are
  * written in ONE entity group transaction (same partition), the aggregate under its ETag: either both
  * land or neither, so a crash between any two calls, a duplicate record or a re-read blob never
- * changes a count. A report reads two aggregate rows per day by key, whatever the day's volume.
+ * changes a count. A report reads three aggregate rows per day by key, whatever the day's volume.
  */
 export const ACTIVITY_TABLE = 'QuarantineActivity';
 
