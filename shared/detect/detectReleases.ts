@@ -116,13 +116,9 @@ export async function detectReleases(deps: DetectDeps): Promise<DetectSummary> {
     matched.decided,
   );
   await settleDecided(stores.releases, matched.toSettle, now);
+  const countTold = deps.countTold && withListingWitness(deps.countTold, sorted.covered);
   const handed = await handOver(
-    {
-      queue: deps.queue,
-      releases: stores.releases,
-      log,
-      countTold: deps.countTold && withListingWitness(deps.countTold, sorted.covered),
-    },
+    { queue: deps.queue, releases: stores.releases, log, countTold },
     matched.toNotify,
     now,
   );
