@@ -47,7 +47,7 @@ import { sendHealth } from '../notify/sendHealth';
 import { SNAPSHOT_STATE_KEY, type SnapshotState } from '../snapshot/snapshotQuarantine';
 import { StorageTables, TABLES } from '../store/tables';
 import { ACTIVITY_TABLE, TableActivityStore } from '../store/activityStore';
-import { activityRecordReader, arrivalCounter } from '../report/counting';
+import { activityRecordReader, arrivalCounter, toldCounter } from '../report/counting';
 import { loadReportData } from '../report/loadReport';
 import { loadPostDelivery, type PostDeliveryDeps } from '../report/postDelivery';
 import { addDays, utcDay } from '../report/days';
@@ -210,6 +210,7 @@ export class Runtime {
       queue: this.jobQueue,
       log: this.log,
       clock,
+      countTold: toldCounter(await this.activityStore(), this.log),
       options: {
         notifyReleasesSince: s.notifyReleasesSince,
         senderMailbox: s.notifySenderMailbox,

@@ -23,6 +23,8 @@ import { sortSources, type SourcesSummary } from './phases/sources';
 import { planWindow } from './phases/window';
 import { DEFAULT_RELEASE_AUDIT_WAIT_MINUTES } from '../config/storySettings';
 import type { NoticeEvent } from '../domain/types';
+import type { ToldNotice } from '../report/ports';
+import { withListingWitness } from '../report/counting';
 
 export { ENQUEUE_BATCH } from './phases/chunk';
 export { DETECT_STATE_KEY, type DetectState } from './phases/runState';
@@ -61,6 +63,8 @@ export interface DetectDeps {
   log: Logger;
   clock: Clock;
   options: DetectOptions;
+  /** The activity report's count of the notices handed over (the runtime wires it; absent: not counted). */
+  countTold?: (notices: readonly ToldNotice[], now: Date) => Promise<void>;
 }
 
 export type DetectSummary = { from: string; to: string; sweep: boolean } & IngestSummary &
@@ -112,7 +116,12 @@ export async function detectReleases(deps: DetectDeps): Promise<DetectSummary> {
     matched.decided,
   );
   await settleDecided(stores.releases, matched.toSettle, now);
-  const handed = await handOver({ queue: deps.queue, releases: stores.releases, log }, matched.toNotify, now);
+  const countTold = deps.countTold && withListingWitness(deps.countTold, sorted.covered);
+  const handed = await handOver(
+    { queue: deps.queue, releases: stores.releases, log, countTold },
+    matched.toNotify,
+    now,
+  );
 
   return {
     from: window.from.toISOString(),

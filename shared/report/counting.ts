@@ -1,14 +1,17 @@
 import type { Clock } from '../domain/clock';
-import type { QuarantinedMessage } from '../domain/types';
+import type { QuarantinedMessage, ReleasedMessageFacts } from '../domain/types';
+import { ledgerKey } from '../jobs/notificationJob';
+import { messageOf } from '../log/errors';
 import type { Logger } from '../log/logger';
 import { classifyQuarantineRecord, ownIdentitySet, type QuarantineActivity } from './activity';
-import type { ActivityStore, CountOutcome, QuarantineArrival } from './ports';
+import type { ActivityStore, CountOutcome, QuarantineArrival, ToldNotice, ToldSource } from './ports';
 
 /**
  * How the activity report is fed: detection hands every audit blob's records to a record reader,
  * the snapshot every stored page of quarantine rows to an arrival counter. Both count through the
  * store, which counts each record Id and each (NetworkMessageId, copy) once, so blobs read twice,
- * overlapping snapshot windows and reruns after a crash change nothing.
+ * overlapping snapshot windows and reruns after a crash change nothing. Hand-over counts each notice
+ * it gives the queue once per ledger key and day.
  */
 
 /** Audit blobs are bounded by the feed, but a hostile or broken one must not make one call unbounded. */
@@ -48,4 +51,55 @@ export function arrivalOf(message: QuarantinedMessage): QuarantineArrival {
 /** The snapshot's hook: counts each stored copy's arrival once. */
 export function arrivalCounter(store: Pick<ActivityStore, 'countArrivals'>): (messages: readonly QuarantinedMessage[], now: Date) => Promise<CountOutcome> {
   return (messages, now) => store.countArrivals(messages.map(arrivalOf), now);
+}
+
+/** The record ids the quarantine listing's releases are stored under (story/listingReleases.ts listingRecordId). */
+const LISTING_RECORD_PREFIX = 'listing|';
+
+/** What a handed-over notice counts as: its event and, for a release, which source's records it settles. */
+export function toldNotice(
+  facts: Pick<ReleasedMessageFacts, 'networkMessageId' | 'releasedTo' | 'event'>,
+  key: string,
+  recordIds: readonly string[],
+): ToldNotice {
+  const event = facts.event ?? 'released';
+  if (event !== 'released') return { key, event };
+  const listing = recordIds.some((id) => id.startsWith(LISTING_RECORD_PREFIX));
+  const audit = recordIds.some((id) => !id.startsWith(LISTING_RECORD_PREFIX));
+  const source: ToldSource = listing && audit ? 'both' : listing ? 'listing' : 'audit';
+  return { key, event, source };
+}
+
+/** Hand-over's hook: counts the notices the queue took. Never throws: a report count must not hold back a notice. */
+export function toldCounter(
+  store: Pick<ActivityStore, 'countTold'>,
+  log?: Logger,
+): (notices: readonly ToldNotice[], now: Date) => Promise<void> {
+  return async (notices, now) => {
+    if (notices.length === 0) return;
+    try {
+      await store.countTold(notices, now);
+    } catch (error) {
+      log?.warn('activity report: notices handed over were not counted', {
+        notices: notices.length,
+        reason: messageOf(error).slice(0, 300),
+      });
+    }
+  };
+}
+
+/**
+ * A listing release the audit record covered in the same run is closed untold (detect/phases/sources.ts),
+ * so the notice settles only the audit record: its witness is added back here, making it "both".
+ */
+export function withListingWitness(
+  count: (notices: readonly ToldNotice[], now: Date) => Promise<void>,
+  covered: ReadonlyArray<Pick<ReleasedMessageFacts, 'networkMessageId' | 'releasedTo'>>,
+): (notices: readonly ToldNotice[], now: Date) => Promise<void> {
+  const witnessed = new Set(covered.map((r) => ledgerKey(r)));
+  return (notices, now) =>
+    count(
+      notices.map((n) => (n.source === 'audit' && witnessed.has(n.key) ? { ...n, source: 'both' } : n)),
+      now,
+    );
 }

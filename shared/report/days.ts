@@ -1,5 +1,5 @@
 import { ACTIVITY_KINDS, type ActivityKind, type CountedKind } from './activity';
-import type { DayActivity, DayArrivals } from './ports';
+import type { DayActivity, DayArrivals, DayTold } from './ports';
 
 const DAY_MS = 86_400_000;
 /** Days the counts are kept (the issue asks for at least 90); a report can span at most this many. */
@@ -61,4 +61,8 @@ export function emptyDayActivity(date: string): DayActivity {
 
 export function emptyDayArrivals(date: string): DayArrivals {
   return { date, total: 0, byType: {}, byOrigin: {} };
+}
+
+export function emptyDayTold(date: string): DayTold {
+  return { date, released: { audit: 0, listing: 0, both: 0 }, held: 0, deleted: 0, expired: 0 };
 }

@@ -1,4 +1,5 @@
 import type { ActivityKind, CountedKind, QuarantineActivity } from './activity';
+import type { NoticeEvent } from '../domain/types';
 
 /** One quarantined copy as the snapshot first stored it: counted once per (NetworkMessageId, copy). */
 export interface QuarantineArrival {
@@ -38,6 +39,26 @@ export interface DayArrivals {
   byOrigin: Record<string, number>;
 }
 
+/** Which source had seen a release when its notice was handed over: the audit feed, the quarantine listing, or both. */
+export type ToldSource = 'audit' | 'listing' | 'both';
+
+/** One notice detection handed to the sending queue: counted once per ledger key (message, recipient, event). */
+export interface ToldNotice {
+  key: string;
+  event: NoticeEvent;
+  /** Releases only. */
+  source?: ToldSource;
+}
+
+/** One UTC day of notices handed over, by event and, for releases, by the source that saw them. */
+export interface DayTold {
+  date: string;
+  released: Record<ToldSource, number>;
+  held: number;
+  deleted: number;
+  expired: number;
+}
+
 export interface CountOutcome {
   /** Newly counted. */
   counted: number;
@@ -55,8 +76,10 @@ export interface ActivityStore {
   countArrivals(arrivals: readonly QuarantineArrival[], now: Date): Promise<CountOutcome>;
   /** One arrival: what the snapshot store calls for each new row it stores. True when newly counted. */
   recordArrival(arrival: QuarantineArrival, now: Date): Promise<boolean>;
+  /** Counts each notice handed over once by its ledger key, on the UTC day of `now`. */
+  countTold(notices: readonly ToldNotice[], now: Date): Promise<CountOutcome>;
   /** Every day from..to (YYYY-MM-DD, inclusive), zeros for days without data; cost independent of record counts. */
-  readDays(from: string, to: string): Promise<{ activity: DayActivity[]; arrivals: DayArrivals[] }>;
+  readDays(from: string, to: string): Promise<{ activity: DayActivity[]; arrivals: DayArrivals[]; told?: DayTold[] }>;
   /** Forgets days older than the retention; returns how many rows it deleted. */
   purge(now: Date): Promise<number>;
 }

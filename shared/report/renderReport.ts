@@ -1,4 +1,5 @@
 import { ACTIVITY_KINDS, type ActivityKind } from './activity';
+import type { DayTold } from './ports';
 import { ADMIN_ACTIONS, FINAL_LOCATIONS, type SeriesDay } from './postDelivery';
 import {
   arrivalOrigins,
@@ -6,6 +7,7 @@ import {
   arrivalTypes,
   KIND_LABELS,
   releasesByAccount,
+  toldTotals,
   windowTotals,
   type ReportData,
 } from './reportData';
@@ -111,7 +113,17 @@ export function totalsInWords(data: ReportData): string[] {
   if (t.other > 0) apart.push(count(t.other, 'action of an unknown type', 'actions of an unknown type'));
   if (t.appHeaderReads > 0) apart.push(`${count(t.appHeaderReads, 'header read')} by this product itself (to decide whom to notify)`);
   if (apart.length > 0) lines.push(`Not counted above: ${listInWords(apart)}.`);
+  if (data.told) lines.push(toldInWords(data.told));
   return lines;
+}
+
+/** The notices handed over in words: by event, and releases by the source that saw them. */
+function toldInWords(days: readonly DayTold[]): string {
+  const t = toldTotals(days);
+  const released = t.released.audit + t.released.listing + t.released.both;
+  const sources = `${n(t.released.audit)} seen in the audit feed only, ${n(t.released.listing)} in the quarantine listing only, ${n(t.released.both)} in both`;
+  const others = [count(t.held, 'hold notice'), count(t.deleted, 'deletion notice'), count(t.expired, 'expiry notice')];
+  return `Senders were sent ${count(t.total, 'notice')}: ${count(released, 'release notice')} (${sources}), ${listInWords(others)}.`;
 }
 
 export function reportSummary(data: ReportData, files: readonly string[]): ReportSummary {
@@ -242,6 +254,24 @@ function originsTable(data: ReportData): string {
   return `<h2 style="${S.h2}">Where quarantined messages came from (where known)</h2>\n${table(['Origin', 'Messages'], origins.map(([o, c]) => [cut(o, MAX_ACCOUNT_CHARS), n(c)]))}`;
 }
 
+function toldSection(data: ReportData): string[] {
+  if (!data.told) return [];
+  const row = (d: DayTold): string[] => {
+    const total = d.released.audit + d.released.listing + d.released.both + d.held + d.deleted + d.expired;
+    return [d.date, n(d.released.audit), n(d.released.listing), n(d.released.both), n(d.held), n(d.deleted), n(d.expired), n(total)];
+  };
+  const t = toldTotals(data.told);
+  return [
+    `<h2 style="${S.h2}">What senders were told</h2>`,
+    `<p style="${S.p}">Notices handed to the sending queue, one per message, recipient and event, on the UTC day detection handed them over. A release notice counts under the sources whose records it settled: the audit feed, the quarantine listing, or both (a source that saw the release only after the notice went out is not counted).</p>`,
+    table(
+      ['Day (UTC)', 'Released: audit only', 'Released: listing only', 'Released: both', 'Held', 'Deleted', 'Expired', 'Total'],
+      data.told.map(row),
+      ['Total', n(t.released.audit), n(t.released.listing), n(t.released.both), n(t.held), n(t.deleted), n(t.expired), n(t.total)],
+    ),
+  ];
+}
+
 /** The last `days` days of a report (the week inside the weekly email's 30 days). */
 export function lastDays(data: ReportData, days: number): ReportData {
   const n = Math.max(1, Math.min(Math.floor(days), data.window.dates.length));
@@ -251,6 +281,7 @@ export function lastDays(data: ReportData, days: number): ReportData {
     activity: data.activity.slice(-n),
     arrivals: data.arrivals.slice(-n),
     generatedAt: data.generatedAt,
+    ...(data.told ? { told: data.told.slice(-n) } : {}),
   };
 }
 
@@ -279,6 +310,7 @@ function reportBody(data: ReportData, charts: readonly ChartImage[], src: (chart
     `<p style="${S.p}">One per recipient copy, on the UTC day it was received, from the product's snapshot of the quarantine.</p>`,
     arrivalsTable(data),
     originsTable(data),
+    ...toldSection(data),
     ...postDeliverySection(data, (name) => image(byName(name))),
   ].filter((part) => part !== '').join('\n');
 }

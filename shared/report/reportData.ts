@@ -1,6 +1,6 @@
 import { ACTIVITY_KINDS, type ActivityKind } from './activity';
 import { zeroCounts, type ReportWindow } from './days';
-import type { DayActivity, DayArrivals } from './ports';
+import type { DayActivity, DayArrivals, DayTold } from './ports';
 import type { PostDeliveryReport } from './postDelivery';
 
 /** Everything a report shows: one entry per day of the window in both lists (zeros included). */
@@ -9,6 +9,8 @@ export interface ReportData {
   activity: DayActivity[];
   arrivals: DayArrivals[];
   generatedAt: Date;
+  /** Notices handed over to senders per day (same days as `activity`); absent: the store does not count them. */
+  told?: DayTold[];
   /** The post-delivery series and which source drew them; absent: not asked for (tests, old callers). */
   postDelivery?: PostDeliveryReport;
 }
@@ -98,4 +100,19 @@ export function arrivalsOfType(day: DayArrivals, type: string, shown: readonly s
 /** Origins over the window, largest first. */
 export function arrivalOrigins(data: ReportData): Array<[string, number]> {
   return ranked(sumMaps(data.arrivals.map((d) => d.byOrigin)));
+}
+
+/** The notices handed over in the window, summed over its days. */
+export function toldTotals(days: readonly DayTold[]): Omit<DayTold, 'date'> & { total: number } {
+  const t = { released: { audit: 0, listing: 0, both: 0 }, held: 0, deleted: 0, expired: 0, total: 0 };
+  for (const d of days) {
+    t.released.audit += d.released.audit;
+    t.released.listing += d.released.listing;
+    t.released.both += d.released.both;
+    t.held += d.held;
+    t.deleted += d.deleted;
+    t.expired += d.expired;
+  }
+  t.total = t.released.audit + t.released.listing + t.released.both + t.held + t.deleted + t.expired;
+  return t;
 }

@@ -5,29 +5,40 @@ import {
   datesBetween,
   emptyDayActivity,
   emptyDayArrivals,
+  emptyDayTold,
   isDate,
   RETENTION_DAYS,
   utcDay,
 } from '../report/days';
-import type { ActivityStore, CountOutcome, DayActivity, DayArrivals, QuarantineArrival } from '../report/ports';
+import type {
+  ActivityStore,
+  CountOutcome,
+  DayActivity,
+  DayArrivals,
+  DayTold,
+  QuarantineArrival,
+  ToldNotice,
+} from '../report/ports';
 import { statusOf } from '../log/errors';
 import { forEachLimited, tableKey } from './tables';
 
 /**
  * The activity report's counts in Table Storage.
  *
- * One partition per UTC day holds a marker row per counted item (`r|<record Id>`, `a|<NetworkMessageId>|<copy>`)
- * and that day's aggregate rows (`!activity`, `!arrivals`). Markers and the aggregate they add to are
+ * One partition per UTC day holds a marker row per counted item (`r|<record Id>`, `a|<NetworkMessageId>|<copy>`,
+ * `t|<ledger key>`) and that day's aggregate rows (`!activity`, `!arrivals`, `!told`). Markers and the aggregate they add to are
  * written in ONE entity group transaction (same partition), the aggregate under its ETag: either both
  * land or neither, so a crash between any two calls, a duplicate record or a re-read blob never
- * changes a count. A report reads two aggregate rows per day by key, whatever the day's volume.
+ * changes a count. A report reads three aggregate rows per day by key, whatever the day's volume.
  */
 export const ACTIVITY_TABLE = 'QuarantineActivity';
 
 const ACTIVITY_ROW = '!activity';
 const ARRIVALS_ROW = '!arrivals';
+const TOLD_ROW = '!told';
 const RECORD_PREFIX = 'r|';
 const ARRIVAL_PREFIX = 'a|';
+const TOLD_PREFIX = 't|';
 /** A transaction holds at most 100 operations: 99 markers and the aggregate. */
 const MARKERS_PER_TRANSACTION = 99;
 /** Conflicts (another writer, a duplicate in the batch) are resolved by re-reading; this many rounds at most. */
@@ -186,6 +197,32 @@ const arrivalCodec: AggregateCodec<ArrivalState, QuarantineArrival> = {
   },
 };
 
+/** Notices handed over; the day is the partition, so the state is the DayTold itself. */
+const toldCodec: AggregateCodec<DayTold, ToldNotice> = {
+  rowKey: TOLD_ROW,
+  empty: emptyDayTold,
+  decode(date, e) {
+    const day = emptyDayTold(date);
+    day.released = { audit: num(e.releasedAudit), listing: num(e.releasedListing), both: num(e.releasedBoth) };
+    day.held = num(e.held);
+    day.deleted = num(e.deleted);
+    day.expired = num(e.expired);
+    return day;
+  },
+  encode: (d) => ({
+    releasedAudit: d.released.audit,
+    releasedListing: d.released.listing,
+    releasedBoth: d.released.both,
+    held: d.held,
+    deleted: d.deleted,
+    expired: d.expired,
+  }),
+  add(day, notice) {
+    if (notice.event === 'released') day.released[notice.source ?? 'audit']++;
+    else day[notice.event]++;
+  },
+};
+
 function toDayArrivals(date: string, s: ArrivalState): DayArrivals {
   return { date, total: s.total, byType: Object.fromEntries(s.byType), byOrigin: Object.fromEntries(s.byOrigin) };
 }
@@ -229,18 +266,30 @@ export class TableActivityStore implements ActivityStore {
     return (await this.countArrivals([arrival], now)).counted === 1;
   }
 
-  async readDays(from: string, to: string): Promise<{ activity: DayActivity[]; arrivals: DayArrivals[] }> {
+  async countTold(notices: readonly ToldNotice[], now: Date): Promise<CountOutcome> {
+    const day = utcDay(now);
+    const keyed = notices.map((n) => ({ day, markerKey: TOLD_PREFIX + tableKey(n.key.trim().toLowerCase()), item: n }));
+    return this.countOnce(keyed, toldCodec, now);
+  }
+
+  async readDays(
+    from: string,
+    to: string,
+  ): Promise<{ activity: DayActivity[]; arrivals: DayArrivals[]; told: DayTold[] }> {
     const dates = datesBetween(from, to);
     const activity = new Map<string, DayActivity>();
     const arrivals = new Map<string, DayArrivals>();
+    const told = new Map<string, DayTold>();
     const reads = dates.flatMap((date) => [
       async () => activity.set(date, (await this.readAggregate(date, activityCodec)).state.day),
       async () => arrivals.set(date, toDayArrivals(date, (await this.readAggregate(date, arrivalCodec)).state)),
+      async () => told.set(date, (await this.readAggregate(date, toldCodec)).state),
     ]);
     await forEachLimited(reads, READ_CONCURRENCY, (read) => read().then(() => undefined));
     return {
       activity: dates.map((d) => activity.get(d) ?? emptyDayActivity(d)),
       arrivals: dates.map((d) => arrivals.get(d) ?? emptyDayArrivals(d)),
+      told: dates.map((d) => told.get(d) ?? emptyDayTold(d)),
     };
   }
 

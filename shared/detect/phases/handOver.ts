@@ -9,6 +9,8 @@ import { jobsFor, ledgerKey, type NotificationJob } from '../../jobs/notificatio
 import type { Logger } from '../../log/logger';
 import { forEachLimited } from '../../util/forEachLimited';
 import type { NotificationQueue, ReleaseStore } from '../ports';
+import { toldNotice } from '../../report/counting';
+import type { ToldNotice } from '../../report/ports';
 import { chunk, ENQUEUE_BATCH } from './chunk';
 import type { NoticeEntry, Settlement } from './match';
 import { enqueueEach } from './setAside';
@@ -19,6 +21,8 @@ export interface HandOverDeps {
   queue: NotificationQueue;
   releases: ReleaseStore;
   log: Logger;
+  /** The activity report's count of what senders were told: each notice the queue took, by ledger key (never throws). */
+  countTold?: (notices: readonly ToldNotice[], now: Date) => Promise<void>;
 }
 
 export interface HandOverSummary {
@@ -30,6 +34,18 @@ export interface HandOverSummary {
 /** Skipped and unmatched releases: settled once their alerts are handed over. */
 export async function settleDecided(releases: ReleaseStore, toSettle: readonly Settlement[], now: Date): Promise<void> {
   await forEachLimited(toSettle, SETTLE_CONCURRENCY, (s) => releases.settle(s.recordId, s.status, s.reason, now));
+}
+
+/** The notices of the jobs the queue took, with the records each settles (their source). */
+function toldNotices(
+  batch: readonly NotificationJob[],
+  refused: ReadonlyArray<{ job: NotificationJob }>,
+  recordsOf: ReadonlyMap<string, readonly string[]>,
+): ToldNotice[] {
+  const taken = batch.filter((job) => !refused.some((r) => r.job === job));
+  return taken.flatMap((job) =>
+    job.releases.map((f) => toldNotice(f, ledgerKey(f), recordsOf.get(ledgerKey(f)) ?? [])),
+  );
 }
 
 export async function handOver(
@@ -69,6 +85,8 @@ export async function handOver(
       });
     }
     summary.jobs += batch.length - refused.length;
+    // Counted before settling: a crash in between re-enqueues the batch, and the marker keeps the count once.
+    await deps.countTold?.(toldNotices(batch, refused, recordsOf), now);
     const done: string[] = [];
     for (const id of batch.flatMap(recordIdsOf)) {
       const left = (jobsLeft.get(id) ?? 1) - 1;

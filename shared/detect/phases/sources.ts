@@ -25,12 +25,14 @@ export async function sortSources(
   pending: readonly StoredRelease[],
   now: Date,
   options: SourcesOptions,
-): Promise<{ ready: StoredRelease[]; summary: SourcesSummary }> {
+): Promise<{ ready: StoredRelease[]; covered: StoredRelease[]; summary: SourcesSummary }> {
   const sources = sortReleaseSources(pending, now, options.releaseAuditWaitMs, options.notifyOn);
   const closed = [...sources.covered, ...sources.off].map((r) => r.recordId);
   if (closed.length > 0) await releases.settleMany(closed, 'skipped', now);
   return {
     ready: sources.ready,
+    // The listing releases an audit record covered: the activity report counts their notices as seen by both.
+    covered: sources.covered,
     summary: { listing: { waiting: sources.waiting.length, covered: sources.covered.length } },
   };
 }
