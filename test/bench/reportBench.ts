@@ -179,6 +179,6 @@ export async function reportBench(options: ReportBenchOptions): Promise<ReportBe
     busyDayRecountSeconds: round(recountMs / 1000, 1),
     read30DaysMs: medians,
     readRatio: ratio,
-    pointReadsPerReport: 60,
+    pointReadsPerReport: 90,
   };
 }
