@@ -22,25 +22,35 @@ export interface SourcesVerdict {
 const pairOf = (r: Pick<StoredRelease, 'networkMessageId' | 'releasedTo'>): string =>
   `${r.networkMessageId.toLowerCase()}|${r.releasedTo.toLowerCase()}`;
 
+/**
+ * Whether an audit record among `releases` witnesses the same release as a listing row: one for the
+ * same message and recipient, or one "to all recipients" (empty ReleaseTo) of its message.
+ */
+function auditedAmong(
+  releases: readonly Pick<StoredRelease, 'networkMessageId' | 'releasedTo' | 'source'>[],
+): (r: Pick<StoredRelease, 'networkMessageId' | 'releasedTo'>) => boolean {
+  const audited = new Set<string>();
+  const auditedToAll = new Set<string>();
+  for (const r of releases) {
+    if (r.source === 'listing') continue;
+    if (r.releasedTo === '') auditedToAll.add(r.networkMessageId.toLowerCase());
+    else audited.add(pairOf(r));
+  }
+  return (r) => audited.has(pairOf(r)) || auditedToAll.has(r.networkMessageId.toLowerCase());
+}
+
 export function sortReleaseSources(
   pending: readonly StoredRelease[],
   now: Date,
   waitMs: number,
   notifyOn: readonly NoticeEvent[] = ['released', 'held', 'deleted', 'expired'],
 ): SourcesVerdict {
-  const audited = new Set<string>();
-  // A record "to all recipients" (empty ReleaseTo) covers every listing release of its message.
-  const auditedToAll = new Set<string>();
-  for (const r of pending) {
-    if (r.source === 'listing') continue;
-    if (r.releasedTo === '') auditedToAll.add(r.networkMessageId.toLowerCase());
-    else audited.add(pairOf(r));
-  }
+  const audited = auditedAmong(pending);
   const verdict: SourcesVerdict = { ready: [], waiting: [], covered: [], off: [] };
   for (const r of pending) {
     if (r.event && !notifyOn.includes(r.event)) verdict.off.push(r);
     else if (r.source !== 'listing') verdict.ready.push(r);
-    else if (audited.has(pairOf(r)) || auditedToAll.has(r.networkMessageId.toLowerCase())) verdict.covered.push(r);
+    else if (audited(r)) verdict.covered.push(r);
     // 0 tells at once (detection rounds its clock down to whole seconds: a release a moment "ahead" is not waiting).
     else if (waitMs > 0 && now.getTime() - r.releasedAt.getTime() < waitMs) verdict.waiting.push(r);
     else verdict.ready.push(r);
@@ -56,14 +66,6 @@ export function sortReleaseSources(
 export function oneWitnessEach<T extends Pick<StoredRelease, 'networkMessageId' | 'releasedTo' | 'source'>>(
   releases: readonly T[],
 ): T[] {
-  const audited = new Set<string>();
-  const auditedToAll = new Set<string>();
-  for (const r of releases) {
-    if (r.source === 'listing') continue;
-    if (r.releasedTo === '') auditedToAll.add(r.networkMessageId.toLowerCase());
-    else audited.add(pairOf(r));
-  }
-  return releases.filter(
-    (r) => r.source !== 'listing' || !(audited.has(pairOf(r)) || auditedToAll.has(r.networkMessageId.toLowerCase())),
-  );
+  const audited = auditedAmong(releases);
+  return releases.filter((r) => r.source !== 'listing' || !audited(r));
 }
