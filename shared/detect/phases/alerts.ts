@@ -82,19 +82,30 @@ async function burstsAmong(
   const byAccount = new Map<string, ReleaseView[]>();
   for (const view of decided) {
     const account = view.release.releasedBy;
-    if (account) byAccount.set(account, [...(byAccount.get(account) ?? []), view]);
+    if (!account) continue;
+    const list = byAccount.get(account);
+    if (list) list.push(view);
+    else byAccount.set(account, [view]);
   }
   const findings: AlertFinding[] = [];
   for (const [account, views] of byAccount) {
-    const times = views.map((v) => v.release.releasedAt.getTime());
+    // Linear in the releases (a mass release is 100,000 of them): no spread into Math.min, no nested scan.
+    let first = Infinity;
+    let last = -Infinity;
+    for (const v of views) {
+      const t = v.release.releasedAt.getTime();
+      if (t < first) first = t;
+      if (t > last) last = t;
+    }
     const around = await releases.releasedBy(
       account,
-      new Date(Math.min(...times) - BURST_WINDOW_MS),
-      new Date(Math.max(...times) + BURST_WINDOW_MS),
+      new Date(first - BURST_WINDOW_MS),
+      new Date(last + BURST_WINDOW_MS),
     );
     const known = new Map(views.map((v) => [v.release.recordId, v]));
     const all = around.map((r) => known.get(r.recordId) ?? { release: r, message: undefined });
-    for (const v of views) if (!around.some((r) => r.recordId === v.release.recordId)) all.push(v);
+    const stored = new Set(around.map((r) => r.recordId));
+    for (const v of views) if (!stored.has(v.release.recordId)) all.push(v);
     // A release both sources saw is one release (the listing is a second witness, not a second release).
     const counted = new Set(oneWitnessEach(all.map((v) => v.release)).map((r) => r.recordId));
     findings.push(
