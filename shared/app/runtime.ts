@@ -123,9 +123,10 @@ export class Runtime {
     const arrivals = arrivalCounter(await this.activityStore());
     const story = await this.storyDeps();
     const holds = holdTracker(story);
+    const store = await this.snapshotStore();
     const summary = await snapshotQuarantine({
       exchange: this.exchange,
-      store: await this.snapshotStore(),
+      store,
       state: await this.state(),
       log: this.log,
       // [story] Holds by listed policies among the copies just stored (NOTIFY_ON=held).
@@ -139,7 +140,7 @@ export class Runtime {
     const listing = await trackListingReleases({
       exchange: this.exchange,
       releases: story.releases,
-      snapshot: await this.snapshotStore(),
+      snapshot: store,
       state: await this.state(),
       log: this.log,
       clock,
@@ -157,7 +158,7 @@ export class Runtime {
   async storyDeps(): Promise<StoryDeps> {
     const snapshot = await this.snapshotStore();
     return {
-      releases: new TableReleaseStore(await this.tables.readyTable(TABLES.releases)),
+      releases: await this.releaseStore(),
       state: await this.state(),
       settings: this.settings.story,
       expiredBetween: (from, to) => snapshot.expiredBetween(from, to),
