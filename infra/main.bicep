@@ -110,6 +110,9 @@ param notifyOn string = ''
 @description('Quarantine types and/or policy names whose holds are told to the sender, e.g. DataLossPrevention (NOTIFY_HOLD_POLICIES). Empty: none.')
 param notifyHoldPolicies string = ''
 
+@description('Service providers: client id of the multi-tenant app registration whose federated credential is the app\'s user-assigned identity (MULTI_TENANT_APP_ID). Empty: one tenant.')
+param multiTenantAppId string = ''
+
 @description('A mailto: address or https:// link a sender can use to ask for a review, shown in hold notices (NOTIFY_REVIEW_CONTACT). Empty: none.')
 param notifyReviewContact string = ''
 
@@ -228,6 +231,7 @@ var productAppSettings = {
   NOTIFY_ON: empty(notifyOn) ? productDefaults.NOTIFY_ON : notifyOn
   NOTIFY_HOLD_POLICIES: notifyHoldPolicies
   NOTIFY_REVIEW_CONTACT: notifyReviewContact
+  MULTI_TENANT_APP_ID: multiTenantAppId
   RELEASE_AUDIT_WAIT_MINUTES: empty(releaseAuditWaitMinutes) ? productDefaults.RELEASE_AUDIT_WAIT_MINUTES : releaseAuditWaitMinutes
   ALERT_RECIPIENTS: alertRecipients
   ALERT_RISKY_TYPES: empty(alertRiskyTypes) ? productDefaults.ALERT_RISKY_TYPES : alertRiskyTypes

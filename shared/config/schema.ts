@@ -121,6 +121,17 @@ export const SCHEMA = {
     // A placeholder no tenant has: the doctor skips every check that needs the tenant when it is broken.
     unset: '00000000-0000-0000-0000-000000000000',
   }),
+  MULTI_TENANT_APP_ID: setting<'multiTenantAppId', 'top', string | undefined>({
+    key: 'multiTenantAppId',
+    section: 'top',
+    group: 'connection',
+    description:
+      "For a service provider: the client id of the multi-tenant app registration whose federated credential is this deployment's user-assigned identity. Tokens in each customer tenant of the Tenants table come from it, no secret stored (see [Many tenants](#many-tenants)). Unset: M365_TENANT_ID alone, signed in as the identity itself.",
+    example: '11111111-2222-3333-4444-555555555555',
+    defaultText: '(one tenant)',
+    schema: guid('11111111-2222-3333-4444-555555555555', "the app registration's client id (a GUID)"),
+    unset: undefined,
+  }),
   AzureWebJobsStorage: setting<'storage', 'top', z.output<typeof storage>, StorageInput>({
     key: 'storage',
     section: 'top',

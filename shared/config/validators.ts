@@ -54,10 +54,10 @@ export function reject<T>(
   return z.NEVER as never;
 }
 
-export const guid = (example: string) =>
+export const guid = (example: string, what = 'the tenant GUID') =>
   z
     .string()
-    .regex(GUID, `the tenant GUID, such as ${example}`)
+    .regex(GUID, `${what}, such as ${example}`)
     .transform((v) => v.toLowerCase());
 
 export const mailbox = z
