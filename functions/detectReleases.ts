@@ -3,7 +3,7 @@ import { parseSchedule } from '../shared/config/settings';
 import { runTimerJob } from './support/run';
 
 export async function detectReleasesHandler(_timer: Timer, context: InvocationContext): Promise<void> {
-  await runTimerJob('detect', context, (runtime) => runtime.detect());
+  await runTimerJob('detect', context);
 }
 
 app.timer('detectReleases', {

@@ -1,7 +1,6 @@
 import { app, type InvocationContext } from '@azure/functions';
 import { bodyText, failureAction, MAX_DEQUEUE_COUNT, POISON_QUEUE_NAME, QUEUE_NAME } from '../shared/jobs/delivery';
 import { MalformedJobError } from '../shared/jobs/notificationJob';
-import { parseQueuedJob } from '../shared/jobs/queuedJob';
 import { messageOf } from '../shared/log/errors';
 import { inInvocation } from './support/run';
 
@@ -9,9 +8,10 @@ import { inInvocation } from './support/run';
 export async function sendNotificationHandler(message: unknown, context: InvocationContext): Promise<void> {
   const dequeueCount = Number(context.triggerMetadata?.dequeueCount ?? 1);
   const messageId = typeof context.triggerMetadata?.id === 'string' ? context.triggerMetadata.id : context.invocationId;
-  await inInvocation(context, async (runtime, log) => {
+  await inInvocation(context, async (deployment, log) => {
     try {
-      const outcome = await runtime.runStage('sending', () => runtime.sendJob(parseQueuedJob(message), messageId));
+      // The job's own tenant sends it (its settings, tables, token); the poison queue is the deployment's.
+      const outcome = await deployment.sendQueued(message, messageId);
       log.info('summary sendNotification', { ...outcome });
     } catch (error) {
       const reason = messageOf(error);
@@ -19,7 +19,7 @@ export async function sendNotificationHandler(message: unknown, context: Invocat
       const action = failureAction(error, dequeueCount);
       if (action === 'poisonNow') {
         // Retrying malformed input cannot help: poison it now and let the host delete the original.
-        await runtime.poisonQueue.add(bodyText(message));
+        await deployment.home.poisonQueue.add(bodyText(message));
         log.error(
           `job moved to ${POISON_QUEUE_NAME}: ${error instanceof MalformedJobError ? 'malformed' : 'failed for good'}, not retried: ${reason}`,
           fields,

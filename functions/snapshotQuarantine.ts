@@ -3,7 +3,7 @@ import { parseSchedule } from '../shared/config/settings';
 import { runTimerJob } from './support/run';
 
 export async function snapshotQuarantineHandler(_timer: Timer, context: InvocationContext): Promise<void> {
-  await runTimerJob('snapshot', context, (runtime) => runtime.snapshot());
+  await runTimerJob('snapshot', context);
 }
 
 app.timer('snapshotQuarantine', {

@@ -1,37 +1,32 @@
 import type { InvocationContext } from '@azure/functions';
-import { processRuntime } from '../../shared/app/processRuntime';
-import type { Runtime } from '../../shared/app/runtime';
+import { processDeployment } from '../../shared/app/processRuntime';
+import type { Deployment } from '../../shared/app/deployment';
+import type { TenantStage } from '../../shared/tenants/tenantRun';
 import { messageOf } from '../../shared/log/errors';
 import { runWithLogger, type Logger } from '../../shared/log/logger';
 import { contextLogger } from './logging';
 
-/** Runs `work` with this process's Runtime, every log line of it going to this invocation. */
+/** Runs `work` with this process's Deployment, every log line of it going to this invocation. */
 export function inInvocation<T>(
   context: InvocationContext,
-  work: (runtime: Runtime, log: Logger) => Promise<T>,
+  work: (deployment: Deployment, log: Logger) => Promise<T>,
 ): Promise<T> {
   const log = contextLogger(context);
-  return runWithLogger(log, () => work(processRuntime(log), log));
+  return runWithLogger(log, () => work(processDeployment(log), log));
 }
 
-const STAGES = { snapshot: 'snapshot', detect: 'detection', report: 'report' } as const;
-
 /**
- * Runs one timer job: its summary as one `summary <name> {...}` trace, or its failure as one error
- * trace carrying the fix (the same text `npm run doctor` prints), then rethrown so the run shows failed.
+ * A timer's tick: one tenant-runs message per served tenant (runTenantStage does the work), logged
+ * as one `summary <stage> fan-out {...}` trace, or one error trace (the Tenants table or the queue
+ * cannot be reached, a setting is wrong), rethrown so the run shows failed.
  */
-export async function runTimerJob(
-  name: 'snapshot' | 'detect' | 'report',
-  context: InvocationContext,
-  job: (runtime: Runtime) => Promise<object>,
-): Promise<void> {
+export async function runTimerJob(stage: TenantStage, context: InvocationContext): Promise<void> {
   const log = contextLogger(context);
   try {
-    // The stage's health is kept either way: a failure opens its problem, a success clears it.
-    const summary = await inInvocation(context, (runtime) => runtime.runStage(STAGES[name], () => job(runtime)));
-    log.info(`summary ${name}`, { ...summary });
+    const summary = await inInvocation(context, (deployment) => deployment.fanOut(stage));
+    log.info(`summary ${stage} fan-out`, { ...summary });
   } catch (error) {
-    log.error(`${name} failed: ${messageOf(error)}`);
+    log.error(`${stage} fan-out failed: ${messageOf(error)}`);
     throw error;
   }
 }

@@ -4,7 +4,13 @@
  * is what runs in Azure. One Runtime lives as long as its process (see processRuntime): clients,
  * credentials and "this table exists" are built once; only the logger changes per invocation.
  */
-import { createCredential, storageCredential, tokenSource, type TokenSource } from '../auth/credential';
+import {
+  createCredential,
+  storageCredential,
+  tokenSource,
+  type AppCredential,
+  type TokenSource,
+} from '../auth/credential';
 import type { Settings } from '../config/settings';
 import { ManagementActivityClient } from '../audit/managementActivityClient';
 import { detectReleases, type DetectDeps, type DetectSummary } from '../detect/detectReleases';
@@ -58,6 +64,21 @@ import type { ChartImage } from '../report/renderReport';
 import { sendWeeklyReport, type WeeklyReportSummary } from '../notify/sendReport';
 import { lazyStorageClient, namingStorageErrors } from '../store/storageErrors';
 
+/**
+ * Which tenant a Runtime serves: its tables' prefix, the credential that reaches Microsoft 365 there,
+ * and whether it is the deployment's own (which also watches what all tenants share: the poison queue).
+ */
+export interface TenantScope {
+  tablePrefix: string;
+  credential: AppCredential;
+  home: boolean;
+}
+
+/** The deployment's own tenant (M365_TENANT_ID): today's table names and sign-in. */
+export function homeScope(settings: Settings): TenantScope {
+  return { tablePrefix: '', credential: createCredential(settings), home: true };
+}
+
 export class Runtime {
   readonly tables: StorageTables;
   readonly exchange: ExchangeAdminClient;
@@ -68,22 +89,30 @@ export class Runtime {
   readonly jobMessages: StorageJobMessageQueue;
   /** Jobs that must wait minutes (Sent Items, the daily cap) go back to the queue, invisible until then. */
   readonly scheduler: StorageJobScheduler;
-  private readonly credential;
+  private readonly credential: AppCredential;
+  /** The identity that reaches the deployment's storage account (every tenant's tables and the shared queues). */
+  readonly storageCredential: () => AppCredential;
 
   constructor(
     readonly settings: Settings,
     readonly log: Logger,
     /** Every use case this Runtime runs reads time from here (tests pass their own). */
     readonly clock: Clock = systemClock,
+    readonly scope: TenantScope = homeScope(settings),
   ) {
     const s = settings;
-    this.credential = createCredential(s);
+    this.credential = scope.credential;
     // One storage credential for every table and queue client of this process.
     let storageIdentity: ReturnType<typeof storageCredential> | undefined;
     const storageCredentialOnce = () => (storageIdentity ??= storageCredential(s.storage));
+    this.storageCredential = storageCredentialOnce;
     // Storage failures an admin must fix (unreachable, refused, a connection string the SDK rejects) name
     // the service, the setting and the endpoint; every other error passes through as it was.
-    this.tables = namingStorageErrors(new StorageTables(s.storage, storageCredentialOnce), s.storage, 'Table Storage');
+    this.tables = namingStorageErrors(
+      new StorageTables(s.storage, storageCredentialOnce, scope.tablePrefix),
+      s.storage,
+      'Table Storage',
+    );
     this.exchange = new ExchangeAdminClient({
       endpoint: s.exchangeEndpoint,
       tenantId: s.tenantId,
@@ -99,10 +128,11 @@ export class Runtime {
     this.mailer = new GraphMailer({ graphEndpoint: s.graphEndpoint, token: this.token(s.graphEndpoint), log });
     const queue = (name: string) =>
       lazyStorageClient(() => queueClient(s.storage, name, storageCredentialOnce), s.storage, 'Queue Storage');
-    this.jobQueue = new StorageNotificationQueue(queue(QUEUE_NAME));
+    // One queue for every tenant of the deployment: each message this Runtime writes names its tenant.
+    this.jobQueue = new StorageNotificationQueue(queue(QUEUE_NAME), s.tenantId);
     this.poisonQueue = new StoragePoisonQueue(queue(POISON_QUEUE_NAME));
     this.jobMessages = new StorageJobMessageQueue(queue(QUEUE_NAME), queue(POISON_QUEUE_NAME));
-    this.scheduler = new StorageJobScheduler(queue(QUEUE_NAME));
+    this.scheduler = new StorageJobScheduler(queue(QUEUE_NAME), s.tenantId);
   }
 
   token(endpoint: string): TokenSource {
@@ -390,7 +420,8 @@ export class Runtime {
   private async stageChecks(stage: Stage, clock: Clock = this.clock): Promise<Observation[]> {
     if (stage !== 'detection') return [];
     const at = clock.now();
-    const poisoned = await this.poisonQueue.count();
+    // The poison queue is the deployment's, shared by its tenants: its own tenant's health watches it.
+    const poisoned = this.scope.home ? await this.poisonQueue.count() : 0;
     const snapshot = await (await this.state()).get<SnapshotState>(SNAPSHOT_STATE_KEY);
     const watermark = snapshot ? Date.parse(snapshot.value.watermark) : Number.NaN;
     const staleFor = at.getTime() - watermark;

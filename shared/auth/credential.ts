@@ -1,6 +1,14 @@
-import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
-import type { Settings, StorageSettings } from '../config/settings';
+import {
+  ClientAssertionCredential,
+  DefaultAzureCredential,
+  ManagedIdentityCredential,
+  type TokenCredential,
+} from '@azure/identity';
+import { SettingsError, type Settings, type StorageSettings } from '../config/settings';
 import type { CodedError } from '../domain/errors';
+
+/** A sign-in to Microsoft Entra (the Azure SDK's TokenCredential), for code outside this folder. */
+export type AppCredential = TokenCredential;
 
 /** Produces a bearer token for one resource. Each outbound client gets its own. */
 export type TokenSource = () => Promise<string>;
@@ -22,6 +30,32 @@ export function createCredential(settings: Settings): TokenCredential {
   // Built once per Runtime, and the Runtime lives as long as its process (app/processRuntime.ts):
   // the credential caches its tokens, so each email does not sign in again.
   return new DefaultAzureCredential({
+    ...(settings.authorityHost ? { authorityHost: settings.authorityHost } : {}),
+    disableInstanceDiscovery: settings.disableInstanceDiscovery,
+  });
+}
+
+/** The audience a federated credential expects of the identity's token (Entra workload identity federation). */
+export const TOKEN_EXCHANGE_SCOPE = 'api://AzureADTokenExchange/.default';
+
+/**
+ * Sign-in in a customer tenant, without a secret: the multi-tenant app registration (MULTI_TENANT_APP_ID)
+ * proves itself with the deployment's own identity's token for api://AzureADTokenExchange, which its
+ * federated credential accepts. The credential is the tenant's alone: it only ever asks that tenant.
+ */
+export function customerTenantCredential(settings: Settings, home: TokenCredential): TokenCredential {
+  const appId = settings.multiTenantAppId;
+  if (!appId)
+    throw new SettingsError(
+      `Tenant ${settings.tenantId} is not this deployment's own tenant: setting MULTI_TENANT_APP_ID (the multi-tenant app registration's client id) is needed to sign in there.`,
+      'MULTI_TENANT_APP_ID',
+    );
+  const assertion = async (): Promise<string> => {
+    const token = await home.getToken(TOKEN_EXCHANGE_SCOPE);
+    if (!token) throw new Error(`the deployment's identity returned no token for ${TOKEN_EXCHANGE_SCOPE}`);
+    return token.token;
+  };
+  return new ClientAssertionCredential(settings.tenantId, appId, assertion, {
     ...(settings.authorityHost ? { authorityHost: settings.authorityHost } : {}),
     disableInstanceDiscovery: settings.disableInstanceDiscovery,
   });

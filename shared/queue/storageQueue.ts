@@ -8,7 +8,7 @@ import type { StorageSettings } from '../config/settings';
 import type { CodedError } from '../domain/errors';
 import { JobOverBudgetError } from '../jobs/budget';
 import { messageOf, statusOf } from '../log/errors';
-import { encodeQueuedJobMessages, type QueuedJob } from '../jobs/queuedJob';
+import { encodeQueuedJobMessages, stampTenant, type QueuedJob } from '../jobs/queuedJob';
 import type { NotificationQueue } from '../detect/ports';
 import type { JobMessageQueue, JobScheduler, PoisonQueue, QueuedJobMessage } from '../notify/ports';
 
@@ -16,8 +16,8 @@ import type { JobMessageQueue, JobScheduler, PoisonQueue, QueuedJobMessage } fro
  * The job's queue messages: as many as its content needs, each within the 64 KiB a message may hold.
  * The Functions queue trigger expects base64 bodies by default; @azure/storage-queue sends text as is.
  */
-export function encodeMessages(job: QueuedJob): string[] {
-  return encodeQueuedJobMessages(job).map(encodeText);
+export function encodeMessages(job: QueuedJob, tenantId?: string): string[] {
+  return encodeQueuedJobMessages(job).map((text) => encodeText(tenantId ? stampTenant(text, tenantId) : text));
 }
 
 export function encodeText(text: string): string {
@@ -87,14 +87,18 @@ export function refusalOf(error: unknown): QueueMessageRefusedError | undefined 
 export class StorageNotificationQueue implements NotificationQueue {
   private ready: Promise<unknown> | undefined;
 
-  constructor(private readonly queue: QueueClient) {}
+  /** @param tenantId the tenant every message of this queue names (jobs/queuedJob.ts stampTenant) */
+  constructor(
+    private readonly queue: QueueClient,
+    private readonly tenantId?: string,
+  ) {}
 
   async enqueue(jobs: readonly QueuedJob[]): Promise<void> {
     this.ready ??= this.queue.createIfNotExists();
     await this.ready;
     for (const job of jobs) {
       try {
-        for (const message of encodeMessages(job)) await this.queue.sendMessage(message);
+        for (const message of encodeMessages(job, this.tenantId)) await this.queue.sendMessage(message);
       } catch (error) {
         throw refusalOf(error) ?? error;
       }
@@ -106,13 +110,17 @@ export class StorageNotificationQueue implements NotificationQueue {
 export class StorageJobScheduler implements JobScheduler {
   private ready: Promise<unknown> | undefined;
 
-  constructor(private readonly queue: QueueClient) {}
+  constructor(
+    private readonly queue: QueueClient,
+    private readonly tenantId?: string,
+  ) {}
 
   async later(jobText: string, delayMs: number): Promise<void> {
     this.ready ??= this.queue.createIfNotExists();
     await this.ready;
     const seconds = Math.min(7 * 24 * 3600 - 60, Math.max(0, Math.ceil(delayMs / 1000)));
-    await this.queue.sendMessage(encodeText(jobText), { visibilityTimeout: seconds });
+    const text = this.tenantId ? stampTenant(jobText, this.tenantId) : jobText;
+    await this.queue.sendMessage(encodeText(text), { visibilityTimeout: seconds });
   }
 }
 

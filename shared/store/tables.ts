@@ -24,15 +24,18 @@ export class StorageTables {
   constructor(
     private readonly settings: StorageSettings,
     private readonly credential: () => TokenCredential,
+    /** Put before every table name: a customer tenant's tables (tenants/tenantSettings.ts tablePrefixFor). */
+    readonly prefix = '',
   ) {}
 
   table(name: string): TableClient {
     const s = this.settings;
+    const full = `${this.prefix}${name}`;
     if (s.kind === 'connectionString') {
       // http is only ever Azurite on this machine or a developer's; Azure itself is https.
-      return TableClient.fromConnectionString(s.connectionString, name, { allowInsecureConnection: true });
+      return TableClient.fromConnectionString(s.connectionString, full, { allowInsecureConnection: true });
     }
-    return new TableClient(s.tableUrl, name, this.credential());
+    return new TableClient(s.tableUrl, full, this.credential());
   }
 
   /** The client of a table that exists: created (if missing) and its client built once per process. */

@@ -1,6 +1,9 @@
 import { InvocationContext, type Timer } from '@azure/functions';
+import { QueueClient } from '@azure/storage-queue';
 import { detectReleasesHandler } from '../../functions/detectReleases';
+import { runTenantStageHandler } from '../../functions/runTenantStage';
 import { snapshotQuarantineHandler } from '../../functions/snapshotQuarantine';
+import { TENANT_RUNS_QUEUE } from '../../shared/tenants/tenantRun';
 import { quarantineRow } from '../../simulator/fixtures';
 import { World } from '../support/world';
 
@@ -34,23 +37,60 @@ function context(name: string): { context: InvocationContext; lines: string[] } 
   return { context, lines };
 }
 
+/** What the host would hand runTenantStage: every tenant-runs message, decoded, taken off the queue. */
+async function takeTenantRuns(): Promise<string[]> {
+  const queue = new QueueClient(world.azurite.connectionString, TENANT_RUNS_QUEUE);
+  const bodies: string[] = [];
+  for (;;) {
+    const { receivedMessageItems } = await queue.receiveMessages({ numberOfMessages: 32 });
+    if (receivedMessageItems.length === 0) return bodies;
+    for (const m of receivedMessageItems) {
+      bodies.push(Buffer.from(m.messageText, 'base64').toString('utf8'));
+      await queue.deleteMessage(m.messageId, m.popReceipt);
+    }
+  }
+}
+
 describe('the timer functions', () => {
-  it('snapshot and detect with the app settings and log one summary line each', async () => {
+  it('fan out one tenant run per tick, and the run snapshots and detects with the app settings', async () => {
     world.sim.tenant.quarantine.add([quarantineRow()]);
     const snap = context('snapshotQuarantine');
     await snapshotQuarantineHandler(timer, snap.context);
-    expect(snap.lines.filter((l) => l.includes('summary snapshot'))).toHaveLength(1);
-    const detect = context('detectReleases');
-    await detectReleasesHandler(timer, detect.context);
-    expect(detect.lines.some((l) => l.startsWith('information summary detect {'))).toBe(true);
+    expect(snap.lines).toContainEqual(expect.stringMatching(/^information summary snapshot fan-out \{.*"tenants":1/));
+    const [snapshotRun] = await takeTenantRuns();
+    expect(JSON.parse(snapshotRun)).toMatchObject({ tenant: world.sim.tenantId, stage: 'snapshot' });
+    const runSnap = context('runTenantStage');
+    await runTenantStageHandler(snapshotRun, runSnap.context);
+    expect(runSnap.lines).toContainEqual(
+      expect.stringMatching(/^information summary tenant run \{.*"stage":"snapshot".*"rowsStored":1/),
+    );
+
+    await detectReleasesHandler(timer, context('detectReleases').context);
+    const [detectRun] = await takeTenantRuns();
+    const runDetect = context('runTenantStage');
+    await runTenantStageHandler(detectRun, runDetect.context);
+    expect(runDetect.lines).toContainEqual(
+      expect.stringMatching(/^information summary tenant run \{.*"stage":"detect"/),
+    );
   });
 
-  it('log the permission fix as an error line when a grant is missing, and fail the run', async () => {
+  it('log the permission fix as an error line when a grant is missing; the next tick is the retry', async () => {
     world.sim.grants.activityFeedRead = false;
-    const detect = context('detectReleases');
-    await expect(detectReleasesHandler(timer, detect.context)).rejects.toThrow(/ActivityFeed\.Read/);
-    expect(detect.lines).toContainEqual(
-      expect.stringMatching(/^error detect failed: .*ActivityFeed\.Read.*grant-permissions\.ps1/),
+    await detectReleasesHandler(timer, context('detectReleases').context);
+    const [detectRun] = await takeTenantRuns();
+    const run = context('runTenantStage');
+    // Not thrown: a throw would send the run round the queue five times, hammering a tenant that cannot answer.
+    await expect(runTenantStageHandler(detectRun, run.context)).resolves.toBeUndefined();
+    expect(run.lines).toContainEqual(
+      expect.stringMatching(/^error tenant run failed: .*ActivityFeed\.Read.*grant-permissions\.ps1/),
+    );
+  });
+
+  it('ignore a malformed tenant run with one error line', async () => {
+    const run = context('runTenantStage');
+    await runTenantStageHandler('{"tenant":"nope","stage":"detect"}', run.context);
+    expect(run.lines).toContainEqual(
+      expect.stringMatching(/^error tenant run ignored \(malformed\): tenant run names no tenant id/),
     );
   });
 });

@@ -1,0 +1,209 @@
+/**
+ * The deployment: its own tenant's Runtime, and one Runtime per customer tenant of the Tenants table
+ * (shared/tenants/), each with its own settings, tables and sign-in. The timers only fan out one
+ * tenant-runs message per served tenant; each message runs one stage for one tenant, and each queued
+ * email is sent by its own tenant's Runtime. With an empty Tenants table this is today's single-tenant
+ * app: one tenant, M365_TENANT_ID, with today's tables.
+ */
+import { createCredential, customerTenantCredential, type AppCredential } from '../auth/credential';
+import { loadSettings, type Env } from '../config/settings';
+import { systemClock, type Clock } from '../domain/clock';
+import { bodyText } from '../jobs/delivery';
+import { parseQueuedJob, tenantOfJob } from '../jobs/queuedJob';
+import { messageOf } from '../log/errors';
+import type { Logger } from '../log/logger';
+import { queueClient, encodeText } from '../queue/storageQueue';
+import { lazyStorageClient } from '../store/storageErrors';
+import { TableTenantStore, TENANTS_TABLE } from '../store/tenantStore';
+import { StageLease } from '../tenants/stageLease';
+import type { TenantRecord } from '../tenants/tenantRecord';
+import { isStale, parseTenantRun, TENANT_RUNS_QUEUE, type TenantRun, type TenantStage } from '../tenants/tenantRun';
+import { tablePrefixFor, tenantSettings } from '../tenants/tenantSettings';
+import { HOLD_RECHECK_MS } from './dryRunHold';
+import { Runtime } from './runtime';
+
+/** How long the Tenants table is trusted before it is read again (each email would read it otherwise). */
+const TENANTS_CACHE_MS = 60_000;
+/** A stage's lease outlives any run: the host stops a run at its functionTimeout (10 minutes, host.json). */
+const LEASE_MS = 11 * 60_000;
+/** A tenant run older than this is dropped: later ticks have done its work. */
+const STALE_RUN_MS = 3 * 3_600_000;
+/** A report whose send is in doubt is tried again this much later, this many times (20 minutes make Sent Items trustworthy). */
+const REPORT_RETRY_MS = 10 * 60_000;
+const REPORT_ATTEMPTS = 6;
+
+const STAGE_NAMES = { snapshot: 'snapshot', detect: 'detection', report: 'report' } as const;
+
+export interface Served {
+  record: TenantRecord;
+  runtime: Runtime;
+}
+
+export class Deployment {
+  readonly home: Runtime;
+  private readonly homeCredential: AppCredential;
+  private readonly runtimes = new Map<string, { key: string; runtime: Runtime }>();
+  private listed: { at: number; records: Promise<TenantRecord[]> } | undefined;
+
+  constructor(
+    readonly env: Env,
+    readonly log: Logger,
+    readonly clock: Clock = systemClock,
+  ) {
+    const settings = loadSettings(env);
+    this.homeCredential = createCredential(settings);
+    this.home = new Runtime(settings, log, clock, { tablePrefix: '', credential: this.homeCredential, home: true });
+  }
+
+  get homeTenantId(): string {
+    return this.home.settings.tenantId;
+  }
+
+  async registry(): Promise<TableTenantStore> {
+    return new TableTenantStore(await this.home.tables.readyTable(TENANTS_TABLE), this.log);
+  }
+
+  /** The Tenants table's rows, read at most once a minute. */
+  private records(): Promise<TenantRecord[]> {
+    const now = Date.now();
+    if (!this.listed || now - this.listed.at > TENANTS_CACHE_MS) {
+      const records = this.registry().then((registry) => registry.list());
+      records.catch(() => (this.listed = undefined));
+      this.listed = { at: now, records };
+    }
+    return this.listed.records;
+  }
+
+  /** Forget the cached Tenants table (the tenants command changed it). */
+  forgetTenants(): void {
+    this.listed = undefined;
+  }
+
+  /** Every tenant this deployment knows: the table's rows, or its own tenant alone when the table is empty. */
+  async tenants(): Promise<TenantRecord[]> {
+    const records = await this.records();
+    return records.length > 0 ? records : [this.homeRecord()];
+  }
+
+  /** The tenant and its Runtime; undefined when the deployment does not serve it (never added, or removed). */
+  async tenant(tenantId: string): Promise<Served | undefined> {
+    const id = tenantId.toLowerCase();
+    const record = (await this.tenants()).find((r) => r.tenantId === id);
+    // Jobs queued before the Tenants table had rows name no tenant or the home tenant: still the home tenant's.
+    if (!record) return id === this.homeTenantId ? { record: this.homeRecord(), runtime: this.home } : undefined;
+    return { record, runtime: this.runtimeOf(record) };
+  }
+
+  private homeRecord(): TenantRecord {
+    return { tenantId: this.homeTenantId, name: 'this deployment', disabled: false, settings: {}, addedAt: '' };
+  }
+
+  /** One Runtime per tenant per process, built again only when the tenant's row changed. */
+  private runtimeOf(record: TenantRecord): Runtime {
+    const home = record.tenantId === this.homeTenantId;
+    if (home && Object.keys(record.settings).length === 0) return this.home;
+    const key = JSON.stringify(record.settings);
+    const cached = this.runtimes.get(record.tenantId);
+    if (cached?.key === key) return cached.runtime;
+    const settings = tenantSettings(this.env, record, this.homeTenantId);
+    const credential = home ? this.homeCredential : customerTenantCredential(settings, this.homeCredential);
+    const runtime = new Runtime(settings, this.log, this.clock, {
+      tablePrefix: tablePrefixFor(record.tenantId, this.homeTenantId),
+      credential,
+      home,
+    });
+    this.runtimes.set(record.tenantId, { key, runtime });
+    return runtime;
+  }
+
+  /** A timer's tick: one tenant-runs message per served tenant, nothing else. */
+  async fanOut(stage: TenantStage): Promise<{ stage: TenantStage; tenants: number; disabled: number }> {
+    const tenants = await this.tenants();
+    const served = tenants.filter((t) => !t.disabled);
+    const firedAt = this.clock.now().toISOString();
+    const queue = this.tenantRunsQueue();
+    await queue.createIfNotExists();
+    for (const t of served) {
+      const run: TenantRun = { tenant: t.tenantId, stage, firedAt };
+      await queue.sendMessage(encodeText(JSON.stringify(run)));
+    }
+    return { stage, tenants: served.length, disabled: tenants.length - served.length };
+  }
+
+  private tenantRunsQueue() {
+    const s = this.home.settings.storage;
+    return lazyStorageClient(
+      () => queueClient(s, TENANT_RUNS_QUEUE, () => this.home.storageCredential()),
+      s,
+      'Queue Storage',
+    );
+  }
+
+  /** One tenant-runs message: that tenant's stage, unless it is gone, disabled, stale or already running. */
+  async runTenant(body: unknown, holder: string): Promise<object> {
+    const run = parseTenantRun(body);
+    const about = { tenant: run.tenant, stage: run.stage };
+    if (isStale(run, this.clock.now(), STALE_RUN_MS)) return { ...about, skipped: `stale: fired at ${run.firedAt}` };
+    const served = await this.tenant(run.tenant);
+    if (!served || served.record.disabled)
+      return { ...about, skipped: served ? 'disabled' : 'not a tenant of this deployment' };
+    const lease = new StageLease(await served.runtime.state(), holder);
+    if (!(await lease.acquire(run.stage, this.clock.now(), LEASE_MS)))
+      return { ...about, skipped: 'the previous run of this stage for this tenant is still going' };
+    try {
+      return { ...about, name: served.record.name, ...(await this.runStage(served.runtime, run)) };
+    } finally {
+      await lease
+        .release(run.stage)
+        .catch((error: unknown) => this.log.warn(`lease not released: ${messageOf(error)}`));
+    }
+  }
+
+  private async runStage(runtime: Runtime, run: TenantRun & { attempt?: number }): Promise<object> {
+    const works: Record<TenantStage, () => Promise<object>> = {
+      snapshot: () => runtime.snapshot(),
+      detect: () => runtime.detect(),
+      report: () => runtime.sendWeeklyReport(),
+    };
+    const work = works[run.stage];
+    try {
+      return await runtime.runStage(STAGE_NAMES[run.stage], work);
+    } catch (error) {
+      // The next tick retries a snapshot or a detection; a weekly report gets its own retries (a send in doubt).
+      if (run.stage === 'report') await this.retryReport(run);
+      throw error;
+    }
+  }
+
+  private async retryReport(run: TenantRun & { attempt?: number }): Promise<void> {
+    const attempt = (run.attempt ?? 1) + 1;
+    if (attempt > REPORT_ATTEMPTS) return;
+    const queue = this.tenantRunsQueue();
+    await queue.sendMessage(encodeText(JSON.stringify({ ...run, attempt })), {
+      visibilityTimeout: REPORT_RETRY_MS / 1000,
+    });
+  }
+
+  /**
+   * One queued job, sent by its tenant's Runtime. A disabled tenant's job waits (an hour at a time) until
+   * it is enabled again; a removed tenant's job is dropped with a log line (its data went with it).
+   */
+  async sendQueued(body: unknown, messageId: string): Promise<object> {
+    const tenantId = tenantOfJob(body) ?? this.homeTenantId;
+    const served = await this.tenant(tenantId);
+    if (!served) {
+      this.log.warn(`job dropped: tenant ${tenantId} is not served by this deployment (removed); nothing was sent`, {
+        messageId,
+      });
+      return { tenant: tenantId, dropped: true };
+    }
+    const { runtime, record } = served;
+    if (record.disabled) {
+      await runtime.scheduler.later(bodyText(body), HOLD_RECHECK_MS);
+      this.log.info(`job held: tenant ${record.name} is disabled; it is looked at again in an hour`, { messageId });
+      return { tenant: tenantId, held: true };
+    }
+    const outcome = await runtime.runStage('sending', () => runtime.sendJob(parseQueuedJob(body), messageId));
+    return { tenant: tenantId, ...outcome };
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * One tenant's turn at one stage: what a timer puts on the tenant-runs queue for each served tenant,
+ * so each tenant's work is its own queue message (a slow, throttled or broken tenant holds up no other).
+ */
+import { isGuid } from '../config/validators';
+import { isRecord } from '../http/json';
+
+export const TENANT_RUNS_QUEUE = 'tenant-runs';
+
+export const TENANT_STAGES = ['snapshot', 'detect', 'report'] as const;
+export type TenantStage = (typeof TENANT_STAGES)[number];
+
+export interface TenantRun {
+  tenant: string;
+  stage: TenantStage;
+  firedAt: string;
+}
+
+export class MalformedTenantRunError extends Error {
+  readonly code = 'malformed-tenant-run' as const;
+  constructor(message: string) {
+    super(message);
+    this.name = 'MalformedTenantRunError';
+  }
+}
+
+/** A tenant-runs message (text, or JSON the host already parsed), checked field by field. */
+export function parseTenantRun(body: unknown): TenantRun {
+  let value = body;
+  if (typeof body === 'string') {
+    try {
+      value = JSON.parse(body) as unknown;
+    } catch {
+      throw new MalformedTenantRunError('tenant run is not valid JSON');
+    }
+  }
+  if (!isRecord(value)) throw new MalformedTenantRunError('tenant run is not a JSON object');
+  const { tenant, stage, firedAt } = value;
+  if (typeof tenant !== 'string' || !isGuid(tenant)) throw new MalformedTenantRunError('tenant run names no tenant id');
+  if (typeof stage !== 'string' || !(TENANT_STAGES as readonly string[]).includes(stage))
+    throw new MalformedTenantRunError(`tenant run stage is not one of ${TENANT_STAGES.join(', ')}`);
+  const fired = typeof firedAt === 'string' ? Date.parse(firedAt) : Number.NaN;
+  if (!Number.isFinite(fired)) throw new MalformedTenantRunError('tenant run has no firedAt time');
+  return { tenant: tenant.toLowerCase(), stage: stage as TenantStage, firedAt: new Date(fired).toISOString() };
+}
+
+/**
+ * A run whose tick is long gone (the queue backed up, the app was stopped) is dropped: the next tick
+ * does the same work, and its watermark makes catching up automatic.
+ */
+export function isStale(run: TenantRun, now: Date, maxAgeMs: number): boolean {
+  return now.getTime() - Date.parse(run.firedAt) > maxAgeMs;
+}
