@@ -15,6 +15,9 @@ import type { Logger } from '../log/logger';
 import { queueClient, encodeText } from '../queue/storageQueue';
 import { lazyStorageClient } from '../store/storageErrors';
 import { TableTenantStore, TENANTS_TABLE } from '../store/tenantStore';
+import { TableTenantHealthStore, TENANT_HEALTH_TABLE } from '../store/tenantHealthStore';
+import { sendProviderSummary } from '../notify/sendProviderSummary';
+import { summaryFingerprint } from '../tenants/providerSummary';
 import { StageLease } from '../tenants/stageLease';
 import type { TenantRecord } from '../tenants/tenantRecord';
 import { isStale, parseTenantRun, TENANT_RUNS_QUEUE, type TenantRun, type TenantStage } from '../tenants/tenantRun';
@@ -31,6 +34,8 @@ const STALE_RUN_MS = 3 * 3_600_000;
 /** A report whose send is in doubt is tried again this much later, this many times (20 minutes make Sent Items trustworthy). */
 const REPORT_RETRY_MS = 10 * 60_000;
 const REPORT_ATTEMPTS = 6;
+
+const PROVIDER_SUMMARY_KEY = 'provider-summary';
 
 const STAGE_NAMES = { snapshot: 'snapshot', detect: 'detection', report: 'report' } as const;
 
@@ -127,7 +132,61 @@ export class Deployment {
       const run: TenantRun = { tenant: t.tenantId, stage, firedAt };
       await queue.sendMessage(encodeText(JSON.stringify(run)));
     }
-    return { stage, tenants: served.length, disabled: tenants.length - served.length };
+    // The provider hears of its tenants' health on the detection tick, the most frequent; one tenant alone has its own emails.
+    const summary = stage === 'detect' && (await this.records()).length > 0 ? await this.tellProvider() : undefined;
+    return { stage, tenants: served.length, disabled: tenants.length - served.length, ...summary };
+  }
+
+  async tenantHealth(): Promise<TableTenantHealthStore> {
+    return new TableTenantHealthStore(await this.home.tables.readyTable(TENANT_HEALTH_TABLE));
+  }
+
+  /** After a tenant's run: its open problems, where the provider's summary reads every tenant's in one query. */
+  private async noteHealth(served: Served, stage: TenantStage, ok: boolean): Promise<void> {
+    try {
+      const states = await (await served.runtime.health()).states();
+      const open = states.filter((s) => s.status === 'open').map((s) => s.problem);
+      const lastRun = { stage, ok, at: this.clock.now().toISOString() };
+      await (
+        await this.tenantHealth()
+      ).put({ tenantId: served.record.tenantId, name: served.record.name, open, lastRun });
+    } catch (error) {
+      this.log.warn(`tenant health not noted for the provider: ${messageOf(error)}`, {
+        tenant: served.record.tenantId,
+      });
+    }
+  }
+
+  /**
+   * One email to the deployment's HEALTH_RECIPIENTS each time the picture of open problems across
+   * tenants changes (a first picture with nothing open is not news). Never fails the fan-out.
+   */
+  private async tellProvider(): Promise<{ providerSummary: string }> {
+    const s = this.home.settings;
+    try {
+      const known = new Set((await this.tenants()).map((t) => t.tenantId));
+      const lines = (await (await this.tenantHealth()).list()).filter((l) => known.has(l.tenantId));
+      const state = await this.home.state();
+      const saved = await state.get<{ fingerprint: string; told: boolean }>(PROVIDER_SUMMARY_KEY);
+      const fingerprint = summaryFingerprint(lines);
+      const news = saved
+        ? saved.value.fingerprint !== fingerprint || !saved.value.told
+        : lines.some((l) => l.open.length > 0);
+      if (!news) return { providerSummary: 'unchanged' };
+      if (s.health.recipients.length === 0 || !s.notifySenderMailbox) return { providerSummary: 'nobody to tell' };
+      const outcome = await sendProviderSummary(lines, {
+        delivery: (await this.home.sendDeps()).delivery,
+        recipients: s.health.recipients,
+        timeZone: s.template.timeZone ?? 'UTC',
+        app: s.deploymentName,
+      });
+      const told = outcome.sent || outcome.told > 0 || outcome.alreadyTold > 0;
+      await state.put(PROVIDER_SUMMARY_KEY, { fingerprint, told }, saved?.etag);
+      return { providerSummary: told ? 'sent' : 'not yet sent' };
+    } catch (error) {
+      this.log.warn(`provider summary not sent: ${messageOf(error)}`);
+      return { providerSummary: 'failed' };
+    }
   }
 
   private tenantRunsQueue() {
@@ -150,9 +209,13 @@ export class Deployment {
     const lease = new StageLease(await served.runtime.state(), holder);
     if (!(await lease.acquire(run.stage, this.clock.now(), LEASE_MS)))
       return { ...about, skipped: 'the previous run of this stage for this tenant is still going' };
+    let ok = false;
     try {
-      return { ...about, name: served.record.name, ...(await this.runStage(served.runtime, run)) };
+      const summary = await this.runStage(served.runtime, run);
+      ok = true;
+      return { ...about, name: served.record.name, ...summary };
     } finally {
+      await this.noteHealth(served, run.stage, ok);
       await lease
         .release(run.stage)
         .catch((error: unknown) => this.log.warn(`lease not released: ${messageOf(error)}`));
