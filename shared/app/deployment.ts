@@ -9,7 +9,9 @@ import { createCredential, customerTenantCredential, type AppCredential } from '
 import { loadSettings, type Env } from '../config/settings';
 import { systemClock, type Clock } from '../domain/clock';
 import { bodyText } from '../jobs/delivery';
-import { parseQueuedJob, tenantOfJob } from '../jobs/queuedJob';
+import { encodeQueuedJob, parseQueuedJob, tenantOfJob } from '../jobs/queuedJob';
+import { drainQueue, type DrainOptions, type DrainSummary } from '../notify/drainQueue';
+import type { SendOutcome } from '../notify/sendNotification';
 import { messageOf } from '../log/errors';
 import type { Logger } from '../log/logger';
 import { queueClient, encodeText } from '../queue/storageQueue';
@@ -34,6 +36,18 @@ const STALE_RUN_MS = 3 * 3_600_000;
 /** A report whose send is in doubt is tried again this much later, this many times (20 minutes make Sent Items trustworthy). */
 const REPORT_RETRY_MS = 10 * 60_000;
 const REPORT_ATTEMPTS = 6;
+
+/** A job a drain passed on without sending (its tenant disabled or removed). */
+const NOT_SENT: Omit<SendOutcome, 'jobId'> = {
+  sent: false,
+  told: 0,
+  confirmedSent: 0,
+  alreadyTold: 0,
+  ownedElsewhere: 0,
+  deferredUntil: undefined,
+  unknownOutcome: false,
+  dryRun: false,
+};
 
 const PROVIDER_SUMMARY_KEY = 'provider-summary';
 
@@ -247,26 +261,52 @@ export class Deployment {
     });
   }
 
+  /** For the command line: every queued job of every tenant, each sent by its own tenant's Runtime. */
+  drainNotifications(options?: DrainOptions): Promise<DrainSummary> {
+    return drainQueue(
+      this.home.jobMessages,
+      async (job, deliveryId, tenant) => {
+        const routed = await this.route(tenant ?? this.homeTenantId, deliveryId, () => encodeQueuedJob(job));
+        if ('runtime' in routed)
+          return routed.runtime.runStage('sending', () => routed.runtime.sendJob(job, deliveryId));
+        return { ...NOT_SENT, jobId: job.jobId };
+      },
+      this.log,
+      options,
+    );
+  }
+
   /**
    * One queued job, sent by its tenant's Runtime. A disabled tenant's job waits (an hour at a time) until
    * it is enabled again; a removed tenant's job is dropped with a log line (its data went with it).
    */
   async sendQueued(body: unknown, messageId: string): Promise<object> {
-    const tenantId = tenantOfJob(body) ?? this.homeTenantId;
+    const tenant = tenantOfJob(body) ?? this.homeTenantId;
+    const routed = await this.route(tenant, messageId, () => bodyText(body));
+    if (!('runtime' in routed)) return { tenant, ...routed };
+    const { runtime } = routed;
+    const outcome = await runtime.runStage('sending', () => runtime.sendJob(parseQueuedJob(body), messageId));
+    return { tenant, ...outcome };
+  }
+
+  /** The Runtime that sends a tenant's job; a disabled tenant's job is put back for later, a removed tenant's dropped. */
+  private async route(
+    tenantId: string,
+    messageId: string,
+    text: () => string,
+  ): Promise<{ runtime: Runtime } | { dropped: true } | { held: true }> {
     const served = await this.tenant(tenantId);
     if (!served) {
       this.log.warn(`job dropped: tenant ${tenantId} is not served by this deployment (removed); nothing was sent`, {
         messageId,
       });
-      return { tenant: tenantId, dropped: true };
+      return { dropped: true };
     }
-    const { runtime, record } = served;
-    if (record.disabled) {
-      await runtime.scheduler.later(bodyText(body), HOLD_RECHECK_MS);
-      this.log.info(`job held: tenant ${record.name} is disabled; it is looked at again in an hour`, { messageId });
-      return { tenant: tenantId, held: true };
-    }
-    const outcome = await runtime.runStage('sending', () => runtime.sendJob(parseQueuedJob(body), messageId));
-    return { tenant: tenantId, ...outcome };
+    if (!served.record.disabled) return { runtime: served.runtime };
+    await served.runtime.scheduler.later(text(), HOLD_RECHECK_MS);
+    this.log.info(`job held: tenant ${served.record.name} is disabled; it is looked at again in an hour`, {
+      messageId,
+    });
+    return { held: true };
   }
 }

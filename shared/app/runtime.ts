@@ -448,7 +448,18 @@ export class Runtime {
 
   /** For the command line: sends everything queued, with the queue trigger's retry and poison rules. */
   async drainNotifications(options?: DrainOptions): Promise<DrainSummary> {
-    return drainQueue(this.jobMessages, (job, deliveryId) => this.sendJob(job, deliveryId), this.log, options);
+    const own = this.settings.tenantId;
+    return drainQueue(
+      this.jobMessages,
+      async (job, deliveryId, tenant) => {
+        // Never another tenant's job with this tenant's mailbox and token: Deployment.drainNotifications routes those.
+        if (tenant !== undefined && tenant !== own)
+          throw new Error(`job of tenant ${tenant} not sent by tenant ${own}'s drain; the deployment's drain sends it`);
+        return this.sendJob(job, deliveryId);
+      },
+      this.log,
+      options,
+    );
   }
 
   /** The activity report's daily counts (QuarantineActivity table). */

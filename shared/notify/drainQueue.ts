@@ -8,7 +8,7 @@
  * a receive finds nothing visible: failed messages are hidden then, so the run cannot spin on them.
  */
 import { MalformedJobError } from '../jobs/notificationJob';
-import { parseQueuedJob, type QueuedJob } from '../jobs/queuedJob';
+import { parseQueuedJob, tenantOfJob, type QueuedJob } from '../jobs/queuedJob';
 import type { Logger } from '../log/logger';
 import { failureAction, POISON_QUEUE_NAME } from '../jobs/delivery';
 import { type JobMessageQueue, type QueuedJobMessage } from './ports';
@@ -38,7 +38,8 @@ export interface DrainOptions {
   maxDequeueCount?: number;
 }
 
-export type SendJob = (job: QueuedJob, deliveryId: string) => Promise<SendOutcome>;
+/** Sends one job; `tenant` is the tenant its message names (undefined: queued before tenants, the deployment's own). */
+export type SendJob = (job: QueuedJob, deliveryId: string, tenant: string | undefined) => Promise<SendOutcome>;
 
 export async function drainQueue(
   queue: JobMessageQueue,
@@ -88,7 +89,7 @@ class Drain {
     this.summary.jobs++;
     let outcome: SendOutcome;
     try {
-      outcome = await this.ports.send(parseQueuedJob(message.text), message.id);
+      outcome = await this.ports.send(parseQueuedJob(message.text), message.id, tenantOfJob(message.text));
     } catch (error) {
       await this.failed(message, error);
       return;
