@@ -6,6 +6,8 @@ import {
   TOKEN_EXCHANGE_AUDIENCE,
   type TenantWorld,
 } from '../../simulator';
+import { createCredential, customerTenantCredential, scopeFor } from '../../shared/auth/credential';
+import { loadSettings } from '../../shared/config/settings';
 import { call, invoke, type Envelope, type Reply } from './helpers';
 
 interface OAuthError {
@@ -167,6 +169,30 @@ describe('simulator serving several tenants', () => {
       expect(expired.json<OAuthError>().error_codes).toEqual([700024]);
       const forged = await tokenRequest(fabrikam.tenantId, await fields(`${assertion.slice(0, -4)}AAAA`));
       expect(forged.json<OAuthError>().error_codes).toEqual([50013]);
+    });
+
+    it("serves the product's own sign-in: createCredential at home, customerTenantCredential per customer", async () => {
+      const env = { ...sim.multiTenantSettings(), AzureWebJobsStorage: 'UseDevelopmentStorage=true' };
+      const saved = { ...process.env };
+      // DefaultAzureCredential reads AZURE_* from the process environment, as in a deployment.
+      Object.assign(process.env, env);
+      try {
+        const home = createCredential(loadSettings(env));
+        const customer = (world: TenantWorld): ReturnType<typeof customerTenantCredential> =>
+          customerTenantCredential(loadSettings({ ...env, M365_TENANT_ID: world.tenantId }), home);
+        const token = await customer(fabrikam).getToken(scopeFor(sim.graphEndpoint));
+        expect(claimsOf(token?.token ?? '')).toMatchObject({
+          tid: fabrikam.tenantId,
+          appid: sim.multiTenantApp.clientId,
+        });
+        tailspin.consented = false;
+        await expect(customer(tailspin).getToken(scopeFor(sim.graphEndpoint))).rejects.toThrow(/AADSTS700016/);
+      } finally {
+        for (const key of Object.keys(env)) {
+          if (saved[key] === undefined) delete process.env[key];
+          else process.env[key] = saved[key];
+        }
+      }
     });
 
     it('refuses the home identity (single-tenant, with its secret) in a customer tenant', async () => {
