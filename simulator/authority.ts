@@ -7,15 +7,24 @@
  *   GET  /common/discovery/instance
  *   POST /{tenant}/oauth2/v2.0/token      (client_credentials, scope <resource origin>/.default)
  *
+ * Two clients: the home identity (client id + secret, single-tenant: only the home tenant knows it),
+ * which can also get a token for api://AzureADTokenExchange (what a managed identity presents to a
+ * federated credential); and the multi-tenant app, secretless, whose client_assertion must be such a
+ * token matching one of its federated credentials, and which gets tokens in every tenant world that
+ * has consented to it (reference section 10).
+ *
  * Access tokens are JWT-shaped (ES256-signed, keys at jwks_uri) and remembered here: each service
  * asks `tokens.verify` whether a bearer token was issued for its own origin.
  */
 import { generateKeyPairSync, randomBytes, randomUUID, sign, type KeyObject } from 'node:crypto';
 import { Router, type SimRequest, type SimResponse } from './router';
 import type { FaultRequest } from './faults';
-import type { SimulatorState } from './tenant';
+import type { SimulatorState, TenantWorld } from './world';
 
 const TOKEN_LIFETIME_SECONDS = 3599;
+/** The audience of a token presented to a federated identity credential. */
+export const TOKEN_EXCHANGE_AUDIENCE = 'api://AzureADTokenExchange';
+export const JWT_BEARER_ASSERTION = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
 
 /** Well-known first-party application ids, as the real tokens carry them. */
 export const RESOURCE_APP_IDS = {
@@ -32,6 +41,21 @@ export interface IssuedToken {
   /** App roles at issue time (services check the live grants, not these). */
   roles: string[];
   expiresAt: number;
+  /** The iss claim. */
+  issuer: string;
+  /** The sub (= oid) claim: the client's service principal in that tenant. */
+  subject: string;
+}
+
+export interface TokenClaims {
+  audience: string;
+  tenantId: string;
+  appId: string;
+  roles: string[];
+  /** Default: a fresh GUID. */
+  objectId?: string;
+  /** Default: the v1 issuer https://sts.windows.net/<tenant>/. */
+  issuer?: string;
 }
 
 export type TokenCheck =
@@ -54,16 +78,14 @@ export class TokenIssuer {
     this.publicJwk = { ...pair.publicKey.export({ format: 'jwk' }), kid: this.keyId, use: 'sig', alg: 'ES256' };
   }
 
-  issue(claims: { audience: string; tenantId: string; appId: string; roles: string[] }): {
-    accessToken: string;
-    expiresIn: number;
-  } {
+  issue(claims: TokenClaims): { accessToken: string; expiresIn: number } {
     const now = Math.floor(Date.now() / 1000);
-    const servicePrincipalId = randomUUID();
+    const servicePrincipalId = claims.objectId ?? randomUUID();
+    const issuer = claims.issuer ?? `https://sts.windows.net/${claims.tenantId}/`;
     const header = { typ: 'JWT', alg: 'ES256', kid: this.keyId };
     const payload = {
       aud: claims.audience,
-      iss: `https://sts.windows.net/${claims.tenantId}/`,
+      iss: issuer,
       iat: now,
       nbf: now,
       exp: now + TOKEN_LIFETIME_SECONDS,
@@ -77,12 +99,20 @@ export class TokenIssuer {
       sub: servicePrincipalId,
       tid: claims.tenantId,
       uti: randomBytes(16).toString('base64url'),
-      ver: '1.0',
+      ver: claims.issuer === undefined ? '1.0' : '2.0',
     };
     const signingInput = `${base64url(JSON.stringify(header))}.${base64url(JSON.stringify(payload))}`;
     const signature = sign('sha256', Buffer.from(signingInput), { key: this.privateKey, dsaEncoding: 'ieee-p1363' });
     const accessToken = `${signingInput}.${base64url(signature)}`;
-    this.issued.set(accessToken, { ...claims, expiresAt: (now + TOKEN_LIFETIME_SECONDS) * 1000 });
+    this.issued.set(accessToken, {
+      audience: claims.audience,
+      tenantId: claims.tenantId,
+      appId: claims.appId,
+      roles: claims.roles,
+      issuer,
+      subject: servicePrincipalId,
+      expiresAt: (now + TOKEN_LIFETIME_SECONDS) * 1000,
+    });
     return { accessToken, expiresIn: TOKEN_LIFETIME_SECONDS };
   }
 
@@ -95,6 +125,17 @@ export class TokenIssuer {
     if (token.expiresAt <= Date.now()) return { ok: false, reason: 'expired', token };
     if (token.audience !== audience) return { ok: false, reason: 'audience', token };
     return { ok: true, token };
+  }
+
+  /** A token this issuer made (expired or not), by its text. */
+  find(accessToken: string): IssuedToken | undefined {
+    return this.issued.get(accessToken);
+  }
+
+  /** The tenant of the Bearer token in an Authorization header, if this issuer made it. */
+  tenantOf(authorization: string | undefined): string | undefined {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '');
+    return match ? this.issued.get(match[1])?.tenantId : undefined;
   }
 
   /** Makes every token issued so far expired, as if an hour had passed. */
@@ -160,84 +201,134 @@ function resourceOf(scope: string): string | undefined {
   return scopes[0].slice(0, -'/.default'.length).replace(/\/+$/, '');
 }
 
-function rolesFor(sim: SimulatorState, service: 'exchange' | 'management' | 'graph'): string[] {
+function rolesFor(world: TenantWorld, service: 'exchange' | 'management' | 'graph'): string[] {
   switch (service) {
     case 'exchange':
-      return sim.grants.exchangeManageAsApp ? ['Exchange.ManageAsApp'] : [];
+      return world.grants.exchangeManageAsApp ? ['Exchange.ManageAsApp'] : [];
     case 'management':
-      return sim.grants.activityFeedRead ? ['ActivityFeed.Read'] : [];
+      return world.grants.activityFeedRead ? ['ActivityFeed.Read'] : [];
     case 'graph':
       // An Exchange RBAC scope is enforced by Exchange; the token then carries no Mail.Send role.
-      return sim.grants.mailSend === 'tenant' ? ['Mail.Send'] : [];
+      return world.grants.mailSend === 'tenant' ? ['Mail.Send'] : [];
   }
 }
 
-function token(sim: SimulatorState, req: SimRequest, tenantSegment: string): SimResponse {
-  if (!sim.tenant.isNamedBy(tenantSegment)) return unknownTenant(tenantSegment);
-  const form =
-    req.body !== null && typeof req.body === 'object' && !Array.isArray(req.body)
-      ? (req.body as Record<string, unknown>)
-      : {};
-  const field = (name: string): string | undefined =>
-    typeof form[name] === 'string' ? (form[name] as string) : undefined;
+type Field = (name: string) => string | undefined;
+/** The client a token request authenticated as: its app id and its service principal's object id. */
+interface Client {
+  appId: string;
+  objectId?: string;
+}
 
-  const grantType = field('grant_type');
-  if (!grantType)
-    return oauthError(
-      400,
-      'invalid_request',
-      900144,
-      "The request body must contain the following parameter: 'grant_type'.",
-    );
-  if (grantType !== 'client_credentials') {
-    return oauthError(
-      400,
-      'unsupported_grant_type',
-      70003,
-      `The app requested an unsupported grant type '${grantType}'.`,
-    );
-  }
-  const clientId = field('client_id');
-  if (!clientId)
-    return oauthError(
-      400,
-      'invalid_request',
-      900144,
-      "The request body must contain the following parameter: 'client_id'.",
-    );
-  if (clientId.toLowerCase() !== sim.clientId.toLowerCase()) {
-    return oauthError(
-      401,
-      'invalid_client',
-      700016,
-      `Application with identifier '${clientId}' was not found in the directory '${sim.tenantId}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
-    );
-  }
+const missing = (name: string): SimResponse =>
+  oauthError(400, 'invalid_request', 900144, `The request body must contain the following parameter: '${name}'.`);
+
+/** Real Entra: 400 unauthorized_client when the app has no service principal in the directory asked. */
+function appNotInDirectory(clientId: string, tenantId: string): SimResponse {
+  return oauthError(
+    400,
+    'unauthorized_client',
+    700016,
+    `Application with identifier '${clientId}' was not found in the directory '${tenantId}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
+  );
+}
+
+function secretRequired(): SimResponse {
+  return oauthError(
+    401,
+    'invalid_client',
+    7000216,
+    "'client_assertion', 'client_secret' or 'request' is required for the 'client_credentials' grant type.",
+  );
+}
+
+function wrongSecret(clientId: string): SimResponse {
+  return oauthError(
+    401,
+    'invalid_client',
+    7000215,
+    `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${clientId}'.`,
+  );
+}
+
+/** The home identity: a single-tenant app with a secret, known only in the home tenant. */
+function homeIdentity(sim: SimulatorState, world: TenantWorld, field: Field): Client | SimResponse {
+  if (world !== sim.home) return appNotInDirectory(sim.clientId, world.tenantId);
   const secret = field('client_secret');
-  if (secret === undefined) {
+  if (secret === undefined) return secretRequired();
+  if (secret !== sim.clientSecret) return wrongSecret(sim.clientId);
+  return { appId: sim.clientId, objectId: sim.identityObjectId };
+}
+
+/**
+ * The assertion must be a token this authority issued, unexpired, whose iss, sub and aud match one
+ * federated credential of the app exactly (Entra's comparison).
+ */
+function checkAssertion(sim: SimulatorState, assertion: string): SimResponse | undefined {
+  const presented = sim.tokens.find(assertion);
+  if (!presented) {
     return oauthError(
       401,
       'invalid_client',
-      7000216,
-      "'client_assertion', 'client_secret' or 'request' is required for the 'client_credentials' grant type.",
+      50013,
+      'Assertion failed signature validation. [Reason - The key was not found.]',
     );
   }
-  if (secret !== sim.clientSecret) {
-    return oauthError(
-      401,
-      'invalid_client',
-      7000215,
-      `Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID, for a secret added to app '${sim.clientId}'.`,
-    );
-  }
-  const scope = field('scope');
-  if (!scope)
+  if (presented.expiresAt <= Date.now()) {
     return oauthError(
       400,
-      'invalid_request',
-      900144,
-      "The request body must contain the following parameter: 'scope'.",
+      'invalid_client',
+      700024,
+      `Client assertion is not within its valid time range. Current time: ${new Date().toISOString()}, expiry time of assertion ${new Date(presented.expiresAt).toISOString()}.`,
     );
+  }
+  const matches = sim.multiTenantApp.federatedCredentials.some(
+    (fic) =>
+      fic.issuer === presented.issuer &&
+      fic.subject === presented.subject &&
+      fic.audiences.includes(presented.audience),
+  );
+  if (matches) return undefined;
+  return oauthError(
+    400,
+    'invalid_request',
+    70021,
+    `No matching federated identity record found for presented assertion. Assertion Issuer: '${presented.issuer}'. Assertion Subject: '${presented.subject}'. Assertion Audience: '${presented.audience}'. https://learn.microsoft.com/entra/workload-id/workload-identity-federation`,
+  );
+}
+
+/** The multi-tenant app: secretless, signs in with a federated assertion in any consented tenant. */
+function multiTenantApp(sim: SimulatorState, world: TenantWorld, field: Field): Client | SimResponse {
+  const clientId = sim.multiTenantApp.clientId;
+  if (!world.consented) return appNotInDirectory(clientId, world.tenantId);
+  const assertion = field('client_assertion');
+  if (assertion === undefined) return field('client_secret') === undefined ? secretRequired() : wrongSecret(clientId);
+  // Only the JWT bearer type exists; anything else is as good as missing.
+  if (field('client_assertion_type') !== JWT_BEARER_ASSERTION) return missing('client_assertion_type');
+  return checkAssertion(sim, assertion) ?? { appId: clientId };
+}
+
+function authenticate(sim: SimulatorState, world: TenantWorld, field: Field): Client | SimResponse {
+  const clientId = field('client_id');
+  if (!clientId) return missing('client_id');
+  const is = (id: string): boolean => clientId.toLowerCase() === id.toLowerCase();
+  if (is(sim.clientId)) return homeIdentity(sim, world, field);
+  if (is(sim.multiTenantApp.clientId)) return multiTenantApp(sim, world, field);
+  // Kept as the simulator always answered it (real Entra answers 400 unauthorized_client).
+  return oauthError(
+    401,
+    'invalid_client',
+    700016,
+    `Application with identifier '${clientId}' was not found in the directory '${world.tenantId}'. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You may have sent your authentication request to the wrong tenant.`,
+  );
+}
+
+function isResponse(value: Client | SimResponse): value is SimResponse {
+  return 'status' in value;
+}
+
+/** The claims of the token asked for, or the error for a scope naming no resource of this tenant. */
+function claimsFor(sim: SimulatorState, world: TenantWorld, client: Client, scope: string): TokenClaims | SimResponse {
   const resource = resourceOf(scope);
   if (resource === undefined) {
     return oauthError(
@@ -247,21 +338,53 @@ function token(sim: SimulatorState, req: SimRequest, tenantSegment: string): Sim
       `The provided value for scope ${scope} is not valid. Client credential flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).`,
     );
   }
+  const base = { tenantId: world.tenantId, appId: client.appId, objectId: client.objectId };
+  // A v2 token, as a managed identity's for this audience is: its iss is what the federated credential names.
+  if (resource === TOKEN_EXCHANGE_AUDIENCE)
+    return {
+      ...base,
+      audience: resource,
+      roles: [],
+      issuer: `https://login.microsoftonline.com/${world.tenantId}/v2.0`,
+    };
   const service = (['exchange', 'management', 'graph'] as const).find((name) => sim.origins[name] === resource);
   if (!service) {
     return oauthError(
       400,
       'invalid_resource',
       500011,
-      `The resource principal named ${resource} was not found in the tenant named ${sim.tenantId}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.`,
+      `The resource principal named ${resource} was not found in the tenant named ${world.tenantId}. This can happen if the application has not been installed by the administrator of the tenant or consented to by any user in the tenant. You might have sent your authentication request to the wrong tenant.`,
     );
   }
-  const issued = sim.tokens.issue({
-    audience: sim.origins[service],
-    tenantId: sim.tenantId,
-    appId: sim.clientId,
-    roles: rolesFor(sim, service),
-  });
+  return { ...base, audience: sim.origins[service], roles: rolesFor(world, service) };
+}
+
+function token(sim: SimulatorState, req: SimRequest, tenantSegment: string): SimResponse {
+  const world = sim.worldNamedBy(tenantSegment);
+  if (!world) return unknownTenant(tenantSegment);
+  const form =
+    req.body !== null && typeof req.body === 'object' && !Array.isArray(req.body)
+      ? (req.body as Record<string, unknown>)
+      : {};
+  const field: Field = (name) => (typeof form[name] === 'string' ? (form[name] as string) : undefined);
+
+  const grantType = field('grant_type');
+  if (!grantType) return missing('grant_type');
+  if (grantType !== 'client_credentials') {
+    return oauthError(
+      400,
+      'unsupported_grant_type',
+      70003,
+      `The app requested an unsupported grant type '${grantType}'.`,
+    );
+  }
+  const client = authenticate(sim, world, field);
+  if (isResponse(client)) return client;
+  const scope = field('scope');
+  if (!scope) return missing('scope');
+  const claims = claimsFor(sim, world, client, scope);
+  if ('status' in claims) return claims;
+  const issued = sim.tokens.issue(claims);
   return {
     status: 200,
     headers: { 'Cache-Control': 'no-store, no-cache', Pragma: 'no-cache' },
@@ -275,9 +398,10 @@ function token(sim: SimulatorState, req: SimRequest, tenantSegment: string): Sim
 }
 
 function openIdConfiguration(sim: SimulatorState, tenantSegment: string): SimResponse {
-  if (!sim.tenant.isNamedBy(tenantSegment)) return unknownTenant(tenantSegment);
+  const world = sim.worldNamedBy(tenantSegment);
+  if (!world) return unknownTenant(tenantSegment);
   const host = sim.origins.authority;
-  const tenant = sim.tenantId;
+  const tenant = world.tenantId;
   return {
     status: 200,
     body: {
@@ -328,9 +452,7 @@ export function authorityRouter(sim: SimulatorState): Router {
     .on('GET', '/common/discovery/instance', () => instanceDiscovery(sim))
     .on('GET', '/:tenant/v2.0/.well-known/openid-configuration', (_req, p) => openIdConfiguration(sim, p.tenant))
     .on('GET', '/:tenant/discovery/v2.0/keys', (_req, p) =>
-      sim.tenant.isNamedBy(p.tenant)
-        ? { status: 200, body: { keys: [sim.tokens.publicJwk] } }
-        : unknownTenant(p.tenant),
+      sim.worldNamedBy(p.tenant) ? { status: 200, body: { keys: [sim.tokens.publicJwk] } } : unknownTenant(p.tenant),
     )
     .on('POST', '/:tenant/oauth2/v2.0/token', (req, p) => token(sim, req, p.tenant));
 }

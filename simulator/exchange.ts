@@ -10,7 +10,8 @@ import { delay, InFlight, Router, type SimRequest, type SimResponse } from './ro
 import type { FaultRequest } from './faults';
 import { parseExchangeTime, quarantineRecord } from './fixtures';
 import { ZAP_REPORT_MAX_DAYS } from './postDelivery';
-import type { AuditRecord, QuarantineRow, SimulatorState } from './tenant';
+import type { AuditRecord, QuarantineRow } from './tenant';
+import type { SimulatorState, TenantWorld } from './world';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Without dates, Get-QuarantineMessage looks back this far... */
@@ -325,7 +326,7 @@ function within(instant: Instant, start: Instant | undefined, end: Instant | und
 }
 
 /** Rows matching every filter, newest ReceivedTime first, ties by Identity. */
-function matchingRows(sim: SimulatorState, params: Parameters): QuarantineRow[] {
+function matchingRows(world: TenantWorld, params: Parameters): QuarantineRow[] {
   const now = Date.now();
   const identity = stringParameter(params, 'Identity');
   const startReceived = dateParameter(params, 'StartReceivedDate');
@@ -359,7 +360,7 @@ function matchingRows(sim: SimulatorState, params: Parameters): QuarantineRow[] 
   const recipientSet = recipients && lower(recipients);
   const policyTypeSet = policyTypes && lower(policyTypes);
 
-  const rows = sim.tenant.quarantine.rows.filter((row) => {
+  const rows = world.tenant.quarantine.rows.filter((row) => {
     // Expired rows are gone from quarantine.
     if (parseExchangeTime(row.Expires) <= now) return false;
     if (identity !== undefined) return row.Identity.toLowerCase() === identity.toLowerCase();
@@ -405,6 +406,7 @@ function envelope(sim: SimulatorState, tenantSegment: string, rows: unknown[], t
 
 function getQuarantineMessage(
   sim: SimulatorState,
+  world: TenantWorld,
   tenantSegment: string,
   parameters: Record<string, unknown>,
 ): SimResponse {
@@ -412,7 +414,7 @@ function getQuarantineMessage(
   const page = intParameter(params, 'Page', 1, 1, 1000);
   // PageSize 0 is accepted and answers no rows (observed).
   const pageSize = intParameter(params, 'PageSize', 100, 0, 1000);
-  const rows = matchingRows(sim, params);
+  const rows = matchingRows(world, params);
   // Truncation: past the window limit, rows cannot be paged at all, and every page says so.
   const truncated = rows.length > sim.exchangeWindowLimit;
   const window = truncated ? rows.slice(0, sim.exchangeWindowLimit) : rows;
@@ -424,13 +426,14 @@ function getQuarantineMessage(
 
 function getAcceptedDomain(
   sim: SimulatorState,
+  world: TenantWorld,
   tenantSegment: string,
   parameters: Record<string, unknown>,
 ): SimResponse {
   const params = bind(parameters, ['Identity', 'ResultSize']);
   const identity = stringParameter(params, 'Identity');
-  const initial = sim.tenant.acceptedDomains.find((domain) => /\.onmicrosoft\.com$/i.test(domain));
-  const rows = sim.tenant.acceptedDomains
+  const initial = world.tenant.acceptedDomains.find((domain) => /\.onmicrosoft\.com$/i.test(domain));
+  const rows = world.tenant.acceptedDomains
     .map((domain, index) => ({
       Identity: domain,
       Name: domain,
@@ -442,7 +445,7 @@ function getAcceptedDomain(
     .filter((row) => identity === undefined || row.DomainName.toLowerCase() === identity.toLowerCase());
   if (identity !== undefined && rows.length === 0) {
     throw new CmdletError(
-      `The operation couldn't be performed because object '${identity}' couldn't be found on '${sim.tenantId}'.`,
+      `The operation couldn't be performed because object '${identity}' couldn't be found on '${world.tenantId}'.`,
       'Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException',
     );
   }
@@ -462,10 +465,12 @@ const QUARANTINE_IDENTITY =
  */
 function getQuarantineMessageHeader(
   sim: SimulatorState,
+  world: TenantWorld,
+  appId: string,
   tenantSegment: string,
   parameters: Record<string, unknown>,
 ): SimResponse {
-  if (!sim.grants.quarantineHeaderRead) return forbiddenNulBytes();
+  if (!world.grants.quarantineHeaderRead) return forbiddenNulBytes();
   const params = bind(parameters, ['Identity', 'EntityType', 'RecipientAddress']);
   if (params.has('EntityType')) {
     return exchangeError(
@@ -490,31 +495,31 @@ function getQuarantineMessageHeader(
       'The identity must look like GUID\\GUID.',
     );
   }
-  const row = sim.tenant.quarantine.find(identity.trim());
+  const row = world.tenant.quarantine.find(identity.trim());
   const header =
-    row && parseExchangeTime(row.Expires) > Date.now() ? sim.tenant.quarantine.header(row.Identity) : undefined;
+    row && parseExchangeTime(row.Expires) > Date.now() ? world.tenant.quarantine.header(row.Identity) : undefined;
   if (!row || header === undefined) {
     throw new CmdletError(
-      `The operation couldn't be performed because object '${identity}' couldn't be found on '${sim.tenantId}'.`,
+      `The operation couldn't be performed because object '${identity}' couldn't be found on '${world.tenantId}'.`,
       'Microsoft.Exchange.Configuration.Tasks.ManagementObjectNotFoundException',
     );
   }
-  sim.audit.publish([viewHeaderRecord(sim, row.Identity.split('\\')[0])], {
-    availableAt: new Date(Date.now() + sim.audit.headerReadLatencyMs),
+  world.audit.publish([viewHeaderRecord(world.tenantId, appId, row.Identity.split('\\')[0])], {
+    availableAt: new Date(Date.now() + world.audit.headerReadLatencyMs),
   });
   return envelope(sim, tenantSegment, [{ Identity: row.Identity, Header: header }], false);
 }
 
 /** The audit record of a header read by this app (Operation name uncaptured on the wire; RequestType 4 is documented). */
-function viewHeaderRecord(sim: SimulatorState, networkMessageId: string): AuditRecord {
+function viewHeaderRecord(tenantId: string, appId: string, networkMessageId: string): AuditRecord {
   return quarantineRecord('QuarantineViewHeader', {
     NetworkMessageId: networkMessageId.toLowerCase(),
-    OrganizationId: sim.tenantId,
-    UserId: sim.clientId,
-    UserKey: sim.clientId,
+    OrganizationId: tenantId,
+    UserId: appId,
+    UserKey: appId,
     // 5: Application (Management Activity API UserType).
     UserType: 5,
-    AppId: sim.clientId,
+    AppId: appId,
     RequestSource: 1,
   });
 }
@@ -524,6 +529,7 @@ function viewHeaderRecord(sim: SimulatorState, networkMessageId: string): AuditR
 /** Date, EventType, ZapActionCount per day and ZAP type; default the last 3 days, at most 10. */
 function getAggregateZapReport(
   sim: SimulatorState,
+  world: TenantWorld,
   tenantSegment: string,
   parameters: Record<string, unknown>,
 ): SimResponse {
@@ -550,7 +556,7 @@ function getAggregateZapReport(
     status: 200,
     body: {
       '@odata.context': `${sim.origins.exchange}/adminapi/beta/${tenantSegment}/$metadata#Collection(Exchange.GenericHashTable)`,
-      value: sim.postDelivery.aggregateZap(start, end, now),
+      value: world.postDelivery.aggregateZap(start, end, now),
     },
   };
 }
@@ -561,7 +567,14 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-function runCmdlet(sim: SimulatorState, req: SimRequest, tenantSegment: string): SimResponse {
+/** Who calls, in which tenant's world. */
+interface Caller {
+  world: TenantWorld;
+  appId: string;
+}
+
+function runCmdlet(sim: SimulatorState, caller: Caller, req: SimRequest, tenantSegment: string): SimResponse {
+  const { world } = caller;
   const body = req.body;
   if (!isObject(body)) {
     throw new CmdletError(
@@ -596,13 +609,13 @@ function runCmdlet(sim: SimulatorState, req: SimRequest, tenantSegment: string):
 
   switch (name.toLowerCase()) {
     case 'get-quarantinemessage':
-      return getQuarantineMessage(sim, tenantSegment, parameters);
+      return getQuarantineMessage(sim, world, tenantSegment, parameters);
     case 'get-accepteddomain':
-      return getAcceptedDomain(sim, tenantSegment, parameters);
+      return getAcceptedDomain(sim, world, tenantSegment, parameters);
     case 'get-quarantinemessageheader':
-      return getQuarantineMessageHeader(sim, tenantSegment, parameters);
+      return getQuarantineMessageHeader(sim, world, caller.appId, tenantSegment, parameters);
     case 'get-aggregatezapreport':
-      return getAggregateZapReport(sim, tenantSegment, parameters);
+      return getAggregateZapReport(sim, world, tenantSegment, parameters);
     default:
       throw new CmdletError(
         `The term '${name}' is not recognized as a name of a cmdlet, function, script file, or executable program. Check the spelling of the name, or if a path was included, verify that the path is correct and try again.`,
@@ -618,10 +631,11 @@ async function invokeCommand(
   tenantSegment: string,
 ): Promise<SimResponse> {
   const check = sim.tokens.verify(req.headers.authorization, sim.origins.exchange);
-  if (!check.ok || !sim.tenant.isNamedBy(tenantSegment) || check.token.tenantId !== sim.tenantId)
-    return unauthorized(sim);
-  if (!sim.grants.exchangeManageAsApp) return unauthorized(sim);
-  if (!sim.grants.exchangeDirectoryRole) return forbiddenNulBytes();
+  // The world is the tenant in the path; a token of any other tenant is refused (none crosses tenants).
+  const world = sim.worldNamedBy(tenantSegment);
+  if (!check.ok || !world || check.token.tenantId !== world.tenantId) return unauthorized(sim);
+  if (!world.grants.exchangeManageAsApp) return unauthorized(sim);
+  if (!world.grants.exchangeDirectoryRole) return forbiddenNulBytes();
   // A replayed @odata.nextLink (GET or POST) always fails.
   if (Object.keys(req.query).some((name) => name.toLowerCase() === '$skiptoken')) {
     return exchangeError(
@@ -632,12 +646,12 @@ async function invokeCommand(
   }
   if (req.method !== 'POST') return { status: 405, headers: { Allow: 'POST' }, body: undefined };
 
-  const flight = inFlight.enter(sim.tenantId);
+  const flight = inFlight.enter(world.tenantId);
   try {
     if (flight.count > EXCHANGE_MAX_CONCURRENT) return tooManyConcurrent();
     await delay(sim.latencyMs.exchange);
     try {
-      return runCmdlet(sim, req, tenantSegment);
+      return runCmdlet(sim, { world, appId: check.token.appId }, req, tenantSegment);
     } catch (error) {
       if (error instanceof CmdletError) return exchangeError(error.status, error.message, error.exceptionType);
       throw error;

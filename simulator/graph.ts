@@ -3,13 +3,15 @@
  *   POST /v1.0/users/{mailbox}/sendMail: checks the token's audience, the Mail.Send grant
  *     (tenant-wide or an Exchange RBAC scope of mailboxes), that the mailbox exists, and the body the
  *     way Graph does (singleValueExtendedProperties included); answers 202 with no body and records
- *     the message in sim.sentMail, and, with saveToSentItems, in the mailbox's Sent Items
+ *     the message in the tenant's sentMail (sim.world(tid).sentMail), and, with saveToSentItems, in the mailbox's Sent Items
  *     sim.sentItemsDelayMs later.
  *   GET /v1.0/users/{mailbox}/mailFolders('sentitems')/messages (or mailFolders/sentitems/messages):
  *     Sent Items, with the extended-property $filter, $select, $top, $skip and the
  *     singleValueExtendedProperties $expand; needs Mail.Read for that mailbox.
  *   POST /v1.0/security/runHuntingQuery: the two post-delivery hunting queries (simulator/postDelivery.ts).
  * More than 4 requests in flight for one mailbox -> 429 with Retry-After.
+ * No tenant in the path: the token's tid picks the tenant's world, and a mailbox of another tenant is
+ * as unknown there as a made-up one (404 ErrorInvalidUser).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { ADMIN_ACTIONS } from './postDelivery';
@@ -22,8 +24,8 @@ import {
   type GraphRecipient,
   type SentItem,
   type SentMail,
-  type SimulatorState,
 } from './tenant';
+import type { SimulatorState, TenantWorld } from './world';
 
 export const GRAPH_MAX_MAILBOX_CONCURRENCY = 4;
 export const MAILBOX_CONCURRENCY_MESSAGE = 'Application is over its MailboxConcurrency limit.';
@@ -330,11 +332,18 @@ function unauthenticated(reason: 'missing' | 'unknown' | 'expired' | 'audience')
   });
 }
 
-async function sendMail(sim: SimulatorState, inFlight: InFlight, req: SimRequest, user: string): Promise<SimResponse> {
+/** The token's tenant's world, or the 401 for a missing, unknown, expired or misdirected token. */
+function signedIn(sim: SimulatorState, req: SimRequest): TenantWorld | SimResponse {
   const check = sim.tokens.verify(req.headers.authorization, sim.origins.graph);
   if (!check.ok) return unauthenticated(check.reason);
+  return sim.worldNamedBy(check.token.tenantId) ?? unauthenticated('unknown');
+}
 
-  const flight = inFlight.enter(user.toLowerCase());
+async function sendMail(sim: SimulatorState, inFlight: InFlight, req: SimRequest, user: string): Promise<SimResponse> {
+  const world = signedIn(sim, req);
+  if ('status' in world) return world;
+
+  const flight = inFlight.enter(`${world.tenantId}/${user.toLowerCase()}`);
   try {
     if (flight.count > GRAPH_MAX_MAILBOX_CONCURRENCY) {
       return graphError(429, 'ApplicationThrottled', MAILBOX_CONCURRENCY_MESSAGE, {
@@ -343,8 +352,8 @@ async function sendMail(sim: SimulatorState, inFlight: InFlight, req: SimRequest
     }
     await delay(sim.latencyMs.graph);
 
-    if (!grantCovers(sim.grants.mailSend, user)) return accessDenied();
-    const mailbox = sim.tenant.findMailbox(user);
+    if (!grantCovers(world.grants.mailSend, user)) return accessDenied();
+    const mailbox = world.tenant.findMailbox(user);
     if (!mailbox) return graphError(404, 'ErrorInvalidUser', `The requested user '${user}' is invalid.`);
 
     let accepted: { message: GraphMessage; saveToSentItems: boolean };
@@ -358,10 +367,10 @@ async function sendMail(sim: SimulatorState, inFlight: InFlight, req: SimRequest
     const sent: SentMail = { mailbox, message: accepted.message, saveToSentItems: accepted.saveToSentItems, at };
     if (accepted.saveToSentItems) {
       const item = sentItemOf(mailbox, accepted.message, at, sim.sentItemsDelayMs);
-      sim.sentItems.add(item);
+      world.sentItems.add(item);
       sent.sentItemId = item.id;
     }
-    sim.sentMail.push(sent);
+    world.sentMail.push(sent);
     return { status: 202, headers: { 'request-id': randomUUID() }, body: undefined };
   } finally {
     flight.leave();
@@ -606,7 +615,7 @@ function outlookMessage(
   return out;
 }
 
-function sentItemsQuery(sim: SimulatorState, req: SimRequest, mailbox: string): SimResponse {
+function sentItemsQuery(sim: SimulatorState, world: TenantWorld, req: SimRequest, mailbox: string): SimResponse {
   for (const value of Object.values(req.query)) {
     if (value.length > MAX_QUERY_OPTION_LENGTH) return graphError(400, 'BadRequest', 'The query option is too long.');
   }
@@ -640,7 +649,7 @@ function sentItemsQuery(sim: SimulatorState, req: SimRequest, mailbox: string): 
     if (error instanceof QueryError) return graphError(400, error.code, error.message);
     throw error;
   }
-  const matching = sim.sentItems.visible(mailbox).filter((item) => {
+  const matching = world.sentItems.visible(mailbox).filter((item) => {
     if (!filter) return true;
     const wanted = filter;
     return item.singleValueExtendedProperties.some((p) => {
@@ -686,9 +695,9 @@ async function listSentItems(
   user: string,
   folder: string,
 ): Promise<SimResponse> {
-  const check = sim.tokens.verify(req.headers.authorization, sim.origins.graph);
-  if (!check.ok) return unauthenticated(check.reason);
-  const flight = inFlight.enter(user.toLowerCase());
+  const world = signedIn(sim, req);
+  if ('status' in world) return world;
+  const flight = inFlight.enter(`${world.tenantId}/${user.toLowerCase()}`);
   try {
     if (flight.count > GRAPH_MAX_MAILBOX_CONCURRENCY) {
       return graphError(429, 'ApplicationThrottled', MAILBOX_CONCURRENCY_MESSAGE, {
@@ -696,12 +705,12 @@ async function listSentItems(
       });
     }
     await delay(sim.latencyMs.graph);
-    if (!grantCovers(sim.grants.mailRead, user)) return accessDenied();
-    const mailbox = sim.tenant.findMailbox(user);
+    if (!grantCovers(world.grants.mailRead, user)) return accessDenied();
+    const mailbox = world.tenant.findMailbox(user);
     if (!mailbox) return graphError(404, 'ErrorInvalidUser', `The requested user '${user}' is invalid.`);
     if (folder.toLowerCase() !== 'sentitems')
       return graphError(404, 'ErrorItemNotFound', 'The specified object was not found in the store.');
-    return sentItemsQuery(sim, req, mailbox);
+    return sentItemsQuery(sim, world, req, mailbox);
   } finally {
     flight.leave();
   }
@@ -719,12 +728,12 @@ const LOCATION_SCHEMA = [
 ];
 
 async function runHuntingQuery(sim: SimulatorState, req: SimRequest): Promise<SimResponse> {
-  const check = sim.tokens.verify(req.headers.authorization, sim.origins.graph);
-  if (!check.ok) return unauthenticated(check.reason);
+  const world = signedIn(sim, req);
+  if ('status' in world) return world;
   await delay(sim.latencyMs.graph);
-  if (!sim.grants.threatHuntingRead)
+  if (!world.grants.threatHuntingRead)
     return graphError(403, 'Forbidden', 'Missing application roles. API required roles: ThreatHunting.Read.All.');
-  const log = sim.postDelivery;
+  const log = world.postDelivery;
   if (log.throttleNext > 0) {
     log.throttleNext--;
     return graphError(

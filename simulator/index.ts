@@ -11,9 +11,9 @@
  *   await sim.stop();
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { authorityFaultBody, authorityRouter, TokenIssuer } from './authority';
+import { authorityFaultBody, authorityRouter, TOKEN_EXCHANGE_AUDIENCE, TokenIssuer } from './authority';
 import { exchangeFaultBody, exchangeRouter } from './exchange';
-import { Faults } from './faults';
+import type { DefaultFaultBody, Faults } from './faults';
 import { graphFaultBody, graphRouter } from './graph';
 import { managementFaultBody, managementRouter } from './management';
 import {
@@ -25,37 +25,41 @@ import {
   type SimRequest,
   type SimResponse,
 } from './router';
-import {
-  AuditLog,
-  SentItems,
-  Tenant,
-  type Grants,
-  type LatencySettings,
-  type RecordedRequest,
-  type SentMail,
-  type SimulatorState,
-} from './tenant';
+import type { AuditLog, Grants, LatencySettings, RecordedRequest, SentItems, SentMail, Tenant } from './tenant';
 import { loadOrCreateTls } from './tls';
-import { PostDeliveryLog } from './postDelivery';
+import type { PostDeliveryLog } from './postDelivery';
+import { TenantWorld, type FederatedCredential, type MultiTenantApp, type SimulatorState } from './world';
 
 export interface StartOptions {
-  /** Default: a random GUID. */
+  /** The home tenant; default: a random GUID. */
   tenantId?: string;
-  /** The app registration's client id; default a random GUID. */
+  /** The home identity's client id (a single-tenant app registration); default a random GUID. */
   clientId?: string;
   /** Its secret; default random. */
   clientSecret?: string;
+  /** The multi-tenant app's client id; default a random GUID. */
+  multiTenantAppId?: string;
+}
+
+export interface AddTenantOptions {
+  /** Default: a random GUID. */
+  tenantId?: string;
+  /** Its default domain (mailboxes quarantine-notices@, alice@, carol@, secadmin@); default customerN.example.com. */
+  domain?: string;
 }
 
 const SERVICES: readonly ServiceName[] = ['authority', 'exchange', 'management', 'graph'];
-const DEFAULT_GRANTS: Grants = {
-  exchangeManageAsApp: true,
-  exchangeDirectoryRole: true,
-  activityFeedRead: true,
-  mailSend: 'tenant',
-  mailRead: 'tenant',
-  quarantineHeaderRead: true,
-  threatHuntingRead: true,
+const FAULT_BODIES: Record<ServiceName, DefaultFaultBody> = {
+  authority: authorityFaultBody,
+  exchange: exchangeFaultBody,
+  management: managementFaultBody,
+  graph: graphFaultBody,
+};
+/** Where each service's path names the tenant ('/{t}/oauth2/...', '/adminapi/beta/{t}/...', '/api/v1.0/{t}/...'). */
+const TENANT_SEGMENT: Readonly<Record<Exclude<ServiceName, 'graph'>, number>> = {
+  authority: 1,
+  exchange: 3,
+  management: 3,
 };
 /** Sent Items shows a copy this long after the 202 (10 s seen live; tests that need the gap set more). */
 const DEFAULT_SENT_ITEMS_DELAY_MS = 200;
@@ -63,35 +67,26 @@ const DEFAULT_LATENCY: LatencySettings = { exchange: 10, management: 0, graph: 1
 const DEFAULT_WINDOW_LIMIT = 5000;
 
 export class M365Simulator implements SimulatorState {
+  /** The home tenant: where the home identity and the multi-tenant app are registered. */
   readonly tenantId: string;
   readonly clientId: string;
   readonly clientSecret: string;
-  readonly tenant: Tenant;
-  readonly audit = new AuditLog();
-  /** Post-delivery events (advanced hunting) and the ZAP report; Defender XDR on by default. */
-  readonly postDelivery = new PostDeliveryLog();
-  /** All granted by default; change them at any time (checked on every request). */
-  readonly grants: Grants = { ...DEFAULT_GRANTS };
-  /** What Graph accepted (any 2xx, lost answers included): count this to assert exactly-once. */
-  readonly sentMail: SentMail[] = [];
-  /** Every mailbox's Sent Items (messages sent with saveToSentItems). */
-  readonly sentItems = new SentItems();
+  /** The home identity's object (principal) id: what a federated credential names as subject. */
+  readonly identityObjectId = randomUUID();
+  /** The secretless multi-tenant app, federated with the home identity (reference section 10). */
+  readonly multiTenantApp: MultiTenantApp;
+  readonly home: TenantWorld;
   /** How long after the 202 a saved message appears in Sent Items. */
   sentItemsDelayMs = DEFAULT_SENT_ITEMS_DELAY_MS;
-  /** Every request to every service, in arrival order. */
+  /** Every request to every service, in arrival order, each with the tenant whose world answered it. */
   readonly requests: RecordedRequest[] = [];
-  readonly faults = new Faults({
-    authority: authorityFaultBody,
-    exchange: exchangeFaultBody,
-    management: managementFaultBody,
-    graph: graphFaultBody,
-  });
   readonly tokens = new TokenIssuer();
   /** Get-QuarantineMessage: calls whose filters match more rows than this are truncated. */
   exchangeWindowLimit = DEFAULT_WINDOW_LIMIT;
   /** Added to each handled Exchange / Management / Graph request, so concurrent clients really overlap. */
   latencyMs: LatencySettings = { ...DEFAULT_LATENCY };
 
+  private readonly worlds = new Map<string, TenantWorld>();
   private readonly origin: Record<ServiceName, string> = { authority: '', exchange: '', management: '', graph: '' };
   private readonly exchangeInFlight = new InFlight();
   private readonly graphInFlight = new InFlight();
@@ -106,7 +101,12 @@ export class M365Simulator implements SimulatorState {
     this.tenantId = (options.tenantId ?? randomUUID()).toLowerCase();
     this.clientId = options.clientId ?? randomUUID();
     this.clientSecret = options.clientSecret ?? `sim~${randomBytes(24).toString('base64url')}`;
-    this.tenant = new Tenant(this.tenantId);
+    this.multiTenantApp = {
+      clientId: options.multiTenantAppId ?? randomUUID(),
+      federatedCredentials: [this.homeFederatedCredential()],
+    };
+    this.home = new TenantWorld(this.tenantId, 'contoso.com', FAULT_BODIES);
+    this.worlds.set(this.tenantId, this.home);
   }
 
   /** Starts the four services. TLS: SIMULATOR_TLS_DIR's certificate when set, else a fresh one. */
@@ -130,6 +130,65 @@ export class M365Simulator implements SimulatorState {
       throw error;
     }
     return sim;
+  }
+
+  // The home tenant's state, as before there were several tenants.
+  get tenant(): Tenant {
+    return this.home.tenant;
+  }
+  get audit(): AuditLog {
+    return this.home.audit;
+  }
+  /** Post-delivery events (advanced hunting) and the ZAP report; Defender XDR on by default. */
+  get postDelivery(): PostDeliveryLog {
+    return this.home.postDelivery;
+  }
+  /** All granted by default; change them at any time (checked on every request). */
+  get grants(): Grants {
+    return this.home.grants;
+  }
+  /** What Graph accepted for the home tenant (lost answers included): count this to assert exactly-once. */
+  get sentMail(): SentMail[] {
+    return this.home.sentMail;
+  }
+  /** Every home mailbox's Sent Items (messages sent with saveToSentItems). */
+  get sentItems(): SentItems {
+    return this.home.sentItems;
+  }
+  get faults(): Faults {
+    return this.home.faults;
+  }
+
+  /** A customer tenant with its own quarantine, audit log, mail, grants, faults and throttles; consented. */
+  addTenant(options: AddTenantOptions = {}): TenantWorld {
+    const tenantId = (options.tenantId ?? randomUUID()).toLowerCase();
+    const domain = (options.domain ?? `customer${this.worlds.size}.example.com`).toLowerCase();
+    if (this.worldNamedBy(tenantId) || this.worldNamedBy(domain))
+      throw new Error(`addTenant: a tenant named ${tenantId} or ${domain} already exists`);
+    const world = new TenantWorld(tenantId, domain, FAULT_BODIES);
+    this.worlds.set(tenantId, world);
+    return world;
+  }
+
+  /** The world of a tenant id (the home tenant's included). */
+  world(tenantId: string): TenantWorld | undefined {
+    return this.worlds.get(tenantId.toLowerCase());
+  }
+
+  /** Every tenant's world, the home tenant's first. */
+  get allWorlds(): TenantWorld[] {
+    return [...this.worlds.values()];
+  }
+
+  worldNamedBy(segment: string): TenantWorld | undefined {
+    return this.world(segment) ?? this.allWorlds.find((world) => world.tenant.isNamedBy(segment));
+  }
+
+  /** What Graph accepted in every tenant, in acceptance order, each with its tenant. */
+  allSentMail(): Array<SentMail & { tenantId: string }> {
+    return this.allWorlds
+      .flatMap((world) => world.sentMail.map((mail) => ({ ...mail, tenantId: world.tenantId })))
+      .sort((a, b) => a.at.getTime() - b.at.getTime());
   }
 
   get origins(): Readonly<Record<ServiceName, string>> {
@@ -172,20 +231,23 @@ export class M365Simulator implements SimulatorState {
     };
   }
 
+  /** settings() plus MULTI_TENANT_APP_ID: a service provider's deployment serving the added tenants. */
+  multiTenantSettings(): Record<string, string> {
+    return { ...this.settings(), MULTI_TENANT_APP_ID: this.multiTenantApp.clientId };
+  }
+
   /**
-   * Forgets everything tests arranged or observed, keeping the listeners, tenant id, client and
-   * issued tokens: rows, blobs, subscriptions, sent mail, requests, faults, grants, limits.
+   * Forgets everything tests arranged or observed, keeping the listeners, home tenant id, clients
+   * and issued tokens: rows, blobs, subscriptions, sent mail, requests, faults, grants, limits.
+   * Added tenants are dropped; the multi-tenant app's federated credentials are the default again.
    */
   reset(): void {
-    this.tenant.reset();
-    this.audit.reset();
-    this.postDelivery.reset();
-    Object.assign(this.grants, DEFAULT_GRANTS);
-    this.sentMail.length = 0;
-    this.sentItems.clear();
+    this.home.reset();
+    this.worlds.clear();
+    this.worlds.set(this.tenantId, this.home);
+    this.multiTenantApp.federatedCredentials = [this.homeFederatedCredential()];
     this.sentItemsDelayMs = DEFAULT_SENT_ITEMS_DELAY_MS;
     this.requests.length = 0;
-    this.faults.clear();
     this.exchangeWindowLimit = DEFAULT_WINDOW_LIMIT;
     this.latencyMs = { ...DEFAULT_LATENCY };
     this.exchangeInFlight.peak = 0;
@@ -199,8 +261,33 @@ export class M365Simulator implements SimulatorState {
     await Promise.all(listeners.map((listener) => listener.close()));
   }
 
+  /** What the MSP configures on the app: the home identity's tokens, as Entra issues them for token exchange. */
+  private homeFederatedCredential(): FederatedCredential {
+    return {
+      issuer: `https://login.microsoftonline.com/${this.tenantId}/v2.0`,
+      subject: this.identityObjectId,
+      audiences: [TOKEN_EXCHANGE_AUDIENCE],
+    };
+  }
+
+  /** The world a request reaches: the tenant in its path, or for Graph its token's tenant. */
+  private worldOf(req: SimRequest): TenantWorld | undefined {
+    if (req.service === 'graph') {
+      const tenantId = this.tokens.tenantOf(req.headers.authorization);
+      return tenantId === undefined ? undefined : this.world(tenantId);
+    }
+    const segment = req.path.split('/')[TENANT_SEGMENT[req.service]];
+    if (!segment) return undefined;
+    try {
+      return this.worldNamedBy(decodeURIComponent(segment));
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Records the request, answers an injected fault if one applies, else routes it. */
   private async respond(router: Router, req: SimRequest): Promise<SimResponse> {
+    const world = this.worldOf(req);
     const record: RecordedRequest = {
       service: req.service,
       method: req.method,
@@ -210,11 +297,13 @@ export class M365Simulator implements SimulatorState {
       body: req.body,
       status: 0,
       at: new Date(),
+      tenantId: world?.tenantId,
     };
     this.requests.push(record);
     let response: SimResponse;
     try {
-      response = await this.answer(router, req);
+      // A request naming no tenant (unknown, or no token) meets the home tenant's faults, as before.
+      response = await this.answer(router, req, world ?? this.home);
     } catch (error) {
       response = {
         status: 500,
@@ -231,9 +320,15 @@ export class M365Simulator implements SimulatorState {
     return response;
   }
 
-  /** Normal handling, bent by the first injected fault that applies. */
-  private async answer(router: Router, req: SimRequest): Promise<SimResponse> {
-    const plan = this.faults.plan(req.service, {
+  /** Normal handling, unless the tenant is throttled or an injected fault of its applies. */
+  private async answer(router: Router, req: SimRequest, world: TenantWorld): Promise<SimResponse> {
+    const throttle = world.throttled(req.service);
+    if (throttle) {
+      const base = FAULT_BODIES[req.service](throttle.status, req);
+      const headers = { ...base.headers, 'Retry-After': String(throttle.retryAfterSeconds) };
+      return { ...base, status: throttle.status, headers };
+    }
+    const plan = world.faults.plan(req.service, {
       method: req.method,
       path: req.path,
       query: req.query,
@@ -294,6 +389,14 @@ export type {
   SentMail,
 } from './tenant';
 export { AuditLog, QuarantineStore, SentItems, Tenant } from './tenant';
+export {
+  TenantWorld,
+  type FederatedCredential,
+  type MultiTenantApp,
+  type Throttle,
+  type ThrottledService,
+} from './world';
+export { JWT_BEARER_ASSERTION, TOKEN_EXCHANGE_AUDIENCE } from './authority';
 export {
   defaultOrigin,
   fold,

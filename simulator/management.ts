@@ -27,7 +27,8 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { delay, Router, type SimRequest, type SimResponse } from './router';
 import type { FaultRequest } from './faults';
 import { parseExchangeTime } from './fixtures';
-import { AUDIT_CONTENT_TYPES, CONTENT_RETENTION_MS, type AuditBlob, type SimulatorState } from './tenant';
+import { AUDIT_CONTENT_TYPES, CONTENT_RETENTION_MS, type AuditBlob } from './tenant';
+import type { SimulatorState, TenantWorld } from './world';
 
 const HOUR_MS = 60 * 60 * 1000;
 const MAX_WINDOW_MS = 24 * HOUR_MS;
@@ -69,15 +70,23 @@ function queryValue(req: SimRequest, name: string): string | undefined {
   return key === undefined ? undefined : req.query[key];
 }
 
-/** Token, tenant and permission checks every operation makes; undefined when all pass. */
-function guard(sim: SimulatorState, req: SimRequest, tenantSegment: string): SimResponse | undefined {
+/** Who calls, in which tenant's world. */
+interface Caller {
+  world: TenantWorld;
+  appId: string;
+}
+
+const noPermission = (): SimResponse =>
+  managementError(
+    401,
+    'AF10001',
+    'The permission set () sent in the request does not include the expected permission.',
+  );
+
+/** Token, tenant and permission checks every operation makes: the caller when all pass, else the refusal. */
+function guard(sim: SimulatorState, req: SimRequest, tenantSegment: string): Caller | SimResponse {
   const check = sim.tokens.verify(req.headers.authorization, sim.origins.management);
-  if (!check.ok)
-    return managementError(
-      401,
-      'AF10001',
-      'The permission set () sent in the request does not include the expected permission.',
-    );
+  if (!check.ok) return noPermission();
   if (!GUID.test(tenantSegment))
     return managementError(400, 'AF20013', `The tenant ID passed in the URL (${tenantSegment}) is not a valid GUID.`);
   if (tenantSegment.toLowerCase() !== check.token.tenantId.toLowerCase()) {
@@ -87,7 +96,10 @@ function guard(sim: SimulatorState, req: SimRequest, tenantSegment: string): Sim
       `The tenant ID passed in the URL (${tenantSegment}) does not match the tenant ID passed in the access token (${check.token.tenantId}).`,
     );
   }
-  if (!sim.grants.activityFeedRead) {
+  // The path names the token's tenant (checked above): that tenant's world answers.
+  const world = sim.worldNamedBy(check.token.tenantId);
+  if (!world) return noPermission();
+  if (!world.grants.activityFeedRead) {
     const others = check.token.roles.filter((role) => role !== 'ActivityFeed.Read').join(',');
     return managementError(
       401,
@@ -95,7 +107,7 @@ function guard(sim: SimulatorState, req: SimRequest, tenantSegment: string): Sim
       `The permission set (${others}) sent in the request does not include the expected permission.`,
     );
   }
-  return undefined;
+  return { world, appId: check.token.appId };
 }
 
 /** The contentType parameter, validated; or the error to answer. */
@@ -106,41 +118,42 @@ function contentTypeOf(req: SimRequest): string | SimResponse {
   return known ?? managementError(400, 'AF20020', 'The specified content type is not valid.');
 }
 
-function listSubscriptions(sim: SimulatorState): SimResponse {
-  const types = sim.audit.auditingEnabled ? sim.audit.subscribedContentTypes() : [];
+function listSubscriptions({ world }: Caller): SimResponse {
+  const types = world.audit.auditingEnabled ? world.audit.subscribedContentTypes() : [];
   return { status: 200, body: types.map((contentType) => ({ contentType, status: 'enabled', webhook: null })) };
 }
 
-function auditingOffOnStart(sim: SimulatorState, req: SimRequest, contentType: string): SimResponse {
+function auditingOffOnStart({ world, appId }: Caller, req: SimRequest, contentType: string): SimResponse {
   const publisher = queryValue(req, 'PublisherIdentifier') ?? '00000000-0000-0000-0000-000000000000';
   const code =
-    `StartSubscription [CorrId=${randomUUID()}][TenantId=${sim.tenantId},ContentType=${contentType},` +
-    `ApplicationId=${sim.clientId},PublisherId=${publisher}][AppId`;
+    `StartSubscription [CorrId=${randomUUID()}][TenantId=${world.tenantId},ContentType=${contentType},` +
+    `ApplicationId=${appId},PublisherId=${publisher}][AppId`;
   const message =
-    `${sim.clientId.slice(1)}] failed. Exception: Microsoft.Office.Compliance.Audit.DataServiceException: Tenant ${sim.tenantId} does not exist.\r\n` +
+    `${appId.slice(1)}] failed. Exception: Microsoft.Office.Compliance.Audit.DataServiceException: Tenant ${world.tenantId} does not exist.\r\n` +
     '   at Microsoft.Office.Compliance.Audit.API.AzureManager.<GetSubscriptionTableClientForTenantAsync>d__52.MoveNext()\r\n' +
     '--- End of stack trace from previous location where exception was thrown ---\r\n' +
     '   at Microsoft.Office.Compliance.Audit.API.StartController.<StartSubscription>d__0.MoveNext()';
   return managementError(400, code, message);
 }
 
-function startSubscription(sim: SimulatorState, req: SimRequest): SimResponse {
+function startSubscription(caller: Caller, req: SimRequest): SimResponse {
+  const { audit } = caller.world;
   const contentType = contentTypeOf(req);
   if (typeof contentType !== 'string') return contentType;
-  if (!sim.audit.auditingEnabled) return auditingOffOnStart(sim, req, contentType);
-  if (sim.audit.isSubscribed(contentType))
+  if (!audit.auditingEnabled) return auditingOffOnStart(caller, req, contentType);
+  if (audit.isSubscribed(contentType))
     return managementError(400, 'AF20024', 'The subscription is already enabled. No property change.');
-  sim.audit.subscribe(contentType);
+  audit.subscribe(contentType);
   return { status: 200, body: { contentType, status: 'enabled', webhook: null } };
 }
 
-function stopSubscription(sim: SimulatorState, req: SimRequest): SimResponse {
+function stopSubscription({ world }: Caller, req: SimRequest): SimResponse {
   const contentType = contentTypeOf(req);
   if (typeof contentType !== 'string') return contentType;
-  if (!sim.audit.auditingEnabled || !sim.audit.isSubscribed(contentType)) {
+  if (!world.audit.auditingEnabled || !world.audit.isSubscribed(contentType)) {
     return managementError(400, 'AF20022', 'No subscription found for the specified content type.');
   }
-  sim.audit.unsubscribe(contentType);
+  world.audit.unsubscribe(contentType);
   return { status: 200, body: undefined };
 }
 
@@ -168,16 +181,17 @@ function listingOrder(blobs: AuditBlob[]): AuditBlob[] {
 }
 
 export class ContentLister {
-  /** Remaining items of a listing, by nextPage token, so paging is stable while blobs arrive. */
-  private readonly pages = new Map<string, AuditBlob[]>();
+  /** Remaining items of a listing and its tenant, by nextPage token, so paging is stable while blobs arrive. */
+  private readonly pages = new Map<string, { tenantId: string; items: AuditBlob[] }>();
 
   constructor(private readonly sim: SimulatorState) {}
 
-  list(req: SimRequest): SimResponse {
+  list({ world }: Caller, req: SimRequest): SimResponse {
     const { sim } = this;
+    const { audit } = world;
     const contentType = contentTypeOf(req);
     if (typeof contentType !== 'string') return contentType;
-    if (!sim.audit.auditingEnabled || !sim.audit.isSubscribed(contentType)) {
+    if (!audit.auditingEnabled || !audit.isSubscribed(contentType)) {
       return managementError(400, 'AF20022', 'No subscription found for the specified content type.');
     }
     const now = Date.now();
@@ -194,12 +208,14 @@ export class ContentLister {
     let items: AuditBlob[];
     const nextPage = queryValue(req, 'nextPage');
     if (nextPage !== undefined) {
+      // Another tenant's token is as unknown here as a made-up one.
       const remaining = this.pages.get(nextPage);
-      if (!remaining) return managementError(400, 'AF20031', `Invalid nextPage Input: ${nextPage}.`);
-      items = remaining;
+      if (remaining?.tenantId !== world.tenantId)
+        return managementError(400, 'AF20031', `Invalid nextPage Input: ${nextPage}.`);
+      items = remaining.items;
     } else {
       items = listingOrder(
-        sim.audit.blobs.filter((blob) => {
+        audit.blobs.filter((blob) => {
           const created = blob.contentCreated.getTime();
           return (
             blob.contentType === contentType && created >= from && created < to && blob.availableAt.getTime() <= now
@@ -208,13 +224,13 @@ export class ContentLister {
       );
     }
 
-    const pageSize = Math.max(1, sim.audit.pageSize);
+    const pageSize = Math.max(1, audit.pageSize);
     const page = items.slice(0, pageSize);
     const rest = items.slice(pageSize);
     const headers: Record<string, string> = {};
     if (rest.length > 0) {
       const token = `${new Date(now).toISOString().slice(0, 10).replace(/-/g, '')}00R${randomBytes(9).toString('hex')}`;
-      this.pages.set(token, rest);
+      this.pages.set(token, { tenantId: world.tenantId, items: rest });
       const query = new URLSearchParams();
       for (const [name, value] of Object.entries(req.query))
         if (name.toLowerCase() !== 'nextpage') query.set(name, value);
@@ -227,7 +243,7 @@ export class ContentLister {
       body: page.map((blob) => ({
         contentType: blob.contentType,
         contentId: blob.contentId,
-        contentUri: `${sim.origins.management}/api/v1.0/${sim.tenantId}/activity/feed/audit/${blob.contentId}`,
+        contentUri: `${sim.origins.management}/api/v1.0/${world.tenantId}/activity/feed/audit/${blob.contentId}`,
         contentCreated: blob.contentCreated.toISOString(),
         contentExpiration: new Date(blob.contentCreated.getTime() + CONTENT_RETENTION_MS).toISOString(),
       })),
@@ -235,9 +251,9 @@ export class ContentLister {
   }
 }
 
-function fetchContent(sim: SimulatorState, contentId: string): SimResponse {
+function fetchContent({ world }: Caller, contentId: string): SimResponse {
   const now = Date.now();
-  const blob = sim.audit.findBlob(contentId);
+  const blob = world.audit.findBlob(contentId);
   if (!blob || blob.availableAt.getTime() > now)
     return managementError(400, 'AF20050', `The specified content (${contentId}) does not exist.`);
   if (blob.contentCreated.getTime() < now - CONTENT_RETENTION_MS) {
@@ -253,12 +269,12 @@ function fetchContent(sim: SimulatorState, contentId: string): SimResponse {
 export function managementRouter(sim: SimulatorState): Router {
   const lister = new ContentLister(sim);
   const guarded =
-    (handler: (req: SimRequest, params: Record<string, string>) => SimResponse) =>
+    (handler: (caller: Caller, req: SimRequest, params: Record<string, string>) => SimResponse) =>
     async (req: SimRequest, params: Record<string, string>): Promise<SimResponse> => {
-      const refusal = guard(sim, req, params.tenant);
-      if (refusal) return refusal;
+      const caller = guard(sim, req, params.tenant);
+      if ('status' in caller) return caller;
       await delay(sim.latencyMs.management);
-      return handler(req, params);
+      return handler(caller, req, params);
     };
   const base = '/api/v1.0/:tenant/activity/feed';
   return new Router((req) =>
@@ -271,26 +287,26 @@ export function managementRouter(sim: SimulatorState): Router {
     .on(
       'GET',
       `${base}/subscriptions/list`,
-      guarded(() => listSubscriptions(sim)),
+      guarded((caller) => listSubscriptions(caller)),
     )
     .on(
       'POST',
       `${base}/subscriptions/start`,
-      guarded((req) => startSubscription(sim, req)),
+      guarded((caller, req) => startSubscription(caller, req)),
     )
     .on(
       'POST',
       `${base}/subscriptions/stop`,
-      guarded((req) => stopSubscription(sim, req)),
+      guarded((caller, req) => stopSubscription(caller, req)),
     )
     .on(
       'GET',
       `${base}/subscriptions/content`,
-      guarded((req) => lister.list(req)),
+      guarded((caller, req) => lister.list(caller, req)),
     )
     .on(
       'GET',
       `${base}/audit/:contentId`,
-      guarded((_req, p) => fetchContent(sim, p.contentId)),
+      guarded((caller, _req, p) => fetchContent(caller, p.contentId)),
     );
 }

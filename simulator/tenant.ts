@@ -2,9 +2,7 @@
  * The simulated tenant's state: what the four services read and tests arrange. Plain data and
  * small stores; no HTTP here.
  */
-import type { PostDeliveryLog } from './postDelivery';
 import { randomBytes } from 'node:crypto';
-import type { TokenIssuer } from './authority';
 import { quarantineRecord, releaseRecord, SYSTEM_RELEASE_USER } from './fixtures';
 import { messageHeader, type MessageOrigin } from './headers';
 import type { ServiceName } from './router';
@@ -144,6 +142,8 @@ export interface RecordedRequest {
   /** 0 while the request is still in flight. */
   status: number;
   at: Date;
+  /** The tenant whose world answered (path tenant, or Graph's token tid); undefined when none was named. */
+  tenantId?: string;
 }
 
 /**
@@ -322,30 +322,39 @@ function unique(values: string[]): string[] {
   });
 }
 
-const DEFAULT_ACCEPTED_DOMAINS = ['contoso.com', 'contoso.onmicrosoft.com'];
-const DEFAULT_MAILBOXES = [
-  'quarantine-notices@contoso.com',
-  'alice@contoso.com',
-  'carol@contoso.com',
-  'secadmin@contoso.com',
-];
+/** Accepted domains and mailboxes of a tenant whose default domain is `domain`. */
+function defaultsFor(domain: string): { acceptedDomains: string[]; mailboxes: string[] } {
+  const label = domain.split('.')[0];
+  return {
+    acceptedDomains: [domain, `${label}.onmicrosoft.com`],
+    mailboxes: ['quarantine-notices', 'alice', 'carol', 'secadmin'].map((name) => `${name}@${domain}`),
+  };
+}
 
 export class Tenant {
   /** Get-AcceptedDomain answers these; the first is the default domain. */
-  acceptedDomains: string[] = [...DEFAULT_ACCEPTED_DOMAINS];
+  acceptedDomains: string[];
   /** Mailboxes that exist, for sendMail. */
-  mailboxes: string[] = [...DEFAULT_MAILBOXES];
+  mailboxes: string[];
   readonly quarantine: QuarantineStore;
 
-  constructor(readonly tenantId: string) {
+  /** @param domain the default domain (contoso.com for the home tenant): its mailboxes are quarantine-notices@, alice@, carol@, secadmin@. */
+  constructor(
+    readonly tenantId: string,
+    readonly domain = 'contoso.com',
+  ) {
     this.quarantine = new QuarantineStore(tenantId);
+    const defaults = defaultsFor(domain);
+    this.acceptedDomains = defaults.acceptedDomains;
+    this.mailboxes = defaults.mailboxes;
   }
 
   /** Back to the defaults: no quarantine rows, the default domains and mailboxes. */
   reset(): void {
     this.quarantine.clear();
-    this.acceptedDomains = [...DEFAULT_ACCEPTED_DOMAINS];
-    this.mailboxes = [...DEFAULT_MAILBOXES];
+    const defaults = defaultsFor(this.domain);
+    this.acceptedDomains = defaults.acceptedDomains;
+    this.mailboxes = defaults.mailboxes;
   }
 
   /** Whether a tenant path segment names this tenant: its GUID or one of its domains. */
@@ -475,27 +484,6 @@ function makeContentId(created: Date, contentType: string): string {
   const expires = new Date(created.getTime() + CONTENT_RETENTION_MS);
   const type = contentType.replace(/\./g, '_');
   return `${stamp(created)}$${stamp(expires)}$${type.toLowerCase()}$${type}$na${randomBytes(6).toString('hex')}`;
-}
-
-/** The parts of the simulator the services read, live (tests change them between calls). */
-export interface SimulatorState {
-  readonly tenantId: string;
-  readonly clientId: string;
-  readonly clientSecret: string;
-  readonly tenant: Tenant;
-  readonly audit: AuditLog;
-  readonly grants: Grants;
-  /** EmailPostDeliveryEvents and the ZAP report (simulator/postDelivery.ts). */
-  readonly postDelivery: PostDeliveryLog;
-  readonly sentMail: SentMail[];
-  readonly sentItems: SentItems;
-  /** How long after a 202 a message saved to Sent Items is listed there. */
-  sentItemsDelayMs: number;
-  readonly tokens: TokenIssuer;
-  /** Origin of each service's listener, e.g. https://127.0.0.1:50123. */
-  readonly origins: Readonly<Record<ServiceName, string>>;
-  exchangeWindowLimit: number;
-  latencyMs: LatencySettings;
 }
 
 /** Added to each handled request, so concurrent clients really overlap. */
