@@ -31,8 +31,8 @@
     the consent) and prints the `npm run tenants -- remove <id>` line. Idempotent too; honours -WhatIf.
 
     Who can run it: in the customer tenant, Privileged Role Administrator (or Global Administrator) for
-    the app roles and the directory role (Cloud Application Administrator suffices for the consent), and
-    Organization Management in Exchange Online for the RBAC part. Same modules as grant-permissions.ps1.
+    the consent, the app roles and the directory role, and Organization Management in Exchange Online for
+    the RBAC part. Same modules as grant-permissions.ps1.
 
 .PARAMETER CustomerTenantId
     The customer's tenant id (GUID). Both sign-ins must land in it, or the script stops.
