@@ -146,9 +146,12 @@ function Write-PartnerCenterConsent {
             [ordered]@{ enterpriseApplicationId = $ManagementApiAppId; scope = 'ActivityFeed.Read' }
         )
     } | ConvertTo-Json -Depth 4
-    Write-Host 'Partner Center alternative (instead of this step, from your Partner Center app):' -ForegroundColor White
+    Write-Host 'Partner Center alternative to this step (from your Partner Center app, with a token for https://api.partnercenter.microsoft.com):' -ForegroundColor White
     Write-Host "  POST https://api.partnercenter.microsoft.com/v1/customers/$tenant/applicationconsents"
     Write-Host "  $($body -replace "`n", "`n  ")"
+    # What matters here is the service principal it creates; the app roles are granted (or found in
+    # place) by step b either way.
+    Write-Host '  It creates the same service principal; step b below grants the app roles either way.'
 }
 
 try {

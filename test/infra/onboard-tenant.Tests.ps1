@@ -144,7 +144,10 @@ Describe 'a customer tenant that has not consented' {
 
     It '-WhatIf prints the consent URL and what it would do, changes nothing and exits 0' {
         $before = Get-FakeState
+        $started = Get-Date
         $run = Invoke-OnboardScript @{ WhatIf = $true; ConsentWaitSeconds = 600 }
+        # It does not wait for a consent it only reports on.
+        ((Get-Date) - $started).TotalSeconds | Should -BeLessThan 30
         $run.ExitCode | Should -Be 0
         $run.Text | Should -Match 'adminconsent\?client_id='
         $run.Text | Should -Match '\[would change\] consent'
