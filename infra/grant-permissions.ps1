@@ -104,19 +104,8 @@ $ErrorActionPreference = 'Stop'
 $PSDefaultParameterValues = @{ '*:ErrorAction' = 'Stop' }
 Set-StrictMode -Version 1.0
 
-# Well-known first-party application ids and role ids (the same in every tenant).
-$ExchangeOnlineAppId = '00000002-0000-0ff1-ce00-000000000000'   # Office 365 Exchange Online
-$ExchangeManageAsAppRoleId = 'dc50a0fb-09a3-484d-be87-e023b12c6440'   # its Exchange.ManageAsApp app role
-$ManagementApiAppId = 'c5393580-f805-4401-95e8-94b7a6ef2fc2'   # Office 365 Management APIs
-$GraphAppId = '00000003-0000-0000-c000-000000000000'   # Microsoft Graph
-$SecurityReaderTemplateId = '5d6b6bb7-de71-4623-b4af-96380a352509'   # Entra built-in role Security Reader
-# Exchange RBAC for Applications roles, each assigned with the sender mailbox's management scope.
-$MailSendRbacRole = 'Application Mail.Send'
-$MailReadRbacRole = 'Application Mail.Read'
-# Tenant-wide Graph permissions that would make the mailbox scope meaningless.
-$TenantWideMailRoles = @('Mail.Send', 'Mail.Read', 'Mail.ReadWrite')
-# Optional Graph permission for the report's post-delivery series (advanced hunting).
-$ThreatHuntingRole = 'ThreatHunting.Read.All'
+# The grants themselves, the well-known ids and the step reporting, shared with onboard-tenant.ps1.
+. (Join-Path $PSScriptRoot 'lib' 'M365Permissions.ps1')
 
 # -WhatIf: connect and read for real, change nothing. Cmdlets the script calls must not inherit WhatIf
 # (Connect-ExchangeOnline would not finish), so the preference is taken here and every change goes
@@ -127,137 +116,6 @@ $Cmdlet = $PSCmdlet
 $script:Changes = 0
 $script:Problems = 0
 $script:CurrentAction = $null
-
-function Write-Step([string] $Status, [string] $Message) {
-    $colour = switch ($Status) {
-        'in place' { 'Green' }
-        'absent' { 'Green' }
-        'changed' { 'Cyan' }
-        'would change' { 'Yellow' }
-        'skipped' { 'Yellow' }
-        default { 'Red' }
-    }
-    Write-Host ('[{0,-12}] {1}' -f $Status, $Message) -ForegroundColor $colour
-}
-
-# Every change goes through here. [changed] is printed only after the change returned without an error:
-# a failing cmdlet throws (ErrorAction Stop) and the script stops before that line.
-function Invoke-Change([string] $Target, [string] $Action, [scriptblock] $Change) {
-    if ($DryRun) {
-        Write-Step 'would change' "$Action -> $Target"
-        return
-    }
-    if (-not $Cmdlet.ShouldProcess($Target, $Action)) {
-        Write-Step 'skipped' "$Action -> $Target"
-        return
-    }
-    $script:CurrentAction = "$Action -> $Target"
-    & $Change | Out-Null
-    $script:CurrentAction = $null
-    $script:Changes++
-    Write-Step 'changed' "$Action -> $Target"
-}
-
-# Reads that may find nothing: Exchange reports "not found" as an error (terminating or not, by cmdlet);
-# with ErrorAction Stop either kind lands in the catch.
-function Get-OrNull([scriptblock] $Read) {
-    try { & $Read } catch { $null }
-}
-
-# Exchange may store a filter with other spacing or parentheses; compare what it means.
-function Format-Filter([string] $Filter) {
-    return ($Filter -replace '[()\s]', '').ToLowerInvariant()
-}
-
-function Get-ResourceServicePrincipal([string] $AppId, [string] $Name) {
-    $resource = Get-MgServicePrincipal -Filter "appId eq '$AppId'" -Property Id, AppId, DisplayName, AppRoles
-    if (-not $resource) {
-        throw "$Name (appId $AppId) has no service principal in this tenant. Create it with: New-MgServicePrincipal -AppId $AppId"
-    }
-    return @($resource)[0]
-}
-
-function Get-AppRoleAssignment($Principal, $Resource, [string] $RoleId) {
-    @(Get-MgServicePrincipalAppRoleAssignment -ServicePrincipalId $Principal.Id -All) |
-        Where-Object { $_ -and $_.ResourceId -eq $Resource.Id -and $_.AppRoleId -eq $RoleId }
-}
-
-# App role assignments are application permissions: granting one is the admin consent.
-function Grant-AppRole($Principal, $Resource, [string] $RoleId, [string] $RoleName, [string] $Why) {
-    if (Get-AppRoleAssignment $Principal $Resource $RoleId) {
-        Write-Step 'in place' "$RoleName on $($Resource.DisplayName) ($Why)"
-        return
-    }
-    Invoke-Change "$($Principal.DisplayName)" "grant $RoleName on $($Resource.DisplayName) ($Why)" {
-        New-MgServicePrincipalAppRoleAssignment -ServicePrincipalId $Principal.Id -PrincipalId $Principal.Id -ResourceId $Resource.Id -AppRoleId $RoleId
-    }
-}
-
-function Revoke-AppRole($Principal, $Resource, [string] $RoleId, [string] $RoleName) {
-    $existing = @(Get-AppRoleAssignment $Principal $Resource $RoleId)
-    if ($existing.Count -eq 0) {
-        Write-Step 'absent' "$RoleName on $($Resource.DisplayName)"
-        return
-    }
-    foreach ($assignment in $existing) {
-        Invoke-Change "$($Principal.DisplayName)" "remove $RoleName on $($Resource.DisplayName)" {
-            Remove-MgServicePrincipalAppRoleAssignment -ServicePrincipalId $Principal.Id -AppRoleAssignmentId $assignment.Id
-        }
-    }
-}
-
-function Get-SecurityReaderAssignment($Principal) {
-    @(Get-MgRoleManagementDirectoryRoleAssignment -Filter "principalId eq '$($Principal.Id)'" -All) |
-        Where-Object { $_ -and $_.RoleDefinitionId -eq $SecurityReaderTemplateId -and $_.DirectoryScopeId -eq '/' }
-}
-
-# Exchange RBAC for Applications: $Role for the app, limited to the sender mailbox's scope.
-function Grant-ExchangeRole([string] $Role, [string] $AssignmentName, [string] $ScopeName, [string] $Why) {
-    $assignment = Get-OrNull { Get-ManagementRoleAssignment -Identity $AssignmentName }
-    if (-not $assignment) {
-        Invoke-Change $AssignmentName "assign $Role to the app, scope $ScopeName ($Why)" {
-            New-ManagementRoleAssignment -Name $AssignmentName -App $sp.Id -Role $Role -CustomResourceScope $ScopeName
-        }
-    } elseif ("$($assignment.CustomResourceScope)" -ne $ScopeName) {
-        Invoke-Change $AssignmentName "move $Role from scope '$($assignment.CustomResourceScope)' to $ScopeName" {
-            Set-ManagementRoleAssignment -Identity $AssignmentName -CustomResourceScope $ScopeName
-        }
-    } else {
-        Write-Step 'in place' "$Role for the app, scope $ScopeName ($Why)"
-    }
-
-    # Any other assignment of this role to this app (another scope, or none = every mailbox) widens it.
-    $others = @(Get-OrNull { Get-ManagementRoleAssignment -Role $Role }) |
-        Where-Object { $_ -and $_.Name -ne $AssignmentName -and ($appIdentities -contains "$($_.RoleAssignee)" -or $appIdentities -contains "$($_.RoleAssigneeName)") }
-    foreach ($other in @($others)) {
-        $script:Problems++
-        Write-Step 'WARNING' "another $Role assignment for this app: $($other.Name) (scope '$($other.CustomResourceScope)'). Remove it unless intended: Remove-ManagementRoleAssignment -Identity '$($other.Name)'"
-    }
-}
-
-function Revoke-ExchangeRole([string] $Role, [string] $AssignmentName) {
-    $assignment = Get-OrNull { Get-ManagementRoleAssignment -Identity $AssignmentName }
-    if (-not $assignment) {
-        Write-Step 'absent' "$Role assignment $AssignmentName"
-        return $null
-    }
-    Invoke-Change $AssignmentName "remove $Role assignment" {
-        Remove-ManagementRoleAssignment -Identity $AssignmentName -Confirm:$false
-    }
-    return "$($assignment.CustomResourceScope)"
-}
-
-function Write-TenantWideWarning([string[]] $Roles) {
-    $script:Problems++
-    $list = $Roles -join ' and '
-    Write-Host ''
-    Write-Host '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!' -ForegroundColor Red
-    Write-Host "!! $($sp.DisplayName) holds the TENANT-WIDE Microsoft Graph $list permission." -ForegroundColor Red
-    Write-Host '!! It reaches ANY mailbox in the tenant, and because permissions add up, the mailbox' -ForegroundColor Red
-    Write-Host '!! scope this script sets up does not limit it. Re-run with -RemoveTenantWideMailSend.' -ForegroundColor Red
-    Write-Host '!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!' -ForegroundColor Red
-    Write-Host ''
-}
 
 try {
     # -----------------------------------------------------------------------------------------------
@@ -305,70 +163,25 @@ try {
     if (-not $activityFeedRead) { throw 'Office 365 Management APIs exposes no ActivityFeed.Read application role.' }
 
     # The sender mailbox names the scope. On -Revoke a deleted mailbox must not block the clean-up.
-    $mailbox = Get-OrNull { Get-EXOMailbox -Identity $SenderMailbox }
-    if (-not $mailbox -and -not $Revoke) { throw "$SenderMailbox is not a mailbox in this tenant (a user or shared mailbox is needed to send from)." }
-    $smtp = if ($mailbox) { [string]$mailbox.PrimarySmtpAddress } else { $SenderMailbox }
-    if ($smtp -ne $SenderMailbox) { Write-Warning "$SenderMailbox resolves to ${smtp}: set NOTIFY_SENDER_MAILBOX to the primary address." }
-    $scopeName = ("QRN sender $smtp").Substring(0, [Math]::Min(64, ("QRN sender $smtp").Length))
-    $scopeFilter = "PrimarySmtpAddress -eq '$($smtp.Replace("'", "''"))'"
-    $mailSendAssignment = "QRN Mail.Send $($sp.AppId)"
-    $mailReadAssignment = "QRN Mail.Read $($sp.AppId)"
-
-    # Pointer to the Entra service principal, which Exchange role assignments are made to.
-    $exoSp = @(Get-OrNull { Get-ServicePrincipal }) | Where-Object { $_ -and "$($_.AppId)" -eq $sp.AppId } | Select-Object -First 1
-    $appIdentities = @($sp.Id, $sp.AppId, $sp.DisplayName) + $(if ($exoSp) { @("$($exoSp.Identity)", "$($exoSp.Name)", "$($exoSp.DisplayName)") } else { @() })
+    $target = Resolve-MailboxTarget $sp $SenderMailbox ([bool]$Revoke)
+    $smtp = $target.Smtp
 
     if ($Revoke) {
         # -------------------------------------------------------------------------------------------
         # The way back, in reverse order of the grants.
         # -------------------------------------------------------------------------------------------
-        $scopes = @($scopeName)
-        foreach ($pair in @(@($MailReadRbacRole, $mailReadAssignment), @($MailSendRbacRole, $mailSendAssignment))) {
-            $usedScope = Revoke-ExchangeRole $pair[0] $pair[1]
-            if ($usedScope -and $scopes -notcontains $usedScope) { $scopes += $usedScope }
-        }
-        foreach ($name in $scopes) {
-            if (-not (Get-OrNull { Get-ManagementScope -Identity $name })) {
-                Write-Step 'absent' "management scope $name"
-                continue
-            }
-            # Another assignment still using the scope (made by someone else) keeps it alive.
-            $users = @(Get-OrNull { Get-ManagementRoleAssignment }) |
-                Where-Object { $_ -and "$($_.CustomResourceScope)" -eq $name -and $_.Name -notin @($mailSendAssignment, $mailReadAssignment) }
-            if ($users) {
-                $script:Problems++
-                Write-Step 'WARNING' "management scope $name is kept: also used by $(@($users | ForEach-Object Name) -join ', ')"
-                continue
-            }
-            Invoke-Change $name 'remove management scope' { Remove-ManagementScope -Identity $name -Confirm:$false }
-        }
-        if ($exoSp) {
-            Invoke-Change $sp.DisplayName 'remove the Exchange service principal (Remove-ServicePrincipal)' {
-                Remove-ServicePrincipal -Identity "$($exoSp.Identity)" -Confirm:$false
-            }
-        } else {
-            Write-Step 'absent' "Exchange service principal for $($sp.DisplayName)"
-        }
+        Revoke-MailboxRbac $sp $target
         Revoke-AppRole $sp $management $activityFeedRead.Id 'ActivityFeed.Read'
-        $readers = @(Get-SecurityReaderAssignment $sp)
-        if ($readers.Count -eq 0) { Write-Step 'absent' 'Entra role Security Reader' }
-        foreach ($reader in $readers) {
-            Invoke-Change $sp.DisplayName 'remove Entra role Security Reader' {
-                Remove-MgRoleManagementDirectoryRoleAssignment -UnifiedRoleAssignmentId $reader.Id
-            }
-        }
+        Revoke-SecurityReader $sp
         Revoke-AppRole $sp $exchange $ExchangeManageAsAppRoleId 'Exchange.ManageAsApp'
 
         $graph = Get-ResourceServicePrincipal $GraphAppId 'Microsoft Graph'
         # The optional ThreatHunting.Read.All goes too, when it was granted (silent when it never was).
-        $hunting = $graph.AppRoles | Where-Object { $_.Value -eq $ThreatHuntingRole -and $_.AllowedMemberTypes -contains 'Application' }
+        $hunting = Find-AppRole $graph $ThreatHuntingRole
         if ($hunting -and (Get-AppRoleAssignment $sp $graph $hunting.Id)) { Revoke-AppRole $sp $graph $hunting.Id $ThreatHuntingRole }
-        foreach ($value in $TenantWideMailRoles) {
-            $role = $graph.AppRoles | Where-Object { $_.Value -eq $value -and $_.AllowedMemberTypes -contains 'Application' }
-            if ($role -and (Get-AppRoleAssignment $sp $graph $role.Id)) {
-                $script:Problems++
-                Write-Step 'WARNING' "the identity still holds tenant-wide Microsoft Graph $value, which this script never grants: remove it with -RemoveTenantWideMailSend (without -Revoke) or in the Entra admin center"
-            }
+        foreach ($value in @(Get-TenantWideMailGrants $sp $graph | ForEach-Object Value | Select-Object -Unique)) {
+            $script:Problems++
+            Write-Step 'WARNING' "the identity still holds tenant-wide Microsoft Graph $value, which this script never grants: remove it with -RemoveTenantWideMailSend (without -Revoke) or in the Entra admin center"
         }
     } else {
         # -------------------------------------------------------------------------------------------
@@ -377,15 +190,7 @@ try {
         # -------------------------------------------------------------------------------------------
         Grant-AppRole $sp $exchange $ExchangeManageAsAppRoleId 'Exchange.ManageAsApp' 'snapshot: Exchange admin API as the app'
 
-        # Security Reader: the least built-in Entra role known to read quarantine (README: Permissions).
-        # For built-in roles the role definition id is the template id.
-        if (Get-SecurityReaderAssignment $sp) {
-            Write-Step 'in place' 'Entra role Security Reader (snapshot: read quarantine)'
-        } else {
-            Invoke-Change $sp.DisplayName 'assign Entra role Security Reader, tenant-wide (snapshot: read quarantine)' {
-                New-MgRoleManagementDirectoryRoleAssignment -PrincipalId $sp.Id -RoleDefinitionId $SecurityReaderTemplateId -DirectoryScopeId '/'
-            }
-        }
+        Grant-SecurityReader $sp
 
         # -------------------------------------------------------------------------------------------
         # 2. Management Activity API: release records (Audit.General). Without it the feed answers AF10001.
@@ -396,14 +201,7 @@ try {
         # 3. Mail.Send and Mail.Read, scoped to the sender mailbox with Exchange RBAC for Applications.
         # -------------------------------------------------------------------------------------------
         $graph = Get-ResourceServicePrincipal $GraphAppId 'Microsoft Graph'
-        $tenantWide = @()
-        foreach ($value in $TenantWideMailRoles) {
-            $role = $graph.AppRoles | Where-Object { $_.Value -eq $value -and $_.AllowedMemberTypes -contains 'Application' }
-            if (-not $role) { continue }
-            foreach ($assignment in @(Get-AppRoleAssignment $sp $graph $role.Id)) {
-                $tenantWide += [pscustomobject]@{ Value = $value; Assignment = $assignment }
-            }
-        }
+        $tenantWide = @(Get-TenantWideMailGrants $sp $graph)
         if ($tenantWide.Count -eq 0) {
             Write-Step 'in place' 'no tenant-wide Microsoft Graph Mail.Send / Mail.Read (good: mail access is limited to the scope below)'
         } elseif ($RemoveTenantWideMailSend) {
@@ -413,37 +211,14 @@ try {
                 }
             }
         } else {
-            Write-TenantWideWarning @($tenantWide | ForEach-Object Value | Select-Object -Unique)
+            Write-TenantWideWarning $sp @($tenantWide | ForEach-Object Value | Select-Object -Unique) 'Re-run with -RemoveTenantWideMailSend.'
         }
 
-        if ($exoSp) {
-            Write-Step 'in place' "Exchange service principal for $($sp.DisplayName)"
-        } else {
-            Invoke-Change $sp.DisplayName 'create the Exchange service principal (New-ServicePrincipal)' {
-                New-ServicePrincipal -AppId $sp.AppId -ObjectId $sp.Id -DisplayName $sp.DisplayName
-            }
-        }
-
-        # A management scope that matches exactly the sender mailbox.
-        $scope = Get-OrNull { Get-ManagementScope -Identity $scopeName }
-        if (-not $scope) {
-            Invoke-Change $scopeName "create management scope ($scopeFilter)" {
-                New-ManagementScope -Name $scopeName -RecipientRestrictionFilter $scopeFilter
-            }
-        } elseif ((Format-Filter $scope.RecipientFilter) -ne (Format-Filter $scopeFilter)) {
-            Invoke-Change $scopeName "reset management scope filter from ($($scope.RecipientFilter)) to ($scopeFilter)" {
-                Set-ManagementScope -Identity $scopeName -RecipientRestrictionFilter $scopeFilter
-            }
-        } else {
-            Write-Step 'in place' "management scope $scopeName ($scopeFilter)"
-        }
-
-        Grant-ExchangeRole $MailSendRbacRole $mailSendAssignment $scopeName 'sending'
-        Grant-ExchangeRole $MailReadRbacRole $mailReadAssignment $scopeName 'finding a sent notification in Sent Items'
+        Grant-MailboxRbac $sp $target
 
         # Optional: advanced hunting for the report's post-delivery series.
         if ($GrantThreatHunting) {
-            $hunting = $graph.AppRoles | Where-Object { $_.Value -eq $ThreatHuntingRole -and $_.AllowedMemberTypes -contains 'Application' }
+            $hunting = Find-AppRole $graph $ThreatHuntingRole
             if (-not $hunting) { throw "Microsoft Graph exposes no $ThreatHuntingRole application role." }
             Grant-AppRole $sp $graph $hunting.Id $ThreatHuntingRole 'report: post-delivery series through advanced hunting'
         }
@@ -451,26 +226,7 @@ try {
         # -------------------------------------------------------------------------------------------
         # 4. What Exchange says the app may do with the sender mailbox.
         # -------------------------------------------------------------------------------------------
-        Write-Host ''
-        Write-Host "Test-ServicePrincipalAuthorization -Identity $($sp.AppId) -Resource $smtp" -ForegroundColor White
-        try {
-            $test = @(Test-ServicePrincipalAuthorization -Identity $sp.AppId -Resource $smtp)
-            $test | Format-Table RoleName, GrantedPermissions, AllowedResourceScope, ScopeType, InScope -AutoSize | Out-String -Width 200 | Write-Host
-            foreach ($role in @($MailSendRbacRole, $MailReadRbacRole)) {
-                $inScope = $test | Where-Object { $_.RoleName -eq $role -and "$($_.InScope)" -eq 'True' }
-                if ($inScope) {
-                    Write-Step 'in place' "$role covers $smtp"
-                } elseif ($DryRun) {
-                    Write-Step 'would change' "$role does not cover $smtp yet; it will once the changes above are made"
-                } else {
-                    $script:Problems++
-                    Write-Step 'WARNING' "$role does not (yet) cover $smtp. Exchange can take a while to see new scopes: run the script again later."
-                }
-            }
-        } catch {
-            if ($DryRun) { Write-Step 'would change' 'Test-ServicePrincipalAuthorization cannot run before the Exchange service principal exists' }
-            else { $script:Problems++; Write-Step 'WARNING' "Test-ServicePrincipalAuthorization failed: $($_.Exception.Message)" }
-        }
+        Show-MailboxAuthorization $sp $target
     }
 } catch {
     $what = if ($script:CurrentAction) { "$($script:CurrentAction): " } else { '' }

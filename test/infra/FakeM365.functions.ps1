@@ -42,8 +42,47 @@ function Get-MgServicePrincipal {
     }
     if ($Filter -match "appId eq '([^']+)'") {
         $appId = $Matches[1]
+        # A customer tenant whose admin consents while the onboarding script waits: the consent lands
+        # after this many look-ups of the app (the admin-consent URL creates the service principal and
+        # grants the app roles the app registration requests).
+        if (-not $global:Fake.Identity -and $global:Fake.ContainsKey('ConsentAfterLookups') -and $global:Fake.ConsentAppId -eq $appId) {
+            $global:Fake.ConsentAfterLookups--
+            # Once: an admin consents one time, a later removal of the service principal stays removed.
+            if ($global:Fake.ConsentAfterLookups -lt 0) { $global:Fake.Remove('ConsentAfterLookups'); Add-FakeConsent $appId }
+        }
         $global:Fake.Resources | Where-Object { $_.AppId -eq $appId }
+        if ($global:Fake.Identity -and $global:Fake.Identity.AppId -eq $appId) { [pscustomobject]$global:Fake.Identity }
     }
+}
+# What an admin consent to the multi-tenant app does in the tenant: its service principal, and the app
+# roles the registration requests (Exchange.ManageAsApp, ActivityFeed.Read) assigned to it.
+function Add-FakeConsent([string] $AppId) {
+    $id = New-FakeId
+    $global:Fake.Identity = @{ Id = $id; AppId = $AppId; DisplayName = 'qrn-provider'; ServicePrincipalType = 'Application' }
+    foreach ($resource in $global:Fake.Resources) {
+        foreach ($role in @($resource.AppRoles | Where-Object { $_.Value -in @('Exchange.ManageAsApp', 'ActivityFeed.Read') })) {
+            $global:Fake.AppRoleAssignments.Add(@{ Id = (New-FakeId); PrincipalId = $id; ResourceId = $resource.Id; AppRoleId = $role.Id })
+        }
+    }
+}
+function New-MgServicePrincipal {
+    [CmdletBinding()]
+    param([string] $AppId)
+    Register-FakeCall "New-MgServicePrincipal AppId=$AppId"
+    if (Test-FakeFailure 'New-MgServicePrincipal') { return }
+    # Created by an admin through Graph: no app roles yet (those are granted one by one).
+    $global:Fake.Identity = @{ Id = (New-FakeId); AppId = $AppId; DisplayName = 'qrn-provider'; ServicePrincipalType = 'Application' }
+    [pscustomobject]$global:Fake.Identity
+}
+function Remove-MgServicePrincipal {
+    [CmdletBinding()]
+    param([string] $ServicePrincipalId)
+    Register-FakeCall "Remove-MgServicePrincipal $ServicePrincipalId"
+    if (Test-FakeFailure 'Remove-MgServicePrincipal') { return }
+    # Entra deletes the principal's app role and directory role assignments with it.
+    foreach ($assignment in @($global:Fake.AppRoleAssignments | Where-Object { $_.PrincipalId -eq $ServicePrincipalId })) { [void]$global:Fake.AppRoleAssignments.Remove($assignment) }
+    foreach ($assignment in @($global:Fake.DirectoryRoles | Where-Object { $_.PrincipalId -eq $ServicePrincipalId })) { [void]$global:Fake.DirectoryRoles.Remove($assignment) }
+    $global:Fake.Identity = $null
 }
 function Get-MgServicePrincipalAppRoleAssignment {
     [CmdletBinding()]
@@ -96,8 +135,8 @@ function Remove-MgRoleManagementDirectoryRoleAssignment {
 # ---- ExchangeOnlineManagement ---------------------------------------------------------------------
 function Connect-ExchangeOnline {
     [CmdletBinding()]
-    param([switch] $ShowBanner, [string] $ExchangeEnvironmentName, [switch] $DisableWAM)
-    Register-FakeCall "Connect-ExchangeOnline DisableWAM=$([bool]$DisableWAM) Environment=$ExchangeEnvironmentName"
+    param([switch] $ShowBanner, [string] $ExchangeEnvironmentName, [switch] $DisableWAM, [string] $DelegatedOrganization)
+    Register-FakeCall "Connect-ExchangeOnline DisableWAM=$([bool]$DisableWAM) Environment=$ExchangeEnvironmentName$(if ($DelegatedOrganization) { " DelegatedOrganization=$DelegatedOrganization" })"
     if (Test-FakeFailure 'Connect-ExchangeOnline') { return }
 }
 function Get-ConnectionInformation {

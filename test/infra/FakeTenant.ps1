@@ -4,7 +4,7 @@
 
 $script:FakeModules = [ordered]@{
     'Microsoft.Graph.Authentication' = @{ Version = '2.25.0'; Functions = @('Connect-MgGraph', 'Get-MgContext') }
-    'Microsoft.Graph.Applications' = @{ Version = '2.25.0'; Functions = @('Get-MgServicePrincipal', 'Get-MgServicePrincipalAppRoleAssignment', 'New-MgServicePrincipalAppRoleAssignment', 'Remove-MgServicePrincipalAppRoleAssignment') }
+    'Microsoft.Graph.Applications' = @{ Version = '2.25.0'; Functions = @('Get-MgServicePrincipal', 'New-MgServicePrincipal', 'Remove-MgServicePrincipal', 'Get-MgServicePrincipalAppRoleAssignment', 'New-MgServicePrincipalAppRoleAssignment', 'Remove-MgServicePrincipalAppRoleAssignment') }
     'Microsoft.Graph.Identity.Governance' = @{ Version = '2.25.0'; Functions = @('Get-MgRoleManagementDirectoryRoleAssignment', 'New-MgRoleManagementDirectoryRoleAssignment', 'Remove-MgRoleManagementDirectoryRoleAssignment') }
     'ExchangeOnlineManagement' = @{ Version = '3.7.2'; Functions = @('Connect-ExchangeOnline', 'Get-ConnectionInformation', 'Get-EXOMailbox', 'Get-ServicePrincipal', 'New-ServicePrincipal', 'Remove-ServicePrincipal', 'Get-ManagementScope', 'New-ManagementScope', 'Set-ManagementScope', 'Remove-ManagementScope', 'Get-ManagementRoleAssignment', 'New-ManagementRoleAssignment', 'Set-ManagementRoleAssignment', 'Remove-ManagementRoleAssignment', 'Test-ServicePrincipalAuthorization') }
 }
@@ -84,7 +84,8 @@ function Get-FakeState {
     $scopes = @($global:Fake.Scopes.Values | ForEach-Object { "$($_.Name)|$($_.RecipientFilter)" } | Sort-Object)
     $roles = @($global:Fake.RoleAssignments.Values | ForEach-Object { "$($_.Role)|$($_.CustomResourceScope)" } | Sort-Object)
     $sps = @($global:Fake.ExoServicePrincipals | ForEach-Object { $_.AppId } | Sort-Object)
-    ($graphRoles + '#' + $directory + '#' + $scopes + '#' + $roles + '#' + $sps) -join "`n"
+    $entra = if ($global:Fake.Identity) { "service principal of $($global:Fake.Identity.AppId)" } else { 'no service principal' }
+    ($graphRoles + '#' + $directory + '#' + $scopes + '#' + $roles + '#' + $sps + '#' + $entra) -join "`n"
 }
 
 # Runs the script in this process; returns its exit code and every line it printed (host, warnings).
@@ -92,6 +93,37 @@ function Invoke-GrantScript([hashtable] $Arguments = @{}) {
     $global:LASTEXITCODE = $null
     $script = Join-Path $PSScriptRoot '..' '..' 'infra' 'grant-permissions.ps1'
     $all = @{ ManagedIdentityObjectId = $script:Ids.Identity; SenderMailbox = 'notices@contoso.com' }
+    foreach ($key in $Arguments.Keys) { $all[$key] = $Arguments[$key] }
+    $lines = & $script @all *>&1 | ForEach-Object { "$_" }
+    [pscustomobject]@{ ExitCode = $global:LASTEXITCODE; Lines = @($lines); Text = ($lines -join "`n") }
+}
+
+# ---- infra/onboard-tenant.ps1 ----------------------------------------------------------------------
+$script:Ids.Customer = '22222222-3333-4444-5555-666666666666'
+$script:Ids.ProviderApp = '77777777-8888-9999-aaaa-bbbbbbbbbbbb'
+
+# A customer tenant of the service provider. -Consented: an admin already opened the admin-consent URL
+# (the app's service principal exists with the two app roles the registration requests). Otherwise no
+# service principal; -ConsentAfterLookups N: the admin consents while the script waits, after N look-ups.
+function New-FakeCustomerTenant([switch] $Consented, [int] $ConsentAfterLookups = -1) {
+    New-FakeTenant
+    $global:Fake.TenantId = $script:Ids.Customer
+    $global:Fake.Identity = $null
+    $global:Fake.Mailboxes = @('notices@fabrikam.com')
+    $global:Fake.ConsentAppId = $script:Ids.ProviderApp
+    if ($Consented) { $global:Fake.ConsentAfterLookups = 0 }
+    elseif ($ConsentAfterLookups -ge 0) { $global:Fake.ConsentAfterLookups = $ConsentAfterLookups }
+    # The consent happens on the first look-up; the look-up is not part of any test's call list.
+    if ($Consented) { Get-MgServicePrincipal -Filter "appId eq '$($script:Ids.ProviderApp)'" | Out-Null; $global:Fake.Calls.Clear() }
+}
+
+# The service principal the consent created (its id is made up per tenant).
+function Get-FakeProviderSp { $global:Fake.Identity }
+
+function Invoke-OnboardScript([hashtable] $Arguments = @{}) {
+    $global:LASTEXITCODE = $null
+    $script = Join-Path $PSScriptRoot '..' '..' 'infra' 'onboard-tenant.ps1'
+    $all = @{ CustomerTenantId = $script:Ids.Customer; MultiTenantAppId = $script:Ids.ProviderApp; SenderMailbox = 'notices@fabrikam.com'; ConsentWaitSeconds = 0 }
     foreach ($key in $Arguments.Keys) { $all[$key] = $Arguments[$key] }
     $lines = & $script @all *>&1 | ForEach-Object { "$_" }
     [pscustomobject]@{ ExitCode = $global:LASTEXITCODE; Lines = @($lines); Text = ($lines -join "`n") }
