@@ -121,7 +121,7 @@ export class Deployment {
   private runtimeOf(record: TenantRecord): Runtime {
     const home = record.tenantId === this.homeTenantId;
     if (home && Object.keys(record.settings).length === 0) return this.home;
-    const key = JSON.stringify(record.settings);
+    const key = JSON.stringify([record.name, record.settings]);
     const cached = this.runtimes.get(record.tenantId);
     if (cached?.key === key) return cached.runtime;
     const settings = tenantSettings(this.env, record, this.homeTenantId);
@@ -130,6 +130,7 @@ export class Deployment {
       tablePrefix: tablePrefixFor(record.tenantId, this.homeTenantId),
       credential,
       home,
+      name: record.name,
     });
     this.runtimes.set(record.tenantId, { key, runtime });
     return runtime;

@@ -72,6 +72,8 @@ export interface TenantScope {
   tablePrefix: string;
   credential: AppCredential;
   home: boolean;
+  /** The tenant's name in the Tenants table: health emails say whose they are. */
+  name?: string;
 }
 
 /** The deployment's own tenant (M365_TENANT_ID): today's table names and sign-in. */
@@ -345,7 +347,11 @@ export class Runtime {
                 delivery: { ...(await this.sendDeps()).delivery, health: undefined, clock: clock ?? this.clock },
                 recipients,
                 timeZone: this.settings.template.timeZone ?? 'UTC',
-                deployment: { app: this.settings.deploymentName, tenantId: this.settings.tenantId },
+                deployment: {
+                  app: this.settings.deploymentName,
+                  tenantId: this.settings.tenantId,
+                  tenantName: this.scope.name,
+                },
               })
           : undefined;
       return new HealthMonitor({

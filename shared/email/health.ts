@@ -33,6 +33,8 @@ export interface Deployment {
   /** The function app's name (WEBSITE_SITE_NAME in Azure); absent when run elsewhere. */
   app: string | undefined;
   tenantId: string;
+  /** The tenant's name in a service provider's Tenants table; absent for a single-tenant deployment. */
+  tenantName?: string;
 }
 
 /**
@@ -45,7 +47,10 @@ export const PRODUCTION_DOCTOR =
 function deploymentText(deployment: Deployment | undefined): string {
   if (!deployment) return '';
   const app = deployment.app ? `function app ${displayText(deployment.app, 80)}` : 'run outside Azure';
-  return `${app}, Microsoft 365 tenant ${displayText(deployment.tenantId, 40)}`;
+  const tenant = deployment.tenantName
+    ? `${displayText(deployment.tenantName, 80)} (${displayText(deployment.tenantId, 40)})`
+    : displayText(deployment.tenantId, 40);
+  return `${app}, Microsoft 365 tenant ${tenant}`;
 }
 
 const FOOTER =
