@@ -237,7 +237,7 @@ export class Deployment {
     }
   }
 
-  private async runStage(runtime: Runtime, run: TenantRun & { attempt?: number }): Promise<object> {
+  private async runStage(runtime: Runtime, run: TenantRun): Promise<object> {
     const works: Record<TenantStage, () => Promise<object>> = {
       snapshot: () => runtime.snapshot(),
       detect: () => runtime.detect(),
@@ -253,10 +253,11 @@ export class Deployment {
     }
   }
 
-  private async retryReport(run: TenantRun & { attempt?: number }): Promise<void> {
+  private async retryReport(run: TenantRun): Promise<void> {
     const attempt = (run.attempt ?? 1) + 1;
     if (attempt > REPORT_ATTEMPTS) return;
     const queue = this.tenantRunsQueue();
+    await queue.createIfNotExists();
     await queue.sendMessage(encodeText(JSON.stringify({ ...run, attempt })), {
       visibilityTimeout: REPORT_RETRY_MS / 1000,
     });

@@ -14,6 +14,8 @@ export interface TenantRun {
   tenant: string;
   stage: TenantStage;
   firedAt: string;
+  /** A weekly report's try (1 when absent): a report whose send is in doubt comes back, a few times at most. */
+  attempt?: number;
 }
 
 export class MalformedTenantRunError extends Error {
@@ -35,13 +37,20 @@ export function parseTenantRun(body: unknown): TenantRun {
     }
   }
   if (!isRecord(value)) throw new MalformedTenantRunError('tenant run is not a JSON object');
-  const { tenant, stage, firedAt } = value;
+  const { tenant, stage, firedAt, attempt } = value;
   if (typeof tenant !== 'string' || !isGuid(tenant)) throw new MalformedTenantRunError('tenant run names no tenant id');
   if (typeof stage !== 'string' || !(TENANT_STAGES as readonly string[]).includes(stage))
     throw new MalformedTenantRunError(`tenant run stage is not one of ${TENANT_STAGES.join(', ')}`);
   const fired = typeof firedAt === 'string' ? Date.parse(firedAt) : Number.NaN;
   if (!Number.isFinite(fired)) throw new MalformedTenantRunError('tenant run has no firedAt time');
-  return { tenant: tenant.toLowerCase(), stage: stage as TenantStage, firedAt: new Date(fired).toISOString() };
+  if (attempt !== undefined && !(Number.isInteger(attempt) && (attempt as number) >= 1 && (attempt as number) <= 100))
+    throw new MalformedTenantRunError('tenant run attempt is not a whole number from 1 to 100');
+  const run: TenantRun = {
+    tenant: tenant.toLowerCase(),
+    stage: stage as TenantStage,
+    firedAt: new Date(fired).toISOString(),
+  };
+  return attempt === undefined ? run : { ...run, attempt: attempt as number };
 }
 
 /**

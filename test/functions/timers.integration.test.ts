@@ -1,10 +1,10 @@
 import { InvocationContext, type Timer } from '@azure/functions';
-import { QueueClient } from '@azure/storage-queue';
 import { detectReleasesHandler } from '../../functions/detectReleases';
 import { runTenantStageHandler } from '../../functions/runTenantStage';
 import { snapshotQuarantineHandler } from '../../functions/snapshotQuarantine';
 import { TENANT_RUNS_QUEUE } from '../../shared/tenants/tenantRun';
 import { quarantineRow } from '../../simulator/fixtures';
+import { takeEach } from '../support/queues';
 import { World } from '../support/world';
 
 const world = World.forSuite();
@@ -39,16 +39,7 @@ function context(name: string): { context: InvocationContext; lines: string[] } 
 
 /** What the host would hand runTenantStage: every tenant-runs message, decoded, taken off the queue. */
 async function takeTenantRuns(): Promise<string[]> {
-  const queue = new QueueClient(world.azurite.connectionString, TENANT_RUNS_QUEUE);
-  const bodies: string[] = [];
-  for (;;) {
-    const { receivedMessageItems } = await queue.receiveMessages({ numberOfMessages: 32 });
-    if (receivedMessageItems.length === 0) return bodies;
-    for (const m of receivedMessageItems) {
-      bodies.push(Buffer.from(m.messageText, 'base64').toString('utf8'));
-      await queue.deleteMessage(m.messageId, m.popReceipt);
-    }
-  }
+  return (await takeEach(world.azurite.connectionString, TENANT_RUNS_QUEUE, async () => undefined)).map((t) => t.body);
 }
 
 describe('the timer functions', () => {

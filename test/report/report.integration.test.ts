@@ -5,7 +5,9 @@
  * a crash in the middle of counting); and the weekly email goes out once per period with its charts.
  */
 import { InvocationContext, type Timer } from '@azure/functions';
+import { runTenantStageHandler } from '../../functions/runTenantStage';
 import { weeklyReportHandler } from '../../functions/weeklyReport';
+import { TENANT_RUNS_QUEUE } from '../../shared/tenants/tenantRun';
 import { detectReleases } from '../../shared/detect/detectReleases';
 import { feedAlsoReadBy } from '../../shared/app/countedFeed';
 import { ACTIVITY_KINDS } from '../../shared/report/activity';
@@ -17,6 +19,7 @@ import { isoWeek, ReportDeferredError } from '../../shared/notify/sendReport';
 import type { CountOutcome } from '../../shared/report/ports';
 import { loadSampleTenant } from '../../simulator/sampleTenant';
 import { CHART_WIDTH } from '../../shared/report/charts';
+import { takeEach } from '../support/queues';
 import { World } from '../support/world';
 import { decodePng, PNG_SIGNATURE } from './png';
 
@@ -153,21 +156,25 @@ describe('the weekly report email', () => {
     expect(world.sim.sentMail).toHaveLength(1);
   });
 
-  it('is what the weeklyReport timer function sends, with the app settings, logging one summary line', async () => {
+  it("is what the weeklyReport timer's tenant run sends, with the app settings, logging one summary line each", async () => {
     const saved = { ...process.env };
     Object.assign(process.env, world.env({ REPORT_RECIPIENTS: recipients }));
     const lines: string[] = [];
     const context = new InvocationContext({ functionName: 'weeklyReport', invocationId: 'test', logHandler: (level, ...args) => lines.push(`${level} ${args.join(' ')}`) });
     const timer: Timer = { isPastDue: false, schedule: { adjustForDST: false }, scheduleStatus: { last: '', next: '', lastUpdated: '' } };
     try {
-      await weeklyReportHandler(timer, context);
-      await weeklyReportHandler(timer, context);
+      // Each tick fans out one tenant run, which sends the report (the second finds it told).
+      for (let tick = 0; tick < 2; tick++) {
+        await weeklyReportHandler(timer, context);
+        await takeEach(world.azurite.connectionString, TENANT_RUNS_QUEUE, (body) => runTenantStageHandler(body, context));
+      }
     } finally {
       for (const key of Object.keys(process.env)) if (!(key in saved)) delete process.env[key];
       Object.assign(process.env, saved);
     }
     expect(world.sim.sentMail).toHaveLength(1);
-    expect(lines.filter((l) => l.startsWith('information summary report {'))).toHaveLength(2);
+    expect(lines.filter((l) => l.startsWith('information summary report fan-out {'))).toHaveLength(2);
+    expect(lines.filter((l) => /^information summary tenant run \{.*"stage":"report"/.test(l))).toHaveLength(2);
   });
 
   it('sends nothing while REPORT_RECIPIENTS is empty', async () => {

@@ -1,9 +1,9 @@
 import { TableClient } from '@azure/data-tables';
-import { QueueClient } from '@azure/storage-queue';
 import { Deployment } from '../../shared/app/deployment';
 import { tablePrefixFor } from '../../shared/tenants/tenantSettings';
 import { quarantineRow, type TenantWorld } from '../../simulator';
 import { QueueHost } from '../support/host';
+import { takeEach } from '../support/queues';
 import { World } from '../support/world';
 
 const world = World.forSuite();
@@ -185,15 +185,17 @@ describe('one deployment serving several customer tenants', () => {
     releasedMessage(paused, 'alice@paused.example');
     await serve([[paused, 'Paused']]);
     await deployment.fanOut('snapshot');
-    await takeEach('tenant-runs', (body) => deployment.runTenant(body, 'test'));
+    await takeEach(world.azurite.connectionString, 'tenant-runs', (body) => deployment.runTenant(body, 'test'));
     await deployment.fanOut('detect');
-    await takeEach('tenant-runs', (body) => deployment.runTenant(body, 'test'));
+    await takeEach(world.azurite.connectionString, 'tenant-runs', (body) => deployment.runTenant(body, 'test'));
     // Detection queued the notice; the tenant is disabled before it is sent.
     const registry = await deployment.registry();
     const record = await registry.get(paused.tenantId);
     await registry.put({ ...record!, disabled: true });
     deployment.forgetTenants();
-    const [queued] = await takeEach('release-notifications', (body, id) => deployment.sendQueued(body, id));
+    const [queued] = await takeEach(world.azurite.connectionString, 'release-notifications', (body, id) =>
+      deployment.sendQueued(body, id),
+    );
     expect(queued?.result).toEqual({ tenant: paused.tenantId, held: true });
     expect(await deployment.fanOut('snapshot')).toMatchObject({ tenants: 0, disabled: 1 });
     // Removed: the held copy (the same text, back in an hour) is dropped when it comes back.
@@ -203,21 +205,3 @@ describe('one deployment serving several customer tenants', () => {
     expect(world.sim.allSentMail()).toHaveLength(0);
   }, 60_000);
 });
-
-/** Takes every visible message of a queue and hands each to `handle`, as its queue function would. */
-async function takeEach(
-  name: string,
-  handle: (body: string, id: string) => Promise<object>,
-): Promise<Array<{ body: string; result: object }>> {
-  const queue = new QueueClient(world.azurite.connectionString, name);
-  const taken: Array<{ body: string; result: object }> = [];
-  for (;;) {
-    const { receivedMessageItems } = await queue.receiveMessages({ numberOfMessages: 32 });
-    if (receivedMessageItems.length === 0) return taken;
-    for (const m of receivedMessageItems) {
-      const body = Buffer.from(m.messageText, 'base64').toString('utf8');
-      taken.push({ body, result: await handle(body, m.messageId).catch((e: unknown) => ({ error: String(e) })) });
-      await queue.deleteMessage(m.messageId, m.popReceipt);
-    }
-  }
-}

@@ -1,6 +1,6 @@
-import { QueueClient } from '@azure/storage-queue';
 import { Deployment } from '../../shared/app/deployment';
 import { TENANT_RUNS_QUEUE } from '../../shared/tenants/tenantRun';
+import { takeEach } from '../support/queues';
 import { World } from '../support/world';
 
 const world = World.forSuite();
@@ -11,16 +11,11 @@ const summaries = () =>
 /** A detection tick, then each tenant run it queued, as the host would run them. */
 async function detectionTick(deployment: Deployment): Promise<object> {
   const fanOut = await deployment.fanOut('detect');
-  const queue = new QueueClient(world.azurite.connectionString, TENANT_RUNS_QUEUE);
-  for (;;) {
-    const { receivedMessageItems } = await queue.receiveMessages({ numberOfMessages: 32 });
-    if (receivedMessageItems.length === 0) return fanOut;
-    for (const m of receivedMessageItems) {
-      // A failed run is logged by runTenantStage and the message is done, as here.
-      await deployment.runTenant(Buffer.from(m.messageText, 'base64').toString('utf8'), 'test').catch(() => undefined);
-      await queue.deleteMessage(m.messageId, m.popReceipt);
-    }
-  }
+  // A failed run is logged by runTenantStage and its message is done, as here.
+  await takeEach(world.azurite.connectionString, TENANT_RUNS_QUEUE, (body) =>
+    deployment.runTenant(body, 'test').catch(() => undefined),
+  );
+  return fanOut;
 }
 
 async function withTenantRow(deployment: Deployment): Promise<void> {
