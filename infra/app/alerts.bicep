@@ -51,11 +51,14 @@ resource actionGroup 'Microsoft.Insights/actionGroups@2023-01-01' = {
 }
 
 // Function executions show up in Application Insights as requests (one per invocation, success false
-// when it threw) and their errors as exceptions. Either in the window means a run failed.
+// when it threw) and their errors as exceptions. Either in the window means a run failed. A tenant's
+// snapshot, detection or report run does not throw (the queue would retry it at once, five times,
+// against a tenant that cannot answer; the next tick is its retry): its one error trace counts instead.
 var failureQuery = '''
 union
   (requests | where success == false | project timestamp, operation_Name, what = strcat('failed run: ', resultCode)),
-  (exceptions | project timestamp, operation_Name, what = strcat('exception: ', type, ': ', outerMessage))
+  (exceptions | project timestamp, operation_Name, what = strcat('exception: ', type, ': ', outerMessage)),
+  (traces | where message startswith 'tenant run failed' | project timestamp, operation_Name, what = substring(message, 0, 200))
 | summarize failures = count(), examples = make_set(what, 5) by operation_Name
 '''
 
