@@ -1,5 +1,5 @@
 import { isGuid, type Env } from '../config/settings';
-import type { CheckResult, DoctorCheck, DoctorContext } from '../checks/check';
+import { needsText, type CheckResult, type DoctorCheck, type DoctorContext } from '../checks/check';
 import type { TokenSource } from './credential';
 
 /** What the token checks use of the runtime. */
@@ -81,7 +81,41 @@ export function describeCredentials(env: Env, m365TenantId: string | undefined):
   };
 }
 
+/**
+ * A customer tenant is reached as the multi-tenant app registration (MULTI_TENANT_APP_ID), proven by the
+ * deployment's own identity through the app's federated credential: both must be there.
+ */
+export function describeCustomerCredentials(
+  env: Env,
+  tenant: { tenantId: string; homeTenantId: string; multiTenantAppId: string | undefined },
+): CredentialsVerdict {
+  const own = describeCredentials(env, tenant.homeTenantId);
+  if (!tenant.multiTenantAppId)
+    return {
+      ok: false,
+      missing: ['MULTI_TENANT_APP_ID'],
+      detail: `tenant ${tenant.tenantId} is a customer tenant: the app signs in there as the multi-tenant app registration, and MULTI_TENANT_APP_ID (its client id) is not set; set it on the deployment (README, "Many tenants").`,
+    };
+  if (!own.ok) return own;
+  return {
+    ok: true,
+    ...(own.warning ? { warning: true } : {}),
+    missing: [],
+    detail: `the multi-tenant app ${tenant.multiTenantAppId} in tenant ${tenant.tenantId}, proven by the deployment's own sign-in through its federated credential (${own.detail})`,
+  };
+}
+
 function credentialsOf(ctx: DoctorContext): CredentialsVerdict {
+  if (ctx.homeTenantId !== undefined) {
+    // A malformed MULTI_TENANT_APP_ID is the settings check's FAIL line; here it is only what the sign-in needs.
+    const broken = ctx.broken('MULTI_TENANT_APP_ID');
+    if (broken.length > 0) return { ok: false, missing: broken, detail: needsText(broken) };
+    return describeCustomerCredentials(ctx.env, {
+      tenantId: ctx.settings.tenantId,
+      homeTenantId: ctx.homeTenantId,
+      multiTenantAppId: ctx.settings.multiTenantAppId,
+    });
+  }
   return describeCredentials(ctx.env, ctx.broken('M365_TENANT_ID').length === 0 ? ctx.settings.tenantId : undefined);
 }
 
@@ -89,6 +123,8 @@ export const credentialsCheck: DoctorCheck = {
   name: 'credentials',
   report: (ctx): CheckResult[] => {
     const verdict = credentialsOf(ctx);
+    if (ctx.homeTenantId !== undefined && ctx.broken('MULTI_TENANT_APP_ID').length > 0)
+      return [{ name: 'credentials', ok: false, skipped: true, detail: verdict.detail }];
     return [
       { name: 'credentials', ok: verdict.ok, ...(verdict.warning ? { warning: true } : {}), detail: verdict.detail },
     ];

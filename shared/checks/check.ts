@@ -29,6 +29,8 @@ export interface DoctorContext<R = unknown> {
   broken(...names: string[]): string[];
   /** Whether the named check ran and passed. */
   passed(name: string): boolean;
+  /** Set when the doctor checks a customer tenant: the deployment's own tenant, whose identity signs in there. */
+  homeTenantId?: string;
   /** Facts a check leaves for later ones (the accepted domains, the first failed sign-in). */
   facts: { domains: string[]; signInFailed?: string };
 }

@@ -1,22 +1,72 @@
 import { loadSettings, type Env, type Settings } from '../config/settings';
+import { Deployment } from '../app/deployment';
 import { Runtime } from '../app/runtime';
-import { consoleLogger } from '../log/logger';
+import { consoleLogger, printable } from '../log/logger';
 import { prepareCommandLineEnv } from './environment';
 import { messageOf } from '../log/errors';
+import { tenantIdOf } from '../tenants/tenantRecord';
+
+/** What a command gets besides its tenant's Runtime. */
+export interface CommandContext {
+  /** The command's own arguments (`--tenant <id>` taken out). */
+  args: string[];
+  /** The deployment (every tenant's Runtime), built on first use. */
+  deployment(): Deployment;
+}
+
+/** `--tenant <id>` (or `--tenant=<id>`) taken out of the arguments; the rest is the command's. */
+export function tenantArgument(argv: readonly string[]): { tenant: string | undefined; args: string[] } {
+  const args: string[] = [];
+  let tenant: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].split(/=(.*)/s, 2);
+    if (flag !== '--tenant') args.push(argv[i]);
+    else {
+      tenant = inline ?? argv[++i];
+      if (tenant === undefined || tenant.startsWith('--'))
+        throw new Error('--tenant needs a tenant id: npm run tenants -- list shows them');
+    }
+  }
+  return { tenant, args };
+}
+
+/** The tenant's Runtime from the deployment, or a clear error saying how to see its tenants. */
+export async function tenantRuntime(deployment: Deployment, tenant: string): Promise<Runtime> {
+  const id = tenantIdOf(tenant);
+  const served = await deployment.tenant(id);
+  if (!served)
+    throw new Error(
+      `${printable(id, 40)} is not a tenant of this deployment: npm run tenants -- list shows them (npm run tenants -- add adds one)`,
+    );
+  if (served.record.disabled)
+    process.stderr.write(
+      `note: tenant ${printable(served.record.name, 100)} is disabled; running it anyway as asked\n`,
+    );
+  return served.runtime;
+}
 
 /**
  * Runs one command-line job: progress on stderr, a one-line JSON summary as the last stdout line,
- * exit code 0 on success, 1 with one clear line on failure.
+ * exit code 0 on success, 1 with one clear line on failure. `--tenant <id>` runs it for that tenant of
+ * the deployment (its settings, tables and sign-in); without it, for M365_TENANT_ID as always.
  */
 export async function runCommand(
   name: string,
-  job: (runtime: Runtime) => Promise<object>,
+  job: (runtime: Runtime, context: CommandContext) => Promise<object>,
   settingsFrom: (env: Env) => Settings = loadSettings,
 ): Promise<void> {
   try {
-    const runtime = new Runtime(settingsFrom(prepareCommandLineEnv()), consoleLogger);
-    const summary = await job(runtime);
-    process.stdout.write(`${JSON.stringify({ command: name, ok: true, ...summary })}\n`);
+    const { tenant, args } = tenantArgument(process.argv.slice(2));
+    const env = prepareCommandLineEnv();
+    let deployment: Deployment | undefined;
+    const deploymentOnce = () => (deployment ??= new Deployment(env, consoleLogger));
+    const runtime =
+      tenant === undefined
+        ? new Runtime(settingsFrom(env), consoleLogger)
+        : await tenantRuntime(deploymentOnce(), tenant);
+    const summary = await job(runtime, { args, deployment: deploymentOnce });
+    const about = tenant === undefined ? {} : { tenant: runtime.settings.tenantId };
+    process.stdout.write(`${JSON.stringify({ command: name, ok: true, ...about, ...summary })}\n`);
     process.exitCode = 0;
   } catch (error) {
     const message = messageOf(error);

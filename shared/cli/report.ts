@@ -1,5 +1,5 @@
 /**
- * `npm run report [-- --out DIR] [-- --days N]`: writes DIR/quarantine-activity.html and its PNG
+ * `npm run report [-- --out DIR] [-- --days N] [-- --tenant ID]`: writes DIR/quarantine-activity.html and its PNG
  * charts (default ./report, the 30 complete UTC days before today); the last stdout line is the JSON summary.
  */
 import { resolve } from 'node:path';
@@ -32,7 +32,9 @@ export function parseReportArgs(argv: readonly string[]): ReportArgs {
       }
       args.days = Number(value);
     } else {
-      throw new Error(`Unknown argument ${JSON.stringify(argv[i]).slice(0, 60)}: expected --out DIR and/or --days N`);
+      throw new Error(
+        `Unknown argument ${JSON.stringify(argv[i]).slice(0, 60)}: expected --out DIR and/or --days N (and --tenant ID)`,
+      );
     }
   }
   return args;
@@ -51,5 +53,5 @@ export async function runReport(
 }
 
 if (require.main === module) {
-  void runCommand('report', (runtime) => runReport(runtime, parseReportArgs(process.argv.slice(2))));
+  void runCommand('report', (runtime, { args }) => runReport(runtime, parseReportArgs(args)));
 }

@@ -7,11 +7,11 @@ import { releaseSource, splitNoticeItem } from './toldSource';
 /** At most this many ledger rows are read: a month of a busy tenant, and a bound on the memory a listing takes. */
 const MAX_ROWS = 50_000;
 
-/** `npm run told [-- --since 7d]`: what was told, newest first, then the JSON summary. */
+/** `npm run told [-- --since 7d] [-- --tenant ID]`: what was told, newest first, then the JSON summary. */
 void runCommand(
   'told',
-  async (runtime) => {
-    const since = parseSince(toldArguments(process.argv.slice(2)).since, runtime.clock.now());
+  async (runtime, { args }) => {
+    const since = parseSince(toldArguments(args).since, runtime.clock.now());
     const ledger = await runtime.notificationLedger();
     const rows: ToldRow[] = [];
     let truncated = false;

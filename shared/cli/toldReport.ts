@@ -44,7 +44,10 @@ export function toldArguments(args: readonly string[]): { since: string | undefi
       if (i + 1 >= args.length) throw new Error('--since needs a value, such as --since 7d.');
       since = args[++i];
     } else if (arg.startsWith('--since=')) since = arg.slice('--since='.length);
-    else throw new Error(`told takes only --since (such as npm run told -- --since 7d); got "${printable(arg, 40)}".`);
+    else
+      throw new Error(
+        `told takes only --since (such as npm run told -- --since 7d) and --tenant; got "${printable(arg, 40)}".`,
+      );
   }
   return { since };
 }

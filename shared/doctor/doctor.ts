@@ -1,4 +1,8 @@
-import { checkSettings, type Env } from '../config/settings';
+import { createCredential, customerTenantCredential, type AppCredential } from '../auth/credential';
+import { checkSettings, type Env, type Settings } from '../config/settings';
+import { systemClock } from '../domain/clock';
+import type { TenantRecord } from '../tenants/tenantRecord';
+import { tablePrefixFor, tenantEnv } from '../tenants/tenantSettings';
 import { storyCheck } from './storyCheck';
 import { Runtime } from '../app/runtime';
 import type { Logger } from '../log/logger';
@@ -22,6 +26,37 @@ export { sendTestNotification } from '../graph/testNotification';
 export interface DoctorOptions {
   /** Sends one real test notification to this address when given. */
   sendTestTo?: string;
+  /** Checks this tenant of the deployment (`--tenant`, `--all`); absent: M365_TENANT_ID, as always. */
+  tenant?: DoctorTenant;
+}
+
+/** A tenant of the deployment's Tenants table, checked with its own settings, tables and sign-in. */
+export interface DoctorTenant {
+  record: TenantRecord;
+  homeTenantId: string;
+}
+
+/**
+ * The tenant's Runtime as the deployment builds it (app/deployment.ts): its settings over the app
+ * settings, its table prefix, and its own sign-in. A customer tenant without MULTI_TENANT_APP_ID gets a
+ * sign-in that refuses (its token checks are skipped anyway): never the deployment's own tokens.
+ */
+function tenantRuntime(draft: Settings, tenant: DoctorTenant, log: Logger): Runtime {
+  const home = tenant.record.tenantId === tenant.homeTenantId;
+  const own = createCredential(draft);
+  let credential: AppCredential = own;
+  if (!home) {
+    try {
+      credential = customerTenantCredential(draft, own);
+    } catch (error) {
+      credential = { getToken: () => Promise.reject(error instanceof Error ? error : new Error(String(error))) };
+    }
+  }
+  return new Runtime(draft, log, systemClock, {
+    tablePrefix: tablePrefixFor(tenant.record.tenantId, tenant.homeTenantId),
+    credential,
+    home,
+  });
 }
 
 /** The checks, in the order an admin would fix them: settings, storage, sign-in, then each Microsoft 365 permission. */
@@ -67,15 +102,19 @@ async function runCheck(check: DoctorCheck<Runtime>, ctx: DoctorContext<Runtime>
  * is reported as skipped with what it needs, so each problem is said once and one pass lists them all.
  */
 export async function runDoctor(env: Env, log: Logger, options: DoctorOptions = {}): Promise<CheckResult[]> {
-  const report = checkSettings(env, { requireSenderMailbox: true });
+  const { tenant } = options;
+  const checked = tenant ? tenantEnv(env, tenant.record, tenant.homeTenantId) : env;
+  const report = checkSettings(checked, { requireSenderMailbox: true });
   const brokenSettings = [...new Set(report.problems.map((p) => p.setting ?? 'settings'))];
   const results: CheckResult[] = [];
+  const customer = tenant !== undefined && tenant.record.tenantId !== tenant.homeTenantId;
   const ctx: DoctorContext<Runtime> = {
-    env,
+    env: checked,
     // The draft stands in for broken settings; every check that reads one of them is skipped.
     settings: report.draft,
-    runtime: new Runtime(report.draft, log),
+    runtime: tenant ? tenantRuntime(report.draft, tenant, log) : new Runtime(report.draft, log),
     sendTestTo: options.sendTestTo,
+    ...(customer ? { homeTenantId: tenant.homeTenantId } : {}),
     broken: (...names) => brokenSettings.filter((s) => names.some((n) => s === n || s.startsWith(`${n}__`))),
     passed: (name) => results.some((r) => r.name === name && r.ok),
     facts: { domains: [] },
