@@ -112,3 +112,32 @@ export const release = (networkMessageId: fc.Arbitrary<string> = guid): fc.Arbit
     quarantineType: sizedText(1000),
     policyName: sizedText(2000),
   });
+
+const alertView = fc.record({
+  release: fc.record({
+    recordId: fc.string({ minLength: 1, maxLength: 40 }),
+    networkMessageId: guid,
+    releasedTo: fc.oneof(fc.constant(''), address),
+    releasedBy: fc.option(address, { nil: undefined }),
+    releasedAt: fc.date({ min: new Date('2026-01-01'), max: new Date('2027-01-01'), noInvalidDate: true }),
+  }),
+  message: fc.option(
+    fc.record({
+      sender: address,
+      recipients: fc.array(address, { maxLength: 12 }),
+      subject: sizedText(1000),
+      receivedAt: fc.constant('2026-11-20T09:00:00.000Z'),
+      quarantineType: sizedText(1000),
+      policyName: sizedText(2000),
+      origin: fc.constantFrom('internal', 'external', 'unknown'),
+    }),
+    { nil: undefined },
+  ),
+});
+/** What the alert rules find (alerts/rules.ts), as alertJobsFor takes it. */
+export const alertFinding = fc.record({
+  rule: fc.constantFrom('risky-type' as const, 'burst' as const, 'released-to-other' as const),
+  key: hostileText(30),
+  account: fc.option(address, { nil: undefined }),
+  releases: fc.array(alertView, { minLength: 1, maxLength: 60 }),
+});

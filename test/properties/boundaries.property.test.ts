@@ -22,7 +22,17 @@ import { toEntity } from '../../shared/store/quarantineSnapshotStore';
 import { tableKey } from '../../shared/store/tables';
 import { addressKey, cleanText } from '../../shared/text/clean';
 import { releasedFacts, releaseEvent } from '../support/mothers';
-import { address, count, guid, hostileText, params, release, reportTried, sizedText } from './arbitraries';
+import {
+  address,
+  alertFinding,
+  count,
+  guid,
+  hostileText,
+  params,
+  release,
+  reportTried,
+  sizedText,
+} from './arbitraries';
 
 const template = { subject: undefined, intro: undefined, footer: undefined, language: 'en' };
 /** What no renderer may receive: controls (but line breaks and tabs of the markup), non-characters, lone surrogates. */
@@ -87,35 +97,8 @@ describe('property: releases -> queued jobs -> email', () => {
 
 describe('property: alert findings -> queued alert jobs -> email', () => {
   it('fits every alert message, lists every release once, and every header names each id its email reports', () => {
-    const view = fc.record({
-      release: fc.record({
-        recordId: fc.string({ minLength: 1, maxLength: 40 }),
-        networkMessageId: guid,
-        releasedTo: fc.oneof(fc.constant(''), address),
-        releasedBy: fc.option(address, { nil: undefined }),
-        releasedAt: fc.date({ min: new Date('2026-01-01'), max: new Date('2027-01-01'), noInvalidDate: true }),
-      }),
-      message: fc.option(
-        fc.record({
-          sender: address,
-          recipients: fc.array(address, { maxLength: 12 }),
-          subject: sizedText(1000),
-          receivedAt: fc.constant('2026-11-20T09:00:00.000Z'),
-          quarantineType: sizedText(1000),
-          policyName: sizedText(2000),
-          origin: fc.constantFrom('internal', 'external', 'unknown'),
-        }),
-        { nil: undefined },
-      ),
-    });
-    const finding = fc.record({
-      rule: fc.constantFrom('risky-type' as const, 'burst' as const, 'released-to-other' as const),
-      key: hostileText(30),
-      account: fc.option(address, { nil: undefined }),
-      releases: fc.array(view, { minLength: 1, maxLength: 60 }),
-    });
     fc.assert(
-      fc.property(fc.array(finding, { minLength: 1, maxLength: 4 }), (findings) => {
+      fc.property(fc.array(alertFinding, { minLength: 1, maxLength: 4 }), (findings) => {
         count();
         for (const job of alertJobsFor(findings)) {
           const ids: string[] = [];
