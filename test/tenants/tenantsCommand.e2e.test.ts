@@ -179,7 +179,9 @@ describe('npm run tenants', () => {
     // Without --yes: what would go, and nothing goes.
     const dry = await tenants('remove', FABRIKAM);
     expect(dry.code).toBe(0);
-    expect(dry.stdout[0]).toMatch(/^would remove Fabrikam SA \(3f2a[^)]+\): its tables \(T3f2a\w+MessageOrigins, T3f2a\w+NotificationLedger, /);
+    expect(dry.stdout[0]).toMatch(
+      /^would remove Fabrikam SA \(3f2a[^)]+\): its tables \(T3f2a\w+MessageOrigins, T3f2a\w+NotificationLedger, /,
+    );
     expect(dry.stdout[1]).toBe('Nothing was deleted: run again with --yes to delete them.');
     expect(await tableNames()).toEqual(before);
 
@@ -238,4 +240,53 @@ describe('npm run tenants', () => {
     expect(doctor.code).toBe(1);
     expect(doctor.stdout).toEqual([expect.stringMatching(/^FAIL {2}tenants {2}"nonsense" is not a tenant id/)]);
   }, 60_000);
+});
+
+describe('npm run doctor -- --all', () => {
+  it('checks every tenant in turn, one titled block each, with its own settings and sign-in; exit code 1 if any failed', async () => {
+    const home = world.env().M365_TENANT_ID;
+    expect((await tenants('add', home, '--name', 'Contoso (provider)', '--mailbox', 'notices@contoso.com')).code).toBe(
+      0,
+    );
+    // A row someone broke by hand (the tenants command would have refused it): its block says what is wrong.
+    const registry = await new Deployment(env(), new MemoryLogger()).registry();
+    await registry.put({
+      tenantId: FABRIKAM,
+      name: 'Fabrikam',
+      disabled: false,
+      settings: { NOTIFY_SENDER_MAILBOX: 'notices@fabrikam.com', NOTIFY_TIME_ZONE: 'Mars/Olympus' },
+      addedAt: '',
+    });
+    const doctor = await run('doctor', ['--all']);
+    expect(doctor.code).toBe(1);
+    const titles = doctor.stdout.filter((l) => l.startsWith('== '));
+    expect(titles.sort()).toEqual(
+      [
+        `== tenant Contoso (provider) (${home}) ==`,
+        `== tenant Fabrikam (${FABRIKAM}) ==`,
+        `== tenant Northwind (${NORTHWIND}), disabled ==`,
+      ].sort(),
+    );
+    const block = (id: string): string[] => {
+      const start = doctor.stdout.findIndex((l) => l.startsWith('== ') && l.includes(id));
+      const end = doctor.stdout.findIndex((l, i) => i > start && l.startsWith('{'));
+      return doctor.stdout.slice(start, end + 1);
+    };
+    const fabrikam = block(FABRIKAM);
+    expect(fabrikam).toContainEqual(expect.stringMatching(/^FAIL {2}setting NOTIFY_TIME_ZONE +/));
+    expect(JSON.parse(fabrikam[fabrikam.length - 1])).toMatchObject({ command: 'doctor', ok: false, tenant: FABRIKAM });
+    // Each tenant with its own settings and sign-in: a customer through the multi-tenant app, the home tenant as itself.
+    expect(block(NORTHWIND)).toContainEqual(
+      expect.stringMatching(new RegExp(`^ok {4}settings +tenant ${NORTHWIND}; sender notices@northwind\\.example;`)),
+    );
+    expect(block(NORTHWIND)).toContainEqual(
+      expect.stringMatching(
+        new RegExp(
+          `^ok {4}credentials +the multi-tenant app 11111111-2222-3333-4444-555555555555 in tenant ${NORTHWIND}, proven by`,
+        ),
+      ),
+    );
+    expect(block(home)).toContainEqual(expect.stringMatching(/^ok {4}credentials +app registration \S+ in tenant /));
+    expect(doctor.summary).toEqual({ command: 'doctor', ok: false, tenants: 3 });
+  }, 120_000);
 });
