@@ -83,7 +83,7 @@ export function overridesOf(set: readonly string[]): { values: Map<string, strin
   return { values, problems };
 }
 
-/** The record `add` stores (the existing one updated: its other settings, state and date are kept), or every problem. */
+/** The record `add` stores (an existing one updated: what is not given, its state and its date are kept), or every problem. */
 export function tenantToStore(
   request: AddRequest,
   existing: TenantRecord | undefined,
@@ -96,10 +96,11 @@ export function tenantToStore(
   } catch (error) {
     problems.push((error as Error).message);
   }
-  const name = (request.name ?? '').replace(/[\p{Cc}\p{Cf}]/gu, ' ').trim();
+  // Updating, a name or mailbox not given stays as it was.
+  const name = (request.name ?? existing?.name ?? '').replace(/[\p{Cc}\p{Cf}]/gu, ' ').trim();
   if (name === '') problems.push('--name is needed: the tenant\'s name as people know it, such as --name "Fabrikam"');
   else if (name.length > MAX_NAME) problems.push(`--name: at most ${MAX_NAME} characters`);
-  const mailbox = request.mailbox?.trim() ?? '';
+  const mailbox = (request.mailbox ?? existing?.settings.NOTIFY_SENDER_MAILBOX ?? '').trim();
   if (mailbox === '')
     problems.push(
       "--mailbox is needed: the tenant's own notices mailbox, such as --mailbox quarantine-notices@fabrikam.com",

@@ -326,6 +326,19 @@ describe('npm run tenants -- add', () => {
     });
   });
 
+  it('updates with only what is given: the name and mailbox stay when not given', () => {
+    const existing = record(FABRIKAM, { settings: { NOTIFY_SENDER_MAILBOX: 'n@fabrikam.com' } });
+    const decision = tenantToStore(
+      { tenantId: FABRIKAM, name: undefined, mailbox: undefined, set: ['NOTIFY_LANGUAGE=fr'] },
+      existing,
+      context,
+    );
+    expect(decision).toMatchObject({
+      ok: true,
+      record: { name: 'Fabrikam', settings: { NOTIFY_SENDER_MAILBOX: 'n@fabrikam.com', NOTIFY_LANGUAGE: 'fr' } },
+    });
+  });
+
   it('writes nothing when anything is wrong', async () => {
     const registry = new MemoryRegistry();
     const refused = await addTenant(addRequest({ set: ['NOTIFY_MAX_PER_MINUTE=-1'] }), registry, context);
