@@ -107,6 +107,10 @@ async function add(admin: TenantAdmin, command: AddRequest): Promise<object> {
   out(
     `  tables           ${prefix ? `${prefix}<name> (its own)` : "today's table names (this deployment's own tenant)"}`,
   );
+  if (decision.homeServed === false)
+    out(
+      `note: with rows in the Tenants table only their tenants are served, and this deployment's own tenant (${admin.homeTenantId}) has none: add it too if it should stay served (npm run tenants -- add ${admin.homeTenantId} --name ... --mailbox ...)`,
+    );
   out(`next: npm run doctor -- --tenant ${record.tenantId}`);
   return { ok: true, tenant: record.tenantId, updated };
 }
@@ -144,7 +148,7 @@ function planLines(plan: RemovalPlan, done: boolean): string[] {
   if (plan.home)
     return [
       `${done ? 'removed' : 'would remove'} the row of ${who} from the Tenants table.`,
-      "It is this deployment's own tenant (M365_TENANT_ID): its tables are the single-tenant app's and are kept; nothing else is deleted.",
+      "It is this deployment's own tenant (M365_TENANT_ID): its tables are the single-tenant app's and are kept; nothing else is deleted. While the Tenants table has other rows it is not served.",
     ];
   const tables = plan.tables.length > 0 ? plan.tables.join(', ') : 'none exist';
   return [

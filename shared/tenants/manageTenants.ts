@@ -56,7 +56,15 @@ export interface AddContext {
   now: Date;
 }
 
-export type AddDecision = { ok: true; record: TenantRecord; updated: boolean } | { ok: false; problems: string[] };
+export type AddDecision =
+  | {
+      ok: true;
+      record: TenantRecord;
+      updated: boolean;
+      /** False when the deployment's own tenant has no row: with rows, only the rows' tenants are served. */
+      homeServed?: boolean;
+    }
+  | { ok: false; problems: string[] };
 
 const MAX_NAME = 100;
 const ALLOWED: ReadonlySet<string> = new Set(TENANT_SETTING_NAMES);
@@ -161,8 +169,10 @@ export async function addTenant(
     if (!(error instanceof TenantRecordError)) throw error;
   }
   const decision = tenantToStore(request, existing, context);
-  if (decision.ok) await registry.put(decision.record);
-  return decision;
+  if (!decision.ok) return decision;
+  await registry.put(decision.record);
+  const home = context.homeTenantId;
+  return { ...decision, homeServed: decision.record.tenantId === home || (await registry.get(home)) !== undefined };
 }
 
 /** One line of `list`. */

@@ -349,7 +349,10 @@ describe('npm run tenants -- add', () => {
     expect(await addTenant(addRequest({ name: 'Fabrikam 2' }), registry, context)).toMatchObject({
       ok: true,
       updated: true,
+      homeServed: false,
     });
+    await addTenant(addRequest({ tenantId: HOME }), registry, context);
+    expect(await addTenant(addRequest(), registry, context)).toMatchObject({ ok: true, homeServed: true });
   });
 
   it('parses --set: the last of a name wins; a value may hold "="', () => {

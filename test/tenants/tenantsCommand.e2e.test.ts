@@ -122,6 +122,12 @@ describe('npm run tenants', () => {
     expect(added.code).toBe(0);
     expect(added.stdout[0]).toBe(`added tenant Fabrikam (${FABRIKAM}), enabled`);
     expect(added.stdout).toContain(`next: npm run doctor -- --tenant ${FABRIKAM}`);
+    // The first customer row: the deployment's own tenant, without a row, is served no more; said so.
+    expect(added.stdout).toContainEqual(
+      expect.stringMatching(
+        /^note: with rows in the Tenants table only their tenants are served, and this deployment's own tenant/,
+      ),
+    );
     expect(added.summary).toEqual({ command: 'tenants', action: 'add', ok: true, tenant: FABRIKAM, updated: false });
     const again = await tenants('add', FABRIKAM, '--name', 'Fabrikam SA', '--mailbox', 'notices@fabrikam.com');
     expect(again.stdout[0]).toBe(`updated tenant Fabrikam SA (${FABRIKAM}), enabled`);
@@ -218,7 +224,7 @@ describe('npm run tenants', () => {
     const removed = await tenants('remove', home, '--yes');
     expect(removed.stdout).toEqual([
       `removed the row of Contoso (provider) (${home}) from the Tenants table.`,
-      "It is this deployment's own tenant (M365_TENANT_ID): its tables are the single-tenant app's and are kept; nothing else is deleted.",
+      "It is this deployment's own tenant (M365_TENANT_ID): its tables are the single-tenant app's and are kept; nothing else is deleted. While the Tenants table has other rows it is not served.",
     ]);
     expect(await tableNames()).toEqual(before);
     expect(await marker(new Deployment(env(), new MemoryLogger()).home)).toBe('home');
