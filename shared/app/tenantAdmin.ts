@@ -35,6 +35,7 @@ export class TenantAdmin {
       registry: await this.registry(),
       tables: StorageTenantTables.of(home.settings.storage, home.storageCredential),
       homeTenantId: this.homeTenantId,
+      forget: async (tenantId) => (await this.deployment.tenantHealth()).remove(tenantId),
     };
   }
 

@@ -56,6 +56,7 @@ function tenantRuntime(draft: Settings, tenant: DoctorTenant, log: Logger): Runt
     tablePrefix: tablePrefixFor(tenant.record.tenantId, tenant.homeTenantId),
     credential,
     home,
+    name: tenant.record.name,
   });
 }
 

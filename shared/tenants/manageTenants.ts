@@ -278,6 +278,8 @@ export interface RemoveDeps {
   registry: TenantRegistry;
   tables: TenantTables;
   homeTenantId: string;
+  /** Forgets what the deployment's own tables hold about the tenant (its line of the provider's summary). */
+  forget(tenantId: string): Promise<void>;
 }
 
 /**
@@ -298,6 +300,7 @@ export async function removeTenant(
   if (!yes) return { plan, done: false };
   if (record && !record.disabled && !home) await deps.registry.put({ ...record, disabled: true });
   for (const table of plan.drop) await deps.tables.drop(table);
+  await deps.forget(id);
   if (record) await deps.registry.remove(id);
   return { plan, done: true };
 }

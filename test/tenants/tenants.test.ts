@@ -440,6 +440,12 @@ describe('npm run tenants -- disable / enable / list', () => {
 });
 
 describe('npm run tenants -- remove', () => {
+  const forgotten: string[] = [];
+  const forget = async (tenantId: string) => {
+    forgotten.push(tenantId);
+  };
+  beforeEach(() => (forgotten.length = 0));
+
   const FAB = 'T3f2a6b1c0d4e4f5a8b6c7d8e9f0a1b9c';
   const NOR = 'T5b0f7c1e3c1a4e229d3c08de0a1b2c3d';
   const account = () =>
@@ -457,8 +463,9 @@ describe('npm run tenants -- remove', () => {
     const registry = new MemoryRegistry();
     await registry.put(record(FABRIKAM));
     const tables = new MemoryTables(account());
-    const { plan, done } = await removeTenant(FABRIKAM, false, { registry, tables, homeTenantId: HOME });
+    const { plan, done } = await removeTenant(FABRIKAM, false, { registry, tables, homeTenantId: HOME, forget });
     expect(done).toBe(false);
+    expect(forgotten).toEqual([]);
     expect(plan.tables).toEqual([`${FAB}NotifierState`, `${FAB}QuarantineSnapshot`, `${FAB}SomethingNewer`]);
     expect(tables.names).toEqual(account());
     expect(registry.rows.get(FABRIKAM)).toEqual(record(FABRIKAM));
@@ -469,7 +476,7 @@ describe('npm run tenants -- remove', () => {
     await registry.put(record(FABRIKAM));
     await registry.put(record(NORTHWIND));
     const tables = new MemoryTables(account());
-    const { done } = await removeTenant(FABRIKAM, true, { registry, tables, homeTenantId: HOME });
+    const { done } = await removeTenant(FABRIKAM, true, { registry, tables, homeTenantId: HOME, forget });
     expect(done).toBe(true);
     expect([...tables.names].sort()).toEqual([
       'NotifierState',
@@ -478,6 +485,7 @@ describe('npm run tenants -- remove', () => {
       'Tenants',
     ]);
     expect([...registry.rows.keys()]).toEqual([NORTHWIND]);
+    expect(forgotten).toEqual([FABRIKAM]);
   });
 
   it('disables the tenant before its tables go, so a failure leaves it stopped and removable again', async () => {
@@ -487,7 +495,9 @@ describe('npm run tenants -- remove', () => {
     tables.drop = async () => {
       throw new Error('Table Storage unreachable');
     };
-    await expect(removeTenant(FABRIKAM, true, { registry, tables, homeTenantId: HOME })).rejects.toThrow(/unreachable/);
+    await expect(removeTenant(FABRIKAM, true, { registry, tables, homeTenantId: HOME, forget })).rejects.toThrow(
+      /unreachable/,
+    );
     expect(registry.rows.get(FABRIKAM)?.disabled).toBe(true);
   });
 
@@ -496,7 +506,7 @@ describe('npm run tenants -- remove', () => {
     await registry.put(record(HOME));
     const tables = new MemoryTables(account());
     const existing = jest.spyOn(tables, 'existing');
-    const { plan, done } = await removeTenant(HOME, true, { registry, tables, homeTenantId: HOME });
+    const { plan, done } = await removeTenant(HOME, true, { registry, tables, homeTenantId: HOME, forget });
     expect({ done, home: plan.home, tables: plan.tables, drop: plan.drop }).toEqual({
       done: true,
       home: true,
@@ -511,9 +521,9 @@ describe('npm run tenants -- remove', () => {
   it('finishes a removal whose row is gone but whose tables remain; a tenant with neither is an error', async () => {
     const registry = new MemoryRegistry();
     const tables = new MemoryTables(account());
-    expect((await removeTenant(FABRIKAM, true, { registry, tables, homeTenantId: HOME })).done).toBe(true);
+    expect((await removeTenant(FABRIKAM, true, { registry, tables, homeTenantId: HOME, forget })).done).toBe(true);
     expect([...tables.names].some((n) => n.startsWith(FAB))).toBe(false);
-    await expect(removeTenant(FABRIKAM, true, { registry, tables, homeTenantId: HOME })).rejects.toThrow(
+    await expect(removeTenant(FABRIKAM, true, { registry, tables, homeTenantId: HOME, forget })).rejects.toThrow(
       TenantNotFoundError,
     );
   });

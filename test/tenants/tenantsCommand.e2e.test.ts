@@ -150,6 +150,10 @@ describe('npm run tenants', () => {
     await (
       await fabrikam.health()
     ).record([{ problem: 'sign-in', open: true, reason: 'consent revoked', affected: 'all' }]);
+    // Each tenant's line of the provider's summary (a deployment-level table): the removed tenant's goes too.
+    const lastRun = { stage: 'detect', ok: true, at: new Date().toISOString() };
+    for (const tenantId of [FABRIKAM, NORTHWIND])
+      await (await deployment.tenantHealth()).put({ tenantId, name: tenantId, open: [], lastRun });
     const before = await tableNames();
     for (const prefix of ['', FAB, NOR])
       for (const table of TENANT_TABLES) expect(before).toContain(`${prefix}${table}`);
@@ -205,6 +209,7 @@ describe('npm run tenants', () => {
     const after = new Deployment(env(), new MemoryLogger());
     expect(await after.tenant(FABRIKAM)).toBeUndefined();
     expect(await marker(after.home)).toBe('home');
+    expect((await (await after.tenantHealth()).list()).map((l) => l.tenantId)).toEqual([NORTHWIND]);
     const northwind = (await after.tenant(NORTHWIND))?.runtime;
     expect(northwind && (await marker(northwind))).toBe('northwind');
     expect((await tenants('list', '--json')).summary.tenants).toEqual([

@@ -15,7 +15,7 @@ const FABRIKAM = '3f2a6b1c-0d4e-4f5a-8b6c-7d8e9f0a1b9c';
 const GONE = '5b0f7c1e-3c1a-4e22-9d3c-08de0a1b2c3d';
 const world = World.forSuite();
 
-describe('Deployment.drainQueued (npm run once)', () => {
+describe('Deployment.drainNotifications (npm run once)', () => {
   it("sends each job by its own tenant: the home job is sent, a disabled tenant's waits, a removed tenant's is dropped", async () => {
     const log = new MemoryLogger();
     const deployment = new Deployment(world.env({ MULTI_TENANT_APP_ID: '11111111-2222-3333-4444-555555555555' }), log);
@@ -46,7 +46,7 @@ describe('Deployment.drainQueued (npm run once)', () => {
     await registry.remove(GONE);
     deployment.forgetTenants();
 
-    const summary = await deployment.drainQueued({ retryAfterSeconds: 0 });
+    const summary = await deployment.drainNotifications({ retryAfterSeconds: 0 });
 
     expect(summary).toMatchObject({ jobs: 3, sent: 1, told: 1, failed: 0, poisoned: 0 });
     expect(world.sim.sentMail).toHaveLength(1);
