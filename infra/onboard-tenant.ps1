@@ -28,7 +28,7 @@
       f. The `npm run tenants -- add ...` line that puts the tenant in the deployment's Tenants table.
 
     -Revoke removes all of it in reverse order (e, d, c, b, then the service principal itself, which is
-    the consent) and prints the `npm run tenants -- remove <id>` line. Idempotent too; honours -WhatIf.
+    the consent) and prints the `npm run tenants -- remove <id> --yes` line. Idempotent too; honours -WhatIf.
 
     Who can run it: in the customer tenant, Privileged Role Administrator (or Global Administrator) for
     the consent, the app roles and the directory role, and Organization Management in Exchange Online for
@@ -302,7 +302,7 @@ Write-Host 'Permission changes can take up to an hour to reach the app (cached t
 # f. The deployment's side.
 if ($Revoke) {
     Write-Host 'Then remove the tenant and its data from the deployment:' -ForegroundColor White
-    Write-Host "  npm run tenants -- remove $tenant"
+    Write-Host "  npm run tenants -- remove $tenant --yes"
 } else {
     $name = if ($TenantName) { $TenantName } else { '<customer name>' }
     $mailbox = if ($target) { $target.Smtp } else { $SenderMailbox }

@@ -1,4 +1,4 @@
-import { isMailboxAddress, type Env } from '../config/settings';
+import { isGuid, isMailboxAddress, type Env } from '../config/settings';
 import type { Clock } from '../domain/clock';
 import { printable, type Logger } from '../log/logger';
 import { isAcceptedDomain } from '../detect/decide';
@@ -6,7 +6,7 @@ import type { ComposedEmail } from '../email/compose';
 import { composeDoctorReport } from '../email/doctorReport';
 import { messageOf } from '../log/errors';
 import type { CheckResult } from '../checks/check';
-import { formatResults, runDoctor, summarize } from './doctor';
+import { formatResults, runDoctor, summarize, type DoctorTenant } from './doctor';
 
 /** The queue an admin drops a message on to run the doctor inside the deployed app (README, "Check production"). */
 export const DOCTOR_QUEUE = 'doctor-requests';
@@ -17,6 +17,8 @@ export interface DoctorRequest {
   sendTestTo?: string;
   /** Also mail the result to this address (only inside the tenant's accepted domains). */
   replyTo?: string;
+  /** Check this tenant of a service provider's deployment (its settings, tables and sign-in); absent: M365_TENANT_ID. */
+  tenant?: string;
 }
 
 /** Reads a queue message: a JSON object (or nothing); a bad field is dropped with a reason, never fatal. */
@@ -33,6 +35,9 @@ export function parseDoctorRequest(message: unknown): { request: DoctorRequest; 
     if (typeof value === 'string' && isMailboxAddress(value.trim())) request[field] = value.trim().toLowerCase();
     else ignored.push(`${field} is not a mailbox address (${printable(String(value), 60)})`);
   }
+  const tenant = (body as Record<string, unknown>).tenant;
+  if (typeof tenant === 'string' && isGuid(tenant.trim())) request.tenant = tenant.trim().toLowerCase();
+  else if (tenant !== undefined) ignored.push(`tenant is not a tenant id (${printable(String(tenant), 60)})`);
   return { request, ignored };
 }
 
@@ -60,9 +65,11 @@ export interface DoctorRequestDeps {
   mail: (email: ComposedEmail) => Promise<void>;
   /** HEALTH_RECIPIENTS as the app reads them (empty when the settings are broken). */
   healthRecipients: readonly string[];
-  deployment: { app: string | undefined; tenantId: string };
+  deployment: { app: string | undefined; tenantId: string; tenantName?: string };
   timeZone: string;
   clock: Clock;
+  /** The Tenants-table tenant the request named; absent: the deployment's own. */
+  tenant?: DoctorTenant;
 }
 
 /**
@@ -73,7 +80,7 @@ export interface DoctorRequestDeps {
 export async function handleDoctorRequest(message: unknown, deps: DoctorRequestDeps): Promise<CheckResult[]> {
   const { request, ignored } = parseDoctorRequest(message);
   for (const why of ignored) deps.log.warn(`doctor request: ${why}; ignored`);
-  const results = await runDoctor(deps.env, deps.log, { sendTestTo: request.sendTestTo });
+  const results = await runDoctor(deps.env, deps.log, { sendTestTo: request.sendTestTo, tenant: deps.tenant });
   for (const line of formatResults(results).split('\n')) deps.log.info(`doctor ${line}`);
   const summary = summarize(results);
   deps.log.info(`summary doctor ${JSON.stringify(summary)}`);

@@ -36,7 +36,10 @@ export function composeDoctorReport(input: DoctorReportInput): ComposedEmail {
     : `${summary.failed} failed, ${summary.skipped} skipped`;
   const subject = truncate(cleanInline(`Quarantine notifier doctor: ${verdict} (${app})`), 250);
   const when = formatInstant(now.toISOString(), timeZone);
-  const intro = `The doctor ran inside ${app} (Microsoft 365 tenant ${displayText(deployment.tenantId, 40)}) with the app's own identity at ${when}.`;
+  const tenant = deployment.tenantName
+    ? `${displayText(deployment.tenantName, 80)}, ${displayText(deployment.tenantId, 40)}`
+    : displayText(deployment.tenantId, 40);
+  const intro = `The doctor ran inside ${app} (Microsoft 365 tenant ${tenant}) with the app's own identity at ${when}.`;
   const rows = results.map((r) => [MARK(r), displayText(r.name, 120), displayText(r.detail, 2000)] as const);
   const html = [
     '<!DOCTYPE html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"></head>',

@@ -1,5 +1,6 @@
 import { InvocationContext } from '@azure/functions';
 import { runDoctorHandler } from '../../functions/runDoctor';
+import { Deployment } from '../../shared/app/deployment';
 import { World } from '../support/world';
 
 /**
@@ -79,5 +80,47 @@ describe('the doctor inside the deployed app (doctor-requests queue)', () => {
     expect(lines).toContainEqual(expect.stringMatching(/^information summary doctor /));
     expect(lines).toContainEqual(expect.stringMatching(/doctor result not mailed: HEALTH_RECIPIENTS is empty or off/));
     expect(doctorMails()).toHaveLength(0);
+  });
+
+  it('checks one customer tenant when the message names it: its sign-in, its mailbox, its recipients', async () => {
+    Object.assign(process.env, { MULTI_TENANT_APP_ID: world.sim.multiTenantApp.clientId });
+    const fabrikam = world.sim.addTenant({ domain: 'fabrikam.example' });
+    const registry = await new Deployment(process.env, world.log).registry();
+    await registry.put({
+      tenantId: fabrikam.tenantId,
+      name: 'Fabrikam',
+      disabled: false,
+      settings: {
+        NOTIFY_SENDER_MAILBOX: 'quarantine-notices@fabrikam.example',
+        HEALTH_RECIPIENTS: 'secadmin@fabrikam.example',
+      },
+      addedAt: '2026-12-01T00:00:00Z',
+    });
+    const { context, lines } = invocation();
+    await runDoctorHandler({ tenant: fabrikam.tenantId.toUpperCase() }, context);
+    expect(lines).toContainEqual(expect.stringMatching(/^information doctor ok {4}token for Exchange Online/));
+    const mails = fabrikam.sentMail.filter((m) =>
+      m.message.internetMessageHeaders?.some((h) => h.name === 'x-qrn-doctor'),
+    );
+    expect(mails.map((m) => [m.mailbox, m.message.toRecipients?.map((r) => r.emailAddress.address)])).toEqual([
+      ['quarantine-notices@fabrikam.example', ['secadmin@fabrikam.example']],
+    ]);
+    expect(mails[0]?.message.body?.content).toContain('Fabrikam');
+    expect(doctorMails()).toHaveLength(0);
+    // Every call it made went to that tenant, with that tenant's token.
+    expect(
+      world.sim.requests.filter((r) => r.service !== 'authority').every((r) => r.tenantId === fabrikam.tenantId),
+    ).toBe(true);
+  });
+
+  it('says so, checking nothing, when the named tenant is not one of the deployment', async () => {
+    const { context, lines } = invocation();
+    await runDoctorHandler({ tenant: '99999999-9999-9999-9999-999999999999' }, context);
+    expect(lines).toContainEqual(
+      expect.stringMatching(
+        /^error doctor request: 99999999-9999-9999-9999-999999999999 is not a tenant of this deployment/,
+      ),
+    );
+    expect(world.sim.requests.filter((r) => r.service !== 'authority')).toHaveLength(0);
   });
 });

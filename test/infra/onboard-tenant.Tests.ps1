@@ -193,7 +193,7 @@ Describe '-Revoke' {
             "Remove-MgServicePrincipalAppRoleAssignment resource=$($Ids.ExchangeSp) role=$($Ids.ManageAsApp)"
             "Remove-MgServicePrincipal $SpId"
         )
-        $run.Lines | Should -Contain "  npm run tenants -- remove $($Ids.Customer)"
+        $run.Lines | Should -Contain "  npm run tenants -- remove $($Ids.Customer) --yes"
     }
 
     It 'is idempotent: a second run changes nothing and says what is absent' {
