@@ -1,5 +1,5 @@
 import { app, type InvocationContext } from '@azure/functions';
-import { productionDoctor } from '../shared/app/productionDoctor';
+import { productionDoctor } from '../shared/doctor/production';
 import { DOCTOR_QUEUE } from '../shared/doctor/request';
 import { runWithLogger } from '../shared/log/logger';
 import { contextLogger } from './support/logging';

@@ -5,7 +5,7 @@
  * email is sent by its own tenant's Runtime. With an empty Tenants table this is today's single-tenant
  * app: one tenant, M365_TENANT_ID, with today's tables.
  */
-import { createCredential, customerTenantCredential, type AppCredential } from '../auth/credential';
+import { createCredential, type AppCredential } from '../auth/credential';
 import { loadSettings, type Env } from '../config/settings';
 import { systemClock, type Clock } from '../domain/clock';
 import { bodyText } from '../jobs/delivery';
@@ -23,7 +23,8 @@ import { summaryFingerprint } from '../tenants/providerSummary';
 import { StageLease } from '../tenants/stageLease';
 import type { TenantRecord } from '../tenants/tenantRecord';
 import { isStale, parseTenantRun, TENANT_RUNS_QUEUE, type TenantRun, type TenantStage } from '../tenants/tenantRun';
-import { tablePrefixFor, tenantSettings } from '../tenants/tenantSettings';
+import { tenantSettings } from '../tenants/tenantSettings';
+import { tenantScope } from './tenantScope';
 import { HOLD_RECHECK_MS } from './dryRunHold';
 import { Runtime } from './runtime';
 
@@ -125,13 +126,8 @@ export class Deployment {
     const cached = this.runtimes.get(record.tenantId);
     if (cached?.key === key) return cached.runtime;
     const settings = tenantSettings(this.env, record, this.homeTenantId);
-    const credential = home ? this.homeCredential : customerTenantCredential(settings, this.homeCredential);
-    const runtime = new Runtime(settings, this.log, this.clock, {
-      tablePrefix: tablePrefixFor(record.tenantId, this.homeTenantId),
-      credential,
-      home,
-      name: record.name,
-    });
+    const scope = tenantScope(settings, record, this.homeTenantId, this.homeCredential);
+    const runtime = new Runtime(settings, this.log, this.clock, scope);
     this.runtimes.set(record.tenantId, { key, runtime });
     return runtime;
   }

@@ -1,8 +1,9 @@
-import { createCredential, customerTenantCredential, type AppCredential } from '../auth/credential';
+import { createCredential } from '../auth/credential';
+import { tenantScope } from '../app/tenantScope';
 import { checkSettings, type Env, type Settings } from '../config/settings';
 import { systemClock } from '../domain/clock';
 import type { TenantRecord } from '../tenants/tenantRecord';
-import { tablePrefixFor, tenantEnv } from '../tenants/tenantSettings';
+import { tenantEnv } from '../tenants/tenantSettings';
 import { storyCheck } from './storyCheck';
 import { Runtime } from '../app/runtime';
 import type { Logger } from '../log/logger';
@@ -36,28 +37,10 @@ export interface DoctorTenant {
   homeTenantId: string;
 }
 
-/**
- * The tenant's Runtime as the deployment builds it (app/deployment.ts): its settings over the app
- * settings, its table prefix, and its own sign-in. A customer tenant without MULTI_TENANT_APP_ID gets a
- * sign-in that refuses (its token checks are skipped anyway): never the deployment's own tokens.
- */
+/** The tenant's Runtime as the deployment builds it (app/tenantScope.ts), on the draft settings. */
 function tenantRuntime(draft: Settings, tenant: DoctorTenant, log: Logger): Runtime {
-  const home = tenant.record.tenantId === tenant.homeTenantId;
-  const own = createCredential(draft);
-  let credential: AppCredential = own;
-  if (!home) {
-    try {
-      credential = customerTenantCredential(draft, own);
-    } catch (error) {
-      credential = { getToken: () => Promise.reject(error instanceof Error ? error : new Error(String(error))) };
-    }
-  }
-  return new Runtime(draft, log, systemClock, {
-    tablePrefix: tablePrefixFor(tenant.record.tenantId, tenant.homeTenantId),
-    credential,
-    home,
-    name: tenant.record.name,
-  });
+  const scope = tenantScope(draft, tenant.record, tenant.homeTenantId, createCredential(draft));
+  return new Runtime(draft, log, systemClock, scope);
 }
 
 /** The checks, in the order an admin would fix them: settings, storage, sign-in, then each Microsoft 365 permission. */

@@ -1,10 +1,10 @@
 import { checkSettings, requireSenderMailbox, type Env } from '../config/settings';
 import { systemClock } from '../domain/clock';
 import type { ComposedEmail } from '../email/compose';
-import { handleDoctorRequest, parseDoctorRequest, type DoctorRequestDeps } from '../doctor/request';
+import { handleDoctorRequest, parseDoctorRequest, type DoctorRequestDeps } from './request';
 import type { Logger } from '../log/logger';
-import { processDeployment, processRuntime } from './processRuntime';
-import type { Runtime } from './runtime';
+import { processDeployment, processRuntime } from '../app/processRuntime';
+import type { Runtime } from '../app/runtime';
 
 /** Mails the doctor's result from a tenant's notices mailbox, with that tenant's token. */
 function mailFrom(runtime: () => Runtime, marker: string): (email: ComposedEmail) => Promise<void> {
