@@ -6,6 +6,7 @@
  */
 import {
   createCredential,
+  customerSignInHint,
   storageCredential,
   tokenSource,
   type AppCredential,
@@ -138,7 +139,8 @@ export class Runtime {
   }
 
   token(endpoint: string): TokenSource {
-    return tokenSource(this.credential, endpoint);
+    const hint = this.scope.home ? undefined : customerSignInHint(this.settings.tenantId);
+    return tokenSource(this.credential, endpoint, hint);
   }
 
   async state(): Promise<TableStateStore> {

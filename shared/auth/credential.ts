@@ -108,7 +108,23 @@ export function signInFailure(error: unknown): string {
   return line.length > 600 ? `${line.slice(0, 600)}...` : line;
 }
 
-export function tokenSource(credential: TokenCredential, endpoint: string): TokenSource {
+/** What to check when the deployment's own sign-in fails. */
+export const OWN_SIGN_IN_HINT =
+  "In Azure, check the function app's managed identity (AZURE_CLIENT_ID); elsewhere set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET.";
+
+/** What to check when a customer tenant's sign-in fails: its consent, then the app's federated credential. */
+export function customerSignInHint(tenantId: string): string {
+  return (
+    `For customer tenant ${tenantId}: check that it consented to the multi-tenant app (infra/onboard-tenant.ps1; AADSTS700016 means it has not, or revoked it), ` +
+    "and that the app's federated credential names this deployment's identity (MULTI_TENANT_APP_ID, README: Many tenants; AADSTS70021)."
+  );
+}
+
+export function tokenSource(
+  credential: TokenCredential,
+  endpoint: string,
+  hint: string = OWN_SIGN_IN_HINT,
+): TokenSource {
   const scope = scopeFor(endpoint);
   return async () => {
     try {
@@ -117,11 +133,7 @@ export function tokenSource(credential: TokenCredential, endpoint: string): Toke
       return token.token;
     } catch (error) {
       const reason = signInFailure(error).replace(/[.\s]+$/, '');
-      throw new TokenError(
-        `Could not get a token for ${scope}: ${reason}. In Azure, check the function app's managed identity (AZURE_CLIENT_ID); ` +
-          'elsewhere set AZURE_TENANT_ID, AZURE_CLIENT_ID and AZURE_CLIENT_SECRET.',
-        { cause: error },
-      );
+      throw new TokenError(`Could not get a token for ${scope}: ${reason}. ${hint}`, { cause: error });
     }
   };
 }

@@ -141,6 +141,10 @@ describe('one deployment serving several customer tenants', () => {
     const health = await (await deployment.tenantHealth()).list();
     const openOf = (w: TenantWorld) => health.find((l) => l.tenantId === w.tenantId)?.open ?? [];
     expect(openOf(revoked)).toContain('sign-in');
+    // Its failed run says what to check: that tenant's consent.
+    expect(JSON.stringify(host.runs.find((r) => r.tenant === revoked.tenantId)?.summary)).toMatch(
+      /AADSTS700016.*For customer tenant .* check that it consented to the multi-tenant app \(infra\/onboard-tenant\.ps1/,
+    );
     expect(openOf(throttled)).toContain('snapshot-failing');
     expect(openOf(plain)).toEqual([]);
     expect(openOf(mass)).toEqual([]);
