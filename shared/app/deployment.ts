@@ -11,7 +11,7 @@ import { systemClock, type Clock } from '../domain/clock';
 import { bodyText } from '../jobs/delivery';
 import { encodeQueuedJob, parseQueuedJob, tenantOfJob } from '../jobs/queuedJob';
 import { drainQueue, type DrainOptions, type DrainSummary } from '../notify/drainQueue';
-import type { SendOutcome } from '../notify/sendNotification';
+import { nothingSent } from '../notify/deliver';
 import { messageOf } from '../log/errors';
 import type { Logger } from '../log/logger';
 import { queueClient, encodeText } from '../queue/storageQueue';
@@ -37,18 +37,6 @@ const STALE_RUN_MS = 3 * 3_600_000;
 /** A report whose send is in doubt is tried again this much later, this many times (20 minutes make Sent Items trustworthy). */
 const REPORT_RETRY_MS = 10 * 60_000;
 const REPORT_ATTEMPTS = 6;
-
-/** A job a drain passed on without sending (its tenant disabled or removed). */
-const NOT_SENT: Omit<SendOutcome, 'jobId'> = {
-  sent: false,
-  told: 0,
-  confirmedSent: 0,
-  alreadyTold: 0,
-  ownedElsewhere: 0,
-  deferredUntil: undefined,
-  unknownOutcome: false,
-  dryRun: false,
-};
 
 const PROVIDER_SUMMARY_KEY = 'provider-summary';
 
@@ -267,7 +255,7 @@ export class Deployment {
         const routed = await this.route(tenant ?? this.homeTenantId, deliveryId, () => encodeQueuedJob(job));
         if ('runtime' in routed)
           return routed.runtime.runStage('sending', () => routed.runtime.sendJob(job, deliveryId));
-        return { ...NOT_SENT, jobId: job.jobId };
+        return nothingSent(job.jobId);
       },
       this.log,
       options,

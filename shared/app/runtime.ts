@@ -30,7 +30,7 @@ import { ledgerRetentionCutoff } from '../notify/claim';
 import { TableMessageOriginStore } from '../store/messageOriginStore';
 import { drainQueue, type DrainOptions, type DrainSummary } from '../notify/drainQueue';
 import { MailboxPacer } from '../notify/pacing';
-import type { DeliverDeps } from '../notify/deliver';
+import { nothingSent, type DeliverDeps } from '../notify/deliver';
 import { sendNotification, type SendDeps, type SendOutcome } from '../notify/sendNotification';
 import {
   queueClient,
@@ -304,17 +304,7 @@ export class Runtime {
       jobId: job.jobId,
       at: deferredUntil,
     });
-    return {
-      jobId: job.jobId,
-      sent: false,
-      told: 0,
-      confirmedSent: 0,
-      alreadyTold: 0,
-      ownedElsewhere: 0,
-      deferredUntil,
-      unknownOutcome: false,
-      dryRun: true,
-    };
+    return nothingSent(job.jobId, { deferredUntil, dryRun: true });
   }
 
   async sendDeps(): Promise<SendDeps> {

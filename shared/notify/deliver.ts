@@ -21,10 +21,18 @@ import { defer, giveBack } from './delivery/common';
 import { reconcile } from './delivery/reconcile';
 import { sendWithinLimits } from './delivery/send';
 import { settle } from './delivery/settle';
-import type { Delivery, DeliverDeps, DeliveryOutcome, DeliveryRun, Held } from './delivery/types';
+import {
+  nothingSent,
+  type Delivery,
+  type DeliverDeps,
+  type DeliveryOutcome,
+  type DeliveryRun,
+  type Held,
+} from './delivery/types';
 
 export { markerFor } from './delivery/send';
 export {
+  nothingSent,
   RefusedSendError,
   type DeliverDeps,
   type Delivery,
@@ -91,17 +99,7 @@ function startRun<T>(delivery: Delivery<T>, deps: DeliverDeps): DeliveryRun<T> {
     owner: { jobId: delivery.jobId, deliveryId: delivery.deliveryId },
     mailbox: deps.sender.mailbox ?? '',
     log: childLogger(deps.log, { jobId: delivery.jobId, kind: delivery.kind }),
-    outcome: {
-      jobId: delivery.jobId,
-      sent: false,
-      told: 0,
-      confirmedSent: 0,
-      alreadyTold: 0,
-      ownedElsewhere: 0,
-      deferredUntil: undefined,
-      unknownOutcome: false,
-      dryRun: deps.sender.dryRun,
-    },
+    outcome: nothingSent(delivery.jobId, { dryRun: deps.sender.dryRun }),
   };
 }
 

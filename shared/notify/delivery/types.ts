@@ -69,6 +69,22 @@ export interface DeliveryOutcome {
   dryRun: boolean;
 }
 
+/** The outcome of a delivery that sent and told nothing (yet): what every delivery starts from. */
+export function nothingSent(jobId: string, more: Partial<Omit<DeliveryOutcome, 'jobId'>> = {}): DeliveryOutcome {
+  return {
+    jobId,
+    sent: false,
+    told: 0,
+    confirmedSent: 0,
+    alreadyTold: 0,
+    ownedElsewhere: 0,
+    deferredUntil: undefined,
+    unknownOutcome: false,
+    dryRun: false,
+    ...more,
+  };
+}
+
 /** Graph refused the email for a reason no retry fixes by itself (400, 401, 403, 404, 413). */
 export class RefusedSendError extends PermanentJobError {
   constructor(
