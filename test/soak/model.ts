@@ -8,7 +8,9 @@
  * blocks' clean-up), exactly like a killed Functions worker. A delivery also dies when it outlives
  * the Functions timeout (10 minutes), wherever it is.
  */
+import type { QueueClient } from '@azure/storage-queue';
 import type { ComposedEmail } from '../../shared/email/compose';
+import { decodeMessage } from '../../shared/queue/storageQueue';
 import { NETWORK_MESSAGE_IDS_HEADER } from '../../shared/email/compose';
 import { RetryableError } from '../../shared/http/retry';
 import type {
@@ -83,9 +85,27 @@ export interface Counters {
   scheduledAgain: number;
 }
 
+/**
+ * One tenant of the deployment, as its Runtime sees the world: its notices mailbox (its own settings),
+ * its ledger (the table its prefix names in the deployment's one storage account), its job scheduler
+ * (the product's adapter, stamping its tenant on every message) and its own faults.
+ */
+export interface TenantSide {
+  id: string;
+  name: string;
+  mailbox: string;
+  faults: FaultPlan;
+  /** The ledger table this tenant's Runtime writes to: tablePrefixFor(tenant) + the ordinary name. */
+  ledgerTable: string;
+  ledger: MemoryLedger;
+  scheduler: JobScheduler;
+}
+
 /** One delivery in flight (one queue message received by one worker). */
 export interface Task {
   id: number;
+  /** The tenant whose Runtime works on this delivery (the one its message names). */
+  tenant: TenantSide;
   deliveryId: string;
   deadline: number;
   dead: boolean;
@@ -106,6 +126,9 @@ export class StorageFault extends Error {
 
 /** An email Graph accepted: the mail is out, whatever the client heard. */
 export interface AcceptedMail {
+  /** The tenant whose token sent it, and the mailbox it was sent as. */
+  tenant: string;
+  from: string;
   marker: string;
   networkMessageIds: string[];
   acceptedAt: number;
@@ -113,14 +136,26 @@ export interface AcceptedMail {
   visibleAt: number;
 }
 
+/** One sendMail call: as whom, what, under which marker, whether a copy is saved. */
+interface Sending {
+  from: string;
+  email: ComposedEmail;
+  marker: string;
+  save: boolean;
+}
+
 export interface ScheduledMessage {
   text: string;
   visibleAt: number;
 }
 
-/** The shared state of one schedule and the fault decisions; ports are per task views of it. */
+/**
+ * The shared state of one schedule (one deployment: its storage account's tables, its one job queue,
+ * Graph) and the fault decisions; ports are per task views of it, each faulting by its tenant's plan.
+ */
 export class World {
-  readonly ledger = new MemoryLedger();
+  /** The deployment's storage account: ledger tables by name. Two tenants with one table name share it. */
+  readonly tables = new Map<string, MemoryLedger>();
   readonly mails: AcceptedMail[] = [];
   /** Messages the product scheduled again; the driver moves them into its queue. */
   readonly scheduled: ScheduledMessage[] = [];
@@ -129,17 +164,27 @@ export class World {
 
   constructor(
     readonly rng: Rng,
-    readonly faults: FaultPlan,
     public now: number,
   ) {}
 
-  storm(): boolean {
-    return this.now < this.faults.stormEndsAt;
+  /** The ledger table of that name, created on first use. */
+  ledgerTable(name: string): MemoryLedger {
+    let table = this.tables.get(name);
+    if (!table) {
+      table = new MemoryLedger();
+      table.now = new Date(this.now);
+      this.tables.set(name, table);
+    }
+    return table;
   }
 
-  /** Draws a fault with probability p, during the storm only. */
-  fault(p: number): boolean {
-    if (!this.storm() || !this.rng.chance(p)) return false;
+  storm(faults: FaultPlan): boolean {
+    return this.now < faults.stormEndsAt;
+  }
+
+  /** Draws a fault with probability p, during that tenant's storm only. */
+  fault(faults: FaultPlan, p: number): boolean {
+    if (!this.storm(faults) || !this.rng.chance(p)) return false;
     this.counters.faults++;
     return true;
   }
@@ -158,8 +203,9 @@ export class World {
     });
     this.alive(task);
     this.now += this.rng.int(0, 2_000);
-    this.ledger.now = new Date(this.now);
-    if (this.storm() && this.rng.chance(this.faults.crash)) this.die(task);
+    for (const table of this.tables.values()) table.now = new Date(this.now);
+    const faults = task.tenant.faults;
+    if (this.storm(faults) && this.rng.chance(faults.crash)) this.die(task);
   }
 
   /** After a call that took time: a worker past the Functions timeout never sees the answer. */
@@ -169,16 +215,17 @@ export class World {
 
   /** The ledger, each call possibly failing before or after its write. */
   ledgerFor(task: Task): NotificationLedger {
+    const faults = task.tenant.faults;
     const call = async <R>(where: string, op: () => Promise<R>): Promise<R> => {
       await this.enter(task);
-      if (this.fault(this.faults.ledger)) throw new StorageFault(503, where);
+      if (this.fault(faults, faults.ledger)) throw new StorageFault(503, where);
       const result = await op();
       // The write happened but its answer was lost (or the process died right after it).
-      if (this.fault(this.faults.ledger / 2)) throw new StorageFault(503, `${where} (after the write)`);
-      if (this.storm() && this.rng.chance(this.faults.crash / 2)) this.die(task);
+      if (this.fault(faults, faults.ledger / 2)) throw new StorageFault(503, `${where} (after the write)`);
+      if (this.storm(faults) && this.rng.chance(faults.crash / 2)) this.die(task);
       return result;
     };
-    const ledger = this.ledger;
+    const ledger = task.tenant.ledger;
     return {
       claim: (key: LedgerKey, owner: ClaimOwner): Promise<ClaimResult> => call('claim', () => ledger.claim(key, owner)),
       takeOver: (key: LedgerKey, owner: ClaimOwner, etag: string) =>
@@ -199,19 +246,24 @@ export class World {
    */
   mailerFor(task: Task, saveToSentItems: boolean): Mailer {
     return {
-      send: (_from, email, options) => this.send(task, email, options.marker, saveToSentItems),
-      findSent: (_from, marker) => this.findSent(task, marker),
+      send: (from, email, options) => this.send(task, { from, email, marker: options.marker, save: saveToSentItems }),
+      findSent: (from, marker) => this.findSent(task, from, marker),
     };
   }
 
-  private accept(email: ComposedEmail, marker: string, at: number, saveToSentItems: boolean): void {
+  private accept(task: Task, sending: Sending, at: number): void {
+    const { email, marker, save: saveToSentItems } = sending;
     this.counters.sends++;
     const header = email.headers.find((h) => h.name === NETWORK_MESSAGE_IDS_HEADER)?.value ?? '';
     this.mails.push({
+      tenant: task.tenant.id,
+      from: sending.from.toLowerCase(),
       marker,
       networkMessageIds: header.split(',').filter(Boolean),
       acceptedAt: at,
-      visibleAt: saveToSentItems ? at + this.rng.int(0, this.faults.sentItemsDelayMaxMs) : Number.POSITIVE_INFINITY,
+      visibleAt: saveToSentItems
+        ? at + this.rng.int(0, task.tenant.faults.sentItemsDelayMaxMs)
+        : Number.POSITIVE_INFINITY,
     });
   }
 
@@ -220,10 +272,10 @@ export class World {
     return { outcome: 'unknown', reason };
   }
 
-  private async send(task: Task, email: ComposedEmail, marker: string, save: boolean): Promise<SendAnswer> {
+  private async send(task: Task, sending: Sending): Promise<SendAnswer> {
     await this.enter(task);
-    if (!this.fault(this.faults.graph)) {
-      this.accept(email, marker, this.now, save);
+    if (!this.fault(task.tenant.faults, task.tenant.faults.graph)) {
+      this.accept(task, sending, this.now);
       return { outcome: 'accepted' };
     }
     const kind = this.rng.int(0, 6);
@@ -236,35 +288,37 @@ export class World {
       };
     if (kind === 1) return this.unknown('HTTP 503 before the mail was taken');
     if (kind === 2) {
-      this.accept(email, marker, this.now, save);
+      this.accept(task, sending, this.now);
       return this.unknown('HTTP 504 after the mail was taken');
     }
     if (kind === 3) {
-      this.accept(email, marker, this.now, save);
+      this.accept(task, sending, this.now);
       return this.unknown('connection dropped after the mail was taken');
     }
     if (kind === 4) {
       // A timeout: the client gave up after up to 210 s; the mail went out during it, or not.
       const hang = this.rng.int(30_000, 210_000);
-      if (this.rng.chance(0.5)) this.accept(email, marker, this.now + this.rng.int(0, hang), save);
+      if (this.rng.chance(0.5)) this.accept(task, sending, this.now + this.rng.int(0, hang));
       this.now += hang;
       this.alive(task);
       return this.unknown('no answer within the timeout');
     }
     if (kind === 5) {
       // The worker dies inside the call, after Graph took the mail: nobody reads the 202.
-      this.accept(email, marker, this.now, save);
+      this.accept(task, sending, this.now);
       return this.die(task);
     }
     // The worker dies inside the call, after the request was written; Graph never took it.
     return this.die(task);
   }
 
-  private async findSent(task: Task, marker: string): Promise<SentLookup> {
+  /** The Sent Items of that mailbox, as the tenant whose token asks sees them. */
+  private async findSent(task: Task, from: string, marker: string): Promise<SentLookup> {
     await this.enter(task);
     this.counters.lookups++;
-    if (!this.faults.readAccess) return 'cannotRead';
-    if (this.fault(this.faults.lookup)) {
+    const faults = task.tenant.faults;
+    if (!faults.readAccess) return 'cannotRead';
+    if (this.fault(faults, faults.lookup)) {
       if (this.rng.chance(0.5)) {
         this.now += this.rng.int(10_000, 60_000);
         this.alive(task);
@@ -272,7 +326,14 @@ export class World {
       throw new RetryableError('injected: the Sent Items lookup failed', undefined);
     }
     const m = marker.toLowerCase();
-    return this.mails.some((mail) => mail.marker.toLowerCase() === m && mail.visibleAt <= this.now)
+    const mailbox = from.toLowerCase();
+    return this.mails.some(
+      (mail) =>
+        mail.tenant === task.tenant.id &&
+        mail.from === mailbox &&
+        mail.marker.toLowerCase() === m &&
+        mail.visibleAt <= this.now,
+    )
       ? 'found'
       : 'notFound';
   }
@@ -282,23 +343,47 @@ export class World {
     return {
       run: async <T>(_mailbox: string, send: () => Promise<T>): Promise<T> => {
         await this.enter(task);
-        if (this.fault(this.faults.queue))
+        if (this.fault(task.tenant.faults, task.tenant.faults.queue))
           throw new RetryableError('injected: the pace slot is more than 3 minutes away', 60_000);
         return send();
       },
     };
   }
 
-  /** The queue's "later": a new message, invisible until its time; the write may fail before or after. */
+  /**
+   * The queue's "later" through the tenant's own scheduler (the product's adapter, which stamps the
+   * tenant): a new message, invisible until its time; the write may fail before or after.
+   */
   schedulerFor(task: Task): JobScheduler {
+    const faults = task.tenant.faults;
     return {
       later: async (jobText: string, delayMs: number): Promise<void> => {
         await this.enter(task);
-        if (this.fault(this.faults.queue)) throw new StorageFault(503, 'scheduler');
-        this.scheduled.push({ text: jobText, visibleAt: this.now + Math.max(1_000, delayMs) });
+        if (this.fault(faults, faults.queue)) throw new StorageFault(503, 'scheduler');
+        await task.tenant.scheduler.later(jobText, delayMs);
         this.counters.scheduledAgain++;
-        if (this.fault(this.faults.queue / 2)) throw new StorageFault(503, 'scheduler (after the write)');
+        if (this.fault(faults, faults.queue / 2)) throw new StorageFault(503, 'scheduler (after the write)');
       },
     };
+  }
+
+  /**
+   * The deployment's job queue as the storage SDK's client, for the product's StorageJobScheduler:
+   * what it sends lands in `scheduled`, invisible for the seconds it asked for.
+   */
+  queueClient(): QueueClient {
+    const client: Pick<QueueClient, 'createIfNotExists' | 'sendMessage'> = {
+      // The answers are never read by the scheduler.
+      createIfNotExists: async () => ({}) as never,
+      sendMessage: async (text, options) => {
+        this.scheduled.push({
+          text: decodeMessage(text),
+          visibleAt: this.now + Math.max(1_000, (options?.visibilityTimeout ?? 0) * 1000),
+        });
+        return {} as never;
+      },
+    };
+    // Only the two calls the scheduler makes exist; anything else would throw, as it should in a test.
+    return client as QueueClient;
   }
 }

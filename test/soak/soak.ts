@@ -17,15 +17,37 @@
  *   npm run soak                                  1,000 schedules from seed 1, then the variant without read access
  *   npm run soak -- --schedules 200 --seed 7
  *   npm run soak -- --only 100517 --verbose       replays one schedule and prints the product's log
+ *   npm run soak -- --one-tenant                  the single-tenant app (seeds from before tenants replay as they did)
+ *
+ * Several tenants (issue 25): each schedule's deployment serves 2 or 3 tenants (its own sometimes among
+ * them, customers as rows of its Tenants table): their releases and jobs, each tenant's own storm of
+ * faults and crashes, all on the deployment's one job queue and one host. Per tenant, every release is
+ * told by exactly one email, sent by its own tenant as its own notices mailbox, never in another
+ * tenant's mail, and its ledger row is in its own tenant's table only.
  */
 import { performance } from 'node:perf_hooks';
 import { failureAction, MAX_DEQUEUE_COUNT } from '../../shared/jobs/delivery';
 import { makeJob, parseJob } from '../../shared/jobs/notificationJob';
+import { tenantOfJob } from '../../shared/jobs/queuedJob';
+import type { Env } from '../../shared/config/settings';
+import { decodeMessage, encodeMessages, StorageJobScheduler } from '../../shared/queue/storageQueue';
+import { TABLES } from '../../shared/store/tables';
+import type { TenantRecord } from '../../shared/tenants/tenantRecord';
+import { tablePrefixFor, tenantSettings } from '../../shared/tenants/tenantSettings';
 import { MemoryLogger } from '../../shared/log/logger';
 import type { ReleasedMessageFacts } from '../../shared/domain/types';
 import { sendNotification, type SendDeps } from '../../shared/notify/sendNotification';
 import { release, TEMPLATE } from '../notify/fakes';
-import { FUNCTION_TIMEOUT_MS, MINUTE, Rng, World, type Counters, type FaultPlan, type Task } from './model';
+import {
+  FUNCTION_TIMEOUT_MS,
+  MINUTE,
+  Rng,
+  World,
+  type Counters,
+  type FaultPlan,
+  type Task,
+  type TenantSide,
+} from './model';
 
 const MAILBOX = 'quarantine-notices@contoso.com';
 const START = Date.parse('2026-08-21T10:00:00Z');
@@ -39,17 +61,23 @@ const MAX_POISON_REPLAYS = 3;
 
 export interface ScheduleResult {
   seed: number;
+  /** Tenants of the deployment that had releases. */
+  tenants: number;
   expected: number;
   told: number;
   lost: number;
   twice: number;
+  /** Releases told in another tenant's email (its token or mailbox) or with a ledger row in another tenant's table. */
+  crossed: number;
+  /** Deliveries dropped because their message named no tenant the deployment serves. */
+  dropped: number;
   emails: number;
   deliveries: number;
   poisoned: number;
   quiescent: boolean;
   simulatedMinutes: number;
   counters: Counters;
-  /** NetworkMessageIds lost or told more than once, for the replay. */
+  /** NetworkMessageIds lost, told more than once or told across tenants, for the replay. */
   wrong: string[];
   log: MemoryLogger;
 }
@@ -82,10 +110,22 @@ function flush(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-export async function runSchedule(seed: number, readAccess: boolean): Promise<ScheduleResult> {
-  const rng = new Rng(seed);
+/** The deployment's own tenant (M365_TENANT_ID) and its app settings; customers are rows of its Tenants table. */
+const HOME_TENANT = '6f1c2d3e-0a4b-4c5d-8e9f-00000000c0de';
+const DEPLOYMENT_ENV: Env = {
+  M365_TENANT_ID: HOME_TENANT,
+  AzureWebJobsStorage: 'UseDevelopmentStorage=true',
+  MULTI_TENANT_APP_ID: '0b7e4f1a-5c2d-4e3f-9a8b-7c6d5e4f3a2b',
+  NOTIFY_SENDER_MAILBOX: MAILBOX,
+};
+const CUSTOMER_DOMAINS = ['tailspin.example', 'woodgrove.example', 'litware.example'];
+
+/** Whether a schedule spreads its work over several tenants of one deployment (the default) or is the single-tenant app. */
+export type TenantMode = 'several' | 'one';
+
+function faultPlan(rng: Rng, readAccess: boolean): FaultPlan {
   const stormy = rng.chance(0.9);
-  const faults: FaultPlan = {
+  return {
     stormEndsAt: stormy ? START + rng.int(5, 90) * MINUTE : START,
     ledger: rng.next() * 0.08,
     graph: rng.next() * 0.5,
@@ -96,53 +136,108 @@ export async function runSchedule(seed: number, readAccess: boolean): Promise<Sc
     sentItemsDelayMaxMs: rng.chance(0.8) ? rng.int(0, 30) * 1000 : rng.int(30, 300) * 1000,
     readAccess,
   };
-  const world = new World(rng, faults, START);
+}
+
+/**
+ * The tenants a schedule's deployment serves, each as its Runtime would be built: its settings from its
+ * Tenants row by the product's own rules (a customer's notices mailbox is its own), its ledger the
+ * table its prefix names, its scheduler the product's adapter. Each draws its own faults.
+ */
+function tenantsOf(rng: Rng, world: World, mode: TenantMode, readAccess: boolean): TenantSide[] {
+  const records: TenantRecord[] = [];
+  if (mode === 'one' || rng.chance(0.5))
+    records.push({ tenantId: HOME_TENANT, name: 'Contoso (the provider)', disabled: false, settings: {}, addedAt: '' });
+  if (mode === 'several')
+    for (const domain of CUSTOMER_DOMAINS.slice(0, rng.int(2, 3) - records.length))
+      records.push({
+        tenantId: guid(rng),
+        name: domain,
+        disabled: false,
+        settings: { NOTIFY_SENDER_MAILBOX: `quarantine-notices@${domain}` },
+        addedAt: new Date(START).toISOString(),
+      });
+  return records.map((record) => {
+    const settings = tenantSettings(DEPLOYMENT_ENV, record, HOME_TENANT);
+    const ledgerTable = `${tablePrefixFor(record.tenantId, HOME_TENANT)}${TABLES.ledger}`;
+    if (!settings.notifySenderMailbox) throw new Error(`tenant ${record.name} has no notices mailbox`);
+    return {
+      id: settings.tenantId,
+      name: record.name,
+      mailbox: settings.notifySenderMailbox.toLowerCase(),
+      faults: faultPlan(rng, readAccess),
+      ledgerTable,
+      ledger: world.ledgerTable(ledgerTable),
+      scheduler: new StorageJobScheduler(world.queueClient(), settings.tenantId),
+    };
+  });
+}
+
+export async function runSchedule(
+  seed: number,
+  readAccess: boolean,
+  mode: TenantMode = 'several',
+): Promise<ScheduleResult> {
+  const rng = new Rng(seed);
+  const world = new World(rng, START);
   const log = new MemoryLogger();
+  // (With one tenant the draws are those of the single-tenant soak: its seeds replay as they did.)
+  const tenants = tenantsOf(rng, world, mode, readAccess);
+  const served = new Map(tenants.map((t) => [t.id, t]));
 
   // Releases, each with its own NetworkMessageId so an email's header names exactly what it told.
   // Each a release or (issue 22) a hold, deletion or expiry: their own ledger items, through the same machinery.
-  const releases: ReleasedMessageFacts[] = Array.from({ length: rng.int(1, 6) }, (_, i) => {
-    const event = rng.pick([undefined, undefined, 'held', 'deleted', 'expired'] as const);
-    return release({
-      networkMessageId: guid(rng),
-      releasedTo: rng.pick(['bob@fabrikam.example', 'carol@fabrikam.example', 'dan@northwind.example']),
-      releasedAt: new Date(START - (i + 1) * MINUTE).toISOString(),
-      ...(event ? { event } : {}),
+  // Each tenant's releases are its own senders' (a job is one tenant's: detection runs per tenant).
+  const owner = new Map<ReleasedMessageFacts, TenantSide>();
+  const jobs: Array<{ tenant: TenantSide; facts: ReleasedMessageFacts[] }> = [];
+  for (const tenant of tenants) {
+    const releases: ReleasedMessageFacts[] = Array.from({ length: rng.int(1, mode === 'one' ? 6 : 3) }, (_, i) => {
+      const event = rng.pick([undefined, undefined, 'held', 'deleted', 'expired'] as const);
+      return release({
+        networkMessageId: guid(rng),
+        releasedTo: rng.pick(['bob@fabrikam.example', 'carol@fabrikam.example', 'dan@northwind.example']),
+        releasedAt: new Date(START - (i + 1) * MINUTE).toISOString(),
+        ...(event ? { event } : {}),
+      });
     });
-  });
-  // A job tells one event (jobsFor groups by message and event): jobs are drawn from one event's items.
-  const jobs: ReleasedMessageFacts[][] = [];
-  for (let j = rng.int(1, 4); j > 0; j--) {
-    const event = rng.pick(releases).event;
-    const same = releases.filter((r) => r.event === event);
-    const size = Math.min(same.length, rng.int(1, 3));
-    const chosen = new Set<ReleasedMessageFacts>();
-    while (chosen.size < size) chosen.add(rng.pick(same));
-    jobs.push([...chosen]);
+    for (const r of releases) owner.set(r, tenant);
+    // A job tells one event (jobsFor groups by message and event): jobs are drawn from one event's items.
+    for (let j = rng.int(1, mode === 'one' ? 4 : 3); j > 0; j--) {
+      const event = rng.pick(releases).event;
+      const same = releases.filter((r) => r.event === event);
+      const size = Math.min(same.length, rng.int(1, 3));
+      const chosen = new Set<ReleasedMessageFacts>();
+      while (chosen.size < size) chosen.add(rng.pick(same));
+      jobs.push({ tenant, facts: [...chosen] });
+    }
+    const uncovered = releases.filter((r) => !jobs.some((j) => j.facts.includes(r)));
+    for (const event of [undefined, 'held', 'deleted', 'expired']) {
+      const left = uncovered.filter((r) => r.event === event);
+      for (let i = 0; i < left.length; i += 3) jobs.push({ tenant, facts: left.slice(i, i + 3) });
+    }
   }
-  const uncovered = releases.filter((r) => !jobs.some((j) => j.includes(r)));
-  for (const event of [undefined, 'held', 'deleted', 'expired']) {
-    const left = uncovered.filter((r) => r.event === event);
-    for (let i = 0; i < left.length; i += 3) jobs.push(left.slice(i, i + 3));
-  }
+  const releases = [...owner.keys()];
 
   const queue: Message[] = [];
   let nextId = 1;
   const enqueue = (text: string, visibleAt: number): void => {
     queue.push({ id: `msg-${nextId++}`, text, visibleAt, dequeueCount: 0 });
   };
-  for (const facts of jobs) {
-    const text = JSON.stringify(makeJob('alice@contoso.com', facts));
-    enqueue(text, START + rng.int(0, 20 * 60) * 1000);
-    // The queue delivers at least once: a second copy, sometimes at the same instant.
-    if (rng.chance(0.4))
-      enqueue(text, rng.chance(0.5) ? queue[queue.length - 1].visibleAt : START + rng.int(0, 30 * 60) * 1000);
+  for (const { tenant, facts } of jobs) {
+    // As detection queues it: the product's encoder, naming the tenant (one queue serves every tenant).
+    for (const encoded of encodeMessages(makeJob(`alice@${tenant.mailbox.split('@')[1]}`, facts), tenant.id)) {
+      const text = decodeMessage(encoded);
+      enqueue(text, START + rng.int(0, 20 * 60) * 1000);
+      // The queue delivers at least once: a second copy, sometimes at the same instant.
+      if (rng.chance(0.4))
+        enqueue(text, rng.chance(0.5) ? queue[queue.length - 1].visibleAt : START + rng.int(0, 30 * 60) * 1000);
+    }
   }
 
   const concurrency = rng.int(1, 4);
   const running: Running[] = [];
   const poison: string[] = [];
   let poisoned = 0;
+  let dropped = 0;
   let replays = 0;
   let deliveries = 0;
   let quiescent = false;
@@ -153,8 +248,16 @@ export async function runSchedule(seed: number, readAccess: boolean): Promise<Sc
     if (at >= 0) queue.splice(at, 1);
   };
   const start = async (message: Message): Promise<void> => {
+    // As Deployment.sendQueued routes it: the tenant the message names (none: the deployment's own), or dropped.
+    const tenant = served.get(tenantOfJob(message.text) ?? HOME_TENANT);
+    if (!tenant) {
+      remove(message);
+      dropped++;
+      return;
+    }
     deliveries++;
     const task: Task = {
+      tenant,
       id: nextTask++,
       deliveryId: message.id,
       deadline: world.now + FUNCTION_TIMEOUT_MS,
@@ -168,7 +271,7 @@ export async function runSchedule(seed: number, readAccess: boolean): Promise<Sc
         mailer: world.mailerFor(task, true),
         limits: { pacing: world.pacerFor(task), dailyCap: undefined },
         scheduler: world.schedulerFor(task),
-        sender: { mailbox: MAILBOX, saveToSentItems: true, dryRun: false },
+        sender: { mailbox: tenant.mailbox, saveToSentItems: true, dryRun: false },
         log,
         clock: { now: () => new Date(world.now) },
       },
@@ -196,7 +299,8 @@ export async function runSchedule(seed: number, readAccess: boolean): Promise<Sc
     if (entry.task.dead || !result) return;
     if (result.ok) {
       // A failed delete leaves the message to come back after its lease: a retry of a finished delivery.
-      if (!world.fault(faults.queue)) remove(message);
+      const faults = entry.task.tenant.faults;
+      if (!world.fault(faults, faults.queue)) remove(message);
       return;
     }
     const action = failureAction(result.error, message.dequeueCount);
@@ -256,35 +360,62 @@ export async function runSchedule(seed: number, readAccess: boolean): Promise<Sc
     }
   }
 
-  const toldCount = new Map<string, number>(releases.map((r) => [r.networkMessageId.toLowerCase(), 0]));
-  for (const mail of world.mails) {
-    for (const id of mail.networkMessageIds)
-      toldCount.set(id.toLowerCase(), (toldCount.get(id.toLowerCase()) ?? 0) + 1);
+  // Per tenant: each release told by exactly one email, and that one sent by its own tenant as its own mailbox;
+  // its ledger row in its own tenant's table only.
+  const wrong: string[] = [];
+  let told = 0;
+  let lost = 0;
+  let twice = 0;
+  let crossed = 0;
+  for (const r of releases) {
+    const tenant = owner.get(r) as TenantSide;
+    const id = r.networkMessageId.toLowerCase();
+    const mails = world.mails.filter((m) => m.networkMessageIds.some((n) => n.toLowerCase() === id));
+    const elsewhere = mails.filter((m) => m.tenant !== tenant.id || m.from !== tenant.mailbox);
+    const rowsElsewhere = tenants.filter((t) => t.ledgerTable !== tenant.ledgerTable && t.ledger.get(r) !== undefined);
+    if (mails.length >= 1) told++;
+    if (mails.length === 0) lost++;
+    if (mails.length >= 2) twice++;
+    const ownRowMissing = mails.length > 0 && tenant.ledger.get(r) === undefined;
+    if (elsewhere.length > 0 || rowsElsewhere.length > 0 || ownRowMissing) crossed++;
+    if (mails.length !== 1) wrong.push(`${id} of ${tenant.name} x${mails.length}`);
+    for (const m of elsewhere) wrong.push(`${id} of ${tenant.name} told as ${m.from} by tenant ${m.tenant}`);
+    for (const t of rowsElsewhere) wrong.push(`${id} of ${tenant.name} has a row in ${t.name}'s ${t.ledgerTable}`);
+    if (ownRowMissing) wrong.push(`${id} of ${tenant.name} has no row in its own ${tenant.ledgerTable}`);
   }
-  const counts = [...toldCount.entries()];
+  // Tenants sharing one table (a prefix lost) would also show here: each tenant's table is its own.
+  if (new Set(tenants.map((t) => t.ledgerTable)).size !== tenants.length) {
+    crossed++;
+    wrong.push(`tenants share ledger tables: ${tenants.map((t) => t.ledgerTable).join(', ')}`);
+  }
   return {
     seed,
+    tenants: tenants.length,
     expected: releases.length,
-    told: counts.filter(([, n]) => n >= 1).length,
-    lost: counts.filter(([, n]) => n === 0).length,
-    twice: counts.filter(([, n]) => n >= 2).length,
+    told,
+    lost,
+    twice,
+    crossed,
+    dropped,
     emails: world.mails.length,
     deliveries,
     poisoned,
     quiescent,
     simulatedMinutes: Math.round((world.now - START) / MINUTE),
     counters: world.counters,
-    wrong: counts.filter(([, n]) => n !== 1).map(([id, n]) => `${id} x${n}`),
+    wrong,
     log,
   };
 }
 
 export interface SoakTotals {
   schedules: number;
+  tenants: number;
   expected: number;
   told: number;
   lost: number;
   twice: number;
+  crossed: number;
   emails: number;
   deliveries: number;
   poisoned: number;
@@ -297,6 +428,8 @@ export interface SoakOptions {
   schedules: number;
   seed: number;
   readAccess: boolean;
+  /** Several tenants per schedule (the default), or the single-tenant app (replays seeds from before tenants). */
+  mode?: TenantMode;
   /** Only these schedule seeds (a replay). */
   only?: number[];
   /** Called for a failing schedule always, for every schedule when verbose. */
@@ -307,7 +440,8 @@ export interface SoakOptions {
 export function describeSchedule(r: ScheduleResult): string {
   const c = r.counters;
   return (
-    `schedule ${r.seed}: releases expected ${r.expected}, told ${r.told}, lost ${r.lost}, told twice ${r.twice}; ` +
+    `schedule ${r.seed}: ${r.tenants} tenant(s), releases expected ${r.expected}, told ${r.told}, lost ${r.lost}, told twice ${r.twice}, ` +
+    `crossed tenants ${r.crossed}${r.dropped > 0 ? ` (dropped ${r.dropped})` : ''}; ` +
     `emails ${r.emails}, deliveries ${r.deliveries}, scheduled again ${c.scheduledAgain}, unknown answers ${c.unknownAnswers}, ` +
     `lookups ${c.lookups}, faults ${c.faults}, crashes ${c.crashes}, poisoned ${r.poisoned}, ${r.simulatedMinutes} simulated min` +
     (r.quiescent ? '' : ', DID NOT SETTLE') +
@@ -318,10 +452,12 @@ export function describeSchedule(r: ScheduleResult): string {
 export async function runSoak(options: SoakOptions): Promise<SoakTotals> {
   const totals: SoakTotals = {
     schedules: 0,
+    tenants: 0,
     expected: 0,
     told: 0,
     lost: 0,
     twice: 0,
+    crossed: 0,
     emails: 0,
     deliveries: 0,
     poisoned: 0,
@@ -331,8 +467,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakTotals> {
   };
   const seeds = options.only ?? Array.from({ length: options.schedules }, (_, i) => scheduleSeed(options.seed, i));
   for (const seed of seeds) {
-    const r = await runSchedule(seed, options.readAccess);
+    const r = await runSchedule(seed, options.readAccess, options.mode);
     totals.schedules++;
+    totals.tenants += r.tenants;
+    totals.crossed += r.crossed;
     totals.expected += r.expected;
     totals.told += r.told;
     totals.lost += r.lost;
@@ -342,7 +480,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakTotals> {
     totals.poisoned += r.poisoned;
     if (!r.quiescent) totals.notQuiescent++;
     for (const key of Object.keys(totals.counters) as Array<keyof Counters>) totals.counters[key] += r.counters[key];
-    const failed = r.lost > 0 || r.twice > 0 || !r.quiescent;
+    const failed = r.lost > 0 || r.twice > 0 || r.crossed > 0 || !r.quiescent;
     if (failed) totals.failedSeeds.push(seed);
     if (failed || options.verbose) options.report?.(describeSchedule(r), r);
   }
@@ -352,7 +490,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakTotals> {
 export function describeTotals(t: SoakTotals): string {
   const c = t.counters;
   return (
-    `${t.schedules} schedules: releases expected ${t.expected}, told ${t.told}, lost ${t.lost}, told twice ${t.twice}\n` +
+    `${t.schedules} schedules over ${t.tenants} tenants: releases expected ${t.expected}, told ${t.told}, lost ${t.lost}, told twice ${t.twice}, crossed tenants ${t.crossed}\n` +
     `  emails ${t.emails}, deliveries ${t.deliveries}, scheduled again ${c.scheduledAgain}, unknown answers ${c.unknownAnswers}, ` +
     `Sent Items lookups ${c.lookups}, injected faults ${c.faults}, crashes ${c.crashes}, poisoned ${t.poisoned} (moved back), not settled ${t.notQuiescent}`
   );
@@ -379,29 +517,35 @@ async function main(): Promise<number> {
   const only = onlyText === undefined ? undefined : [positiveInt(onlyText, 0, '--only')];
   const verbose = args.includes('--verbose');
   const noRead = args.includes('--no-read');
+  const mode: TenantMode = args.includes('--one-tenant') ? 'one' : 'several';
+  const flags = `${noRead ? ' --no-read' : ''}${mode === 'one' ? ' --one-tenant' : ''}`;
 
   const report = (line: string, r: ScheduleResult): void => {
-    const failed = r.lost > 0 || r.twice > 0 || !r.quiescent;
+    const failed = r.lost > 0 || r.twice > 0 || r.crossed > 0 || !r.quiescent;
     console.log(`${failed ? 'FAIL ' : ''}${line}`);
-    if (failed) console.log(`  replay: npm run soak -- --only ${r.seed} --verbose${noRead ? ' --no-read' : ''}`);
+    if (failed) console.log(`  replay: npm run soak -- --only ${r.seed} --verbose${flags}`);
     if (only && verbose) console.log(r.log.text().replace(/^/gm, '  | '));
   };
 
-  const what = only ? `schedule ${only[0]}` : `${schedules} schedules from seed ${seed}`;
+  const what =
+    (only ? `schedule ${only[0]}` : `${schedules} schedules from seed ${seed}`) +
+    (mode === 'one' ? ', one tenant' : ', 2 or 3 tenants each');
   let exitCode = 0;
   if (!noRead) {
     console.log(`soak: ${what}, Sent Items readable (Application Mail.Read granted)`);
     const started = performance.now();
-    const totals = await runSoak({ schedules, seed, only, readAccess: true, verbose, report });
+    const totals = await runSoak({ schedules, seed, only, mode, readAccess: true, verbose, report });
     console.log(describeTotals(totals));
     console.log(`  wall time ${((performance.now() - started) / 1000).toFixed(1)} s`);
-    if (totals.lost > 0 || totals.twice > 0 || totals.notQuiescent > 0) {
+    if (totals.lost > 0 || totals.twice > 0 || totals.crossed > 0 || totals.notQuiescent > 0) {
       console.log(
-        `FAILED: ${totals.failedSeeds.length} schedule(s) lost or repeated a notice; first: npm run soak -- --only ${totals.failedSeeds[0]} --verbose`,
+        `FAILED: ${totals.failedSeeds.length} schedule(s) lost, repeated or crossed tenants with a notice; first: npm run soak -- --only ${totals.failedSeeds[0]} --verbose${flags}`,
       );
       exitCode = 1;
     } else {
-      console.log('OK: every release told exactly once');
+      console.log(
+        "OK: every release told exactly once, by its own tenant's mailbox, its rows in its own tenant's tables",
+      );
     }
   }
   if (noRead || !only) {
@@ -412,15 +556,16 @@ async function main(): Promise<number> {
       schedules,
       seed,
       only,
+      mode,
       readAccess: false,
       verbose,
-      report: (line, r) => (verbose || r.lost > 0 || !r.quiescent) && report(line, r),
+      report: (line, r) => (verbose || r.lost > 0 || r.crossed > 0 || !r.quiescent) && report(line, r),
     });
     console.log(describeTotals(totals));
     console.log(`  wall time ${((performance.now() - started) / 1000).toFixed(1)} s`);
-    if (totals.lost > 0 || totals.notQuiescent > 0) {
+    if (totals.lost > 0 || totals.crossed > 0 || totals.notQuiescent > 0) {
       console.log(
-        `FAILED: notices lost without read access; first: npm run soak -- --only ${totals.failedSeeds[0]} --verbose --no-read`,
+        `FAILED: notices lost or crossing tenants without read access; first: npm run soak -- --only ${totals.failedSeeds[0]} --verbose --no-read${mode === 'one' ? ' --one-tenant' : ''}`,
       );
       exitCode = 1;
     }
