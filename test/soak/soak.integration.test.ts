@@ -40,7 +40,7 @@ describe('soak: exactly once under faults, crashes and duplicate deliveries, sev
 
   it('does not lose the releases of a job whose failed attempt left its rows sending (schedule 100004, one tenant)', async () => {
     // Lost 3 of 4 before a fresh "sending" row of another delivery counted as in doubt. A seed of the
-    // single-tenant soak: its one-tenant mode draws as it did.
+    // single-tenant soak: its one-tenant mode replays it as it was (checked against the old soak's output).
     const r = await runSchedule(100004, true, 'one');
     expect(r).toMatchObject({ tenants: 1, expected: 4, told: 4, lost: 0, twice: 0, crossed: 0, quiescent: true });
   });

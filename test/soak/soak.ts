@@ -17,7 +17,7 @@
  *   npm run soak                                  1,000 schedules from seed 1, then the variant without read access
  *   npm run soak -- --schedules 200 --seed 7
  *   npm run soak -- --only 100517 --verbose       replays one schedule and prints the product's log
- *   npm run soak -- --one-tenant                  the single-tenant app (seeds from before tenants replay as they did)
+ *   npm run soak -- --one-tenant                  the single-tenant app, drawn as before tenants
  *
  * Several tenants (issue 25): each schedule's deployment serves 2 or 3 tenants (its own sometimes among
  * them, customers as rows of its Tenants table): their releases and jobs, each tenant's own storm of
@@ -180,7 +180,8 @@ export async function runSchedule(
   const rng = new Rng(seed);
   const world = new World(rng, START);
   const log = new MemoryLogger();
-  // (With one tenant the draws are those of the single-tenant soak: its seeds replay as they did.)
+  // With one tenant the draws are those of the single-tenant soak; a schedule replays as it did unless a
+  // job was scheduled again (the product's adapter now rounds that delay to whole seconds, as the queue does).
   const tenants = tenantsOf(rng, world, mode, readAccess);
   const served = new Map(tenants.map((t) => [t.id, t]));
 
