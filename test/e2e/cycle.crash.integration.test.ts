@@ -114,28 +114,8 @@ const parked: Array<{ runtime: Runtime; text: string }> = [];
  */
 async function cycle(plans: Map<string, CrashPlan>, laterMs = 0): Promise<void> {
   for (const { runtime, text } of parked.splice(0)) await runtime.scheduler.later(text, 0);
-  // One tenant-runs message per tenant: a crash ends that tenant's run only.
-  for (const w of worlds) {
-    const plan = plans.get(w.tenantId);
-    if (!plan) {
-      const run = { tenant: w.tenantId, stage: 'detect', firedAt: new Date().toISOString() };
-      await deployment.runTenant(JSON.stringify(run), 'crash-test');
-      continue;
-    }
-    const d = await (await runtimeOf(w)).detectionDeps();
-    await detectReleases({
-      ...d,
-      stores: {
-        ...d.stores,
-        releases: plan.wrap(d.stores.releases),
-        state: plan.wrap(d.stores.state),
-        snapshot: plan.wrap(d.stores.snapshot),
-      },
-      queue: plan.wrap(d.queue),
-    }).catch((error: unknown) => {
-      if (!(error instanceof InjectedCrash)) throw error;
-    });
-  }
+  // One tenant-runs message per tenant, run side by side as the host's instances would: a crash ends that tenant's run only.
+  await Promise.all(worlds.map((w) => detect(w, plans.get(w.tenantId))));
   // One clock for a planned tenant's sending side: the ledger stamps attempt times with it, and deliver judges them by it.
   const clock = (): Date => new Date(Date.now() + laterMs);
   const home = deployment.home;
@@ -162,6 +142,28 @@ async function cycle(plans: Map<string, CrashPlan>, laterMs = 0): Promise<void> 
     world.log,
     { retryAfterSeconds: 0 },
   );
+}
+
+/** A tenant's detection run: as the product runs it, or with every port wrapped by its plan. */
+async function detect(w: TenantWorld, plan: CrashPlan | undefined): Promise<void> {
+  if (!plan) {
+    const run = { tenant: w.tenantId, stage: 'detect', firedAt: new Date().toISOString() };
+    await deployment.runTenant(JSON.stringify(run), 'crash-test');
+    return;
+  }
+  const d = await (await runtimeOf(w)).detectionDeps();
+  await detectReleases({
+    ...d,
+    stores: {
+      ...d.stores,
+      releases: plan.wrap(d.stores.releases),
+      state: plan.wrap(d.stores.state),
+      snapshot: plan.wrap(d.stores.snapshot),
+    },
+    queue: plan.wrap(d.queue),
+  }).catch((error: unknown) => {
+    if (!(error instanceof InjectedCrash)) throw error;
+  });
 }
 
 /** Every NetworkMessageId the tenant's mail reported, once per email that reported it, and as which mailboxes. */
@@ -207,7 +209,8 @@ it("tells every tenant's releases exactly once, from its own mailbox, after a fa
   parked.length = 0;
   await serveTenants();
   const expected = new Map<TenantWorld, string[]>();
-  for (const w of worlds) expected.set(w, await arrange(w, true));
+  for (const [w, ids] of await Promise.all(worlds.map(async (w) => [w, await arrange(w, true)] as const)))
+    expected.set(w, ids);
   // A clean cycle, each tenant counted by its own plan: how many crash points each has.
   const clean = new Map(worlds.map((w) => [w.tenantId, new CrashPlan(Number.POSITIVE_INFINITY)]));
   await cycle(clean);
@@ -223,8 +226,7 @@ it("tells every tenant's releases exactly once, from its own mailbox, after a fa
     parked.length = 0;
     await serveTenants();
     const victim = worlds[victimAt];
-    const released = new Map<TenantWorld, string[]>();
-    for (const w of worlds) released.set(w, await arrange(w, w === victim));
+    const released = new Map(await Promise.all(worlds.map(async (w) => [w, await arrange(w, w === victim)] as const)));
     const plan = new CrashPlan(crashAt);
     await cycle(new Map([[victim.tenantId, plan]]));
     const where = { victim: victim.tenant.domain, crashAt, crashedIn: plan.crashedIn };
