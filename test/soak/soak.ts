@@ -61,7 +61,7 @@ const MAX_POISON_REPLAYS = 3;
 
 export interface ScheduleResult {
   seed: number;
-  /** Tenants of the deployment that had releases. */
+  /** Tenants the deployment served, each with its own releases. */
   tenants: number;
   expected: number;
   told: number;
