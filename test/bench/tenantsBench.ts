@@ -119,7 +119,8 @@ function runProbe(
       }
     });
     child.once('error', reject);
-    child.once('exit', (code) => {
+    // 'close', not 'exit': the IPC channel is drained by then, so the result has been read if it was sent.
+    child.once('close', (code) => {
       if (!settled) reject(new Error(`tenants probe exited with ${code} before its result`));
     });
     child.send(input);

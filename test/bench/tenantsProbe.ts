@@ -237,15 +237,15 @@ async function main(input: TenantsProbeInput): Promise<TenantsProbeResult> {
   return { setupMs, cycles };
 }
 
+/** The last message, then the channel closed once it is written (a large result is written in parts). */
+function finish(message: ProbeToDriver): void {
+  process.send?.(message, undefined, {}, () => process.disconnect());
+}
+
 process.once('message', (input: TenantsProbeInput) => {
   main(input).then(
-    (result) => {
-      send({ type: 'result', result });
-      process.disconnect();
-    },
-    (error: unknown) => {
-      send({ type: 'error', error: error instanceof Error ? (error.stack ?? error.message) : String(error) });
-      process.disconnect();
-    },
+    (result) => finish({ type: 'result', result }),
+    (error: unknown) =>
+      finish({ type: 'error', error: error instanceof Error ? (error.stack ?? error.message) : String(error) }),
   );
 });
