@@ -138,6 +138,9 @@ function cycleFigures(
   let peakInFlight = 0;
   for (const phase of cycle.phases) {
     peakInFlight = Math.max(peakInFlight, phase.peakInFlight);
+    for (const failed of phase.deletesFailed)
+      if (executions.notes.length < 5)
+        executions.notes.push(`${phase.phase} message not deleted after its execution, ${failed}`);
     for (const e of phase.executions) {
       perTenant.set(e.tenant, (perTenant.get(e.tenant) ?? 0) + e.ms);
       runMs[phase.phase].push(e.ms);

@@ -53,6 +53,8 @@ export interface PhaseResult {
   executions: Execution[];
   /** Most executions in flight at once. */
   peakInFlight: number;
+  /** Messages whose execution ended but whose delete failed (they would come back after the visibility timeout). */
+  deletesFailed: string[];
 }
 
 export interface CycleResult {
@@ -116,8 +118,9 @@ function tenantOf(body: unknown): string {
 async function drainLikeHost(
   queue: QueueClient,
   handle: (body: unknown, messageId: string) => Promise<Omit<Execution, 'ms'>>,
-): Promise<{ executions: Execution[]; peakInFlight: number }> {
+): Promise<{ executions: Execution[]; peakInFlight: number; deletesFailed: string[] }> {
   const executions: Execution[] = [];
+  const deletesFailed: string[] = [];
   const inFlight = new Set<Promise<void>>();
   let peakInFlight = 0;
   for (;;) {
@@ -135,18 +138,24 @@ async function drainLikeHost(
         const body = bodyOf(item.messageText);
         const started = performance.now();
         const run = handle(body, item.messageId)
-          .then(async (outcome) => {
-            executions.push({ ...outcome, ms: performance.now() - started });
-            await queue.deleteMessage(item.messageId, item.popReceipt);
-          })
-          .catch((error: unknown) => {
-            executions.push({
-              tenant: tenantOf(body),
-              ms: performance.now() - started,
-              ok: false,
-              note: error instanceof Error ? error.message.slice(0, 300) : String(error).slice(0, 300),
-            });
-          })
+          .then(
+            async (outcome) => {
+              executions.push({ ...outcome, ms: performance.now() - started });
+              // The host's own delete: if it fails the message comes back later (the product's ledger
+              // makes that harmless); it is the host's failure, not the execution's.
+              await queue.deleteMessage(item.messageId, item.popReceipt).catch((error: unknown) => {
+                deletesFailed.push(`${tenantOf(body)}: ${noteOf(error)}`);
+              });
+            },
+            (error: unknown) => {
+              executions.push({
+                tenant: tenantOf(body),
+                ms: performance.now() - started,
+                ok: false,
+                note: noteOf(error),
+              });
+            },
+          )
           .finally(() => inFlight.delete(run));
         inFlight.add(run);
       }
@@ -155,7 +164,11 @@ async function drainLikeHost(
       await Promise.race(inFlight);
     }
   }
-  return { executions, peakInFlight };
+  return { executions, peakInFlight, deletesFailed };
+}
+
+function noteOf(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).slice(0, 300);
 }
 
 function sampleMemory(): { stop(): CycleResult['memory'] } {
