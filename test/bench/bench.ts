@@ -9,7 +9,7 @@
  * The machine is shared and noisy: timings are medians of repeated runs, and ratios compare
  * figures measured in the same run, interleaved.
  *
- * Sections can be chosen with BENCH_SECTIONS=snapshot,memory,detect,send (default: all).
+ * Sections can be chosen with BENCH_SECTIONS=snapshot,memory,detect,mass,send,report,story,tenants (default: all).
  * Ends with one line of JSON holding every figure.
  */
 import { spawn } from 'node:child_process';
@@ -35,6 +35,7 @@ import { forEachLimited, TABLES } from '../../shared/store/tables';
 import { startAzurite, type Azurite } from '../../simulator/azurite';
 import { reportBench } from './reportBench';
 import { storyLatency } from './storyLatency';
+import { tenantsBench } from './tenantsBench';
 import type { AuditRecord } from '../../simulator';
 import type { DetectProbeResult, ProbeInput, ProbeResult, SnapshotProbeResult } from './probe';
 import { SimProcess } from './simClient';
@@ -60,7 +61,9 @@ const DEFAULT_LATENCY = { exchange: 10, management: 0, graph: 10 };
 type Entity = ReturnType<typeof toEntity>;
 
 const sections = new Set(
-  (process.env.BENCH_SECTIONS ?? 'snapshot,memory,detect,mass,send,report,story').split(',').map((s) => s.trim()),
+  (process.env.BENCH_SECTIONS ?? 'snapshot,memory,detect,mass,send,report,story,tenants')
+    .split(',')
+    .map((s) => s.trim()),
 );
 const figures: Record<string, unknown> = {};
 
@@ -983,7 +986,8 @@ async function main(): Promise<void> {
   if (!process.env.NODE_EXTRA_CA_CERTS)
     throw new Error('run through test/run-with-ca.js (npm run bench) so the simulator certificate is trusted');
   const [azurite, sim] = await Promise.all([startAzurite(), SimProcess.start()]);
-  const bench = new Bench(azurite, sim, (await sim.call({ op: 'settings' })).settings);
+  const simInfo = await sim.call({ op: 'settings' });
+  const bench = new Bench(azurite, sim, simInfo.settings);
   // @azure/identity's EnvironmentCredential reads AZURE_* from the process environment.
   Object.assign(process.env, bench.simSettings);
   say(
@@ -1003,6 +1007,14 @@ async function main(): Promise<void> {
       say();
     }
     if (sections.has('story')) figures.storyLatency = await storyLatency({ say });
+    if (sections.has('tenants'))
+      figures.tenants = await tenantsBench({
+        azurite,
+        sim,
+        simSettings: { ...simInfo.settings, MULTI_TENANT_APP_ID: simInfo.multiTenantAppId },
+        say,
+        progress,
+      });
   } finally {
     await Promise.all([sim.stop(), azurite.stop()]);
   }

@@ -39,7 +39,9 @@ function pick<T>(random: () => number, items: readonly T[]): T {
 }
 
 export const SENDER_COUNT = 300;
-export const senderAddress = (i: number): string => `sender${String(i).padStart(3, '0')}@contoso.com`;
+/** The benchmark's internal senders; `domain` is the tenant's (contoso.com, the simulator's home tenant, by default). */
+export const senderAddress = (i: number, domain = 'contoso.com'): string =>
+  `sender${String(i).padStart(3, '0')}@${domain}`;
 
 interface Kind {
   type: string;
@@ -110,9 +112,14 @@ export interface MessagePlan {
 /**
  * Messages whose copies add up to exactly `rowCount` rows: 1 copy 75 %, 2 copies 20 %, 3 copies 5 %
  * (about 1.3 copies per NetworkMessageId), received over the last 25 days, two thirds outbound from
- * 300 internal senders, one third inbound from outside.
+ * 300 internal senders (of `senderDomain`), one third inbound from outside.
  */
-export function planMessages(rowCount: number, seed: number, nowMs: number): MessagePlan[] {
+export function planMessages(
+  rowCount: number,
+  seed: number,
+  nowMs: number,
+  senderDomain = 'contoso.com',
+): MessagePlan[] {
   const random = prng(seed);
   const plans: MessagePlan[] = [];
   let rows = 0;
@@ -122,12 +129,12 @@ export function planMessages(rowCount: number, seed: number, nowMs: number): Mes
     const outbound = random() < 2 / 3;
     const kind = weighted(random, outbound ? OUTBOUND_TYPES : INBOUND_TYPES);
     const sender = outbound
-      ? senderAddress(Math.floor(random() * SENDER_COUNT))
+      ? senderAddress(Math.floor(random() * SENDER_COUNT), senderDomain)
       : `news${Math.floor(random() * 50)}@fabrikam.example`;
     const recipients = Array.from({ length: copies }, (_, i) =>
       outbound
         ? `partner${Math.floor(random() * 5000)}.${i}@fabrikam.example`
-        : senderAddress(Math.floor(random() * SENDER_COUNT)),
+        : senderAddress(Math.floor(random() * SENDER_COUNT), senderDomain),
     );
     const wordCount = 2 + Math.floor(random() * 10);
     const subject = Array.from({ length: wordCount }, () => pick(random, WORDS)).join(' ');
@@ -199,13 +206,15 @@ export interface ReleaseMix {
 /**
  * `total` QuarantineReleaseMessage records over messages of the plan: 85 % outbound (notify),
  * 10 % inbound (skipped, external sender), 5 % NetworkMessageIds not in the snapshot (wait).
- * Each record releases one copy of a distinct message to that copy's recipient, within the last hour.
+ * Each record releases one copy of a distinct message to that copy's recipient, within the last hour,
+ * by `releasedBy` (an admin of the tenant).
  */
 export function releaseRecords(
   plans: readonly MessagePlan[],
   total: number,
   seed: number,
   nowMs: number,
+  releasedBy = 'secadmin@contoso.com',
 ): { records: AuditRecord[]; mix: ReleaseMix } {
   const random = prng(seed);
   const outbound = plans.filter((p) => p.outbound);
@@ -232,7 +241,7 @@ export function releaseRecords(
       releaseRecord({
         NetworkMessageId: plan.networkMessageId,
         ReleaseTo: plan.recipients[copy],
-        UserId: 'secadmin@contoso.com',
+        UserId: releasedBy,
         at: at(),
       }),
     );
@@ -242,7 +251,7 @@ export function releaseRecords(
       releaseRecord({
         NetworkMessageId: seededGuid(random),
         ReleaseTo: 'someone@fabrikam.example',
-        UserId: 'secadmin@contoso.com',
+        UserId: releasedBy,
         at: at(),
       }),
     );
