@@ -34,12 +34,16 @@ export function decidePace(
   return { slotAt, next: { nextFreeAt: slotAt + (MINUTE_MS / maxPerMinute) * PACE_MARGIN } };
 }
 
-/** The pace could not be met within this invocation; the queue retries the job later. */
+/** The pace could not be met within this invocation: delivery puts the job back on the queue until about its slot. */
 export class PaceTimeoutError extends RetryableError {
-  constructor(mailbox: string, maxPerMinute: number, waitMs: number) {
+  constructor(
+    mailbox: string,
+    maxPerMinute: number,
+    readonly waitMs: number,
+  ) {
     super(
       `The pace limit for ${mailbox} (NOTIFY_MAX_PER_MINUTE=${maxPerMinute}) would need a wait of ${Math.ceil(waitMs / 1000)} s, ` +
-        'longer than one attempt may wait; the job is retried from the queue.',
+        'longer than one attempt may wait; the job waits in the queue instead.',
       waitMs,
     );
     this.name = 'PaceTimeoutError';
@@ -86,7 +90,7 @@ export function mailboxConcurrency(): (mailbox: string) => Semaphore {
 
 export interface PacerOptions {
   maxPerMinute: number;
-  /** Longest one invocation waits for its slot (default 3 minutes). */
+  /** Longest one invocation waits for its slot (default DEFAULT_MAX_PACE_WAIT_MS). */
   maxWaitMs?: number;
   concurrency?: (mailbox: string) => Semaphore;
   clock?: () => number;
@@ -95,7 +99,13 @@ export interface PacerOptions {
   log?: Logger;
 }
 
-export const DEFAULT_MAX_PACE_WAIT_MS = 3 * MINUTE_MS;
+/**
+ * A send waits in its invocation for a slot this close at most. Waiting holds one of the host's few
+ * queue slots (host.json batchSize), which every other mailbox and tenant needs too: a bulk release of
+ * one mailbox at 30 a minute would otherwise hold them all for minutes. A later slot sends the job back
+ * to the queue, invisible until about then (delivery/send.ts).
+ */
+export const DEFAULT_MAX_PACE_WAIT_MS = 15_000;
 
 export class MailboxPacer implements SendPacer {
   private readonly maxWaitMs: number;

@@ -13,6 +13,7 @@ import { MemoryLogger } from '../../shared/log/logger';
 import { SENT_ITEMS_SETTLE_MS } from '../../shared/notify/claim';
 import { deliver, RefusedSendError } from '../../shared/notify/deliver';
 import type { DailyCap, Mailer, NotificationLedger, SendPacer } from '../../shared/notify/ports';
+import { PaceTimeoutError } from '../../shared/notify/pacing';
 import type { DeliverDeps } from '../../shared/notify/deliver';
 import { sendNotification, type SendDeps } from '../../shared/notify/sendNotification';
 import {
@@ -414,5 +415,28 @@ describe('deliver: one machinery for every kind of email', () => {
       alreadyTold: 1,
     });
     expect(mailer.sent.map((s) => s.message.subject)).toEqual(['Alert: rule 7']);
+  });
+});
+
+describe("deliver: the mailbox's pace", () => {
+  it('a slot too far off for the invocation: the claims go back and the job waits in the queue until about then, then is sent', async () => {
+    const { ledger, mailer, scheduler, deps, advance } = setup();
+    let busy = true;
+    // The mailbox's next free slot is 40 s away: more than one invocation waits, holding a host slot.
+    const farPacer: SendPacer = {
+      run: async (mailbox, send) => {
+        if (busy) throw new PaceTimeoutError(mailbox, 30, 40_000);
+        return send();
+      },
+    };
+    const paced = withDelivery(deps, { limits: { pacing: farPacer, dailyCap: undefined } });
+    expect(await sendNotification(job(), paced, 'msg-1')).toMatchObject({ sent: false, told: 0 });
+    expect(mailer.sent).toHaveLength(0);
+    expect(ledger.get(release())).toBeUndefined();
+    expect(scheduler.scheduled).toEqual([{ jobText: encodeJob(job()), delayMs: 40_000 }]);
+    busy = false;
+    advance(40_000);
+    expect(await sendNotification(job(), paced, 'msg-2')).toMatchObject({ sent: true, told: 1 });
+    expect(mailer.sent).toHaveLength(1);
   });
 });

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { ComposedEmail } from '../../email/compose';
 import type { LedgerKey, SendAnswer } from '../ports';
+import { PaceTimeoutError } from '../pacing';
 import { defer, giveBack } from './common';
 import type { DeliveryOutcome, DeliveryRun, Held } from './types';
 
@@ -36,7 +37,7 @@ export async function sendWithinLimits<T>(
   if (capped) return { done: capped };
   const marker = markerFor(held.map((h) => h.item.key));
   let attemptAt = deps.clock.now();
-  const attempt = await deps.limits.pacing.run(mailbox, async () => {
+  const attempt = await paced(run, held, async () => {
     attemptAt = deps.clock.now();
     const sending = await markSending(run, held, marker);
     if (sending.length === 0) return undefined;
@@ -51,7 +52,25 @@ export async function sendWithinLimits<T>(
       throw error;
     }
   });
+  if (attempt === 'deferred') return { done: run.outcome };
   return attempt ? { ...attempt, marker, attemptAt } : { done: run.outcome };
+}
+
+/**
+ * The send inside the mailbox's pace. A slot too far off for this invocation to wait: the items go
+ * back and the job waits in the queue until about then, freeing the host's slot for other mailboxes.
+ */
+async function paced<T, R>(run: DeliveryRun<T>, held: Held<T>[], send: () => Promise<R>): Promise<R | 'deferred'> {
+  const { deps, mailbox } = run;
+  try {
+    return await deps.limits.pacing.run(mailbox, send);
+  } catch (error) {
+    if (!(error instanceof PaceTimeoutError)) throw error;
+    await giveBack(deps.ledger, held);
+    const at = new Date(deps.clock.now().getTime() + error.waitMs);
+    await defer(run, at, `the mailbox's pace (NOTIFY_MAX_PER_MINUTE) has no slot within this run`);
+    return 'deferred';
+  }
 }
 
 /** Recipients one email counts against the mailbox's daily limit (To, and the further To of reports and alerts). */
