@@ -2,13 +2,25 @@ import { checkSettings, SettingsError, type Env, type Settings } from '../config
 import type { TenantRecord } from './tenantRecord';
 
 /**
- * A tenant's settings: the deployment's app settings with M365_TENANT_ID set to the tenant and its own
- * overrides on top, parsed by the one schema. A customer tenant never inherits the provider's notices
- * mailbox (a mailbox belongs to one tenant); recipients do inherit, so a provider's SOC can hear about
- * every customer unless a tenant names its own.
+ * What a customer tenant never takes from the app settings, which describe the provider's own tenant:
+ * its mailbox (a mailbox belongs to one tenant), the day its telling starts (a customer added months
+ * later starts at its own first run, not the provider's go-live), and the words and contact its users
+ * read. Recipients, limits and events do carry over, so a provider's SOC hears about every customer
+ * unless a tenant names its own.
  */
+export const NOT_INHERITED_BY_CUSTOMERS = [
+  'NOTIFY_SENDER_MAILBOX',
+  'NOTIFY_RELEASES_SINCE',
+  'NOTIFY_SUBJECT',
+  'NOTIFY_INTRO',
+  'NOTIFY_FOOTER',
+  'NOTIFY_REVIEW_CONTACT',
+] as const;
+
+/** A tenant's settings: the app settings with M365_TENANT_ID set to the tenant and its own on top, parsed by the one schema. */
 export function tenantEnv(base: Env, record: TenantRecord, homeTenantId: string): Env {
-  const own = record.tenantId === homeTenantId ? {} : { NOTIFY_SENDER_MAILBOX: undefined };
+  const own: Env =
+    record.tenantId === homeTenantId ? {} : Object.fromEntries(NOT_INHERITED_BY_CUSTOMERS.map((n) => [n, undefined]));
   return { ...base, ...own, M365_TENANT_ID: record.tenantId, ...record.settings };
 }
 

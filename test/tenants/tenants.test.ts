@@ -82,6 +82,16 @@ describe("a tenant's settings", () => {
     });
     expect(env.NOTIFY_SENDER_MAILBOX).toBeUndefined();
     expect(tenantEnv(base, record(HOME), HOME).NOTIFY_SENDER_MAILBOX).toBe('notices@contoso.com');
+    // The provider's go-live day and the words its own users read stay the provider's.
+    const provider = { ...base, NOTIFY_RELEASES_SINCE: '2026-01-01T00:00:00Z', NOTIFY_INTRO: 'Contoso IT says:' };
+    expect(tenantEnv(provider, customer, HOME)).toMatchObject({
+      NOTIFY_RELEASES_SINCE: undefined,
+      NOTIFY_INTRO: undefined,
+    });
+    expect(tenantEnv(provider, record(HOME), HOME)).toMatchObject({ NOTIFY_RELEASES_SINCE: '2026-01-01T00:00:00Z' });
+    expect(
+      tenantEnv(provider, record(FABRIKAM, { settings: { NOTIFY_INTRO: 'Fabrikam IT:' } }), HOME).NOTIFY_INTRO,
+    ).toBe('Fabrikam IT:');
     const settings = tenantSettings(
       base,
       record(FABRIKAM, { settings: { NOTIFY_SENDER_MAILBOX: 'n@fabrikam.com' } }),
