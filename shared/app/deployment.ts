@@ -8,7 +8,7 @@
 import { createCredential, type AppCredential } from '../auth/credential';
 import { loadSettings, type Env } from '../config/settings';
 import { systemClock, type Clock } from '../domain/clock';
-import { bodyText } from '../jobs/delivery';
+import { bodyText, POISON_QUEUE_NAME } from '../jobs/delivery';
 import { encodeQueuedJob, parseQueuedJob, tenantOfJob } from '../jobs/queuedJob';
 import { drainQueue, type DrainOptions, type DrainSummary } from '../notify/drainQueue';
 import { nothingSent } from '../notify/deliver';
@@ -19,9 +19,9 @@ import { lazyStorageClient } from '../store/storageErrors';
 import { TableTenantStore, TENANTS_TABLE } from '../store/tenantStore';
 import { TableTenantHealthStore, TENANT_HEALTH_TABLE } from '../store/tenantHealthStore';
 import { sendProviderSummary } from '../notify/sendProviderSummary';
-import { summaryFingerprint } from '../tenants/providerSummary';
+import { summaryFingerprint, type TenantHealthLine } from '../tenants/providerSummary';
 import { StageLease } from '../tenants/stageLease';
-import type { TenantRecord } from '../tenants/tenantRecord';
+import { TenantUnavailableError, type TenantRecord } from '../tenants/tenantRecord';
 import { isStale, parseTenantRun, TENANT_RUNS_QUEUE, type TenantRun, type TenantStage } from '../tenants/tenantRun';
 import { tenantSettings } from '../tenants/tenantSettings';
 import { tenantScope } from './tenantScope';
@@ -51,7 +51,8 @@ export class Deployment {
   readonly home: Runtime;
   private readonly homeCredential: AppCredential;
   private readonly runtimes = new Map<string, { key: string; runtime: Runtime }>();
-  private listed: { at: number; records: Promise<TenantRecord[]> } | undefined;
+  private listed:
+    { at: number; rows: Promise<{ records: TenantRecord[]; unreadable: Map<string, string> }> } | undefined;
 
   constructor(
     readonly env: Env,
@@ -71,15 +72,19 @@ export class Deployment {
     return new TableTenantStore(await this.home.tables.readyTable(TENANTS_TABLE), this.log);
   }
 
-  /** The Tenants table's rows, read at most once a minute. */
-  private records(): Promise<TenantRecord[]> {
+  /** The Tenants table's rows (and the ids of rows it cannot read), read at most once a minute. */
+  private rows(): Promise<{ records: TenantRecord[]; unreadable: Map<string, string> }> {
     const now = Date.now();
     if (!this.listed || now - this.listed.at > TENANTS_CACHE_MS) {
-      const records = this.registry().then((registry) => registry.list());
-      records.catch(() => (this.listed = undefined));
-      this.listed = { at: now, records };
+      const rows = this.registry().then((registry) => registry.listAll());
+      rows.catch(() => (this.listed = undefined));
+      this.listed = { at: now, rows };
     }
-    return this.listed.records;
+    return this.listed.rows;
+  }
+
+  private async records(): Promise<TenantRecord[]> {
+    return (await this.rows()).records;
   }
 
   /** Forget the cached Tenants table (the tenants command changed it). */
@@ -93,9 +98,17 @@ export class Deployment {
     return records.length > 0 ? records : [this.homeRecord()];
   }
 
-  /** The tenant and its Runtime; undefined when the deployment does not serve it (never added, or removed). */
+  /**
+   * The tenant and its Runtime; undefined when the deployment does not serve it (never added, or
+   * removed). TenantUnavailableError when its row cannot be read or its settings are invalid.
+   */
   async tenant(tenantId: string): Promise<Served | undefined> {
     const id = tenantId.toLowerCase();
+    const unreadable = (await this.rows()).unreadable.get(id);
+    if (unreadable !== undefined)
+      throw new TenantUnavailableError(
+        `Tenant ${id}: its row in the Tenants table cannot be read (${unreadable}); write it again with npm run tenants -- add`,
+      );
     const record = (await this.tenants()).find((r) => r.tenantId === id);
     // Jobs queued before the Tenants table had rows name no tenant or the home tenant: still the home tenant's.
     if (!record) return id === this.homeTenantId ? { record: this.homeRecord(), runtime: this.home } : undefined;
@@ -113,7 +126,12 @@ export class Deployment {
     const key = JSON.stringify([record.name, record.settings]);
     const cached = this.runtimes.get(record.tenantId);
     if (cached?.key === key) return cached.runtime;
-    const settings = tenantSettings(this.env, record, this.homeTenantId);
+    let settings;
+    try {
+      settings = tenantSettings(this.env, record, this.homeTenantId);
+    } catch (error) {
+      throw new TenantUnavailableError(`${messageOf(error)} (fix it with npm run tenants -- add ... --set)`);
+    }
     const scope = tenantScope(settings, record, this.homeTenantId, this.homeCredential);
     const runtime = new Runtime(settings, this.log, this.clock, scope);
     this.runtimes.set(record.tenantId, { key, runtime });
@@ -132,7 +150,9 @@ export class Deployment {
       await queue.sendMessage(encodeText(JSON.stringify(run)));
     }
     // The provider hears of its tenants' health on the detection tick, the most frequent; one tenant alone has its own emails.
-    const summary = stage === 'detect' && (await this.records()).length > 0 ? await this.tellProvider() : undefined;
+    const { records, unreadable } = await this.rows();
+    const many = records.length > 0 || unreadable.size > 0;
+    const summary = stage === 'detect' && many ? await this.tellProvider() : undefined;
     return { stage, tenants: served.length, disabled: tenants.length - served.length, ...summary };
   }
 
@@ -156,6 +176,39 @@ export class Deployment {
     }
   }
 
+  /** A tenant that cannot be served: its line for the provider says so, under the tenant's id. */
+  private async noteUnavailable(run: TenantRun): Promise<void> {
+    const lastRun = { stage: run.stage, ok: false, at: this.clock.now().toISOString() };
+    await (
+      await this.tenantHealth()
+    )
+      .put({ tenantId: run.tenant, name: run.tenant, open: ['tenant-unavailable'], lastRun })
+      .catch((e: unknown) => this.log.warn(`tenant health not noted for the provider: ${messageOf(e)}`));
+  }
+
+  /**
+   * Lines for what is the deployment's rather than one tenant's: Tenants rows it cannot read, and
+   * jobs in the shared poison queue (watched here, since the provider's own tenant may not be served).
+   */
+  private async deploymentLines(): Promise<TenantHealthLine[]> {
+    const at = this.clock.now().toISOString();
+    const lines: TenantHealthLine[] = [...(await this.rows()).unreadable.keys()].map((id) => ({
+      tenantId: id,
+      name: `${id} (Tenants row unreadable)`,
+      open: ['tenant-unavailable'],
+      lastRun: { stage: 'fan-out', ok: false, at },
+    }));
+    const poisoned = await this.home.poisonQueue.count();
+    if (poisoned > 0)
+      lines.push({
+        tenantId: 'deployment',
+        name: `this deployment: ${poisoned} job(s) in ${POISON_QUEUE_NAME}`,
+        open: ['poison-messages'],
+        lastRun: { stage: 'fan-out', ok: false, at },
+      });
+    return lines;
+  }
+
   /**
    * One email to the deployment's HEALTH_RECIPIENTS each time the picture of open problems across
    * tenants changes (a first picture with nothing open is not news). Never fails the fan-out.
@@ -164,7 +217,8 @@ export class Deployment {
     const s = this.home.settings;
     try {
       const known = new Set((await this.tenants()).map((t) => t.tenantId));
-      const lines = (await (await this.tenantHealth()).list()).filter((l) => known.has(l.tenantId));
+      const tenantLines = (await (await this.tenantHealth()).list()).filter((l) => known.has(l.tenantId));
+      const lines = [...tenantLines, ...(await this.deploymentLines())];
       const state = await this.home.state();
       const saved = await state.get<{ fingerprint: string; told: boolean }>(PROVIDER_SUMMARY_KEY);
       const fingerprint = summaryFingerprint(lines);
@@ -202,7 +256,10 @@ export class Deployment {
     const run = parseTenantRun(body);
     const about = { tenant: run.tenant, stage: run.stage };
     if (isStale(run, this.clock.now(), STALE_RUN_MS)) return { ...about, skipped: `stale: fired at ${run.firedAt}` };
-    const served = await this.tenant(run.tenant);
+    const served = await this.tenant(run.tenant).catch(async (error: unknown) => {
+      if (error instanceof TenantUnavailableError) await this.noteUnavailable(run);
+      throw error;
+    });
     if (!served || served.record.disabled)
       return { ...about, skipped: served ? 'disabled' : 'not a tenant of this deployment' };
     const lease = new StageLease(await served.runtime.state(), holder);
@@ -281,7 +338,16 @@ export class Deployment {
     messageId: string,
     text: () => string,
   ): Promise<{ runtime: Runtime } | { dropped: true } | { held: true }> {
-    const served = await this.tenant(tenantId);
+    let served: Served | undefined;
+    try {
+      served = await this.tenant(tenantId);
+    } catch (error) {
+      if (!(error instanceof TenantUnavailableError)) throw error;
+      // Not a removed tenant's: it waits for the row or the settings to be fixed (the scheduler keeps its tenant).
+      await this.home.scheduler.later(text(), HOLD_RECHECK_MS);
+      this.log.error(`job held: ${error.message}; it is looked at again in an hour`, { messageId });
+      return { held: true };
+    }
     if (!served) {
       this.log.warn(`job dropped: tenant ${tenantId} is not served by this deployment (removed); nothing was sent`, {
         messageId,

@@ -5,6 +5,8 @@ import { handleDoctorRequest, parseDoctorRequest, type DoctorRequestDeps } from 
 import type { Logger } from '../log/logger';
 import { processDeployment, processRuntime } from '../app/processRuntime';
 import type { Runtime } from '../app/runtime';
+import { TenantUnavailableError } from '../tenants/tenantRecord';
+import type { DoctorTenant } from './doctor';
 
 /** Mails the doctor's result from a tenant's notices mailbox, with that tenant's token. */
 function mailFrom(runtime: () => Runtime, marker: string): (email: ComposedEmail) => Promise<void> {
@@ -39,7 +41,15 @@ export async function productionDoctor(message: unknown, env: Env, log: Logger, 
     return;
   }
   const deployment = processDeployment(log, env);
-  const served = await deployment.tenant(request.tenant);
+  const served = await deployment.tenant(request.tenant).catch(async (error: unknown) => {
+    if (!(error instanceof TenantUnavailableError)) throw error;
+    // Invalid settings are what the doctor is for: check them from the row, and log (nothing to mail from).
+    const record = await (await deployment.registry()).get(request.tenant!).catch(() => undefined);
+    if (!record) log.error(`doctor request: ${error.message}`);
+    else await unavailableDoctor(message, { ...common, tenant: { record, homeTenantId: deployment.homeTenantId } });
+    return null;
+  });
+  if (served === null) return;
   if (!served) {
     log.error(`doctor request: ${request.tenant} is not a tenant of this deployment (npm run tenants -- list)`);
     return;
@@ -52,5 +62,19 @@ export async function productionDoctor(message: unknown, env: Env, log: Logger, 
     timeZone: s.template.timeZone ?? 'UTC',
     mail: mailFrom(() => served.runtime, marker),
     tenant: { record: served.record, homeTenantId: deployment.homeTenantId },
+  });
+}
+
+/** The doctor of a tenant whose settings are invalid: every check it can make, logged; nobody to mail from. */
+async function unavailableDoctor(
+  message: unknown,
+  deps: Pick<DoctorRequestDeps, 'env' | 'log' | 'clock'> & { tenant: DoctorTenant },
+): Promise<void> {
+  await handleDoctorRequest(message, {
+    ...deps,
+    healthRecipients: [],
+    deployment: { app: undefined, tenantId: deps.tenant.record.tenantId, tenantName: deps.tenant.record.name },
+    timeZone: 'UTC',
+    mail: () => Promise.reject(new Error("the tenant's settings are invalid")),
   });
 }

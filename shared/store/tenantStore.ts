@@ -25,17 +25,28 @@ export class TableTenantStore {
 
   /** Every readable row; a row someone broke by hand is skipped with a log line, never served half-read. */
   async list(): Promise<TenantRecord[]> {
+    return (await this.listAll()).records;
+  }
+
+  /**
+   * Every row: the readable ones, and the ids of those that are not (with why), so their tenants'
+   * notices can wait for a fix instead of being taken for a removed tenant's.
+   */
+  async listAll(): Promise<{ records: TenantRecord[]; unreadable: Map<string, string> }> {
     const records: TenantRecord[] = [];
+    const unreadable = new Map<string, string>();
     for await (const entity of this.table.listEntities<Partial<TenantEntity>>({
       queryOptions: { filter: `PartitionKey eq '${PARTITION}'` },
     })) {
       try {
         records.push(recordOf(entity));
       } catch (error) {
-        this.log?.warn(`Tenants table: row ${String(entity.rowKey).slice(0, 60)} skipped: ${messageOf(error)}`);
+        const row = String(entity.rowKey).slice(0, 60);
+        this.log?.warn(`Tenants table: row ${row} skipped: ${messageOf(error)}`);
+        unreadable.set(row.toLowerCase(), messageOf(error));
       }
     }
-    return records;
+    return { records, unreadable };
   }
 
   async get(tenantId: string): Promise<TenantRecord | undefined> {

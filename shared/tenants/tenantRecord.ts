@@ -62,6 +62,18 @@ export class TenantRecordError extends Error {
   }
 }
 
+/**
+ * A tenant the deployment knows but cannot serve as things stand: its Tenants row cannot be read, or
+ * its settings are invalid. Its notices wait (they are not a removed tenant's) and the provider is told.
+ */
+export class TenantUnavailableError extends Error {
+  readonly code = 'tenant-unavailable' as const;
+  constructor(message: string) {
+    super(message);
+    this.name = 'TenantUnavailableError';
+  }
+}
+
 const MAX_NAME = 100;
 const MAX_SETTING_TEXT = 2_000;
 

@@ -204,7 +204,8 @@ async function main(input: TenantsProbeInput): Promise<TenantsProbeResult> {
       tenantId: t.tenantId,
       name: t.domain,
       disabled: false,
-      settings: { NOTIFY_SENDER_MAILBOX: t.mailbox },
+      // A customer starts telling at its first run: the planted releases came before it.
+      settings: { NOTIFY_SENDER_MAILBOX: t.mailbox, NOTIFY_RELEASES_SINCE: '2020-01-01T00:00:00Z' },
       addedAt,
     });
   deployment.forgetTenants();

@@ -53,7 +53,14 @@ async function serveTenants(): Promise<void> {
       name: w.tenant.domain,
       disabled: false,
       // The deployment's own tenant keeps its app settings; a customer's notices go from its own mailbox.
-      settings: w === world.sim.home ? {} : { NOTIFY_SENDER_MAILBOX: `quarantine-notices@${w.tenant.domain}` },
+      // (A customer starts telling at its first run; these releases came before it, hence the RELEASES_SINCE.)
+      settings:
+        w === world.sim.home
+          ? {}
+          : {
+              NOTIFY_SENDER_MAILBOX: `quarantine-notices@${w.tenant.domain}`,
+              NOTIFY_RELEASES_SINCE: '2020-01-01T00:00:00Z',
+            },
       addedAt: new Date().toISOString(),
     });
   deployment.forgetTenants();

@@ -72,6 +72,8 @@ describe('one deployment serving several customer tenants', () => {
         disabled: false,
         settings: {
           NOTIFY_SENDER_MAILBOX: `quarantine-notices@${w.tenant.domain}`,
+          // A customer starts telling at its first run: these releases came an hour before it.
+          NOTIFY_RELEASES_SINCE: '2020-01-01T00:00:00Z',
           ALERT_RECIPIENTS: `secadmin@${w.tenant.domain}`,
           ...own,
         },
