@@ -263,8 +263,12 @@ export class Deployment {
     if (!served || served.record.disabled)
       return { ...about, skipped: served ? 'disabled' : 'not a tenant of this deployment' };
     const lease = new StageLease(await served.runtime.state(), holder);
-    if (!(await lease.acquire(run.stage, this.clock.now(), LEASE_MS)))
+    if (!(await lease.acquire(run.stage, this.clock.now(), LEASE_MS))) {
+      // A run killed mid-way (timeout, recycled instance) leaves its lease for 11 minutes; the host's
+      // redelivery meets it. The weekly report comes once a week: it gets its next try, not a skip.
+      if (run.stage === 'report') await this.retryReport(run);
       return { ...about, skipped: 'the previous run of this stage for this tenant is still going' };
+    }
     let ok = false;
     try {
       const summary = await this.runStage(served.runtime, run);

@@ -1,5 +1,6 @@
 import { QueueClient } from '@azure/storage-queue';
 import { Deployment } from '../../shared/app/deployment';
+import { StageLease } from '../../shared/tenants/stageLease';
 import { TENANT_RUNS_QUEUE, type TenantRun } from '../../shared/tenants/tenantRun';
 import { World } from '../support/world';
 
@@ -60,6 +61,16 @@ describe("a tenant's run of one stage", () => {
     await expect(d.runTenant(run({ stage: 'report', attempt: 5 }), 'x')).rejects.toThrow();
     expect(await waitingRuns()).toBe(1);
     await expect(d.runTenant(run({ stage: 'report', attempt: 6 }), 'x')).rejects.toThrow();
+    expect(await waitingRuns()).toBe(1);
+  });
+
+  it("a weekly report meeting a dead run's lease gets its next try instead of being skipped for the week", async () => {
+    const d = deployment({ REPORT_RECIPIENTS: 'soc@contoso.com' });
+    // A run on another instance took the lease and died (its lease runs 11 minutes).
+    await new StageLease(await d.home.state(), 'dead-instance').acquire('report', new Date(), 11 * 60_000);
+    expect(await d.runTenant(run({ stage: 'report' }), 'x')).toMatchObject({
+      skipped: expect.stringMatching(/still going/),
+    });
     expect(await waitingRuns()).toBe(1);
   });
 });
