@@ -28,7 +28,7 @@ import { sendAlert } from '../notify/sendAlert';
 import type { Logger } from '../log/logger';
 import { ledgerRetentionCutoff } from '../notify/claim';
 import { TableMessageOriginStore } from '../store/messageOriginStore';
-import { drainQueue, type DrainOptions, type DrainSummary } from '../notify/drainQueue';
+import { drainQueue, NotThisDrainsJobError, type DrainOptions, type DrainSummary } from '../notify/drainQueue';
 import { MailboxPacer } from '../notify/pacing';
 import { nothingSent, type DeliverDeps } from '../notify/deliver';
 import { sendNotification, type SendDeps, type SendOutcome } from '../notify/sendNotification';
@@ -452,7 +452,9 @@ export class Runtime {
       async (job, deliveryId, tenant) => {
         // Never another tenant's job with this tenant's mailbox and token: Deployment.drainNotifications routes those.
         if (tenant !== undefined && tenant !== own)
-          throw new Error(`job of tenant ${tenant} not sent by tenant ${own}'s drain; the deployment's drain sends it`);
+          throw new NotThisDrainsJobError(
+            `job of tenant ${tenant}: left for the deployed app (this drain is tenant ${own}'s)`,
+          );
         return this.sendJob(job, deliveryId);
       },
       this.log,

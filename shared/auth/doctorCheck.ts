@@ -97,11 +97,17 @@ export function describeCustomerCredentials(
       detail: `tenant ${tenant.tenantId} is a customer tenant: the app signs in there as the multi-tenant app registration, and MULTI_TENANT_APP_ID (its client id) is not set; set it on the deployment (README, "Many tenants").`,
     };
   if (!own.ok) return own;
+  // The federated credential names the deployment's managed identity and nothing else (App Service
+  // and Functions set IDENTITY_ENDPOINT): from a workstation, Entra refuses the assertion.
+  const managed = Boolean(env.IDENTITY_ENDPOINT || env.MSI_ENDPOINT);
+  const away = managed
+    ? ''
+    : `; only the deployment's managed identity is that federated credential, so from here expect AADSTS70021 on this tenant's tokens: check it from inside the app, doctor-requests with {"tenant":"${tenant.tenantId}"} (README, "Check production")`;
   return {
     ok: true,
-    ...(own.warning ? { warning: true } : {}),
+    ...(own.warning || !managed ? { warning: true } : {}),
     missing: [],
-    detail: `the multi-tenant app ${tenant.multiTenantAppId} in tenant ${tenant.tenantId}, proven by the deployment's own sign-in through its federated credential (${own.detail})`,
+    detail: `the multi-tenant app ${tenant.multiTenantAppId} in tenant ${tenant.tenantId}, proven by the deployment's own sign-in through its federated credential (${own.detail})${away}`,
   };
 }
 

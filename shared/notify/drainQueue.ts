@@ -27,6 +27,19 @@ export interface DrainSummary {
   /** Failed attempts left in the queue for a later run. */
   failed: number;
   poisoned: number;
+  /** Other tenants' jobs this drain passed over, left for the deployed app (no attempt counted). */
+  left: number;
+}
+
+/**
+ * Thrown by a drain's sender for a job that is not its to send (another tenant's): the message goes
+ * back, visible again shortly, for the deployed app, and counts as neither sent nor failed.
+ */
+export class NotThisDrainsJobError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NotThisDrainsJobError';
+  }
 }
 
 export interface DrainOptions {
@@ -69,7 +82,7 @@ export async function drainQueue(
 
 /** One drain's work on each message, and its counts. */
 class Drain {
-  readonly summary: DrainSummary = { jobs: 0, sent: 0, told: 0, alreadyTold: 0, failed: 0, poisoned: 0 };
+  readonly summary: DrainSummary = { jobs: 0, sent: 0, told: 0, alreadyTold: 0, failed: 0, poisoned: 0, left: 0 };
 
   constructor(
     private readonly ports: { queue: JobMessageQueue; send: SendJob; log: Logger },
@@ -108,6 +121,13 @@ class Drain {
   /** The host's rules: malformed or permanent, poisoned now; the last attempt, poisoned; else retried later. */
   private async failed(message: QueuedJobMessage, error: unknown): Promise<void> {
     const { maxDequeueCount, retryAfterSeconds } = this.options;
+    if (error instanceof NotThisDrainsJobError) {
+      // Hidden for a while, so this drain ends instead of meeting it again; the deployed app sends it.
+      this.summary.jobs--;
+      this.summary.left++;
+      await this.ports.queue.retryLater(message, retryAfterSeconds);
+      return;
+    }
     const reason = messageOf(error);
     const action = failureAction(error, message.dequeueCount, maxDequeueCount);
     if (action === 'poisonNow')

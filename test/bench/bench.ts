@@ -905,7 +905,7 @@ async function sending(bench: Bench): Promise<void> {
   if (storm.summary.failed > 0) {
     // Failed attempts are hidden for retryAfterSeconds (30 s, host.json's visibilityTimeout); later runs send them.
     const w0 = Date.now();
-    const total = { jobs: 0, sent: 0, told: 0, alreadyTold: 0, failed: 0, poisoned: 0 };
+    const total = { jobs: 0, sent: 0, told: 0, alreadyTold: 0, failed: 0, poisoned: 0, left: 0 };
     let runs = 0;
     while (total.sent + total.failed + total.poisoned < storm.summary.failed && Date.now() - w0 < 60_000) {
       await sleep(2_000);

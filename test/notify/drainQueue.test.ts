@@ -1,6 +1,7 @@
 import type { NotificationJob } from '../../shared/jobs/notificationJob';
 import { MemoryLogger } from '../../shared/log/logger';
-import { drainQueue } from '../../shared/notify/drainQueue';
+import { drainQueue, NotThisDrainsJobError } from '../../shared/notify/drainQueue';
+import { stampTenant } from '../../shared/jobs/queuedJob';
 import type { JobMessageQueue, QueuedJobMessage } from '../../shared/notify/ports';
 import type { SendOutcome } from '../../shared/notify/sendNotification';
 import { ID_B, job, release } from './fakes';
@@ -59,6 +60,25 @@ const outcome = (j: NotificationJob, sent = true): SendOutcome => ({
 });
 
 describe('drainQueue', () => {
+  it("passes over another tenant's job: left in the queue for the deployed app, neither sent, failed nor poisoned", async () => {
+    const queue = new MemoryJobQueue();
+    const other = '3f2a6b1c-0d4e-4f5a-8b6c-7d8e9f0a1b9c';
+    queue.add(stampTenant(JSON.stringify(job()), other), 4);
+    queue.add(JSON.stringify(job([release({ networkMessageId: ID_B })])));
+    const summary = await drainQueue(
+      queue,
+      async (j, _id, tenant) => {
+        if (tenant === other) throw new NotThisDrainsJobError(`job of tenant ${tenant}`);
+        return outcome(j as NotificationJob);
+      },
+      new MemoryLogger(),
+    );
+    expect(summary).toMatchObject({ jobs: 1, sent: 1, failed: 0, poisoned: 0, left: 1 });
+    // Its fifth receive, yet not poisoned: the drain never counted it as an attempt of its own.
+    expect(queue.messages.map((m) => m.text)).toEqual([stampTenant(JSON.stringify(job()), other)]);
+    expect(queue.poison).toEqual([]);
+  });
+
   it('sends every queued job, deletes it, and stops when the queue is empty', async () => {
     const queue = new MemoryJobQueue();
     queue.add(JSON.stringify(job()));
@@ -73,7 +93,7 @@ describe('drainQueue', () => {
       },
       new MemoryLogger(),
     );
-    expect(summary).toEqual({ jobs: 3, sent: 2, told: 2, alreadyTold: 1, failed: 0, poisoned: 0 });
+    expect(summary).toEqual({ jobs: 3, sent: 2, told: 2, alreadyTold: 1, failed: 0, poisoned: 0, left: 0 });
     expect(new Set(seen)).toEqual(new Set(['m1', 'm2', 'm3']));
     expect(queue.messages).toHaveLength(0);
   });
