@@ -75,6 +75,8 @@ export interface TenantScope {
   home: boolean;
   /** The tenant's name in the Tenants table: health emails say whose they are. */
   name?: string;
+  /** The deployment's own tenant (the Management API's PublisherIdentifier); absent: this one. */
+  homeTenantId?: string;
 }
 
 /** The deployment's own tenant (M365_TENANT_ID): today's table names and sign-in. */
@@ -125,6 +127,7 @@ export class Runtime {
     this.auditFeed = new ManagementActivityClient({
       endpoint: s.managementEndpoint,
       tenantId: s.tenantId,
+      publisherTenantId: scope.homeTenantId,
       token: this.token(s.managementEndpoint),
       log,
     });

@@ -25,5 +25,11 @@ export function tenantScope(
       credential = { getToken: () => Promise.reject(reason) };
     }
   }
-  return { tablePrefix: tablePrefixFor(record.tenantId, homeTenantId), credential, home, name: record.name };
+  return {
+    tablePrefix: tablePrefixFor(record.tenantId, homeTenantId),
+    credential,
+    home,
+    name: record.name,
+    homeTenantId,
+  };
 }

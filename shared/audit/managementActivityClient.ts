@@ -24,6 +24,11 @@ export class AuditFeedError extends Error implements CodedError {
 export interface ManagementClientOptions {
   endpoint: string;
   tenantId: string;
+  /**
+   * PublisherIdentifier: the tenant of whoever runs the code, not the customer's (Microsoft's reference),
+   * which gives the app its own throttling quota. A service provider's deployment: its own tenant.
+   */
+  publisherTenantId?: string;
   token: TokenSource;
   log: Logger;
   retry?: RetryPolicy;
@@ -41,6 +46,10 @@ function errorCode(body: unknown): { code: string | undefined; message: string |
 /** Office 365 Management Activity API, content type Audit.General. */
 export class ManagementActivityClient implements AuditFeed {
   private readonly base: string;
+
+  private get publisher(): string {
+    return this.options.publisherTenantId ?? this.options.tenantId;
+  }
 
   constructor(private readonly options: ManagementClientOptions) {
     this.base = `${options.endpoint}/api/v1.0/${encodeURIComponent(options.tenantId)}/activity/feed`;
@@ -121,7 +130,7 @@ export class ManagementActivityClient implements AuditFeed {
       );
     }
     const query = new URLSearchParams(url.search);
-    if (!query.has('PublisherIdentifier')) query.set('PublisherIdentifier', this.options.tenantId);
+    if (!query.has('PublisherIdentifier')) query.set('PublisherIdentifier', this.publisher);
     url.search = query.toString();
     return url.href;
   }
@@ -129,7 +138,7 @@ export class ManagementActivityClient implements AuditFeed {
   private call(method: 'GET' | 'POST', url: string, what: string, acceptedCodes: string[] = []): Promise<HttpAnswer> {
     const withPublisher = url.includes('PublisherIdentifier=')
       ? url
-      : `${url}${url.includes('?') ? '&' : '?'}PublisherIdentifier=${encodeURIComponent(this.options.tenantId)}`;
+      : `${url}${url.includes('?') ? '&' : '?'}PublisherIdentifier=${encodeURIComponent(this.publisher)}`;
     return withRetry(
       async () => {
         const answer = await send(

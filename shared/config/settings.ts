@@ -44,7 +44,7 @@ interface Derived {
   /** True when AZURE_AUTHORITY_HOST names a sign-in host that is not one of Microsoft's clouds. */
   disableInstanceDiscovery: boolean;
   /**
-   * The app's own identities (AZURE_CLIENT_ID, the storage identity's client id), lower-case: the
+   * The app's own identities (AZURE_CLIENT_ID, the storage identity's client id, MULTI_TENANT_APP_ID), lower-case: the
    * activity report tells its own header reads apart from the admins' by these.
    */
   ownIdentities: string[];
@@ -147,7 +147,8 @@ function assemble(env: Env, parsed: ReadonlyMap<string, Parsed>): Settings {
     deploymentName: text(env, 'WEBSITE_SITE_NAME'),
     ownIdentities: [
       ...new Set(
-        [text(env, 'AZURE_CLIENT_ID'), storage.kind === 'identity' ? storage.clientId : undefined]
+        // In a customer tenant the app reads headers as the multi-tenant app: that is the app too.
+        [text(env, 'AZURE_CLIENT_ID'), storage.kind === 'identity' ? storage.clientId : undefined, top.multiTenantAppId]
           .filter((id): id is string => id !== undefined)
           .map((id) => id.toLowerCase()),
       ),

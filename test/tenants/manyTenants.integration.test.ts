@@ -170,6 +170,10 @@ describe('one deployment serving several customer tenants', () => {
         tid: call.tenantId,
       });
     expect(calls.filter((c) => c.status === 401)).toEqual([]);
+    // The Management API's quota is the provider's as publisher (its own tenant), in every customer tenant.
+    const feed = calls.filter((c) => c.service === 'management' && c.tenantId === plain.tenantId);
+    expect(feed.length).toBeGreaterThan(0);
+    for (const c of feed) expect(c.query.PublisherIdentifier).toBe(world.sim.tenantId);
 
     // No row crossed tenants: each tenant's tables hold its own senders' messages only.
     for (const w of [throttled, mass, plain]) {
