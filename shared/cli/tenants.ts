@@ -154,7 +154,8 @@ function planLines(plan: RemovalPlan, done: boolean): string[] {
   return [
     `${done ? 'removed' : 'would remove'} ${who}: its tables (${tables})${plan.record ? ' and its row in the Tenants table' : ''}.`,
     done
-      ? 'Its queued notices are dropped as they come up (the sending function logs each).'
+      ? 'Its queued notices are dropped as they come up (the sending function logs each). A run that started just before ' +
+        '(instances read the Tenants table once a minute; a run lasts up to 10 minutes) may re-create a table: run the same command in 15 minutes to drop whatever is left.'
       : 'Nothing was deleted: run again with --yes to delete them.',
   ];
 }
