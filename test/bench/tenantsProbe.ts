@@ -130,8 +130,14 @@ async function drainLikeHost(
         visibilityTimeout: RUN_VISIBILITY_SECONDS,
       });
       if (receivedMessageItems.length === 0) {
-        if (inFlight.size === 0) break;
-        await Promise.race(inFlight);
+        if (inFlight.size > 0) {
+          await Promise.race(inFlight);
+          continue;
+        }
+        // Jobs sent back until their pace slot are invisible for a while: the host keeps polling for them.
+        const waiting = (await queue.getProperties()).approximateMessagesCount ?? 0;
+        if (waiting === 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 1_000));
         continue;
       }
       for (const item of receivedMessageItems) {
