@@ -315,7 +315,7 @@ export class Deployment {
       async (job, deliveryId, tenant) => {
         const routed = await this.route(tenant ?? this.homeTenantId, deliveryId, () => encodeQueuedJob(job));
         if ('runtime' in routed)
-          return routed.runtime.runStage('sending', () => routed.runtime.sendJob(job, deliveryId));
+          return routed.runtime.runStage('sending', () => routed.runtime.sendJob(job, deliveryId, 'command'));
         return nothingSent(job.jobId);
       },
       this.log,

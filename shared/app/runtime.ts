@@ -69,6 +69,12 @@ import { lazyStorageClient, namingStorageErrors } from '../store/storageErrors';
  * Which tenant a Runtime serves: its tables' prefix, the credential that reaches Microsoft 365 there,
  * and whether it is the deployment's own (which also watches what all tenants share: the poison queue).
  */
+/** Who waits for the mailbox's pace: a queue function (seconds at most) or a command-line drain (minutes). */
+export type PaceWait = 'host' | 'command';
+
+/** A command-line drain, the only sender of its process, waits this long for a pace slot (one attempt's bound). */
+const COMMAND_LINE_PACE_WAIT_MS = 3 * 60_000;
+
 export interface TenantScope {
   tablePrefix: string;
   credential: AppCredential;
@@ -268,23 +274,33 @@ export class Runtime {
     return new TableNotificationLedger(await this.tables.readyTable(TABLES.ledger), this.clock);
   }
 
-  private mailboxPacer: Promise<MailboxPacer> | undefined;
+  private readonly mailboxPacers = new Map<PaceWait, Promise<MailboxPacer>>();
 
-  /** The pace schedule shares NotifierState with the checkpoints (partition "pace"); one pacer per process holds the concurrency limit. */
-  pacer(): Promise<MailboxPacer> {
-    this.mailboxPacer ??= this.tables.readyTable(TABLES.state).then(
-      (table) =>
-        new MailboxPacer(new TablePaceStore(table), {
-          maxPerMinute: this.settings.notifyMaxPerMinute,
-          log: this.log,
-        }),
-    );
-    return this.mailboxPacer;
+  /**
+   * The pace schedule shares NotifierState with the checkpoints (partition "pace"); one pacer per process
+   * and kind of caller holds the concurrency limit. A queue function waits in its invocation only for a
+   * slot seconds away (the host's slots are every tenant's); a command-line drain is the only sender
+   * in its process and waits for its slots as long as one attempt may (3 minutes).
+   */
+  pacer(wait: PaceWait = 'host'): Promise<MailboxPacer> {
+    let pacer = this.mailboxPacers.get(wait);
+    if (!pacer) {
+      pacer = this.tables.readyTable(TABLES.state).then(
+        (table) =>
+          new MailboxPacer(new TablePaceStore(table), {
+            maxPerMinute: this.settings.notifyMaxPerMinute,
+            log: this.log,
+            ...(wait === 'command' ? { maxWaitMs: COMMAND_LINE_PACE_WAIT_MS } : {}),
+          }),
+      );
+      this.mailboxPacers.set(wait, pacer);
+    }
+    return pacer;
   }
 
   /** One job to at most one email; `deliveryId` is the queue message id when there is one. */
-  async sendJob(job: QueuedJob, deliveryId?: string): Promise<SendOutcome> {
-    const deps = await this.sendDeps();
+  async sendJob(job: QueuedJob, deliveryId?: string, wait: PaceWait = 'host'): Promise<SendOutcome> {
+    const deps = await this.sendDeps(wait);
     if (isAlertJob(job))
       return sendAlert(
         job,
@@ -310,13 +326,13 @@ export class Runtime {
     return nothingSent(job.jobId, { deferredUntil, dryRun: true });
   }
 
-  async sendDeps(): Promise<SendDeps> {
+  async sendDeps(wait: PaceWait = 'host'): Promise<SendDeps> {
     const s = this.settings;
     const delivery: DeliverDeps = {
       ledger: await this.notificationLedger(),
       mailer: this.mailer,
       limits: {
-        pacing: await this.pacer(),
+        pacing: await this.pacer(wait),
         dailyCap: new TableDailyCap(await this.tables.readyTable(TABLES.state), s.notifyMaxPerDay),
       },
       scheduler: this.scheduler,
@@ -458,7 +474,7 @@ export class Runtime {
           throw new NotThisDrainsJobError(
             `job of tenant ${tenant}: left for the deployed app (this drain is tenant ${own}'s)`,
           );
-        return this.sendJob(job, deliveryId);
+        return this.sendJob(job, deliveryId, 'command');
       },
       this.log,
       options,

@@ -40,6 +40,8 @@ export class PaceTimeoutError extends RetryableError {
     mailbox: string,
     maxPerMinute: number,
     readonly waitMs: number,
+    /** When to look again: the slot's time, spread so that jobs sent back together do not all return together. */
+    readonly retryInMs: number = waitMs,
   ) {
     super(
       `The pace limit for ${mailbox} (NOTIFY_MAX_PER_MINUTE=${maxPerMinute}) would need a wait of ${Math.ceil(waitMs / 1000)} s, ` +
@@ -100,12 +102,15 @@ export interface PacerOptions {
 }
 
 /**
- * A send waits in its invocation for a slot this close at most. Waiting holds one of the host's few
- * queue slots (host.json batchSize), which every other mailbox and tenant needs too: a bulk release of
- * one mailbox at 30 a minute would otherwise hold them all for minutes. A later slot sends the job back
- * to the queue, invisible until about then (delivery/send.ts).
+ * A send waits in its invocation for a slot this close at most (about one slot at 30 a minute). Waiting
+ * holds one of the host's few queue slots (host.json batchSize), which every other mailbox and tenant
+ * needs too: four sends of one bulk release waiting their turn would hold an instance's slots for as
+ * long as that release lasts (a test measured it). A later slot sends the job back to the queue.
  */
-export const DEFAULT_MAX_PACE_WAIT_MS = 15_000;
+export const DEFAULT_MAX_PACE_WAIT_MS = 2_500;
+
+/** Jobs sent back for a later slot come back spread over this much beyond it, so the slots are taken in turn, not in a rush. */
+export const PACE_RETRY_SPREAD_MS = 30_000;
 
 export class MailboxPacer implements SendPacer {
   private readonly maxWaitMs: number;
@@ -138,7 +143,10 @@ export class MailboxPacer implements SendPacer {
       const { state, etag } = await this.store.read(mailbox);
       const now = this.clock();
       const { slotAt, next } = decidePace(state, now, max);
-      if (slotAt > deadline) throw new PaceTimeoutError(mailbox, max, slotAt - now);
+      if (slotAt > deadline) {
+        const wait = slotAt - now;
+        throw new PaceTimeoutError(mailbox, max, wait, wait + Math.round(this.random() * PACE_RETRY_SPREAD_MS));
+      }
       if (!(await this.store.write(mailbox, next, etag))) {
         // Another sender reserved first: read again after a moment, within the same deadline.
         await this.sleep(Math.round(this.random() * 50));

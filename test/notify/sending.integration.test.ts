@@ -197,6 +197,7 @@ describe('sending notifications through Graph (simulator) with state in Azurite'
       alreadyTold: 1,
       failed: 0,
       poisoned: 0,
+      left: 0,
     });
     expect(sim.sentMail).toHaveLength(8);
     expect(sim.peakInFlight.graph).toBeLessThanOrEqual(4);

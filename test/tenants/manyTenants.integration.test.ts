@@ -190,6 +190,32 @@ describe('one deployment serving several customer tenants', () => {
     }
   }, 120_000);
 
+  it("a bulk release at the default pace does not hold the host's slots: another tenant's notice goes out at once", async () => {
+    const bulk = world.sim.addTenant({ domain: 'bulk.example' });
+    const small = world.sim.addTenant({ domain: 'small.example' });
+    for (let i = 0; i < 40; i++) releasedMessage(bulk, `sender${i}@bulk.example`);
+    releasedMessage(small, 'alice@small.example');
+    // Both at the default NOTIFY_MAX_PER_MINUTE (30): the bulk tenant's 40 notices need 80 s of pace.
+    await serve([
+      [bulk, 'Bulk'],
+      [small, 'Small'],
+    ]);
+    const connection = world.azurite.connectionString;
+    await deployment.fanOut('snapshot');
+    await takeEach(connection, 'tenant-runs', (body) => deployment.runTenant(body, 'test'));
+    // The bulk tenant's 40 jobs are queued first, the small tenant's one after them.
+    const detect = (tenant: string) =>
+      deployment.runTenant(JSON.stringify({ tenant, stage: 'detect', firedAt: new Date().toISOString() }), 'test');
+    await detect(bulk.tenantId);
+    await detect(small.tenantId);
+    const started = Date.now();
+    host.start();
+    await until(() => noticesOf(small).length === 1, "the small tenant's notice", 30_000);
+    // Told while the bulk tenant is still held to its own pace, not after it.
+    expect(noticesOf(small)[0]!.at.getTime() - started).toBeLessThan(30_000);
+    expect(noticesOf(bulk).length).toBeLessThan(20);
+  }, 90_000);
+
   it("a disabled tenant is not run and its queued notice waits; a removed tenant's notice is dropped, never sent elsewhere", async () => {
     const paused = world.sim.addTenant({ domain: 'paused.example' });
     releasedMessage(paused, 'alice@paused.example');

@@ -9,10 +9,15 @@ export async function giveBack<T>(ledger: NotificationLedger, held: ReadonlyArra
   for (const h of held) await ledger.release(h.item.key, h.etag);
 }
 
-/** Schedules the whole job again for `at` (at the earliest the queue's retry delay from now). */
-export async function defer<T>(run: DeliveryRun<T>, at: Date, why: string): Promise<DeliveryOutcome> {
+/** Schedules the whole job again for `at` (at the earliest `minMs` from now: the queue's retry delay unless said). */
+export async function defer<T>(
+  run: DeliveryRun<T>,
+  at: Date,
+  why: string,
+  minMs: number = MIN_DEFER_MS,
+): Promise<DeliveryOutcome> {
   const now = run.deps.clock.now();
-  const delayMs = Math.max(MIN_DEFER_MS, at.getTime() - now.getTime());
+  const delayMs = Math.max(minMs, at.getTime() - now.getTime());
   await run.deps.scheduler.later(run.delivery.jobText, delayMs);
   run.outcome.deferredUntil = new Date(now.getTime() + delayMs).toISOString();
   run.log.info(`scheduled again: ${why}`, { at: run.outcome.deferredUntil });

@@ -56,6 +56,9 @@ export async function sendWithinLimits<T>(
   return attempt ? { ...attempt, marker, attemptAt } : { done: run.outcome };
 }
 
+/** A job sent back for a pace slot is never hidden for less than this. */
+const PACE_MIN_DEFER_MS = 1_000;
+
 /**
  * The send inside the mailbox's pace. A slot too far off for this invocation to wait: the items go
  * back and the job waits in the queue until about then, freeing the host's slot for other mailboxes.
@@ -67,8 +70,9 @@ async function paced<T, R>(run: DeliveryRun<T>, held: Held<T>[], send: () => Pro
   } catch (error) {
     if (!(error instanceof PaceTimeoutError)) throw error;
     await giveBack(deps.ledger, held);
-    const at = new Date(deps.clock.now().getTime() + error.waitMs);
-    await defer(run, at, `the mailbox's pace (NOTIFY_MAX_PER_MINUTE) has no slot within this run`);
+    const at = new Date(deps.clock.now().getTime() + error.retryInMs);
+    // A pace slot is seconds away, not the queue's usual retry delay: the job comes back about then.
+    await defer(run, at, `the mailbox's pace (NOTIFY_MAX_PER_MINUTE) has no slot within this run`, PACE_MIN_DEFER_MS);
     return 'deferred';
   }
 }
