@@ -29,6 +29,8 @@ const INFRA = join(ROOT, 'infra');
  * - AzureWebJobsStorage__*: identity-based AzureWebJobsStorage, read by the host and by settings.ts.
  * - AZURE_CLIENT_ID / AZURE_TENANT_ID / AZURE_CLIENT_SECRET: @azure/identity (DefaultAzureCredential).
  * - WEBSITE_*: App Service platform.
+ * - IDENTITY_ENDPOINT, MSI_ENDPOINT: set by the platform where a managed identity is (the doctor reads
+ *   them to know whether it runs as one).
  */
 const PLATFORM_SETTINGS: readonly RegExp[] = [
   /^FUNCTIONS_WORKER_RUNTIME$/,
@@ -39,6 +41,8 @@ const PLATFORM_SETTINGS: readonly RegExp[] = [
   /^AZURE_TENANT_ID$/,
   /^AZURE_CLIENT_SECRET$/,
   /^WEBSITE_/,
+  /^IDENTITY_ENDPOINT$/,
+  /^MSI_ENDPOINT$/,
 ];
 
 /** Product settings the Bicep does not set under their own name, and why. */
