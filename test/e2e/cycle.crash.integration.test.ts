@@ -10,21 +10,21 @@
  * tenant's are told exactly once after the reruns; each from its own mailbox, each tenant's ledger
  * rows in its own table.
  */
-import { TableClient } from '@azure/data-tables';
-import { Deployment } from '../../shared/app/deployment';
-import type { Runtime } from '../../shared/app/runtime';
-import type { NotificationJob } from '../../shared/jobs/notificationJob';
+import type { Deployment } from '../../shared/app/deployment';
 import { detectReleases } from '../../shared/detect/detectReleases';
-import { TableNotificationLedger } from '../../shared/store/notificationLedger';
 import { TABLES } from '../../shared/store/tables';
-import { drainQueue } from '../../shared/notify/drainQueue';
-import { sendNotification } from '../../shared/notify/sendNotification';
-import { tablePrefixFor } from '../../shared/tenants/tenantSettings';
 import { quarantineRow, SYSTEM_RELEASE_USER } from '../../simulator/fixtures';
 import type { TenantWorld } from '../../simulator';
 import { CrashPlan, InjectedCrash } from '../support/crash';
+import {
+  drainAsDeployed,
+  idsInTenantTables,
+  noticesMailbox,
+  runtimeOf,
+  serveTenants,
+  type Parked,
+} from '../support/tenants';
 import { World } from '../support/world';
-import { withDelivery } from '../notify/fakes';
 
 const world = World.forSuite({ resetEachTest: false });
 
@@ -38,39 +38,6 @@ const ago = (ms: number): Date => new Date(Date.now() - ms);
 let deployment: Deployment;
 /** The tenants served: the deployment's own first, then the customers. */
 let worlds: TenantWorld[] = [];
-
-/** A fresh deployment serving its own tenant and two customers, each by its row in the Tenants table. */
-async function serveTenants(): Promise<void> {
-  worlds = [world.sim.home, ...CUSTOMER_DOMAINS.map((domain) => world.sim.addTenant({ domain }))];
-  deployment = new Deployment(
-    world.env({ ...SETTINGS, MULTI_TENANT_APP_ID: world.sim.multiTenantApp.clientId }),
-    world.log,
-  );
-  const registry = await deployment.registry();
-  for (const w of worlds)
-    await registry.put({
-      tenantId: w.tenantId,
-      name: w.tenant.domain,
-      disabled: false,
-      // The deployment's own tenant keeps its app settings; a customer's notices go from its own mailbox.
-      // (A customer starts telling at its first run; these releases came before it, hence the RELEASES_SINCE.)
-      settings:
-        w === world.sim.home
-          ? {}
-          : {
-              NOTIFY_SENDER_MAILBOX: `quarantine-notices@${w.tenant.domain}`,
-              NOTIFY_RELEASES_SINCE: '2020-01-01T00:00:00Z',
-            },
-      addedAt: new Date().toISOString(),
-    });
-  deployment.forgetTenants();
-}
-
-async function runtimeOf(w: TenantWorld): Promise<Runtime> {
-  const served = await deployment.tenant(w.tenantId);
-  if (!served) throw new Error(`tenant ${w.tenant.domain} is not served`);
-  return served.runtime;
-}
 
 /**
  * The tenant's own senders' releases, then its snapshot; the NetworkMessageIds to tell. The crashing
@@ -106,12 +73,12 @@ async function arrange(w: TenantWorld, full: boolean): Promise<string[]> {
       ),
     ),
   );
-  await (await runtimeOf(w)).snapshot();
+  await (await runtimeOf(deployment, w)).snapshot();
   return rows.map((r) => r.Identity.split('\\')[0].toLowerCase()).sort();
 }
 
 /** Jobs a crashing tenant's delivery scheduled for later (to look in Sent Items again): they fall due at the next cycle. */
-const parked: Array<{ runtime: Runtime; text: string }> = [];
+const parked: Parked = [];
 
 /**
  * One cycle. A tenant with a plan runs with every detection and sending port wrapped by it (its own
@@ -120,35 +87,9 @@ const parked: Array<{ runtime: Runtime; text: string }> = [];
  * out is decided by Sent Items only once it can be trusted (20 minutes after the attempt).
  */
 async function cycle(plans: Map<string, CrashPlan>, laterMs = 0): Promise<void> {
-  for (const { runtime, text } of parked.splice(0)) await runtime.scheduler.later(text, 0);
   // One tenant-runs message per tenant, run side by side as the host's instances would: a crash ends that tenant's run only.
   await Promise.all(worlds.map((w) => detect(w, plans.get(w.tenantId))));
-  // One clock for a planned tenant's sending side: the ledger stamps attempt times with it, and deliver judges them by it.
-  const clock = (): Date => new Date(Date.now() + laterMs);
-  const home = deployment.home;
-  await drainQueue(
-    home.jobMessages,
-    async (job, id, tenant) => {
-      // Each job to the Runtime of the tenant its message names, as Deployment.sendQueued routes it.
-      const served = await deployment.tenant(tenant ?? deployment.homeTenantId);
-      if (!served) throw new Error(`a job named tenant ${tenant}, which this deployment does not serve`);
-      const { runtime } = served;
-      const plan = plans.get(served.record.tenantId);
-      if (!plan) return runtime.sendJob(job, id);
-      const s = await runtime.sendDeps();
-      const ledger = new TableNotificationLedger(await runtime.tables.readyTable(TABLES.ledger), { now: clock });
-      const deps = withDelivery(s, {
-        ledger: plan.wrap(ledger),
-        mailer: plan.wrap(s.delivery.mailer),
-        limits: { ...s.delivery.limits, pacing: plan.wrap(s.delivery.limits.pacing) },
-        scheduler: { later: async (text: string): Promise<void> => void parked.push({ runtime, text }) },
-        clock: { now: clock },
-      });
-      return sendNotification(job as NotificationJob, deps, id);
-    },
-    world.log,
-    { retryAfterSeconds: 0 },
-  );
+  await drainAsDeployed(deployment, plans, parked, world, laterMs);
 }
 
 /** A tenant's detection run: as the product runs it, or with every port wrapped by its plan. */
@@ -158,7 +99,7 @@ async function detect(w: TenantWorld, plan: CrashPlan | undefined): Promise<void
     await deployment.runTenant(JSON.stringify(run), 'crash-test');
     return;
   }
-  const d = await (await runtimeOf(w)).detectionDeps();
+  const d = await (await runtimeOf(deployment, w)).detectionDeps();
   await detectReleases({
     ...d,
     stores: {
@@ -190,31 +131,12 @@ function toldBy(w: TenantWorld): { told: string[]; from: string[] } {
   };
 }
 
-const want = (w: TenantWorld, ids: string[]) => ({ told: ids, from: [`quarantine-notices@${w.tenant.domain}`] });
-
-/** The NetworkMessageIds in each tenant's ledger table, by tenant domain. */
-async function ledgerIds(all: Map<TenantWorld, string[]>): Promise<Record<string, string[]>> {
-  const found: Record<string, string[]> = {};
-  for (const w of worlds) {
-    const table = TableClient.fromConnectionString(
-      world.azurite.connectionString,
-      `${tablePrefixFor(w.tenantId, world.sim.tenantId)}${TABLES.ledger}`,
-      { allowInsecureConnection: true },
-    );
-    const text: string[] = [];
-    for await (const row of table.listEntities()) text.push(JSON.stringify(row).toLowerCase());
-    found[w.tenant.domain] = [...all.values()]
-      .flat()
-      .filter((id) => text.some((t) => t.includes(id)))
-      .sort();
-  }
-  return found;
-}
+const want = (w: TenantWorld, ids: string[]) => ({ told: ids, from: [noticesMailbox(w)] });
 
 it("tells every tenant's releases exactly once, from its own mailbox, after a failure at any step of one tenant and a rerun", async () => {
   await world.reset();
   parked.length = 0;
-  await serveTenants();
+  ({ deployment, worlds } = await serveTenants(world, CUSTOMER_DOMAINS, SETTINGS));
   const expected = new Map<TenantWorld, string[]>();
   for (const [w, ids] of await Promise.all(worlds.map(async (w) => [w, await arrange(w, true)] as const)))
     expected.set(w, ids);
@@ -231,7 +153,7 @@ it("tells every tenant's releases exactly once, from its own mailbox, after a fa
     if (crashAt > calls[victimAt]) continue;
     await world.reset();
     parked.length = 0;
-    await serveTenants();
+    ({ deployment, worlds } = await serveTenants(world, CUSTOMER_DOMAINS, SETTINGS));
     const victim = worlds[victimAt];
     const released = new Map(await Promise.all(worlds.map(async (w) => [w, await arrange(w, w === victim)] as const)));
     const plan = new CrashPlan(crashAt);
@@ -256,7 +178,10 @@ it("tells every tenant's releases exactly once, from its own mailbox, after a fa
         ...want(w, released.get(w)!),
       });
     // Each tenant's ledger rows are its own releases', in its own table.
-    expect({ ...where, ledgers: await ledgerIds(released) }).toEqual({
+    expect({
+      ...where,
+      ledgers: await idsInTenantTables(world, worlds, TABLES.ledger, [...released.values()].flat()),
+    }).toEqual({
       ...where,
       ledgers: Object.fromEntries(worlds.map((w) => [w.tenant.domain, released.get(w)!])),
     });
