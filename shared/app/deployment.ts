@@ -161,10 +161,8 @@ export class Deployment {
   }
 
   /** After a tenant's run: its open problems, where the provider's summary reads every tenant's in one query. */
-  private async noteHealth(served: Served, stage: TenantStage, ok: boolean): Promise<void> {
+  private async noteHealth(served: Served, stage: TenantStage, open: string[], ok: boolean): Promise<void> {
     try {
-      const states = await (await served.runtime.health()).states();
-      const open = states.filter((s) => s.status === 'open').map((s) => s.problem);
       const lastRun = { stage, ok, at: this.clock.now().toISOString() };
       await (
         await this.tenantHealth()
@@ -269,20 +267,18 @@ export class Deployment {
       if (run.stage === 'report') await this.retryReport(run);
       return { ...about, skipped: 'the previous run of this stage for this tenant is still going' };
     }
-    let ok = false;
     try {
-      const summary = await this.runStage(served.runtime, run);
-      ok = true;
+      const summary = await this.runStage(served, run);
       return { ...about, name: served.record.name, ...summary };
     } finally {
-      await this.noteHealth(served, run.stage, ok);
       await lease
         .release(run.stage)
         .catch((error: unknown) => this.log.warn(`lease not released: ${messageOf(error)}`));
     }
   }
 
-  private async runStage(runtime: Runtime, run: TenantRun): Promise<object> {
+  private async runStage(served: Served, run: TenantRun): Promise<object> {
+    const { runtime } = served;
     const works: Record<TenantStage, () => Promise<object>> = {
       snapshot: () => runtime.snapshot(),
       detect: () => runtime.detect(),
@@ -290,7 +286,9 @@ export class Deployment {
     };
     const work = works[run.stage];
     try {
-      return await runtime.runStage(STAGE_NAMES[run.stage], work);
+      return await runtime.runStage(STAGE_NAMES[run.stage], work, undefined, (open, ok) =>
+        this.noteHealth(served, run.stage, open, ok),
+      );
     } catch (error) {
       // The next tick retries a snapshot or a detection; a weekly report gets its own retries (a send in doubt).
       if (run.stage === 'report') await this.retryReport(run);

@@ -48,7 +48,14 @@ import { trackListingReleases, type ListingSummary } from '../story/listingRelea
 import { deletionReader, holdTracker, trackExpiries, type StoryDeps } from '../story/storyEvents';
 import { TableStateStore } from '../store/stateStore';
 import { HealthMonitor, type HealthEmailJob } from '../health/monitor';
-import { classifyFailure, clearedBy, setAsideObservation, type Observation, type Stage } from '../health/problems';
+import {
+  classifyFailure,
+  clearedBy,
+  setAsideObservation,
+  type Observation,
+  type ProblemId,
+  type Stage,
+} from '../health/problems';
 import { messageOf } from '../log/errors';
 import { sendHealth } from '../notify/sendHealth';
 import { SNAPSHOT_STATE_KEY, type SnapshotState } from '../snapshot/snapshotQuarantine';
@@ -396,12 +403,14 @@ export class Runtime {
     stage: Stage,
     work: () => Promise<T>,
     clock?: Clock,
+    /** Told the open problems after the run (not for a single email), e.g. for the provider's summary. */
+    onOpen?: (open: ProblemId[], ok: boolean) => Promise<void>,
   ): Promise<T & { openProblems?: number }> {
     let result: T;
     try {
       result = await work();
     } catch (error) {
-      await this.afterStage(stage, [classifyFailure(stage, error)], clock);
+      await this.afterStage(stage, [classifyFailure(stage, error)], clock, (open) => onOpen?.(open, false));
       throw error;
     }
     const openProblems = await this.afterStage(
@@ -414,19 +423,27 @@ export class Runtime {
         ...setAside(stage, result),
       ],
       clock,
+      (open) => onOpen?.(open, true),
     );
     return openProblems === undefined ? result : { ...result, openProblems };
   }
 
-  private async afterStage(stage: Stage, observations: Observation[], clock?: Clock): Promise<number | undefined> {
+  private async afterStage(
+    stage: Stage,
+    observations: Observation[],
+    clock: Clock | undefined,
+    onOpen: (open: ProblemId[]) => Promise<void> | undefined,
+  ): Promise<number | undefined> {
     try {
       const monitor = await this.health(clock);
       // Unchanged observations cost nothing (the monitor remembers what it wrote); emails and the
       // count are the timers' work, every few minutes, not every email's.
       await monitor.record(observations);
       if (stage === 'sending') return undefined;
-      await monitor.notify();
-      return await monitor.openCount();
+      // One read of the problems' states serves the emails, the count and the caller.
+      const open = (await monitor.notify()).filter((s) => s.status === 'open').map((s) => s.problem);
+      await onOpen(open);
+      return open.length;
     } catch (error) {
       this.log.warn(`health: could not update after the ${stage} run: ${messageOf(error)}`);
       return -1;

@@ -120,15 +120,15 @@ export class HealthMonitor {
     return found;
   }
 
-  async openCount(): Promise<number> {
-    return (await this.states()).filter((s) => s.status === 'open').length;
-  }
-
-  /** Sends every health email that is due, and records that it went. */
-  async notify(): Promise<void> {
+  /**
+   * Sends every health email that is due, and records that it went. Returns the states it read (their
+   * statuses are what the run left; only the notice times change here), so a caller need not read them again.
+   */
+  async notify(): Promise<ProblemState[]> {
     const send = this.deps.send;
-    if (!send) return;
-    for (const state of await this.states()) {
+    const states = await this.states();
+    if (!send) return states;
+    for (const state of states) {
       const email = dueEmail(state, this.now(), this.deps.afterMinutes);
       if (!email) continue;
       try {
@@ -149,5 +149,6 @@ export class HealthMonitor {
         });
       }
     }
+    return states;
   }
 }
