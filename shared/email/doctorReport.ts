@@ -4,7 +4,7 @@
  */
 import type { ComposedEmail } from './compose';
 import type { Deployment } from './health';
-import { escapeHtml } from './html';
+import { adminEmailStart, escapeHtml, labelledRows } from './html';
 import { formatInstant } from './time';
 import { cleanInline, displayText, truncate } from './sanitize';
 
@@ -42,16 +42,9 @@ export function composeDoctorReport(input: DoctorReportInput): ComposedEmail {
   const intro = `The doctor ran inside ${app} (Microsoft 365 tenant ${tenant}) with the app's own identity at ${when}.`;
   const rows = results.map((r) => [MARK(r), displayText(r.name, 120), displayText(r.detail, 2000)] as const);
   const html = [
-    '<!DOCTYPE html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"></head>',
-    '<body style="margin:0;padding:16px;font-family:Segoe UI,Arial,sans-serif;font-size:14px;color:#1b1b1b;max-width:680px">',
-    `<h1 style="font-size:18px;margin:0 0 12px">${escapeHtml(subject)}</h1>`,
+    ...adminEmailStart(subject),
     `<p>${escapeHtml(intro)}</p>`,
-    '<table role="presentation" style="width:100%;border-collapse:collapse;table-layout:fixed">',
-    ...rows.map(
-      ([mark, name, detail]) =>
-        `<tr><td style="padding:6px 0;border-top:1px solid #ddd"><div style="color:#555;font-size:12px">${escapeHtml(mark)} · ${escapeHtml(name)}</div><div style="overflow-wrap:anywhere">${escapeHtml(detail)}</div></td></tr>`,
-    ),
-    '</table>',
+    ...labelledRows(rows.map(([mark, name, detail]) => [`${mark} · ${name}`, detail] as const)),
     '</body></html>',
   ].join('\n');
   const text =

@@ -4,7 +4,7 @@
  */
 import type { HealthEmail, ProblemId, ProblemState } from '../health/problems';
 import type { ComposedEmail } from './compose';
-import { escapeHtml } from './html';
+import { adminEmailStart, escapeHtml, labelledRows } from './html';
 import { formatInstant } from './time';
 import { cleanInline, displayText, truncate } from './sanitize';
 
@@ -109,15 +109,8 @@ export function composeHealth(
   );
   const lines = healthRows(state, email, timeZone, deploymentText(deployment)).filter(([, value]) => value !== '');
   const html = [
-    '<!DOCTYPE html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"></head>',
-    '<body style="margin:0;padding:16px;font-family:Segoe UI,Arial,sans-serif;font-size:14px;color:#1b1b1b;max-width:680px">',
-    `<h1 style="font-size:18px;margin:0 0 12px">${escapeHtml(subject)}</h1>`,
-    '<table role="presentation" style="width:100%;border-collapse:collapse;table-layout:fixed">',
-    ...lines.map(
-      ([label, value]) =>
-        `<tr><td style="padding:6px 0;border-top:1px solid #ddd"><div style="color:#555;font-size:12px">${escapeHtml(label)}</div><div style="overflow-wrap:anywhere">${escapeHtml(value)}</div></td></tr>`,
-    ),
-    '</table>',
+    ...adminEmailStart(subject),
+    ...labelledRows(lines),
     `<p style="color:#555;font-size:12px;margin-top:16px">${escapeHtml(FOOTER)}</p>`,
     `<p style="color:#555;font-size:12px">${escapeHtml(ADMIN_NOTE)}</p>`,
     '</body></html>',

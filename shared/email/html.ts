@@ -67,3 +67,27 @@ export function breakableHtml(text: string): string {
     .map(escapeHtml)
     .join('<wbr>');
 }
+
+/**
+ * The opening of an email for admins (health, the doctor's result, the provider's summary): a plain
+ * document that reads on a phone, the subject as its heading.
+ */
+export function adminEmailStart(subject: string, maxWidthPx = 680): string[] {
+  return [
+    '<!DOCTYPE html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"></head>',
+    `<body style="margin:0;padding:16px;font-family:Segoe UI,Arial,sans-serif;font-size:14px;color:#1b1b1b;max-width:${maxWidthPx}px">`,
+    `<h1 style="font-size:18px;margin:0 0 12px">${escapeHtml(subject)}</h1>`,
+  ];
+}
+
+/** Label-over-value rows, one a line, every text escaped: how admin emails lay out their facts. */
+export function labelledRows(rows: ReadonlyArray<readonly [label: string, value: string]>): string[] {
+  return [
+    '<table role="presentation" style="width:100%;border-collapse:collapse;table-layout:fixed">',
+    ...rows.map(
+      ([label, value]) =>
+        `<tr><td style="padding:6px 0;border-top:1px solid #ddd"><div style="color:#555;font-size:12px">${escapeHtml(label)}</div><div style="overflow-wrap:anywhere">${escapeHtml(value)}</div></td></tr>`,
+    ),
+    '</table>',
+  ];
+}

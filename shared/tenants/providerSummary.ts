@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ComposedEmail } from '../email/compose';
-import { escapeHtml } from '../email/html';
+import { adminEmailStart, escapeHtml } from '../email/html';
 import { cleanInline, displayText, truncate } from '../email/sanitize';
 import { formatInstant } from '../email/time';
 
@@ -52,9 +52,7 @@ export function composeProviderSummary(
   const cell = (v: string) =>
     `<td style="padding:4px 8px;border-top:1px solid #ddd;overflow-wrap:anywhere">${escapeHtml(v)}</td>`;
   const html = [
-    '<!DOCTYPE html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"></head>',
-    '<body style="margin:0;padding:16px;font-family:Segoe UI,Arial,sans-serif;font-size:14px;color:#1b1b1b;max-width:760px">',
-    `<h1 style="font-size:18px;margin:0 0 12px">${escapeHtml(subject)}</h1>`,
+    ...adminEmailStart(subject, 760),
     `<p>${escapeHtml(intro)}</p>`,
     '<table style="width:100%;border-collapse:collapse;font-size:13px"><tr><th align="left">Tenant</th><th align="left">Id</th><th align="left">Open problems</th><th align="left">Last run</th></tr>',
     ...troubled.map((l) => `<tr>${row(l).map(cell).join('')}</tr>`),
