@@ -3,71 +3,19 @@
  * `npm run told`, built and run in their own processes from a folder with (or without) a
  * local.settings.json, reading nothing but their settings.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { TABLES } from '../../shared/store/tables';
 import { TableNotificationLedger } from '../../shared/store/notificationLedger';
 import { quarantineRow } from '../../simulator/fixtures';
+import { builtCommandLine } from '../support/cli';
 import { World } from '../support/world';
 
-const ROOT = resolve(__dirname, '../..');
-// Its own build inside the repository (so node_modules resolves), apart from dist/, which other suites build and run.
-const BUILD = join(ROOT, 'node_modules/.cache/qrn-cli-e2e', String(process.pid));
 const HOUR = 3_600_000;
 
 const world = World.forSuite();
-beforeAll(() => {
-  execFileSync(
-    process.execPath,
-    [require.resolve('typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.json'), '--outDir', BUILD],
-    { stdio: 'inherit' },
-  );
-}, 120_000);
-afterAll(() => rmSync(BUILD, { recursive: true, force: true }));
-
-interface Run {
-  code: number | null;
-  stdout: string[];
-  stderr: string;
-  summary: Record<string, unknown>;
-}
-
-/** Runs a built command in `cwd` with exactly `env` (plus PATH, HOME and the simulator's CA). */
-function run(
-  command: 'doctor' | 'once' | 'told',
-  env: Record<string, string>,
-  options: { cwd?: string; args?: string[] } = {},
-): Promise<Run> {
-  const cwd = options.cwd ?? mkdtempSync(join(tmpdir(), 'qrn-cli-'));
-  const base = { PATH: process.env.PATH ?? '', HOME: cwd, NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS ?? '' };
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [join(BUILD, 'shared/cli', `${command}.js`), ...(options.args ?? [])], {
-      cwd,
-      env: { ...base, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', fail);
-    child.on('close', (code) => {
-      const lines = stdout.trimEnd().split('\n');
-      try {
-        done({
-          code,
-          stdout: lines.slice(0, -1),
-          stderr,
-          summary: JSON.parse(lines[lines.length - 1]) as Record<string, unknown>,
-        });
-      } catch {
-        fail(new Error(`last stdout line is not JSON:\n${stdout}\n${stderr}`));
-      }
-    });
-  });
-}
+const { run } = builtCommandLine('qrn-cli-e2e');
 
 function folderWith(localSettings: string): string {
   const cwd = mkdtempSync(join(tmpdir(), 'qrn-cli-'));

@@ -3,71 +3,29 @@
  * nothing but the deployment's settings. Two customers are added and listed, one is disabled, one is
  * removed: its tables go, the other customer's and the deployment's own stay, row for row.
  */
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { TableServiceClient } from '@azure/data-tables';
 import { Deployment } from '../../shared/app/deployment';
 import type { Runtime } from '../../shared/app/runtime';
 import { MemoryLogger } from '../../shared/log/logger';
 import { TENANT_TABLES } from '../../shared/store/tenantTables';
+import { builtCommandLine, type CliRun } from '../support/cli';
 import { World } from '../support/world';
 
-const ROOT = resolve(__dirname, '../..');
-// Its own build inside the repository (so node_modules resolves), apart from dist/, which other suites build and run.
-const BUILD = join(ROOT, 'node_modules/.cache/qrn-tenants-e2e', String(process.pid));
 const FABRIKAM = '3f2a6b1c-0d4e-4f5a-8b6c-7d8e9f0a1b9c';
 const NORTHWIND = '5b0f7c1e-3c1a-4e22-9d3c-08de0a1b2c3d';
 const FAB = 'T3f2a6b1c0d4e4f5a8b6c7d8e9f0a1b9c';
 const NOR = 'T5b0f7c1e3c1a4e229d3c08de0a1b2c3d';
 
 const world = World.forSuite({ resetEachTest: false });
-beforeAll(() => {
-  execFileSync(
-    process.execPath,
-    [require.resolve('typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.json'), '--outDir', BUILD],
-    { stdio: 'inherit' },
-  );
-}, 120_000);
-afterAll(() => rmSync(BUILD, { recursive: true, force: true }));
-
-interface Run {
-  code: number | null;
-  stdout: string[];
-  stderr: string;
-  summary: Record<string, unknown>;
-}
+const cli = builtCommandLine('qrn-tenants-e2e');
 
 function env(): Record<string, string> {
   return world.env({ MULTI_TENANT_APP_ID: '11111111-2222-3333-4444-555555555555' });
 }
 
 /** Runs a built command with exactly the deployment's settings (plus PATH, HOME and the simulator's CA). */
-function run(command: string, args: string[]): Promise<Run> {
-  const cwd = mkdtempSync(join(tmpdir(), 'qrn-tenants-'));
-  const base = { PATH: process.env.PATH ?? '', HOME: cwd, NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS ?? '' };
-  return new Promise((done, fail) => {
-    const child = spawn(process.execPath, [join(BUILD, 'shared/cli', `${command}.js`), ...args], {
-      cwd,
-      env: { ...base, ...env() },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-    child.on('error', fail);
-    child.on('close', (code) => {
-      const lines = stdout.trimEnd().split('\n');
-      try {
-        const summary = JSON.parse(lines[lines.length - 1]) as Record<string, unknown>;
-        done({ code, stdout: lines.slice(0, -1), stderr, summary });
-      } catch {
-        fail(new Error(`last stdout line is not JSON:\n${stdout}\n${stderr}`));
-      }
-    });
-  });
+function run(command: string, args: string[]): Promise<CliRun> {
+  return cli.run(command, env(), { args });
 }
 
 const tenants = (...args: string[]) => run('tenants', args);
