@@ -24,21 +24,20 @@ function deployment(): Deployment {
 const summaries = () =>
   world.sim.sentMail.filter((m) => m.message.internetMessageHeaders?.some((h) => h.name === 'x-qrn-provider-summary'));
 
+/** Fabrikam's row with these settings, written straight to the table (past the tenants command's checks). */
+async function putFabrikam(d: Deployment, settings: Record<string, string>): Promise<void> {
+  await (
+    await d.registry()
+  ).put({ tenantId: FABRIKAM, name: 'Fabrikam', disabled: false, settings, addedAt: '2026-12-01T00:00:00Z' });
+}
+
 const fabrikamJob = () => stampTenant(encodeJob(noticeJob([], 'alice@fabrikam.example')), FABRIKAM);
 
 describe('a tenant the deployment cannot serve as things stand', () => {
   it('with invalid settings: its run fails naming the fix, its notices wait, the provider is told', async () => {
     const d = deployment();
     // Written past the tenants command's checks (by hand, or by an older build's rules).
-    await (
-      await d.registry()
-    ).put({
-      tenantId: FABRIKAM,
-      name: 'Fabrikam',
-      disabled: false,
-      settings: { NOTIFY_SENDER_MAILBOX: 'notices@fabrikam.example', NOTIFY_TIME_ZONE: 'Mars/Olympus' },
-      addedAt: '2026-12-01T00:00:00Z',
-    });
+    await putFabrikam(d, { NOTIFY_SENDER_MAILBOX: 'notices@fabrikam.example', NOTIFY_TIME_ZONE: 'Mars/Olympus' });
     const run = JSON.stringify({ tenant: FABRIKAM, stage: 'detect', firedAt: new Date().toISOString() });
     const failed = await d.runTenant(run, 'x').catch((error: unknown) => error);
     expect(failed).toBeInstanceOf(TenantUnavailableError);
@@ -64,15 +63,7 @@ describe('a tenant the deployment cannot serve as things stand', () => {
 
   it("puts the shared poison queue in the provider's summary (the provider's own tenant may not be served)", async () => {
     const d = deployment();
-    await (
-      await d.registry()
-    ).put({
-      tenantId: FABRIKAM,
-      name: 'Fabrikam',
-      disabled: false,
-      settings: { NOTIFY_SENDER_MAILBOX: 'notices@fabrikam.example' },
-      addedAt: '2026-12-01T00:00:00Z',
-    });
+    await putFabrikam(d, { NOTIFY_SENDER_MAILBOX: 'notices@fabrikam.example' });
     await d.home.poisonQueue.add(fabrikamJob());
     await d.fanOut('detect');
     expect(summaries()[0]?.message.body?.content).toContain('1 job(s) in release-notifications-poison');
