@@ -10,8 +10,6 @@ import { tenantIdOf } from '../tenants/tenantRecord';
 export interface CommandContext {
   /** The command's own arguments (`--tenant <id>` taken out). */
   args: string[];
-  /** The deployment (every tenant's Runtime), built on first use. */
-  deployment(): Deployment;
 }
 
 /** `--tenant <id>` (or `--tenant=<id>`) taken out of the arguments; the rest is the command's. */
@@ -58,13 +56,11 @@ export async function runCommand(
   try {
     const { tenant, args } = tenantArgument(process.argv.slice(2));
     const env = prepareCommandLineEnv();
-    let deployment: Deployment | undefined;
-    const deploymentOnce = () => (deployment ??= new Deployment(env, consoleLogger));
     const runtime =
       tenant === undefined
         ? new Runtime(settingsFrom(env), consoleLogger)
-        : await tenantRuntime(deploymentOnce(), tenant);
-    const summary = await job(runtime, { args, deployment: deploymentOnce });
+        : await tenantRuntime(new Deployment(env, consoleLogger), tenant);
+    const summary = await job(runtime, { args });
     const about = tenant === undefined ? {} : { tenant: runtime.settings.tenantId };
     process.stdout.write(`${JSON.stringify({ command: name, ok: true, ...about, ...summary })}\n`);
     process.exitCode = 0;
