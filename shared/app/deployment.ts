@@ -9,9 +9,7 @@ import { createCredential, type AppCredential } from '../auth/credential';
 import { loadSettings, type Env } from '../config/settings';
 import { systemClock, type Clock } from '../domain/clock';
 import { bodyText, POISON_QUEUE_NAME } from '../jobs/delivery';
-import { encodeQueuedJob, parseQueuedJob, tenantOfJob } from '../jobs/queuedJob';
-import { drainQueue, type DrainOptions, type DrainSummary } from '../notify/drainQueue';
-import { nothingSent } from '../notify/deliver';
+import { parseQueuedJob, tenantOfJob } from '../jobs/queuedJob';
 import { messageOf } from '../log/errors';
 import type { Logger } from '../log/logger';
 import { queueClient, encodeText } from '../queue/storageQueue';
@@ -304,21 +302,6 @@ export class Deployment {
     await queue.sendMessage(encodeText(JSON.stringify({ ...run, attempt })), {
       visibilityTimeout: REPORT_RETRY_MS / 1000,
     });
-  }
-
-  /** For the command line: every queued job of every tenant, each sent by its own tenant's Runtime. */
-  drainNotifications(options?: DrainOptions): Promise<DrainSummary> {
-    return drainQueue(
-      this.home.jobMessages,
-      async (job, deliveryId, tenant) => {
-        const routed = await this.route(tenant ?? this.homeTenantId, deliveryId, () => encodeQueuedJob(job));
-        if ('runtime' in routed)
-          return routed.runtime.runStage('sending', () => routed.runtime.sendJob(job, deliveryId, 'command'));
-        return nothingSent(job.jobId);
-      },
-      this.log,
-      options,
-    );
   }
 
   /**

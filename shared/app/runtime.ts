@@ -486,7 +486,7 @@ export class Runtime {
     return drainQueue(
       this.jobMessages,
       async (job, deliveryId, tenant) => {
-        // Never another tenant's job with this tenant's mailbox and token: Deployment.drainNotifications routes those.
+        // Never another tenant's job with this tenant's mailbox and token: the deployed app's sendNotification routes those.
         if (tenant !== undefined && tenant !== own)
           throw new NotThisDrainsJobError(
             `job of tenant ${tenant}: left for the deployed app (this drain is tenant ${own}'s)`,

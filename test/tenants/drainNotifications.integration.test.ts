@@ -1,21 +1,22 @@
 /**
- * `npm run once` sends what is queued as the sending function does: each job by its own tenant's
- * Runtime. One queue serves every tenant, so a drain with the home tenant's Runtime alone would mail a
- * customer's notice with the home tenant's token and mailbox; here the home job is sent, a disabled
- * customer's job waits, and a removed customer's job is dropped, none of them sent by another tenant.
+ * The sending function sends each queued job by its own tenant's Runtime. One queue serves every
+ * tenant, so sending with the home tenant's Runtime alone would mail a customer's notice with the home
+ * tenant's token and mailbox; here the home job is sent, a disabled customer's job waits, and a removed
+ * customer's job is dropped, none of them sent by another tenant.
  */
 import { QueueClient } from '@azure/storage-queue';
 import { Deployment } from '../../shared/app/deployment';
 import { QUEUE_NAME } from '../../shared/jobs/delivery';
 import { MemoryLogger } from '../../shared/log/logger';
 import { noticeJob, releasedFacts } from '../support/mothers';
+import { takeEach } from '../support/queues';
 import { World } from '../support/world';
 
 const FABRIKAM = '3f2a6b1c-0d4e-4f5a-8b6c-7d8e9f0a1b9c';
 const GONE = '5b0f7c1e-3c1a-4e22-9d3c-08de0a1b2c3d';
 const world = World.forSuite();
 
-describe('Deployment.drainNotifications (npm run once)', () => {
+describe('Deployment.sendQueued (the sendNotification function)', () => {
   it("sends each job by its own tenant: the home job is sent, a disabled tenant's waits, a removed tenant's is dropped", async () => {
     const log = new MemoryLogger();
     const deployment = new Deployment(world.env({ MULTI_TENANT_APP_ID: '11111111-2222-3333-4444-555555555555' }), log);
@@ -46,9 +47,15 @@ describe('Deployment.drainNotifications (npm run once)', () => {
     await registry.remove(GONE);
     deployment.forgetTenants();
 
-    const summary = await deployment.drainNotifications({ retryAfterSeconds: 0 });
+    const handled = await takeEach(world.azurite.connectionString, QUEUE_NAME, (body, id) =>
+      deployment.sendQueued(body, id),
+    );
 
-    expect(summary).toMatchObject({ jobs: 3, sent: 1, told: 1, failed: 0, poisoned: 0 });
+    expect(handled.map((h) => h.result)).toEqual([
+      expect.objectContaining({ tenant: world.sim.tenantId, sent: true, told: 1 }),
+      { tenant: FABRIKAM, held: true },
+      { tenant: GONE, dropped: true },
+    ]);
     expect(world.sim.sentMail).toHaveLength(1);
     expect(world.sim.sentMail[0].message.toRecipients?.[0].emailAddress.address).toBe('alice@contoso.com');
     expect(world.sim.sentMail[0].mailbox).toBe('quarantine-notices@contoso.com');
